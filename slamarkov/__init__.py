@@ -1,0 +1,75 @@
+"""slamarkov: optimal stocking under ready-rate SLAs, analysed exactly as absorbing Markov chains.
+
+The flow of the package::
+
+    Contract + Demand + holding cost -> Problem -> solve_dynamic / solve_static -> Policy
+        -> ReadyRateDistribution, AbsorbingChain (Q, R, N, B) -> graph, simulation, study tables
+
+See MODEL.md (shipped in the repository's documentation) for the mathematics.
+"""
+
+from .contract import LINEAR, LUMP_SUM, SCHEMES, Contract
+from .demand import (
+    ContinuousUniform,
+    Demand,
+    DiscreteDemand,
+    DiscretisedNormal,
+    DiscreteUniform,
+    Empirical,
+    Poisson,
+    ScipyDemand,
+    make_demand,
+)
+from .distribution import ReadyRateDistribution
+from .errors import (
+    ChainError,
+    ChainSizeError,
+    ConfigError,
+    ContractError,
+    CostError,
+    DemandError,
+    PolicyError,
+    SimulationError,
+    SlamarkovError,
+    SolverError,
+)
+from .policy import Policy
+from .problem import Problem
+from .solve import DynamicSolution, StaticSolution, lower_envelope, solve_dynamic, solve_static
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Contract",
+    "LUMP_SUM",
+    "LINEAR",
+    "SCHEMES",
+    "Demand",
+    "DiscreteDemand",
+    "Poisson",
+    "DiscretisedNormal",
+    "DiscreteUniform",
+    "Empirical",
+    "ContinuousUniform",
+    "ScipyDemand",
+    "make_demand",
+    "Problem",
+    "Policy",
+    "ReadyRateDistribution",
+    "solve_dynamic",
+    "solve_static",
+    "DynamicSolution",
+    "StaticSolution",
+    "lower_envelope",
+    "SlamarkovError",
+    "ContractError",
+    "DemandError",
+    "CostError",
+    "SolverError",
+    "ConfigError",
+    "PolicyError",
+    "ChainError",
+    "ChainSizeError",
+    "SimulationError",
+    "__version__",
+]

@@ -1,0 +1,77 @@
+"""Kernels on the layered state space of a review period (MODEL.md section 6).
+
+Transient states (i, v), i = 1..T, v = 0..i-1, are stored flat, ordered by stage i then ready
+count v: stage i occupies ``offset(i) .. offset(i) + i - 1`` with ``offset(i) = i(i-1)/2``. Every
+transition goes from stage i to stage i+1, so the chain is a layered DAG: probability moves forward
+one stage at a time and no matrix needs inverting. These kernels loop over stages and are
+vectorised over the states of a stage; they work on float64 and on object arrays of Fractions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["n_transient", "offset", "stage_of", "propagate"]
+
+
+def n_transient(T: int) -> int:
+    """Number of transient states, T(T+1)/2."""
+    return T * (T + 1) // 2
+
+
+def offset(i):
+    """Flat index of state (i, 0); vectorised."""
+    return (np.asarray(i) - 1) * np.asarray(i) // 2 if np.ndim(i) else (i - 1) * i // 2
+
+
+def stage_of(index):
+    """Stage i and ready count v of flat transient indices (vectorised, exact integer arithmetic)."""
+    k = np.asarray(index, dtype=np.int64)
+    i = ((np.sqrt(8.0 * k + 1) + 1) // 2).astype(np.int64)
+    # correct the float square root by at most one step either way
+    i = np.where((i - 1) * i // 2 > k, i - 1, i)
+    i = np.where(i * (i + 1) // 2 <= k, i + 1, i)
+    return i, k - (i - 1) * i // 2
+
+
+def propagate(stage_success, T, start_stage=1, start_count=0, *, exact=False, on_stage=None):
+    """Push the probability of being in (start_stage, start_count) forward to the end of the period.
+
+    Parameters
+    ----------
+    stage_success : callable
+        ``stage_success(i)`` gives the success (ready) probabilities of stage i's states, v = 0..i-1.
+    T : int
+        Review period.
+    start_stage, start_count : int
+        The start state (i0, v0); 1 <= i0 <= T + 1, 0 <= v0 <= i0 - 1.
+    exact : bool
+        Work on object arrays of Fractions.
+    on_stage : callable, optional
+        ``on_stage(i, v_lo, reach)`` is called for each stage i >= i0 with the probability of
+        visiting states (i, v_lo), (i, v_lo + 1), ..., the only reachable ones.
+
+    Returns
+    -------
+    ndarray
+        The distribution of the final ready count v_T over 0..T (the absorbing states).
+    """
+    one = np.array([1], dtype=object) if exact else np.ones(1)
+    P = one
+    lo = start_count
+    for i in range(start_stage, T + 1):
+        n = P.shape[0]
+        if on_stage is not None:
+            on_stage(i, lo, P)
+        p = stage_success(i)[lo : lo + n]
+        moved = P * p
+        nxt = np.empty(n + 1, dtype=P.dtype)
+        nxt[:n] = P - moved
+        nxt[n] = 0
+        nxt[1:] += moved
+        P = nxt
+    out = np.zeros(T + 1, dtype=object if exact else np.float64)
+    if exact:
+        out[:] = 0
+    out[lo : lo + P.shape[0]] = P
+    return out

@@ -1,0 +1,210 @@
+"""Contract files (TOML): read, validate, override from the command line.
+
+The format (every key is checked; unknown keys are refused)::
+
+    [contract]
+    review_period = 10
+    penalty_threshold = 0.8
+    bonus_threshold = 0.9
+    scheme = "lump-sum"      # or "linear"
+    penalty = 50             # per review period; 0 = none
+    bonus = 30
+    [costs]
+    holding = 0.5
+    [demand]
+    kind = "poisson"         # poisson | normal | discrete-uniform | uniform | empirical
+    mean = 5                 # normal: mean, sd; uniforms: low, high; empirical: pmf = [..]
+    [solver]
+    max_stock = 40           # optional
+    exact = false            # optional: exact rational arithmetic (rational demand only)
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ._numbers import to_int
+from .contract import Contract
+from .demand import DEMAND_KINDS, make_demand
+from .errors import ConfigError
+from .problem import Problem
+
+__all__ = ["Config", "load_config", "config_from_dict", "parse_demand_spec", "SCHEMA"]
+
+#: section -> (required keys, optional keys)
+SCHEMA = {
+    "contract": (
+        ("review_period", "penalty_threshold", "bonus_threshold"),
+        ("scheme", "penalty", "bonus"),
+    ),
+    "costs": (("holding",), ()),
+    "demand": (("kind",), ("mean", "sd", "low", "high", "pmf")),
+    "solver": ((), ("max_stock", "exact")),
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    """A parsed contract file: the problem and the solver settings.
+
+    Examples
+    --------
+    >>> cfg = config_from_dict({
+    ...     "contract": {"review_period": 10, "penalty_threshold": 0.8, "bonus_threshold": 0.9,
+    ...                  "penalty": 50, "bonus": 30},
+    ...     "costs": {"holding": 0.5}, "demand": {"kind": "poisson", "mean": 5}})
+    >>> cfg.problem.contract.penalty_count, cfg.max_stock, cfg.exact
+    (8, None, False)
+    """
+
+    problem: Problem
+    max_stock: int | None = None
+    exact: bool = False
+    source: str = "<dict>"
+
+    def solver_options(self) -> dict:
+        """Keyword arguments for :func:`solve_dynamic` and :func:`solve_static`."""
+        return {"max_stock": self.max_stock, "exact": self.exact}
+
+
+def _reject_nonfinite(value, field):
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{field}: must be finite, got {value}")
+    if isinstance(value, list):
+        for k, x in enumerate(value):
+            _reject_nonfinite(x, f"{field}[{k}]")
+
+
+def config_from_dict(data: dict, source: str = "<dict>") -> Config:
+    """Validate a contract-file mapping and build the :class:`Config`.
+
+    Raises
+    ------
+    ConfigError, ContractError, DemandError, CostError
+        One line naming the field (``section.key``) and the rule.
+    """
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: must be a TOML table")
+    for section in data:
+        if section not in SCHEMA:
+            raise ConfigError(
+                f"{section}: unknown section (expected {', '.join(SCHEMA)})"
+            )
+    for section, (required, optional) in SCHEMA.items():
+        table = data.get(section, {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{section}: must be a table")
+        if section in ("contract", "costs", "demand") and section not in data:
+            raise ConfigError(f"{section}: missing section")
+        for key, value in table.items():
+            if key not in required and key not in optional:
+                raise ConfigError(f"{section}.{key}: unknown key")
+            _reject_nonfinite(value, f"{section}.{key}")
+        for key in required:
+            if key not in table:
+                raise ConfigError(f"{section}.{key}: required")
+    c = data["contract"]
+    contract = Contract(
+        review_period=c["review_period"],
+        penalty_threshold=c["penalty_threshold"],
+        bonus_threshold=c["bonus_threshold"],
+        scheme=c.get("scheme", "lump-sum"),
+        penalty=c.get("penalty", 0),
+        bonus=c.get("bonus", 0),
+    )
+    d = dict(data["demand"])
+    kind = d.pop("kind")
+    if not isinstance(kind, str):
+        raise ConfigError("demand.kind: must be a string")
+    demand = make_demand(kind, **d)
+    problem = Problem(contract, demand, data["costs"]["holding"])
+    s = data.get("solver", {})
+    max_stock = s.get("max_stock")
+    if max_stock is not None:
+        max_stock = to_int(max_stock, "solver.max_stock", ConfigError)
+        if max_stock < 0:
+            raise ConfigError(f"solver.max_stock: must be >= 0, got {max_stock}")
+    exact = s.get("exact", False)
+    if not isinstance(exact, bool):
+        raise ConfigError(f"solver.exact: must be true or false, got {exact!r}")
+    return Config(problem, max_stock, exact, source)
+
+
+def parse_demand_spec(spec: str) -> dict:
+    """Parse a command-line demand such as ``poisson:5``, ``normal:15,5``, ``uniform:0,10``,
+    ``discrete-uniform:0,9`` or ``empirical:0.2,0.5,0.3`` into a ``[demand]`` table.
+
+    Examples
+    --------
+    >>> parse_demand_spec("normal:15,5")
+    {'kind': 'normal', 'mean': '15', 'sd': '5'}
+    """
+    kind, sep, rest = spec.partition(":")
+    kind = kind.strip()
+    if kind not in DEMAND_KINDS:
+        raise ConfigError(f"demand.kind: must be one of {', '.join(DEMAND_KINDS)}, got {kind!r}")
+    args = [a.strip() for a in rest.split(",")] if sep and rest.strip() else []
+    names = DEMAND_KINDS[kind][1]
+    if kind == "empirical":
+        if not args:
+            raise ConfigError("demand.pmf: give probabilities, e.g. empirical:0.2,0.5,0.3")
+        return {"kind": kind, "pmf": args}
+    if len(args) != len(names):
+        raise ConfigError(
+            f"demand: {kind} takes {len(names)} parameter(s) ({', '.join(names)}), e.g. "
+            f"{kind}:{','.join('5' for _ in names)}"
+        )
+    return {"kind": kind, **dict(zip(names, args))}
+
+
+def load_config(path, overrides: dict | None = None) -> Config:
+    """Read a contract file and apply ``overrides`` (``{"section.key": value}``).
+
+    Parameters
+    ----------
+    path : str or Path
+    overrides : dict, optional
+        Dotted keys replace the file's values; ``"demand"`` replaces the whole demand table.
+
+    Raises
+    ------
+    ConfigError
+        On a missing, unreadable or malformed file, or an invalid field.
+
+    Examples
+    --------
+    >>> import importlib.resources
+    >>> path = importlib.resources.files("slamarkov") / "data" / "example.toml"
+    >>> load_config(path, {"contract.review_period": 20}).problem.review_period
+    20
+    """
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{p}: is a directory, not a contract file") from None
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot be read ({exc.strerror})") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{p}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: malformed TOML ({exc})") from None
+    for key, value in (overrides or {}).items():
+        if value is None:
+            continue
+        if key == "demand":
+            data["demand"] = dict(value)
+            continue
+        section, _, name = key.partition(".")
+        data.setdefault(section, {})
+        if not isinstance(data[section], dict):
+            raise ConfigError(f"{section}: must be a table")
+        data[section][name] = value
+    return config_from_dict(data, str(p))

@@ -1,0 +1,232 @@
+r"""The service-level agreement: review period, exact thresholds, incentive scheme, settlement.
+
+Implements MODEL.md section 2. Over a performance review period of :math:`T` inventory periods
+the supplier's ready count is :math:`v \in \{0, \dots, T\}` and its ready rate
+:math:`\alpha = v / T`. With penalty threshold :math:`\alpha_L` and bonus threshold
+:math:`\alpha_U` (:math:`0 \le \alpha_L \le \alpha_U \le 1`) the settlement paid by the
+supplier at the end of the review period is
+
+.. math::
+
+    G(v) = \begin{cases}
+        L^- \, 1[v < T\alpha_L] - L^+ \, 1[v \ge T\alpha_U] & \text{lump-sum} \\
+        L^- \max(\alpha_L - v/T, 0) - L^+ \max(v/T - \alpha_U, 0) & \text{linear}
+    \end{cases}
+
+Thresholds and amounts are held as exact rationals, so the comparisons are exact: a user's
+``0.7`` is 7/10, and at :math:`T = 10` seven ready periods avoid the penalty.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from ._numbers import to_fraction, to_int
+from .errors import ContractError
+
+__all__ = ["Contract", "SCHEMES", "LUMP_SUM", "LINEAR"]
+
+LUMP_SUM = "lump-sum"
+LINEAR = "linear"
+SCHEMES = (LUMP_SUM, LINEAR)
+
+
+@dataclass(frozen=True)
+class Contract:
+    r"""An SLA on the ready rate over one performance review period (MODEL.md section 2).
+
+    Parameters
+    ----------
+    review_period : int
+        :math:`T`, the number of inventory periods in one review period, :math:`T \ge 1`.
+    penalty_threshold : number or str
+        :math:`\alpha_L`; a penalty is due when the ready rate is strictly below it.
+    bonus_threshold : number or str
+        :math:`\alpha_U \ge \alpha_L`; a bonus is earned when the ready rate reaches it.
+    scheme : {"lump-sum", "linear"}
+        Lump-sum amounts, or amounts in proportion to the gap to the threshold.
+    penalty : number, default 0
+        :math:`L^- \ge 0`, per review period (0: a bonus-only contract).
+    bonus : number, default 0
+        :math:`L^+ \ge 0`, per review period (0: a penalty-only contract).
+
+    Raises
+    ------
+    ContractError
+        On a field outside its range, naming the field and the rule.
+
+    Examples
+    --------
+    >>> c = Contract(10, 0.7, 0.9, "lump-sum", penalty=50, bonus=30)
+    >>> c.penalty_threshold
+    Fraction(7, 10)
+    >>> c.penalty_count, c.bonus_count
+    (7, 9)
+    >>> c.settlement().tolist()
+    [50.0, 50.0, 50.0, 50.0, 50.0, 50.0, 50.0, 0.0, 0.0, -30.0, -30.0]
+    """
+
+    review_period: int
+    penalty_threshold: Fraction
+    bonus_threshold: Fraction
+    scheme: str = LUMP_SUM
+    penalty: Fraction = Fraction(0)
+    bonus: Fraction = Fraction(0)
+
+    def __post_init__(self):
+        T = to_int(self.review_period, "contract.review_period", ContractError)
+        if T < 1:
+            raise ContractError(f"contract.review_period: must be a positive integer, got {T}")
+        aL = to_fraction(self.penalty_threshold, "contract.penalty_threshold", ContractError)
+        aU = to_fraction(self.bonus_threshold, "contract.bonus_threshold", ContractError)
+        for name, a in (("penalty_threshold", aL), ("bonus_threshold", aU)):
+            if not 0 <= a <= 1:
+                raise ContractError(f"contract.{name}: must lie in [0, 1], got {float(a):g}")
+        if aL > aU:
+            raise ContractError(
+                "contract.penalty_threshold: must not exceed contract.bonus_threshold "
+                f"({float(aL):g} > {float(aU):g})"
+            )
+        if self.scheme not in SCHEMES:
+            raise ContractError(
+                f"contract.scheme: must be one of {', '.join(SCHEMES)}, got {self.scheme!r}"
+            )
+        Lm = to_fraction(self.penalty, "contract.penalty", ContractError)
+        Lp = to_fraction(self.bonus, "contract.bonus", ContractError)
+        for name, amount in (("penalty", Lm), ("bonus", Lp)):
+            if amount < 0:
+                raise ContractError(f"contract.{name}: must be >= 0, got {float(amount):g}")
+        for name, value in (
+            ("review_period", T),
+            ("penalty_threshold", aL),
+            ("bonus_threshold", aU),
+            ("penalty", Lm),
+            ("bonus", Lp),
+        ):
+            object.__setattr__(self, name, value)
+
+    @classmethod
+    def study(cls, review_period, scheme=LUMP_SUM, *, penalty_threshold="0.8",
+              bonus_threshold="0.9", ratio=None):
+        """The source study's contract at review period ``T`` (MODEL.md section 2 and 8).
+
+        Lump-sum: L- = 5T, L+ = 3T; linear: L- = 25T, L+ = 15T. With ``ratio`` (the cost-saving
+        experiment) the bonus is the penalty divided by ``ratio`` instead.
+
+        Examples
+        --------
+        >>> c = Contract.study(10, "linear")
+        >>> int(c.penalty), int(c.bonus)
+        (250, 150)
+        >>> Contract.study(10, ratio="1.25").bonus
+        Fraction(40, 1)
+        """
+        T = to_int(review_period, "contract.review_period", ContractError)
+        if scheme not in SCHEMES:
+            raise ContractError(
+                f"contract.scheme: must be one of {', '.join(SCHEMES)}, got {scheme!r}"
+            )
+        per_period = {LUMP_SUM: (5, 3), LINEAR: (25, 15)}[scheme]
+        penalty = Fraction(per_period[0] * T)
+        if ratio is None:
+            bonus = Fraction(per_period[1] * T)
+        else:
+            r = to_fraction(ratio, "ratio", ContractError)
+            if r <= 0:
+                raise ContractError(f"ratio: must be > 0, got {float(r):g}")
+            bonus = penalty / r
+        return cls(T, penalty_threshold, bonus_threshold, scheme, penalty, bonus)
+
+    @property
+    def penalty_count(self) -> int:
+        r"""The fewest ready periods that avoid the penalty, :math:`\lceil T\alpha_L \rceil`."""
+        return math.ceil(self.review_period * self.penalty_threshold)
+
+    @property
+    def bonus_count(self) -> int:
+        r"""The fewest ready periods that earn the bonus, :math:`\lceil T\alpha_U \rceil`."""
+        return math.ceil(self.review_period * self.bonus_threshold)
+
+    def band(self, ready_count):
+        """Band of final ready counts: -1 penalty, 0 neutral, +1 bonus (vectorised).
+
+        Examples
+        --------
+        >>> Contract(10, 0.8, 0.9).band([7, 8, 9]).tolist()
+        [-1, 0, 1]
+        """
+        v = np.asarray(ready_count)
+        return np.where(v < self.penalty_count, -1, np.where(v >= self.bonus_count, 1, 0)).astype(
+            np.int8
+        )
+
+    def settlement(self, exact: bool = False) -> np.ndarray:
+        """The settlement :math:`G(v)` for v = 0..T (positive: the supplier pays).
+
+        Parameters
+        ----------
+        exact : bool, default False
+            Return an object array of :class:`~fractions.Fraction` instead of float64.
+
+        Examples
+        --------
+        >>> c = Contract(10, 0.8, 0.9, "linear", penalty=250, bonus=150)
+        >>> c.settlement(exact=True)[[6, 8, 10]].tolist()
+        [Fraction(50, 1), Fraction(0, 1), Fraction(-15, 1)]
+        """
+        T = self.review_period
+        if self.scheme == LUMP_SUM:
+            g = [
+                self.penalty * (v < self.penalty_count) - self.bonus * (v >= self.bonus_count)
+                for v in range(T + 1)
+            ]
+        else:
+            aL, aU = self.penalty_threshold, self.bonus_threshold
+            g = [
+                self.penalty * max(aL - Fraction(v, T), 0) - self.bonus * max(Fraction(v, T) - aU, 0)
+                for v in range(T + 1)
+            ]
+        g = [Fraction(x) for x in g]
+        if exact:
+            return np.array(g, dtype=object)
+        return np.array([float(x) for x in g], dtype=np.float64)
+
+    def max_settlement_drop(self) -> Fraction:
+        r"""The largest gain from one more ready period, :math:`\max_v G(v) - G(v+1)`.
+
+        It bounds the decision value :math:`\Delta_i(v)` in every state (MODEL.md section 4),
+        which in turn bounds the stock that can be optimal.
+
+        Examples
+        --------
+        >>> Contract(10, 0.8, 0.9, penalty=50, bonus=30).max_settlement_drop()
+        Fraction(50, 1)
+        """
+        g = self.settlement(exact=True)
+        if len(g) < 2:
+            return Fraction(0)
+        return max(max(g[:-1] - g[1:]), Fraction(0))
+
+    def describe(self) -> str:
+        """A one-line human description.
+
+        Examples
+        --------
+        >>> print(Contract(10, 0.8, 0.9, penalty=50, bonus=30).describe())
+        lump-sum SLA over T=10 periods: penalty 50 if ready rate < 0.8, bonus 30 if >= 0.9
+        """
+        aL, aU = _fmt(self.penalty_threshold), _fmt(self.bonus_threshold)
+        if self.scheme == LUMP_SUM:
+            terms = f"penalty {_fmt(self.penalty)} if ready rate < {aL}, bonus {_fmt(self.bonus)} if >= {aU}"
+        else:
+            terms = (f"penalty {_fmt(self.penalty)} x shortfall below {aL}, "
+                     f"bonus {_fmt(self.bonus)} x excess above {aU}")
+        return f"{self.scheme} SLA over T={self.review_period} periods: {terms}"
+
+
+def _fmt(x: Fraction) -> str:
+    return str(x.numerator) if x.denominator == 1 else f"{float(x):g}"

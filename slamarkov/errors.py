@@ -1,0 +1,59 @@
+"""Exception classes: one per kind of failure, each message names the field and the rule.
+
+Every class derives from :class:`SlamarkovError`, itself a :class:`ValueError`, so callers
+may catch the family or one member. The command line turns any of them into one line on
+standard error and exit code 2.
+"""
+
+__all__ = [
+    "SlamarkovError",
+    "ContractError",
+    "DemandError",
+    "CostError",
+    "SolverError",
+    "ConfigError",
+    "PolicyError",
+    "ChainError",
+    "ChainSizeError",
+    "SimulationError",
+]
+
+
+class SlamarkovError(ValueError):
+    """Base class of every error slamarkov raises on bad input."""
+
+
+class ContractError(SlamarkovError):
+    """An invalid SLA contract field (review period, thresholds, scheme, amounts)."""
+
+
+class DemandError(SlamarkovError):
+    """An invalid demand distribution or parameter."""
+
+
+class CostError(SlamarkovError):
+    """An invalid cost parameter (the holding cost h)."""
+
+
+class SolverError(SlamarkovError):
+    """A solver setting that cannot give the optimum (e.g. a max_stock that cuts it off)."""
+
+
+class ConfigError(SlamarkovError):
+    """A missing, malformed or inconsistent contract file."""
+
+
+class PolicyError(SlamarkovError):
+    """An invalid stock table (wrong shape, negative or non-finite stock)."""
+
+
+class ChainError(SlamarkovError):
+    """An invalid query on a policy's Markov chain (e.g. a state outside the chain)."""
+
+
+class ChainSizeError(ChainError, MemoryError):
+    """A dense matrix was asked for that would exceed the memory guard."""
+
+
+class SimulationError(SlamarkovError):
+    """Invalid simulation settings or an unreadable runs file."""

@@ -1,0 +1,226 @@
+r"""A stocking policy: the stock table :math:`S_i(v)` over the transient states of a review period.
+
+The table is stored flat in the chain's state order (stage i, then ready count v; MODEL.md
+section 6), in the smallest integer dtype that holds it for discrete demand (one byte per state
+for stocks up to 255), so that a table at T = 10,000 (50 million states) takes 50 MB.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from ._layered import n_transient, offset, propagate
+from .distribution import ReadyRateDistribution
+from .errors import PolicyError
+from .problem import Problem
+
+__all__ = ["Policy"]
+
+
+def _compact(stock: np.ndarray) -> np.ndarray:
+    top = int(stock.max(initial=0))
+    for dt in (np.uint8, np.uint16, np.uint32):
+        if top <= np.iinfo(dt).max:
+            return stock.astype(dt)
+    return stock.astype(np.int64)
+
+
+class Policy:
+    r"""A stock table :math:`S_i(v)`, i = 1..T, v = 0..i-1, for a problem.
+
+    Parameters
+    ----------
+    problem : Problem
+        Contract, demand and holding cost the policy is applied to.
+    stock : array_like
+        Either the flat table of T(T+1)/2 stocks in state order, or a list over i = 1..T of
+        lists over v = 0..i-1. Integers for discrete demand, reals for continuous demand;
+        non-negative and finite.
+    kind : str, default "user"
+        "dynamic", "static" or "user" (a label carried to reports).
+    exact : bool, default False
+        Give success probabilities as Fractions (the demand must be rational).
+
+    Raises
+    ------
+    PolicyError
+        On a table of the wrong shape, or negative, non-integer or non-finite stock.
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, Poisson, Problem
+    >>> prob = Problem(Contract(2, 0.5, 1, penalty=10, bonus=5), Poisson(5), 1)
+    >>> pol = Policy(prob, [[6], [0, 8]])
+    >>> pol.stock_at(2, 1), pol.to_lists()
+    (8, [[6], [0, 8]])
+    """
+
+    def __init__(self, problem: Problem, stock, kind: str = "user", exact: bool = False):
+        if not isinstance(problem, Problem):
+            raise PolicyError("problem: must be a slamarkov.Problem")
+        T = problem.review_period
+        flat = self._flatten(stock, T)
+        if problem.demand.discrete:
+            if flat.dtype.kind == "f" or flat.dtype == object:
+                asfloat = flat.astype(np.float64)
+                if not np.all(np.isfinite(asfloat)):
+                    raise PolicyError("stock: must be finite")
+                if np.any(asfloat != np.floor(asfloat)):
+                    raise PolicyError("stock: must be integers for discrete demand")
+                flat = asfloat.astype(np.int64)
+            if flat.dtype.kind not in "iu":
+                raise PolicyError("stock: must be integers for discrete demand")
+            if flat.size and flat.min() < 0:
+                raise PolicyError(f"stock: must be >= 0, got {int(flat.min())}")
+            flat = _compact(flat)
+        else:
+            if flat.dtype != object:
+                flat = flat.astype(np.float64)
+                if not np.all(np.isfinite(flat)):
+                    raise PolicyError("stock: must be finite")
+            if flat.size and flat.min() < 0:
+                raise PolicyError(f"stock: must be >= 0, got {float(flat.min()):g}")
+        if exact and not problem.demand.rational:
+            raise PolicyError(
+                f"exact: demand {problem.demand.describe()} has no rational probabilities"
+            )
+        if flat.dtype != object:
+            flat.setflags(write=False)
+        self.problem = problem
+        self.stock = flat
+        self.kind = kind
+        self.exact = exact
+        self._F = None
+
+    @staticmethod
+    def _flatten(stock, T):
+        if isinstance(stock, np.ndarray) and stock.ndim == 1:
+            flat = stock
+        elif isinstance(stock, np.ndarray) and stock.ndim != 1:
+            raise PolicyError(f"stock: must be flat or a list of T = {T} rows, got shape {stock.shape}")
+        else:
+            rows = list(stock)
+            if rows and all(np.ndim(r) == 0 for r in rows):
+                flat = np.asarray(rows)
+            else:
+                if len(rows) != T:
+                    raise PolicyError(f"stock: must have T = {T} rows (one per period), got {len(rows)}")
+                for i, row in enumerate(rows, start=1):
+                    if np.ndim(row) != 1 or len(row) != i:
+                        raise PolicyError(
+                            f"stock[{i - 1}]: period {i} must have {i} entries (v = 0..{i - 1})"
+                        )
+                flat = np.concatenate([np.asarray(r) for r in rows]) if rows else np.zeros(0)
+        if flat.shape != (n_transient(T),):
+            raise PolicyError(
+                f"stock: must have T(T+1)/2 = {n_transient(T)} entries, got {flat.shape[0]}"
+            )
+        if flat.dtype.kind not in "iufO":
+            raise PolicyError("stock: must be numbers")
+        return flat
+
+    @classmethod
+    def constant(cls, problem: Problem, stock, kind: str = "static", exact: bool = False):
+        """The policy that keeps one base-stock level in every state (MODEL.md section 5).
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, Poisson, Problem
+        >>> prob = Problem(Contract.study(3), Poisson(5), 1)
+        >>> Policy.constant(prob, 7).to_lists()
+        [[7], [7, 7], [7, 7, 7]]
+        """
+        n = n_transient(problem.review_period)
+        dtype = object if isinstance(stock, Fraction) else None
+        return cls(problem, np.full(n, stock, dtype=dtype), kind=kind, exact=exact)
+
+    @property
+    def review_period(self) -> int:
+        return self.problem.review_period
+
+    def stage(self, i: int) -> np.ndarray:
+        """The stocks S_i(v), v = 0..i-1 (a read-only view)."""
+        if not 1 <= i <= self.review_period:
+            raise PolicyError(f"stage: must lie in 1..{self.review_period}, got {i}")
+        o = offset(i)
+        return self.stock[o : o + i]
+
+    def stock_at(self, i: int, v: int):
+        """S_i(v) as a Python number."""
+        row = self.stage(i)
+        if not 0 <= v < i:
+            raise PolicyError(f"ready count: must lie in 0..{i - 1} at period {i}, got {v}")
+        x = row[v]
+        return x if isinstance(x, Fraction) else x.item()
+
+    def to_lists(self) -> list:
+        """The table as a list over i = 1..T of lists over v = 0..i-1 (JSON-friendly)."""
+        out = []
+        for i in range(1, self.review_period + 1):
+            row = self.stage(i)
+            out.append([x if isinstance(x, Fraction) else x.item() for x in row])
+        return out
+
+    # -- success probabilities -------------------------------------------------------------
+    def _table(self):
+        if self._F is None:
+            top = int(self.stock.max(initial=0))
+            self._F = self.problem.demand.table(top, exact=self.exact)[0]
+        return self._F
+
+    def stage_success(self, i: int) -> np.ndarray:
+        """The ready probabilities F(S_i(v)), v = 0..i-1."""
+        s = self.stage(i)
+        demand = self.problem.demand
+        if demand.discrete:
+            return self._table().take(s)
+        return demand.cdf(s, exact=True) if self.exact else demand.cdf(s)
+
+    def success(self) -> np.ndarray:
+        """F(S_i(v)) for every transient state, flat in state order."""
+        demand = self.problem.demand
+        if demand.discrete:
+            return self._table().take(self.stock)
+        return demand.cdf(self.stock, exact=True) if self.exact else demand.cdf(self.stock)
+
+    def stage_holding(self, i: int) -> np.ndarray:
+        """Expected holding cost h H(S_i(v)) in each state of stage i."""
+        demand, h = self.problem.demand, self.problem.holding_cost
+        s = self.stage(i)
+        if demand.discrete:
+            if self.exact:
+                H = demand.table(int(self.stock.max(initial=0)), exact=True)[1]
+                return H.take(s) * h
+            return demand.expected_leftover(s) * float(h)
+        if self.exact:
+            return demand.expected_leftover(s, exact=True) * h
+        return demand.expected_leftover(s) * float(h)
+
+    def ready_count(self, start=(1, 0)) -> ReadyRateDistribution:
+        """The exact distribution of the final ready count from a start state.
+
+        Probability is propagated forward stage by stage (the chain is a layered DAG).
+
+        Parameters
+        ----------
+        start : (int, int), default (1, 0)
+            The state (i, v): at the start of period i with v ready periods so far.
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, DiscreteUniform, Problem
+        >>> prob = Problem(Contract(2, 0.5, 1, penalty=10), DiscreteUniform(0, 3), 1)
+        >>> Policy.constant(prob, 1, exact=True).ready_count().pmf.tolist()
+        [Fraction(1, 4), Fraction(1, 2), Fraction(1, 4)]
+        """
+        i0, v0 = start
+        T = self.review_period
+        if not (1 <= i0 <= T + 1 and 0 <= v0 <= i0 - 1):
+            raise PolicyError(f"start: state ({i0}, {v0}) is not in the chain (1 <= i <= T+1, 0 <= v < i)")
+        pmf = propagate(self.stage_success, T, i0, v0, exact=self.exact)
+        return ReadyRateDistribution(self.problem.contract, pmf)
+
+    def __repr__(self):
+        return f"Policy(kind={self.kind!r}, T={self.review_period}, max_stock={self.stock.max(initial=0)})"

@@ -1,0 +1,405 @@
+r"""Optimal policies: the dynamic (strategic) and the static (non-strategic) supplier.
+
+Dynamic policy (MODEL.md section 4), a finite-horizon stochastic DP by backward induction:
+
+.. math::
+
+    V_{T+1}(v) = G(v), \qquad
+    V_i(v) = V_{i+1}(v) + \min_S \{ h H(S) - \Delta_i(v) F(S) \}, \qquad
+    \Delta_i(v) = V_{i+1}(v) - V_{i+1}(v+1).
+
+The decision in a state depends on :math:`\Delta` alone. For a finite set of candidate stocks the
+minimiser is a vertex of the lower convex hull of the points :math:`(F(S), h H(S))`: the vertex
+whose two adjacent hull slopes bracket :math:`\Delta`. So each stage costs one ``searchsorted`` of
+the stage's :math:`\Delta` vector into the hull's slopes, never a scan over every stock in every
+state. Ties go to the smallest stock. Continuous uniform demand has a closed-form minimiser.
+
+Static policy (MODEL.md section 5): one S for every period, the ready count is
+Binomial(T, F(S)), and :math:`C(S) = T h H(S) + E[G(\mathrm{Bin}(T, F(S)))]` is minimised over S.
+
+Both solvers run in float64 or, with ``exact=True`` and rational data, in exact rational
+arithmetic.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+from scipy import optimize, stats
+
+from ._layered import n_transient, offset
+from .distribution import ReadyRateDistribution
+from .errors import SolverError
+from .policy import Policy
+from .problem import Problem
+
+__all__ = ["solve_dynamic", "solve_static", "DynamicSolution", "StaticSolution", "lower_envelope"]
+
+#: keep per-state values and decision values by default up to this many states
+KEEP_VALUES_UP_TO = 5_000_000
+
+
+@dataclass(frozen=True)
+class DynamicSolution:
+    r"""The result of :func:`solve_dynamic`.
+
+    Attributes
+    ----------
+    problem : Problem
+    policy : Policy
+        The optimal stock table :math:`S_i(v)`.
+    value_start : float or Fraction
+        :math:`V_1(0)`, the expected cost of the review period.
+    cost_per_period : float or Fraction
+        :math:`V_1(0) / T`.
+    ready_rate : ReadyRateDistribution
+        The exact distribution of the ready count from (1, 0).
+    max_stock : int or float
+        The top of the stock range searched.
+    values, deltas : ndarray or None
+        :math:`V_i(v)` and :math:`\Delta_i(v)` flat in state order, when kept.
+    terminal : ndarray
+        :math:`V_{T+1}(v) = G(v)`, v = 0..T.
+    """
+
+    problem: Problem
+    policy: Policy
+    value_start: object
+    cost_per_period: object
+    ready_rate: ReadyRateDistribution
+    max_stock: object
+    terminal: np.ndarray
+    values: np.ndarray | None = field(default=None, repr=False)
+    deltas: np.ndarray | None = field(default=None, repr=False)
+
+    def value(self, i: int, v: int):
+        """:math:`V_i(v)` (i = T + 1 gives the settlement G(v))."""
+        T = self.problem.review_period
+        if i == T + 1 and 0 <= v <= T:
+            return self.terminal[v]
+        self.policy.stock_at(i, v)  # validates the state
+        if self.values is None:
+            raise SolverError("values: not kept; solve with keep_values=True")
+        return self.values[offset(i) + v]
+
+    def delta(self, i: int, v: int):
+        r""":math:`\Delta_i(v) = V_{i+1}(v) - V_{i+1}(v+1)`."""
+        self.policy.stock_at(i, v)
+        if self.deltas is None:
+            raise SolverError("deltas: not kept; solve with keep_values=True")
+        return self.deltas[offset(i) + v]
+
+
+@dataclass(frozen=True)
+class StaticSolution:
+    """The result of :func:`solve_static`.
+
+    Attributes
+    ----------
+    problem : Problem
+    base_stock : int or float
+        S*, the smallest minimiser of the expected cost.
+    cost_per_period : float or Fraction
+        C(S*) / T.
+    costs : ndarray
+        C(S) / T for every candidate stock (discrete demand; None otherwise).
+    ready_rate : ReadyRateDistribution
+        Binomial(T, F(S*)).
+    policy : Policy
+        The constant stock table S_i(v) = S*.
+    max_stock : int or float
+    """
+
+    problem: Problem
+    base_stock: object
+    cost_per_period: object
+    costs: np.ndarray | None
+    ready_rate: ReadyRateDistribution
+    policy: Policy
+    max_stock: object
+
+
+def lower_envelope(F, cost):
+    r"""The lower convex hull of the points (F(S), cost(S)), S = 0..K, for the per-state argmin.
+
+    Returns the indices ``vertex`` of the hull's vertices (increasing S) and the slopes between
+    consecutive vertices (strictly increasing). For a decision value :math:`\Delta`,
+    ``vertex[searchsorted(slopes, Delta, side="left")]`` is the smallest S minimising
+    ``cost(S) - Delta * F(S)``. Points with the F of a smaller S, and points on a hull edge, are
+    dropped: they are never the smallest minimiser.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> vertex, slopes = lower_envelope(np.array([0.2, 0.5, 0.8, 0.8, 1.0]),
+    ...                                 np.array([0.0, 0.2, 0.8, 1.0, 1.8]))
+    >>> vertex.tolist(), np.round(slopes.astype(float), 6).tolist()
+    ([0, 1, 2, 4], [0.666667, 2.0, 5.0])
+    """
+    hull: list[int] = []
+    for k in range(len(F)):
+        if hull and F[k] == F[hull[-1]]:
+            continue  # same ready probability at a higher stock: never the smallest minimiser
+        while len(hull) >= 2:
+            a, b = hull[-2], hull[-1]
+            # drop b when it is on or above the chord a-k (slope(a,b) >= slope(b,k))
+            if (cost[b] - cost[a]) * (F[k] - F[b]) >= (cost[k] - cost[b]) * (F[b] - F[a]):
+                hull.pop()
+            else:
+                break
+        hull.append(k)
+    vertex = np.array(hull, dtype=np.int64)
+    dx = F[vertex[1:]] - F[vertex[:-1]]
+    dy = cost[vertex[1:]] - cost[vertex[:-1]]
+    slopes = dy / dx
+    return vertex, slopes
+
+
+def _stock_range(problem: Problem, max_stock):
+    """Candidate range top: the larger of the user's max_stock and the provable bound."""
+    bound = problem.stock_bound()
+    if math.isinf(bound):
+        if max_stock is None:
+            raise SolverError("solver.max_stock: required, no finite bound follows from this demand")
+        return max_stock, bound
+    if max_stock is None:
+        return bound, bound
+    return max(max_stock, bound), bound
+
+
+def _check_max_stock(max_stock, needed, where):
+    if max_stock is not None and needed > max_stock:
+        raise SolverError(
+            f"solver.max_stock: {max_stock} cuts off the optimum ({where} a stock of {needed} "
+            f"lowers the cost); use max_stock >= {needed}"
+        )
+
+
+def _validate_max_stock(problem, max_stock):
+    if max_stock is None:
+        return None
+    if isinstance(max_stock, bool) or not isinstance(max_stock, (int, np.integer)):
+        if problem.demand.discrete or not isinstance(max_stock, (float, Fraction)):
+            raise SolverError(f"solver.max_stock: must be a non-negative integer, got {max_stock!r}")
+    if max_stock < 0 or (isinstance(max_stock, float) and not math.isfinite(max_stock)):
+        raise SolverError(f"solver.max_stock: must be a non-negative integer, got {max_stock!r}")
+    return max_stock
+
+
+def _check_exact(problem, exact):
+    if exact and not problem.demand.rational:
+        raise SolverError(
+            f"exact: demand {problem.demand.describe()} has no rational probabilities; "
+            "use discrete-uniform, uniform or empirical demand, or exact=False"
+        )
+
+
+def solve_dynamic(problem: Problem, *, max_stock=None, exact: bool = False,
+                  keep_values=None) -> DynamicSolution:
+    r"""The strategic supplier's optimal policy by backward induction (MODEL.md section 4).
+
+    Parameters
+    ----------
+    problem : Problem
+    max_stock : int, optional
+        Top of the integer stock range 0..max_stock (the study used 40). By default the
+        critical-fractile bound of :meth:`Problem.stock_bound`, beyond which no stock can be
+        optimal. A smaller value that cuts off the optimum raises :class:`SolverError`.
+    exact : bool, default False
+        Exact rational arithmetic (demand with rational probabilities only).
+    keep_values : bool, optional
+        Keep :math:`V_i(v)` and :math:`\Delta_i(v)` for every state (default: up to 5 million
+        states).
+
+    Returns
+    -------
+    DynamicSolution
+
+    Raises
+    ------
+    SolverError
+        On a max_stock that cuts off the optimum, or exact mode with irrational demand.
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, Poisson, Problem
+    >>> sol = solve_dynamic(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40)
+    >>> round(sol.cost_per_period, 6), round(100 * sol.ready_rate.mean, 4)
+    (-1.20155, 89.6123)
+    >>> sol.policy.stage(10).tolist()
+    [0, 0, 0, 0, 0, 0, 0, 10, 10, 0]
+    """
+    _check_exact(problem, exact)
+    max_stock = _validate_max_stock(problem, max_stock)
+    T = problem.review_period
+    n = n_transient(T)
+    if keep_values is None:
+        keep_values = n <= KEEP_VALUES_UP_TO
+    h = problem.holding_cost if exact else float(problem.holding_cost)
+    G = problem.contract.settlement(exact=exact)
+    demand = problem.demand
+    dtype = object if exact else np.float64
+
+    values = np.empty(n, dtype=dtype) if keep_values else None
+    deltas = np.empty(n, dtype=dtype) if keep_values else None
+    V = G.copy()  # V_{i+1}(v), v = 0..i; only the first i+1 entries are live at stage i
+
+    if demand.discrete:
+        top, _ = _stock_range(problem, max_stock)
+        F, H = demand.table(int(top), exact=exact)
+        vertex, slopes = lower_envelope(F, H * h)
+        hx, hy = F[vertex], (H * h)[vertex]
+        stock = np.empty(n, dtype=np.uint8 if vertex[-1] <= 255 else np.int64)
+        hs = vertex.astype(stock.dtype)
+        d = np.empty(T, dtype=dtype)
+        for i in range(T, 0, -1):
+            o = offset(i)
+            di = d[:i]
+            np.subtract(V[:i], V[1 : i + 1], out=di)
+            k = np.searchsorted(slopes, di, side="left")
+            stock[o : o + i] = hs.take(k)
+            if keep_values:
+                deltas[o : o + i] = di
+            # V_i(v) = V_{i+1}(v) + h H(S) - Delta F(S)
+            gain = hx.take(k) * di
+            V[:i] += hy.take(k)
+            V[:i] -= gain
+            if keep_values:
+                values[o : o + i] = V[:i]
+        needed = int(stock.max(initial=0))
+        _check_max_stock(max_stock, needed, "in some state")
+        top_used = max_stock if max_stock is not None else int(top)
+    else:
+        stock = np.empty(n, dtype=dtype)
+        for i in range(T, 0, -1):
+            o = offset(i)
+            di = V[:i] - V[1 : i + 1]
+            S = demand.best_stock(di, h, exact=exact)
+            stock[o : o + i] = S
+            if keep_values:
+                deltas[o : o + i] = di
+            V[:i] = V[:i] + h * demand.expected_leftover(S, exact=exact) - di * demand.cdf(S, exact=exact)
+            if keep_values:
+                values[o : o + i] = V[:i]
+        top_used = demand.upper
+    value_start = V[0]
+    policy = Policy(problem, stock, kind="dynamic", exact=exact)
+    ready = policy.ready_count()
+    return DynamicSolution(
+        problem=problem,
+        policy=policy,
+        value_start=value_start if exact else float(value_start),
+        cost_per_period=value_start / T if exact else float(value_start) / T,
+        ready_rate=ready,
+        max_stock=top_used,
+        terminal=G,
+        values=values,
+        deltas=deltas,
+    )
+
+
+def _binomial_pmf_exact(T, q):
+    return np.array([math.comb(T, v) * q**v * (1 - q) ** (T - v) for v in range(T + 1)], dtype=object)
+
+
+def solve_static(problem: Problem, *, max_stock=None, exact: bool = False) -> StaticSolution:
+    r"""The non-strategic supplier's optimal base-stock level (MODEL.md section 5).
+
+    .. math:: C(S) = T h H(S) + \sum_v \binom{T}{v} F(S)^v (1 - F(S))^{T-v} G(v)
+
+    is minimised over S = 0..max_stock (smallest S on ties). For continuous uniform demand C is
+    a polynomial in q = F(S); it is minimised over q in [0, 1] by a fine grid refined with a
+    bounded scalar search (not exact; use discrete demand for exact mode).
+
+    Parameters
+    ----------
+    problem : Problem
+    max_stock : int, optional
+        As in :func:`solve_dynamic`.
+    exact : bool, default False
+
+    Returns
+    -------
+    StaticSolution
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, Poisson, Problem
+    >>> sol = solve_static(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40)
+    >>> sol.base_stock, round(sol.cost_per_period, 6)
+    (8, -0.87201)
+    """
+    _check_exact(problem, exact)
+    max_stock = _validate_max_stock(problem, max_stock)
+    T = problem.review_period
+    G = problem.contract.settlement(exact=exact)
+    demand = problem.demand
+    if demand.discrete:
+        top, _ = _stock_range(problem, max_stock)
+        top = int(top)
+        F, H = demand.table(top, exact=exact)
+        if exact:
+            h = problem.holding_cost
+            costs = np.array(
+                [T * h * H[s] + (_binomial_pmf_exact(T, F[s]) * G).sum() for s in range(top + 1)],
+                dtype=object,
+            )
+            best = min(range(top + 1), key=lambda s: (costs[s], s))
+        else:
+            h = float(problem.holding_cost)
+            pmf = stats.binom.pmf(np.arange(T + 1)[None, :], T, F[:, None])
+            costs = T * h * H + pmf @ G
+            best = int(np.argmin(costs))
+        _check_max_stock(max_stock, best, "for the static policy")
+        q = F[best]
+        per_period = costs / T
+        base_stock = best
+    else:
+        if exact:
+            raise SolverError("exact: the static policy for continuous demand is not solved exactly")
+        h = float(problem.holding_cost)
+        base_stock, cost = _static_continuous_uniform(problem, h, G)
+        q = demand.cdf(base_stock)
+        per_period = None
+        costs_best = cost
+    ready_pmf = _binomial_pmf_exact(T, q) if exact else stats.binom.pmf(np.arange(T + 1), T, q)
+    ready = ReadyRateDistribution(problem.contract, ready_pmf)
+    policy = Policy.constant(problem, base_stock, exact=exact)
+    cost_pp = per_period[base_stock] if per_period is not None else costs_best / T
+    return StaticSolution(
+        problem=problem,
+        base_stock=base_stock,
+        cost_per_period=cost_pp if exact else float(cost_pp),
+        costs=per_period,
+        ready_rate=ready,
+        policy=policy,
+        max_stock=(max_stock if max_stock is not None else top) if demand.discrete else demand.upper,
+    )
+
+
+def _static_continuous_uniform(problem, h, G):
+    """Minimise C over real S for continuous uniform demand: C is a polynomial in q = F(S)."""
+    demand = problem.demand
+    T = problem.review_period
+    a, b = float(demand.low), float(demand.high)
+    v = np.arange(T + 1)
+
+    def cost_q(q):
+        return T * h * q * q * (b - a) / 2 + stats.binom.pmf(v, T, q) @ G
+
+    grid = np.linspace(0.0, 1.0, 2001)
+    vals = np.array([cost_q(q) for q in grid])
+    k = int(np.argmin(vals))
+    lo, hi = grid[max(k - 1, 0)], grid[min(k + 1, len(grid) - 1)]
+    best_q, best_c = grid[k], vals[k]
+    if hi > lo:
+        res = optimize.minimize_scalar(cost_q, bounds=(lo, hi), method="bounded",
+                                       options={"xatol": 1e-12})
+        if res.fun < best_c:
+            best_q, best_c = float(res.x), float(res.fun)
+    # q = 0 costs the same at S = 0 as at S = a: the smallest stock wins
+    S = 0.0 if best_q <= 0 else a + best_q * (b - a)
+    return S, best_c

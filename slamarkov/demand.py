@@ -169,6 +169,25 @@ class DiscreteDemand(Demand):
         """H on integers 0..K given F there; the finite sum unless a closed form overrides."""
         return np.concatenate(([0.0], np.cumsum(F[:-1])))
 
+    def leftover_second_moment(self, stock, exact=False):
+        r"""Second moment of the leftover, :math:`E[((S - d)^+)^2]`, at integer stock.
+
+        From :math:`L_2(S+1) = L_2(S) + 2H(S) + F(S)` and :math:`L_2(0) = 0`.
+
+        Examples
+        --------
+        >>> DiscreteUniform(0, 1).leftover_second_moment([0, 1, 2]).tolist()
+        [0.0, 0.5, 2.5]
+        """
+        s = np.asarray(stock)
+        top = int(s.max(initial=0))
+        F, H = self.table(top, exact=exact)
+        L2 = np.empty(top + 1, dtype=F.dtype)
+        L2[0] = 0
+        if top:
+            L2[1:] = np.cumsum(2 * H[:-1] + F[:-1])
+        return L2.take(s.astype(np.int64))
+
     def quantile(self, q: float):
         if q <= 0:
             return 0
@@ -513,6 +532,22 @@ class ContinuousUniform(Demand):
         above = s - (a + b) / 2 if not exact else s - Fraction(a + b, 2)
         out = np.where(s >= b, above, inside)
         return out if out.ndim else (out.item() if not exact else out[()])
+
+    def leftover_second_moment(self, stock, exact=False):
+        r""":math:`E[((S - d)^+)^2]`: :math:`(S-a)^3 / (3(b-a))` on :math:`[a, b]`,
+        :math:`(S - (a+b)/2)^2 + (b-a)^2/12` above.
+
+        Examples
+        --------
+        >>> ContinuousUniform(0, 3).leftover_second_moment([3.0]).tolist()
+        [3.0]
+        """
+        a, b = self._params(exact)
+        s = np.asarray(stock, dtype=object if exact else np.float64)
+        inside = np.maximum(s - a, 0) ** 3 / (3 * (b - a))
+        mid = (a + b) / 2 if not exact else Fraction(a + b, 2)
+        above = (s - mid) ** 2 + (b - a) ** 2 / 12
+        return np.where(s >= b, above, inside)
 
     def best_stock(self, delta, holding_cost, exact=False):
         r"""The smallest minimiser of :math:`h H(S) - \Delta F(S)`, vectorised over ``delta``."""

@@ -1,0 +1,513 @@
+r"""The absorbing Markov chain of a policy (MODEL.md section 6).
+
+Transient states :math:`(i, v)`, :math:`i = 1..T`, :math:`v = 0..i-1`, ordered by i then v
+(:math:`t = T(T+1)/2` of them), and absorbing states :math:`(T+1, v)`, :math:`v = 0..T`. Under
+the stock :math:`S_i(v)` the chain moves to :math:`(i+1, v+1)` with probability
+:math:`p_i(v) = F(S_i(v))` and to :math:`(i+1, v)` otherwise. In canonical form
+
+.. math::
+
+    P = \begin{pmatrix} Q & R \\ 0 & I \end{pmatrix}, \qquad
+    N = (I - Q)^{-1}, \qquad B = N R.
+
+Every transition goes one stage forward, so the chain is a layered DAG: a state is visited at
+most once, :math:`N_{s s'}` is the probability of ever reaching :math:`s'` from :math:`s`
+(:math:`N_{dg} = I`), and rows of N and B come from pushing probability forward stage by stage.
+Nothing here inverts a matrix: a row costs :math:`O(t)` and the whole of N :math:`O(t^2)`, the
+size of N itself.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+from scipy import sparse
+
+from ._layered import n_transient, offset, propagate, stage_of
+from .distribution import ReadyRateDistribution
+from .errors import ChainError, ChainSizeError
+from .policy import Policy
+
+__all__ = ["AbsorbingChain", "DEFAULT_MAX_BYTES"]
+
+#: default memory guard for dense matrices (1 GiB)
+DEFAULT_MAX_BYTES = 1 << 30
+
+
+class AbsorbingChain:
+    r"""The absorbing chain of a policy: Q, R, N, B and the questions they answer.
+
+    Parameters
+    ----------
+    policy : Policy
+        Any stock table: dynamic, static or a user's. An exact policy (``exact=True``) gives
+        exact results (object arrays of Fractions) for dense matrices and row queries.
+    max_bytes : int, default 1 GiB
+        Memory guard: asking for a dense N or B larger than this raises
+        :class:`ChainSizeError` with the size it would need.
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, Poisson, Problem, solve_dynamic
+    >>> sol = solve_dynamic(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40)
+    >>> chain = AbsorbingChain(sol.policy)
+    >>> chain.n_transient, chain.n_absorbing, chain.Q.shape, chain.R.shape
+    (55, 11, (55, 55), (55, 11))
+    >>> round(chain.ready_rate(start=(6, 4)).p_bonus, 4)
+    0.7474
+    """
+
+    def __init__(self, policy: Policy, *, max_bytes: int = DEFAULT_MAX_BYTES):
+        if not isinstance(policy, Policy):
+            raise ChainError("policy: must be a slamarkov.Policy")
+        self.policy = policy
+        self.problem = policy.problem
+        self.contract = policy.problem.contract
+        self.T = policy.review_period
+        self.exact = policy.exact
+        self.max_bytes = int(max_bytes)
+        self._Q = self._R = None
+
+    # -- states ----------------------------------------------------------------------------
+    @property
+    def n_transient(self) -> int:
+        """t = T(T+1)/2."""
+        return n_transient(self.T)
+
+    @property
+    def n_absorbing(self) -> int:
+        """T + 1."""
+        return self.T + 1
+
+    @property
+    def n_states(self) -> int:
+        return self.n_transient + self.n_absorbing
+
+    def _check_state(self, i, v, absorbing_ok=True):
+        T = self.T
+        top = T + 1 if absorbing_ok else T
+        ok = (
+            isinstance(i, (int, np.integer))
+            and isinstance(v, (int, np.integer))
+            and 1 <= i <= top
+            and 0 <= v <= (T if i == T + 1 else i - 1)
+        )
+        if not ok:
+            raise ChainError(
+                f"state: ({i}, {v}) is not in the chain (transient: 1 <= i <= {T}, 0 <= v < i; "
+                f"absorbing: i = {T + 1}, 0 <= v <= {T})"
+            )
+
+    def index(self, i: int, v: int) -> int:
+        """Index of state (i, v) in the canonical order; absorbing (T+1, v) is t + v.
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, Poisson, Problem, Policy
+        >>> ch = AbsorbingChain(Policy.constant(Problem(Contract.study(3), Poisson(5), 1), 6))
+        >>> ch.index(3, 2), ch.index(4, 0), ch.state(5), ch.state(6)
+        (5, 6, (3, 2), (4, 0))
+        """
+        self._check_state(i, v)
+        if i == self.T + 1:
+            return self.n_transient + v
+        return offset(i) + v
+
+    def state(self, index: int) -> tuple[int, int]:
+        """The state (i, v) at an index of the canonical order."""
+        if not 0 <= index < self.n_states:
+            raise ChainError(f"index: must lie in 0..{self.n_states - 1}, got {index}")
+        if index >= self.n_transient:
+            return self.T + 1, int(index - self.n_transient)
+        i, v = stage_of(index)
+        return int(i), int(v)
+
+    def states(self) -> dict:
+        """The state table, vectorised: index, stage, ready_count, stock, kind, for every state.
+
+        Returns
+        -------
+        dict of ndarray
+            ``kind`` is "transient" or "absorbing"; absorbing states have no stock (NaN, or -1
+            as an integer column ``stock_int``).
+        """
+        t, T = self.n_transient, self.T
+        idx = np.arange(t + T + 1)
+        i, v = stage_of(idx[:t])
+        stage = np.concatenate((i, np.full(T + 1, T + 1)))
+        ready = np.concatenate((v, np.arange(T + 1)))
+        stock = np.concatenate((self.policy.stock.astype(np.float64), np.full(T + 1, np.nan)))
+        kind = np.where(idx < t, "transient", "absorbing")
+        return {"index": idx, "stage": stage, "ready_count": ready, "stock": stock, "kind": kind}
+
+    def write_states_csv(self, path) -> None:
+        """Write states.csv (index,stage,ready_count,stock,kind) atomically, without Python loops
+        over states."""
+        from ._io import atomic_path
+
+        st = self.states()
+        t = self.n_transient
+        stock_txt = np.empty(st["index"].shape, dtype=object)
+        if self.problem.demand.discrete:
+            stock_txt[:t] = self.policy.stock.astype(np.int64).astype(str)
+        else:
+            stock_txt[:t] = np.char.mod("%.17g", self.policy.stock.astype(np.float64))
+        stock_txt[t:] = ""
+        sep = np.array(",")
+        lines = st["index"].astype(str)
+        for col in (st["stage"].astype(str), st["ready_count"].astype(str), stock_txt.astype(str),
+                    st["kind"]):
+            lines = np.char.add(np.char.add(lines, sep), col)
+        text = "index,stage,ready_count,stock,kind\n" + "\n".join(lines.tolist()) + "\n"
+        with atomic_path(path) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+
+    # -- sparse canonical form -------------------------------------------------------------
+    def _build(self):
+        if self.exact:
+            raise ChainError("Q: sparse matrices are float; use dense_canonical() in exact mode")
+        t, T = self.n_transient, self.T
+        p = np.asarray(self.policy.success(), dtype=np.float64)
+        idx = np.arange(t, dtype=np.int64)
+        i, v = stage_of(idx)
+        inner = i < T
+        rows_q = idx[inner]
+        # (i, v) -> (i+1, v) has flat index idx + i; -> (i+1, v+1) is idx + i + 1
+        q_rows = np.concatenate((rows_q, rows_q))
+        q_cols = np.concatenate((rows_q + i[inner], rows_q + i[inner] + 1))
+        q_vals = np.concatenate((1 - p[inner], p[inner]))
+        Q = sparse.csr_matrix((q_vals, (q_rows, q_cols)), shape=(t, t))
+        last = idx[~inner]
+        vl = v[~inner]
+        r_rows = np.concatenate((last, last))
+        r_cols = np.concatenate((vl, vl + 1))
+        r_vals = np.concatenate((1 - p[~inner], p[~inner]))
+        R = sparse.csr_matrix((r_vals, (r_rows, r_cols)), shape=(t, T + 1))
+        Q.eliminate_zeros()
+        R.eliminate_zeros()
+        self._Q, self._R = Q, R
+
+    @property
+    def Q(self) -> sparse.csr_matrix:
+        """Transient-to-transient transition probabilities, t x t (scipy.sparse CSR)."""
+        if self._Q is None:
+            self._build()
+        return self._Q
+
+    @property
+    def R(self) -> sparse.csr_matrix:
+        """Transient-to-absorbing transition probabilities, t x (T+1) (scipy.sparse CSR)."""
+        if self._R is None:
+            self._build()
+        return self._R
+
+    @property
+    def P(self) -> sparse.csr_matrix:
+        """The canonical transition matrix [[Q, R], [0, I]] (scipy.sparse CSR)."""
+        n_a = self.n_absorbing
+        zero = sparse.csr_matrix((n_a, self.n_transient))
+        return sparse.bmat([[self.Q, self.R], [zero, sparse.identity(n_a, format="csr")]],
+                           format="csr")
+
+    def dense_canonical(self) -> np.ndarray:
+        """The canonical P as a dense array (object array of Fractions in exact mode).
+
+        Guarded by ``max_bytes``.
+        """
+        n = self.n_states
+        self._guard(n * n, "P")
+        one, zero = (Fraction(1), Fraction(0)) if self.exact else (1.0, 0.0)
+        P = np.full((n, n), zero, dtype=object if self.exact else np.float64)
+        t, T = self.n_transient, self.T
+        for i in range(1, T + 1):
+            o = offset(i)
+            p = self.policy.stage_success(i)
+            rows = o + np.arange(i)
+            nxt = o + i if i < T else t
+            P[rows, nxt + np.arange(i)] = one - p
+            P[rows, nxt + np.arange(i) + 1] = p
+        P[np.arange(t, n), np.arange(t, n)] = one
+        return P
+
+    # -- dense N and B ---------------------------------------------------------------------
+    def _guard(self, entries, name):
+        itemsize = 8 if not self.exact else 64
+        need = entries * itemsize
+        if need > self.max_bytes:
+            raise ChainSizeError(
+                f"{name}: a dense {name} for T = {self.T} needs {need / 2**30:.3g} GiB, above the "
+                f"memory guard of {self.max_bytes / 2**30:.3g} GiB; use row queries (from a start "
+                "state) or raise max_bytes"
+            )
+
+    def _all_rows(self):
+        """Push every transient start state forward at once: N (t x t) and B (t x (T+1))."""
+        t, T = self.n_transient, self.T
+        self._guard(t * t + t * (T + 1), "N")
+        dtype = object if self.exact else np.float64
+        N = np.zeros((t, t), dtype=dtype)
+        B = np.zeros((t, T + 1), dtype=dtype)
+        if self.exact:
+            N[:] = Fraction(0)
+            B[:] = Fraction(0)
+        idx = np.arange(t)
+        N[idx, idx] = 1
+        for j in range(1, T + 1):
+            o = offset(j)
+            rows = slice(0, o + j)  # start states at stages <= j reach stage j
+            M = N[rows, o : o + j]
+            p = self.policy.stage_success(j)
+            stay, move = M * (1 - p), M * p
+            if j < T:
+                tgt = N[rows, o + j : o + 2 * j + 1]
+            else:
+                tgt = B[rows, :]
+            tgt[:, :j] += stay
+            tgt[:, 1 : j + 1] += move
+        return N, B
+
+    def fundamental_matrix(self) -> np.ndarray:
+        """N = (I - Q)^-1, dense t x t, from the layered structure (no inversion).
+
+        Raises
+        ------
+        ChainSizeError
+            When N would exceed the memory guard.
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, Poisson, Problem, Policy
+        >>> ch = AbsorbingChain(Policy.constant(Problem(Contract.study(3), Poisson(5), 1), 6))
+        >>> N = ch.fundamental_matrix()
+        >>> float(N[0].sum())  # expected number of transient visits from (1, 0) is T
+        3.0
+        """
+        return self._all_rows()[0]
+
+    def absorption_matrix(self) -> np.ndarray:
+        """B = N R, dense t x (T+1): row s is the distribution of the final ready count from s."""
+        return self._all_rows()[1]
+
+    def matrices(self):
+        """(N, B) computed together in one pass."""
+        return self._all_rows()
+
+    # -- row queries -----------------------------------------------------------------------
+    def _start(self, start):
+        try:
+            i, v = start
+        except (TypeError, ValueError):
+            raise ChainError(f"start: must be a state (i, v), got {start!r}") from None
+        self._check_state(i, v)
+        return int(i), int(v)
+
+    def visits(self, start=(1, 0)) -> np.ndarray:
+        """Row of N from a start state: expected visits (= reach probabilities) of every
+        transient state, flat in state order (zeros before the start's stage).
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, Poisson, Problem, Policy
+        >>> ch = AbsorbingChain(Policy.constant(Problem(Contract.study(3), Poisson(5), 1), 6))
+        >>> bool(np.allclose(ch.visits((2, 1)), ch.fundamental_matrix()[ch.index(2, 1)]))
+        True
+        """
+        i0, v0 = self._start(start)
+        self._guard(self.n_transient, "N row")
+        row = np.zeros(self.n_transient, dtype=object if self.exact else np.float64)
+        if self.exact:
+            row[:] = Fraction(0)
+
+        def keep(i, lo, reach):
+            o = offset(i)
+            row[o + lo : o + lo + reach.shape[0]] = reach
+
+        propagate(self.policy.stage_success, self.T, i0, v0, exact=self.exact, on_stage=keep)
+        return row
+
+    def absorption(self, start=(1, 0)) -> np.ndarray:
+        """Row of B from a start state: P(final ready count = v), v = 0..T. No Q is built."""
+        i0, v0 = self._start(start)
+        return propagate(self.policy.stage_success, self.T, i0, v0, exact=self.exact)
+
+    def ready_rate(self, start=(1, 0)) -> ReadyRateDistribution:
+        """The exact ready-rate distribution from a start state (mean, sd, p_penalty, ...)."""
+        return ReadyRateDistribution(self.contract, self.absorption(start))
+
+    def band_probabilities(self, start=(1, 0)) -> dict:
+        """Absorption probabilities into the penalty, neutral and bonus bands.
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, Poisson, Problem, Policy
+        >>> ch = AbsorbingChain(Policy.constant(Problem(Contract.study(3), Poisson(5), 1), 6))
+        >>> sorted(ch.band_probabilities())
+        ['bonus', 'neutral', 'penalty']
+        """
+        dist = self.ready_rate(start)
+        return {"penalty": dist.p_penalty, "neutral": dist.p_neutral, "bonus": dist.p_bonus}
+
+    def expected_visits(self, states, start=(1, 0)):
+        """Expected number of visits, from a start state, to a set of transient states.
+
+        Parameters
+        ----------
+        states : ndarray of bool, or callable
+            A flat mask over transient states (length t), or ``states(i, v, stock)`` returning a
+            boolean array for the states of stage i (v and stock are arrays), e.g.
+            ``lambda i, v, s: s == 0``.
+        start : (int, int)
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, Poisson, Problem, solve_dynamic
+        >>> sol = solve_dynamic(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40)
+        >>> ch = AbsorbingChain(sol.policy)
+        >>> round(ch.expected_visits(lambda i, v, s: s == 0, start=(6, 4)), 4)
+        1.3385
+        """
+        i0, v0 = self._start(start)
+        if callable(states):
+            pick = states
+        else:
+            mask = np.asarray(states, dtype=bool)
+            if mask.shape != (self.n_transient,):
+                raise ChainError(f"states: mask must have t = {self.n_transient} entries")
+
+            def pick(i, v, s):
+                return mask[offset(i) + v]
+
+        total = [Fraction(0) if self.exact else 0.0]
+
+        def add(i, lo, reach):
+            v = np.arange(lo, lo + reach.shape[0])
+            m = np.asarray(pick(i, v, self.policy.stage(i)[lo : lo + reach.shape[0]]), dtype=bool)
+            if m.any():
+                total[0] += reach[m].sum()
+
+        propagate(self.policy.stage_success, self.T, i0, v0, exact=self.exact, on_stage=add)
+        return total[0]
+
+    def visit_variance(self, start=(1, 0)) -> np.ndarray:
+        r"""Variance of the number of visits to each transient state from a start state.
+
+        The row of :math:`N_2 = N(2 N_{dg} - I) - N_{sq}`; in this chain :math:`N_{dg} = I` (no
+        state is visited twice), so :math:`N_2 = N - N_{sq}`, the Bernoulli variance
+        :math:`N(1 - N)`.
+        """
+        row = self.visits(start)
+        return row - row * row
+
+    def remaining_ready(self, start=(1, 0)) -> dict:
+        """Mean and variance of the number of ready periods still to come from a start state."""
+        i0, v0 = self._start(start)
+        pmf = self.absorption((i0, v0))
+        k = np.arange(self.T + 1) - v0
+        mean = (pmf * k).sum()
+        var = (pmf * (k - mean) ** 2).sum()
+        if not self.exact:
+            mean, var = float(mean), float(var)
+        return {"mean": mean, "variance": var}
+
+    def cost_decomposition(self, start=(1, 0)) -> dict:
+        r"""Expected cost from a start state, split into holding cost and settlement.
+
+        ``holding`` is :math:`\sum_s N[start, s]\, h H(S_s)` and ``settlement`` is
+        :math:`\sum_v B[start, v] G(v)`; their sum equals :math:`V_{i}(v)` of an optimal policy
+        (MODEL.md section 6 identity).
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, Poisson, Problem, solve_dynamic
+        >>> sol = solve_dynamic(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40)
+        >>> parts = AbsorbingChain(sol.policy).cost_decomposition()
+        >>> abs(parts["total"] - sol.value_start) < 1e-9
+        True
+        """
+        i0, v0 = self._start(start)
+        hold = [Fraction(0) if self.exact else 0.0]
+
+        def add(i, lo, reach):
+            hold[0] += (reach * self.policy.stage_holding(i)[lo : lo + reach.shape[0]]).sum()
+
+        pmf = propagate(self.policy.stage_success, self.T, i0, v0, exact=self.exact, on_stage=add)
+        settle = (pmf * self.contract.settlement(exact=self.exact)).sum()
+        out = {"holding": hold[0], "settlement": settle, "total": hold[0] + settle}
+        return out if self.exact else {k: float(x) for k, x in out.items()}
+
+    def cost_moments(self, start=(1, 0)):
+        r"""Mean and variance of the total cost of the rest of the review period, exactly.
+
+        Carries, state by state, the probability m, :math:`E[C 1]` and :math:`E[C^2 1]` of the
+        holding cost C accrued so far. A period with stock S and demand d costs
+        :math:`X = h (S - d)^+`, which is positive only when the period is ready, so the ready
+        branch adds :math:`E[X] = hH(S)` and :math:`E[X^2] = h^2 E[((S-d)^+)^2]` and the short one
+        adds nothing. At the end the settlement G(v) is added.
+
+        Returns
+        -------
+        (mean, variance)
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, Poisson, Problem, solve_dynamic
+        >>> sol = solve_dynamic(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40)
+        >>> mean, var = AbsorbingChain(sol.policy).cost_moments()
+        >>> abs(mean - sol.value_start) < 1e-9, var > 0
+        (True, True)
+        """
+        i0, v0 = self._start(start)
+        T, exact = self.T, self.exact
+        demand = self.problem.demand
+        h = self.problem.holding_cost if exact else float(self.problem.holding_cost)
+        dtype = object if exact else np.float64
+        one = Fraction(1) if exact else 1.0
+        m = np.array([one], dtype=dtype)
+        a = np.zeros(1, dtype=dtype) * one
+        b = np.zeros(1, dtype=dtype) * one
+        lo = v0
+        for i in range(i0, T + 1):
+            n = m.shape[0]
+            s = self.policy.stage(i)[lo : lo + n]
+            p = self.policy.stage_success(i)[lo : lo + n]
+            e1 = self.policy.stage_holding(i)[lo : lo + n]
+            e2 = demand.leftover_second_moment(s, exact=exact) * (h * h)
+            nm, na, nb = (np.zeros(n + 1, dtype=dtype) * one for _ in range(3))
+            nm[:n] += m * (1 - p)
+            na[:n] += a * (1 - p)
+            nb[:n] += b * (1 - p)
+            nm[1:] += m * p
+            na[1:] += a * p + m * e1
+            nb[1:] += b * p + 2 * a * e1 + m * e2
+            m, a, b = nm, na, nb
+        G = self.contract.settlement(exact=exact)[lo : lo + m.shape[0]]
+        mean = (a + m * G).sum()
+        second = (b + 2 * a * G + m * G * G).sum()
+        var = second - mean * mean
+        if not exact:
+            return float(mean), float(max(var, 0.0))
+        return mean, var
+
+    # -- named state sets ------------------------------------------------------------------
+    def penalty_certain(self) -> np.ndarray:
+        """Flat mask of transient states from which the penalty is certain whatever happens:
+        v + (T - i + 1) < ceil(T alpha_L)."""
+        st = self.states()
+        t = self.n_transient
+        i, v = st["stage"][:t], st["ready_count"][:t]
+        return v + (self.T - i + 1) < self.contract.penalty_count
+
+    def bonus_secured(self) -> np.ndarray:
+        """Flat mask of transient states where the bonus is already earned: v >= ceil(T alpha_U)."""
+        t = self.n_transient
+        v = self.states()["ready_count"][:t]
+        return v >= self.contract.bonus_count
+
+    def zero_stock(self) -> np.ndarray:
+        """Flat mask of transient states where the policy stocks nothing."""
+        return np.asarray(self.policy.stock) == 0
+
+    def __repr__(self):
+        return (f"AbsorbingChain(T={self.T}, transient={self.n_transient}, "
+                f"absorbing={self.n_absorbing}, policy={self.policy.kind!r})")

@@ -1,0 +1,127 @@
+"""``slamarkov chain FILE``: a policy's absorbing chain, written to files or queried from a state."""
+
+from __future__ import annotations
+
+import sys
+
+from scipy import sparse
+
+from .._io import atomic_path
+from ..chain import AbsorbingChain
+from ..errors import ChainError, ChainSizeError
+from ..policy import Policy
+from ..solve import solve_dynamic, solve_static
+from ._common import add_problem_arguments, config_from_args, emit
+
+
+def register(sub):
+    p = sub.add_parser(
+        "chain", help="absorbing Markov chain of a policy: Q, R, N, B and state queries",
+        description="Build the absorbing chain of the dynamic or static policy. --out DIR writes "
+        "Q.npz, R.npz, N.npz and B.npz (scipy.sparse save_npz; N and B only where they fit the "
+        "memory guard) and states.csv; --from I,V prints the summaries from state (I, V).")
+    add_problem_arguments(p)
+    p.add_argument("--policy", choices=("dynamic", "static"), default="dynamic")
+    p.add_argument("--out", metavar="DIR", default=None, help="folder for the matrices")
+    p.add_argument("--from", dest="start", metavar="I,V", default=None,
+                   help="print summaries from state (I, V): period I with V ready periods so far")
+    p.add_argument("--max-gib", type=float, default=1.0, metavar="G",
+                   help="memory guard for dense N and B, in GiB (default 1)")
+    p.set_defaults(handler=run)
+
+
+def _parse_start(text):
+    parts = text.split(",")
+    try:
+        if len(parts) != 2:
+            raise ValueError
+        return int(parts[0]), int(parts[1])
+    except ValueError:
+        raise ChainError(f"--from: must be I,V (two integers), got {text!r}") from None
+
+
+def policy_of(cfg, which):
+    """Solve the contract file's dynamic or static policy."""
+    opts = cfg.solver_options()
+    if which == "dynamic":
+        return solve_dynamic(cfg.problem, **opts).policy
+    return solve_static(cfg.problem, **opts).policy
+
+
+def _fmt(x):
+    return f"{float(x):.6g}" if not hasattr(x, "denominator") or x.denominator == 1 else f"{x} (~{float(x):.6g})"
+
+
+def summary_text(chain: AbsorbingChain, start) -> str:
+    """The text report of the summaries from a start state."""
+    i, v = start
+    T = chain.T
+    dist = chain.ready_rate(start)
+    rem = chain.remaining_ready(start)
+    cost = chain.cost_decomposition(start)
+    bands = chain.band_probabilities(start)
+    zero = chain.expected_visits(lambda _i, _v, s: s == 0, start) if i <= T else 0
+    lines = [
+        f"from state (i={i}, v={v}): period {i} of {T} with {v} ready periods so far",
+        f"  ready rate at the end: mean {100 * float(dist.mean):.4f}%, SD {100 * dist.sd:.4f}%",
+        f"  P(penalty) {_fmt(bands['penalty'])}, P(neutral) {_fmt(bands['neutral'])}, "
+        f"P(bonus) {_fmt(bands['bonus'])}",
+        f"  ready periods still to come: mean {_fmt(rem['mean'])}, variance {_fmt(rem['variance'])}",
+        f"  expected periods still to spend stocking nothing: {_fmt(zero)}",
+        f"  expected cost to the end: holding {_fmt(cost['holding'])} + settlement "
+        f"{_fmt(cost['settlement'])} = {_fmt(cost['total'])}",
+    ]
+    return "\n".join(lines)
+
+
+def write_chain(chain: AbsorbingChain, out) -> list[str]:
+    """Write Q.npz, R.npz, N.npz, B.npz (where they fit) and states.csv into ``out``; returns
+    the names written."""
+    from pathlib import Path
+
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ChainError(f"--out: {out} exists and is not a folder")
+    written = []
+
+    def save(name, matrix):
+        with atomic_path(out / name) as tmp:
+            sparse.save_npz(tmp, sparse.csr_matrix(matrix))
+        written.append(name)
+
+    save("Q.npz", chain.Q)
+    save("R.npz", chain.R)
+    try:
+        N, B = chain.matrices()
+    except ChainSizeError as exc:
+        print(f"slamarkov: note: N.npz and B.npz not written: {exc}", file=sys.stderr)
+    else:
+        save("N.npz", N)
+        save("B.npz", B)
+    chain.write_states_csv(out / "states.csv")
+    written.append("states.csv")
+    return written
+
+
+def run(args) -> int:
+    if args.out is None and args.start is None:
+        raise ChainError("chain: give --out DIR, --from I,V, or both")
+    if not args.max_gib > 0:
+        raise ChainError(f"--max-gib: must be > 0, got {args.max_gib}")
+    start = _parse_start(args.start) if args.start is not None else None
+    cfg = config_from_args(args)
+    policy = policy_of(cfg, args.policy)
+    max_bytes = int(args.max_gib * 2**30)
+    chain = AbsorbingChain(policy, max_bytes=max_bytes)
+    if start is not None:
+        chain._check_state(*start)
+    if args.out is not None:
+        float_chain = chain
+        if policy.exact:  # matrices are float files
+            float_chain = AbsorbingChain(Policy(policy.problem, policy.stock, kind=policy.kind),
+                                         max_bytes=max_bytes)
+        names = write_chain(float_chain, args.out)
+        print(f"wrote {', '.join(names)} to {args.out}", file=sys.stderr)
+    if start is not None:
+        emit(summary_text(chain, start))
+    return 0

@@ -34,13 +34,20 @@ def stage_of(index):
     return i, k - (i - 1) * i // 2
 
 
-def propagate(stage_success, T, start_stage=1, start_count=0, *, exact=False, on_stage=None):
+def propagate(source, T, start_stage=1, start_count=0, *, exact=False, on_stage=None):
     """Push the probability of being in (start_stage, start_count) forward to the end of the period.
+
+    Only the window of states with non-zero probability is carried from stage to stage: it
+    starts as the start state, grows by one state per stage, and is trimmed where probability is
+    exactly zero (no tolerance), so that a distribution concentrated on a band of ready counts
+    costs the width of the band, not of the stage.
 
     Parameters
     ----------
-    stage_success : callable
-        ``stage_success(i)`` gives the success (ready) probabilities of stage i's states, v = 0..i-1.
+    source : Policy or callable
+        A :class:`~slamarkov.policy.Policy` (its ``success_window(i, lo, hi)`` is used), or a
+        callable ``stage_success(i)`` giving the success (ready) probabilities of stage i's
+        states, v = 0..i-1.
     T : int
         Review period.
     start_stage, start_count : int
@@ -49,27 +56,40 @@ def propagate(stage_success, T, start_stage=1, start_count=0, *, exact=False, on
         Work on object arrays of Fractions.
     on_stage : callable, optional
         ``on_stage(i, v_lo, reach)`` is called for each stage i >= i0 with the probability of
-        visiting states (i, v_lo), (i, v_lo + 1), ..., the only reachable ones.
+        visiting states (i, v_lo), (i, v_lo + 1), ...; states outside that window are reached
+        with probability zero.
 
     Returns
     -------
     ndarray
         The distribution of the final ready count v_T over 0..T (the absorbing states).
     """
-    one = np.array([1], dtype=object) if exact else np.ones(1)
-    P = one
+    window = getattr(source, "success_window", None)
+    if window is None:
+        def window(i, lo, hi):
+            return source(i)[lo:hi]
+
+    P = np.array([1], dtype=object) if exact else np.ones(1)
     lo = start_count
     for i in range(start_stage, T + 1):
         n = P.shape[0]
         if on_stage is not None:
             on_stage(i, lo, P)
-        p = stage_success(i)[lo : lo + n]
-        moved = P * p
+        moved = P * window(i, lo, lo + n)
         nxt = np.empty(n + 1, dtype=P.dtype)
         nxt[:n] = P - moved
         nxt[n] = 0
         nxt[1:] += moved
-        P = nxt
+        # trim exact zeros at both ends (amortised: the window grows by one per stage)
+        a, b = 0, n + 1
+        while a < b and nxt[a] == 0:
+            a += 1
+        while b > a and nxt[b - 1] == 0:
+            b -= 1
+        if a == b:  # cannot happen for a probability distribution; keep one state
+            b = a + 1
+        P = nxt[a:b]
+        lo += a
     out = np.zeros(T + 1, dtype=object if exact else np.float64)
     if exact:
         out[:] = 0

@@ -252,7 +252,7 @@ class AbsorbingChain:
             N[:] = Fraction(0)
             B[:] = Fraction(0)
         idx = np.arange(t)
-        N[idx, idx] = 1
+        N[idx, idx] = Fraction(1) if self.exact else 1.0
         for j in range(1, T + 1):
             o = offset(j)
             rows = slice(0, o + j)  # start states at stages <= j reach stage j
@@ -323,13 +323,13 @@ class AbsorbingChain:
             o = offset(i)
             row[o + lo : o + lo + reach.shape[0]] = reach
 
-        propagate(self.policy.stage_success, self.T, i0, v0, exact=self.exact, on_stage=keep)
+        propagate(self.policy, self.T, i0, v0, exact=self.exact, on_stage=keep)
         return row
 
     def absorption(self, start=(1, 0)) -> np.ndarray:
         """Row of B from a start state: P(final ready count = v), v = 0..T. No Q is built."""
         i0, v0 = self._start(start)
-        return propagate(self.policy.stage_success, self.T, i0, v0, exact=self.exact)
+        return propagate(self.policy, self.T, i0, v0, exact=self.exact)
 
     def ready_rate(self, start=(1, 0)) -> ReadyRateDistribution:
         """The exact ready-rate distribution from a start state (mean, sd, p_penalty, ...)."""
@@ -386,7 +386,7 @@ class AbsorbingChain:
             if m.any():
                 total[0] += reach[m].sum()
 
-        propagate(self.policy.stage_success, self.T, i0, v0, exact=self.exact, on_stage=add)
+        propagate(self.policy, self.T, i0, v0, exact=self.exact, on_stage=add)
         return total[0] if self.exact else float(total[0])
 
     def visit_variance(self, start=(1, 0)) -> np.ndarray:
@@ -431,7 +431,7 @@ class AbsorbingChain:
         def add(i, lo, reach):
             hold[0] += (reach * self.policy.stage_holding(i)[lo : lo + reach.shape[0]]).sum()
 
-        pmf = propagate(self.policy.stage_success, self.T, i0, v0, exact=self.exact, on_stage=add)
+        pmf = propagate(self.policy, self.T, i0, v0, exact=self.exact, on_stage=add)
         settle = (pmf * self.contract.settlement(exact=self.exact)).sum()
         out = {"holding": hold[0], "settlement": settle, "total": hold[0] + settle}
         return out if self.exact else {k: float(x) for k, x in out.items()}

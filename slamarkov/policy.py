@@ -178,6 +178,15 @@ class Policy:
             return self._table().take(s)
         return demand.cdf(s, exact=True) if self.exact else demand.cdf(s)
 
+    def success_window(self, i: int, lo: int, hi: int) -> np.ndarray:
+        """F(S_i(v)) for v = lo..hi-1 only (no bounds check: an inner kernel)."""
+        o = offset(i)
+        s = self.stock[o + lo : o + hi]
+        demand = self.problem.demand
+        if demand.discrete:
+            return self._table().take(s)
+        return demand.cdf(s, exact=True) if self.exact else demand.cdf(s)
+
     def success(self) -> np.ndarray:
         """F(S_i(v)) for every transient state, flat in state order."""
         demand = self.problem.demand
@@ -219,7 +228,7 @@ class Policy:
         T = self.review_period
         if not (1 <= i0 <= T + 1 and 0 <= v0 <= i0 - 1):
             raise PolicyError(f"start: state ({i0}, {v0}) is not in the chain (1 <= i <= T+1, 0 <= v < i)")
-        pmf = propagate(self.stage_success, T, i0, v0, exact=self.exact)
+        pmf = propagate(self, T, i0, v0, exact=self.exact)
         return ReadyRateDistribution(self.problem.contract, pmf)
 
     def __repr__(self):

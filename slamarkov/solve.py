@@ -252,22 +252,39 @@ def solve_dynamic(problem: Problem, *, max_stock=None, exact: bool = False,
         F, H = demand.table(int(top), exact=exact)
         vertex, slopes = lower_envelope(F, H * h)
         hx, hy = F[vertex], (H * h)[vertex]
-        stock = np.empty(n, dtype=np.uint8 if vertex[-1] <= 255 else np.int64)
+        # np.zeros is lazily zeroed memory: states never written keep stock 0
+        stock = np.zeros(n, dtype=np.uint8 if vertex[-1] <= 255 else np.int64)
         hs = vertex.astype(stock.dtype)
-        d = np.empty(T, dtype=dtype)
+        # Where Delta_i(v) == 0 exactly, S = 0 (vertex 0, cost 0) and V_i(v) = V_{i+1}(v): nothing
+        # to do. V changes only on the window [lo, hi) of non-zero Delta, so the next stage's
+        # Delta can be non-zero only on [lo - 1, hi): carry that window, trimmed of exact zeros.
+        zero = Fraction(0) if exact else 0.0
+        lo, hi = 0, T
         for i in range(T, 0, -1):
             o = offset(i)
-            di = d[:i]
-            np.subtract(V[:i], V[1 : i + 1], out=di)
-            k = np.searchsorted(slopes, di, side="left")
-            stock[o : o + i] = hs.take(k)
+            lo, hi = max(lo - 1, 0), min(hi, i)
+            di = V[lo:hi] - V[lo + 1 : hi + 1]
+            # trim exact zeros at the ends (amortised O(1): the window grows by one per stage)
+            a, b = 0, hi - lo
+            while a < b and di[a] == 0:
+                a += 1
+            while b > a and di[b - 1] == 0:
+                b -= 1
+            if a == b:
+                lo = hi = 0
+            else:
+                di = di[a:b]
+                lo, hi = lo + a, lo + b
+                k = np.searchsorted(slopes, di, side="left")
+                stock[o + lo : o + hi] = hs.take(k)
+                # V_i(v) = V_{i+1}(v) + h H(S) - Delta F(S)
+                w = V[lo:hi]
+                w += hy.take(k)
+                w -= hx.take(k) * di
             if keep_values:
-                deltas[o : o + i] = di
-            # V_i(v) = V_{i+1}(v) + h H(S) - Delta F(S)
-            gain = hx.take(k) * di
-            V[:i] += hy.take(k)
-            V[:i] -= gain
-            if keep_values:
+                deltas[o : o + i] = zero
+                if hi > lo:
+                    deltas[o + lo : o + hi] = di
                 values[o : o + i] = V[:i]
         needed = int(stock.max(initial=0))
         _check_max_stock(max_stock, needed, "in some state")

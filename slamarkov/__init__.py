@@ -8,6 +8,7 @@ The flow of the package::
 See MODEL.md (shipped in the repository's documentation) for the mathematics.
 """
 
+from .chain import AbsorbingChain
 from .contract import LINEAR, LUMP_SUM, SCHEMES, Contract
 from .demand import (
     ContinuousUniform,
@@ -55,6 +56,7 @@ __all__ = [
     "make_demand",
     "Problem",
     "Policy",
+    "AbsorbingChain",
     "ReadyRateDistribution",
     "solve_dynamic",
     "solve_static",

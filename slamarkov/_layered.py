@@ -9,6 +9,8 @@ vectorised over the states of a stage; they work on float64 and on object arrays
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 
 __all__ = ["n_transient", "offset", "stage_of", "propagate"]
@@ -57,7 +59,7 @@ def propagate(source, T, start_stage=1, start_count=0, *, exact=False, on_stage=
     on_stage : callable, optional
         ``on_stage(i, v_lo, reach)`` is called for each stage i >= i0 with the probability of
         visiting states (i, v_lo), (i, v_lo + 1), ...; states outside that window are reached
-        with probability zero.
+        with probability zero. ``reach`` is a view of a reused buffer: copy it to keep it.
 
     Returns
     -------
@@ -69,17 +71,30 @@ def propagate(source, T, start_stage=1, start_count=0, *, exact=False, on_stage=
         def window(i, lo, hi):
             return source(i)[lo:hi]
 
-    P = np.array([1], dtype=object) if exact else np.ones(1)
+    if exact:
+        P = np.array([Fraction(1)], dtype=object)
+    else:
+        # two ping-pong buffers and one scratch buffer: no allocation inside the stage loop
+        bufs = (np.empty(T + 2), np.empty(T + 2))
+        scratch = np.empty(T + 2)
+        P = bufs[0][:1]
+        P[0] = 1.0
     lo = start_count
-    for i in range(start_stage, T + 1):
+    for step, i in enumerate(range(start_stage, T + 1)):
         n = P.shape[0]
         if on_stage is not None:
             on_stage(i, lo, P)
-        moved = P * window(i, lo, lo + n)
-        nxt = np.empty(n + 1, dtype=P.dtype)
-        nxt[:n] = P - moved
+        if exact:
+            moved = P * window(i, lo, lo + n)
+            nxt = np.empty(n + 1, dtype=object)
+            nxt[:n] = P - moved
+        else:
+            moved = np.multiply(P, window(i, lo, lo + n), out=scratch[:n])
+            nxt = bufs[(step + 1) % 2][: n + 1]
+            np.subtract(P, moved, out=nxt[:n])
         nxt[n] = 0
-        nxt[1:] += moved
+        tail = nxt[1:]
+        tail += moved
         # trim exact zeros at both ends (amortised: the window grows by one per stage)
         a, b = 0, n + 1
         while a < b and nxt[a] == 0:
@@ -92,6 +107,6 @@ def propagate(source, T, start_stage=1, start_count=0, *, exact=False, on_stage=
         lo += a
     out = np.zeros(T + 1, dtype=object if exact else np.float64)
     if exact:
-        out[:] = 0
+        out[:] = Fraction(0)
     out[lo : lo + P.shape[0]] = P
     return out

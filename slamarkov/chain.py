@@ -88,7 +88,9 @@ class AbsorbingChain:
         T = self.T
         top = T + 1 if absorbing_ok else T
         ok = (
-            isinstance(i, (int, np.integer))
+            not isinstance(i, bool)
+            and not isinstance(v, bool)
+            and isinstance(i, (int, np.integer))
             and isinstance(v, (int, np.integer))
             and 1 <= i <= top
             and 0 <= v <= (T if i == T + 1 else i - 1)
@@ -116,7 +118,9 @@ class AbsorbingChain:
 
     def state(self, index: int) -> tuple[int, int]:
         """The state (i, v) at an index of the canonical order."""
-        if not 0 <= index < self.n_states:
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not (
+            0 <= index < self.n_states
+        ):
             raise ChainError(f"index: must lie in 0..{self.n_states - 1}, got {index}")
         if index >= self.n_transient:
             return self.T + 1, int(index - self.n_transient)

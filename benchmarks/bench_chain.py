@@ -1,0 +1,55 @@
+"""Benchmark of the absorbing chain (issue 3). Ratios measured in one process.
+
+* Full N and B at T = 90 (4,095 transient states) from the layered structure, against
+  ``numpy.linalg.inv(I - Q) @ R`` on the dense matrices (target: >= 50 times faster).
+* The start row of B at T = 10,000 (50 million transient states), without building Q, against
+  one in-place numpy pass over T(T+1)/2 float64 values (target: within 5 times).
+* Sparse Q and R at T = 1,000 (500,500 states) (target: under 1 s), and the states table.
+
+Usage: ``python benchmarks/bench_chain.py``
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from _common import best_of, inplace_pass_seconds
+from slamarkov import Contract, Poisson, Problem, solve_dynamic
+from slamarkov._layered import n_transient
+from slamarkov.chain import AbsorbingChain
+
+
+def policy(T):
+    return solve_dynamic(Problem(Contract.study(T), Poisson(5), 1), max_stock=40).policy
+
+
+def main():
+    # -- full N and B at T = 90
+    chain = AbsorbingChain(policy(90))
+    Qd, Rd = chain.Q.toarray(), chain.R.toarray()
+    t_dense, (Nd, Bd) = best_of(
+        lambda: (lambda N: (N, N @ Rd))(np.linalg.inv(np.eye(Qd.shape[0]) - Qd)), repeat=3)
+    t_ours, (N, B) = best_of(chain.matrices, repeat=3)
+    assert np.max(np.abs(N - Nd)) < 1e-10 and np.max(np.abs(B - Bd)) < 1e-10
+    print(f"T = 90, full N and B: layered {t_ours * 1e3:.1f} ms, dense inverse "
+          f"{t_dense * 1e3:.1f} ms: {t_dense / t_ours:.0f}x faster (target >= 50)")
+
+    # -- start row of B at T = 10,000
+    T = 10_000
+    big = AbsorbingChain(policy(T))
+    big.absorption()  # the demand's F table is built once per policy; not the row's work
+    t_row, row = best_of(big.absorption, repeat=3)
+    t_pass = inplace_pass_seconds(n_transient(T))
+    assert abs(row.sum() - 1) < 1e-12
+    print(f"T = 10,000, start row of B: {t_row:.3f} s; one in-place pass over "
+          f"{n_transient(T):,} values {t_pass:.4f} s: ratio {t_row / t_pass:.1f}x (target <= 5)")
+
+    # -- sparse Q and R at T = 1,000
+    pol = policy(1000)
+    t_q, _ = best_of(lambda: (lambda c: (c.Q, c.R))(AbsorbingChain(pol)), repeat=3)
+    t_states, _ = best_of(lambda: AbsorbingChain(pol).states(), repeat=3)
+    print(f"T = 1,000, sparse Q and R: {t_q:.3f} s (target < 1 s); states table {t_states:.3f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""``slamarkov graph FILE``: a policy's chain as a graph file, or its inspection report."""
+
+from __future__ import annotations
+
+import json
+
+from ..graph import GRAPH_FORMATS, _format_of, graph_to_string, inspect_policy, policy_graph
+from ._common import add_problem_arguments, config_from_args, emit
+
+
+def register(sub):
+    p = sub.add_parser(
+        "graph", help="export a policy's Markov chain as a graph, or inspect it",
+        description="Build the absorbing Markov chain of a contract file's policy as a graph and "
+        "export it (GraphML, GEXF, node-link JSON, Graphviz DOT; node ids are \"i,v\"), or print "
+        "the inspection report: unreachable states, give-up and coasting states, the decision "
+        "boundary, the most probable path into each band and the probability committed to each "
+        "band by stage.")
+    add_problem_arguments(p)
+    p.add_argument("--policy", choices=("dynamic", "static"), default="dynamic",
+                   help="which optimal policy (default: dynamic)")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--format", choices=GRAPH_FORMATS, default=None,
+                      help="export format (default: from the suffix of --out)")
+    what.add_argument("--inspect", action="store_true", help="print the inspection report")
+    p.add_argument("--json", action="store_true", help="with --inspect: the report as JSON")
+    p.add_argument("--out", default=None, metavar="PATH", help="write to PATH instead of stdout")
+    p.set_defaults(handler=run, _parser=p)
+
+
+def policy_of(cfg, kind: str):
+    """The dynamic or static optimal policy of a parsed contract file."""
+    from ..solve import solve_dynamic, solve_static
+
+    solver = solve_dynamic if kind == "dynamic" else solve_static
+    return solver(cfg.problem, **cfg.solver_options()).policy
+
+
+def run(args) -> int:
+    parser = args._parser
+    if args.json and not args.inspect:
+        parser.error("--json: only with --inspect")
+    if not args.inspect:
+        if args.format is None and args.out is None:
+            parser.error("give --format graphml|gexf|json|dot (or --out PATH with one of the "
+                         "suffixes .graphml .gexf .json .dot), or --inspect")
+        if args.format is None:
+            try:
+                args.format = _format_of(args.out, None)
+            except ValueError as exc:
+                parser.error(f"--out: {exc}")
+    cfg = config_from_args(args)
+    policy = policy_of(cfg, args.policy)
+    if args.inspect:
+        report = inspect_policy(policy)
+        text = json.dumps(report.to_dict(), indent=1) if args.json else report.to_text()
+        emit(text, args.out)
+        return 0
+    emit(graph_to_string(policy_graph(policy), args.format), args.out)
+    return 0

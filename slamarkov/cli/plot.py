@@ -1,0 +1,35 @@
+"""``slamarkov plot FILE``: draw a policy's chain or its stock table as a PNG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ._common import add_problem_arguments, config_from_args
+from .graph import policy_of
+
+
+def register(sub):
+    p = sub.add_parser(
+        "plot", help="draw a policy's Markov chain or its stock table (PNG)",
+        description="Draw the policy of a contract file: --kind chain is the absorbing chain in "
+        "the layered layout (stage x ready count, nodes coloured by stock, edges as wide as "
+        "their probability; T up to 40), --kind policy the heat map of the stock table "
+        "(any T). Needs matplotlib (pip install 'slamarkov[plot]').")
+    add_problem_arguments(p)
+    p.add_argument("--kind", choices=("chain", "policy"), required=True)
+    p.add_argument("--policy", choices=("dynamic", "static"), default="dynamic",
+                   help="which optimal policy (default: dynamic)")
+    p.add_argument("--out", required=True, metavar="PNG", help="the PNG file to write")
+    p.set_defaults(handler=run, _parser=p)
+
+
+def run(args) -> int:
+    if Path(args.out).suffix.lower() != ".png":
+        args._parser.error(f"--out: must be a .png file, got {args.out!r}")
+    from ..plot_graph import draw_chain, draw_policy_heatmap
+
+    cfg = config_from_args(args)
+    policy = policy_of(cfg, args.policy)
+    draw = draw_chain if args.kind == "chain" else draw_policy_heatmap
+    draw(policy, args.out)
+    return 0

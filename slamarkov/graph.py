@@ -1,0 +1,1218 @@
+r"""A policy's absorbing chain as a networkx graph: build, inspect, export (MODEL.md section 6).
+
+The chain of a policy is a layered DAG. Its nodes are the transient states :math:`(i, v)`,
+:math:`i = 1..T`, :math:`v = 0..i-1`, and the absorbing states :math:`(T+1, v)`,
+:math:`v = 0..T`: :math:`T(T+1)/2 + T + 1` nodes. Each transient state has two out-edges, to
+:math:`(i+1, v+1)` with probability :math:`p_i(v) = F(S_i(v))` (a *success*: the period is ready)
+and to :math:`(i+1, v)` with probability :math:`1 - p_i(v)`: :math:`T(T+1)` edges. Both edges are
+kept even when one has probability 0, so the graph always has the chain's shape; the
+``probability`` attribute says which transitions can happen.
+
+:func:`policy_graph` builds the :class:`networkx.DiGraph` in one vectorised pass over the states.
+The inspection queries (:func:`unreachable_states`, :func:`give_up_states`,
+:func:`coasting_states`, :func:`decision_boundary`, :func:`most_probable_paths`,
+:func:`band_flow`, gathered by :func:`inspect_policy`) work on the policy's stock table directly,
+stage by stage, so they cost :math:`O(T^2)` and never a loop over states in Python.
+
+Zero-stock states are classified by :func:`state_roles`, with these definitions. From
+:math:`(i, v)` the reachable final ready counts are :math:`v .. v + r`, :math:`r = T - i + 1`,
+whatever the policy does. With :math:`n_L = \lceil T\alpha_L \rceil` and
+:math:`n_U = \lceil T\alpha_U \rceil` (:attr:`Contract.penalty_count`, :attr:`bonus_count`),
+a state with zero stock is, checking in this order:
+
+* **give-up, penalty-certain**: :math:`v + r < n_L` and :math:`L^- > 0`: the penalty band is the
+  only reachable band, the supplier cannot avoid the penalty and stops stocking;
+* **coasting, bonus-secured**: :math:`v \ge n_U`: the bonus is already earned;
+* **coasting, nothing-at-stake**: :math:`G(v) = G(v + r)`: every reachable final count gives the
+  same settlement (G is non-increasing in v), e.g. for lump-sum :math:`v \ge n_L` and
+  :math:`v + r < n_U`;
+* **give-up, penalty-avoidable**: :math:`v < n_L \le v + r` and :math:`L^- > 0`: the penalty can
+  still be avoided but the policy stops trying (the dynamic policy does this when the penalty is
+  nearly certain, or avoiding it costs more than it saves);
+* **give-up, bonus-reachable**: otherwise: the penalty is not (or no longer) what is at stake, a
+  better settlement through the bonus is still reachable, and the policy stocks nothing.
+
+States with positive stock have role ``stocking`` and reason ``""``.
+
+Exports (:func:`write_graph`, :func:`read_graph`) are GraphML, GEXF, node-link JSON and Graphviz
+DOT. In every export a node's id is the string ``"i,v"`` (e.g. ``"3,2"``); :func:`read_graph`
+turns it back into the tuple ``(3, 2)`` and restores the attribute types, so a round trip gives
+the same nodes, edges and attributes. Graph-level attributes survive GraphML, JSON and DOT; GEXF
+has no place for them beyond the graph's name. The DOT file is written and parsed here (no pydot
+or pygraphviz needed); it declares the attribute types in a graph attribute ``attribute_types``
+and lays stages out in ranks (``rank="same"``), so Graphviz's ``dot`` draws the layered chain.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+
+from ._io import atomic_write
+from ._layered import n_transient, offset, stage_of
+from .chain import AbsorbingChain
+from .errors import SlamarkovError
+from .policy import Policy
+
+__all__ = [
+    "GRAPH_FORMATS",
+    "GraphFormatError",
+    "BandPath",
+    "PolicyInspection",
+    "policy_graph",
+    "state_roles",
+    "reachable",
+    "unreachable_states",
+    "give_up_states",
+    "coasting_states",
+    "decision_boundary",
+    "most_probable_paths",
+    "band_flow",
+    "inspect_policy",
+    "graph_to_string",
+    "graph_from_string",
+    "write_graph",
+    "read_graph",
+    "node_id",
+    "parse_node_id",
+]
+
+#: export formats, and the file suffixes that imply them
+GRAPH_FORMATS = ("graphml", "gexf", "json", "dot")
+_SUFFIXES = {".graphml": "graphml", ".gexf": "gexf", ".json": "json", ".dot": "dot", ".gv": "dot"}
+
+BANDS = ("penalty", "neutral", "bonus")
+_BAND_NAME = np.array(BANDS)  # index band code + 1
+
+
+class GraphFormatError(SlamarkovError):
+    """A graph file that cannot be read back, or an unknown export format."""
+
+
+def _policy(obj) -> Policy:
+    if isinstance(obj, Policy):
+        return obj
+    if isinstance(obj, AbsorbingChain):
+        return obj.policy
+    raise SlamarkovError(
+        f"policy: must be a slamarkov.Policy or AbsorbingChain, got {type(obj).__name__}"
+    )
+
+
+def _floats(a) -> np.ndarray:
+    return np.asarray(a, dtype=object).astype(np.float64) if np.asarray(a).dtype == object \
+        else np.asarray(a, dtype=np.float64)
+
+
+def _stock_list(policy: Policy) -> list:
+    s = policy.stock
+    if policy.problem.demand.discrete:
+        return s.astype(np.int64).tolist()
+    return _floats(s).tolist()
+
+
+def _transient_grid(T: int):
+    i, v = stage_of(np.arange(n_transient(T)))
+    return i, v
+
+
+# -- state roles ------------------------------------------------------------------------------
+def state_roles(policy) -> dict:
+    """Classify every transient state as stocking, give-up or coasting (definitions above).
+
+    Parameters
+    ----------
+    policy : Policy or AbsorbingChain
+
+    Returns
+    -------
+    dict of ndarray
+        Flat in state order (MODEL.md section 6): ``stage``, ``ready_count``, ``stock``,
+        ``role`` ("stocking", "give-up", "coasting") and ``reason`` ("" for stocking states;
+        "penalty-certain", "penalty-avoidable", "bonus-reachable" for give-up;
+        "bonus-secured", "nothing-at-stake" for coasting).
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, Poisson, Problem, solve_dynamic
+    >>> pol = solve_dynamic(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40).policy
+    >>> roles = state_roles(pol)
+    >>> o = 45  # stage 10 starts at flat index 9 * 10 / 2
+    >>> roles["stock"][o:].tolist()
+    [0, 0, 0, 0, 0, 0, 0, 10, 10, 0]
+    >>> roles["reason"][o:].tolist()[5:]
+    ['penalty-certain', 'penalty-certain', '', '', 'bonus-secured']
+    """
+    pol = _policy(policy)
+    c = pol.problem.contract
+    T = pol.review_period
+    i, v = _transient_grid(T)
+    top = v + (T - i + 1)  # the highest reachable final count
+    low_band, high_band = c.band(v), c.band(top)
+    G = c.settlement(exact=True)
+    drops = np.concatenate(([0], np.cumsum([G[k] != G[k + 1] for k in range(T)]))).astype(np.int64)
+    at_stake = drops[top] > drops[v]
+    zero = np.asarray(pol.stock == 0, dtype=bool)
+    has_penalty = c.penalty > 0
+    certain = (high_band == -1) & has_penalty
+    conditions = [
+        ~zero,
+        certain,
+        low_band == 1,
+        ~at_stake,
+        (low_band == -1) & has_penalty,
+    ]
+    role = np.select(conditions, ["stocking", "give-up", "coasting", "coasting", "give-up"],
+                     "give-up")
+    reason = np.select(conditions, ["", "penalty-certain", "bonus-secured", "nothing-at-stake",
+                                    "penalty-avoidable"], "bonus-reachable")
+    stock = np.asarray(_stock_list(pol))
+    return {"stage": i, "ready_count": v, "stock": stock, "role": role, "reason": reason}
+
+
+def _states(mask, i, v) -> list:
+    return list(zip(i[mask].tolist(), v[mask].tolist()))
+
+
+def give_up_states(policy, reason: str | None = None) -> list:
+    """Transient states where the policy gives up: zero stock while the penalty is certain, or
+    while a better settlement is still reachable (see the module's definitions).
+
+    Parameters
+    ----------
+    policy : Policy or AbsorbingChain
+    reason : {"penalty-certain", "penalty-avoidable", "bonus-reachable"}, optional
+        Only the states given up for this reason.
+
+    Returns
+    -------
+    list of (int, int)
+        States (i, v) in state order.
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, Poisson, Problem, solve_dynamic
+    >>> pol = solve_dynamic(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40).policy
+    >>> give_up_states(pol)[:4]
+    [(4, 0), (5, 0), (5, 1), (6, 0)]
+    >>> len(give_up_states(pol)), give_up_states(pol, "penalty-avoidable")
+    (28, [])
+    """
+    return _by_role(policy, "give-up", reason,
+                    ("penalty-certain", "penalty-avoidable", "bonus-reachable"))
+
+
+def coasting_states(policy, reason: str | None = None) -> list:
+    """Transient states where the policy coasts: zero stock because the bonus is secured or
+    nothing is at stake (see the module's definitions).
+
+    Parameters
+    ----------
+    policy : Policy or AbsorbingChain
+    reason : {"bonus-secured", "nothing-at-stake"}, optional
+
+    Returns
+    -------
+    list of (int, int)
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, Poisson, Problem, solve_dynamic
+    >>> pol = solve_dynamic(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40).policy
+    >>> coasting_states(pol)
+    [(10, 9)]
+    """
+    return _by_role(policy, "coasting", reason, ("bonus-secured", "nothing-at-stake"))
+
+
+def _by_role(policy, role, reason, allowed):
+    if reason is not None and reason not in allowed:
+        raise SlamarkovError(f"reason: must be one of {', '.join(allowed)}, got {reason!r}")
+    r = state_roles(policy)
+    mask = r["role"] == role
+    if reason is not None:
+        mask &= r["reason"] == reason
+    return _states(mask, r["stage"], r["ready_count"])
+
+
+# -- reachability -----------------------------------------------------------------------------
+def _start(pol: Policy, start):
+    T = pol.review_period
+    try:
+        i0, v0 = (int(x) for x in start)
+    except (TypeError, ValueError):
+        raise SlamarkovError(f"start: must be a state (i, v), got {start!r}") from None
+    if not (1 <= i0 <= T and 0 <= v0 < i0):
+        raise SlamarkovError(
+            f"start: ({i0}, {v0}) is not a transient state (1 <= i <= {T}, 0 <= v < i)")
+    return i0, v0
+
+
+def reachable(policy, start=(1, 0)) -> np.ndarray:
+    """Which states can be visited from ``start`` under the policy: a flat boolean mask over
+    the transient states followed by the T + 1 absorbing states (canonical order).
+
+    Computed on the support of the transitions (which have positive probability), stage by
+    stage, so it is exact: a state whose reach probability underflows to 0.0 in floating point
+    is still reachable.
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, DiscreteUniform, Problem, Policy
+    >>> prob = Problem(Contract(2, 0.5, 1, penalty=10), DiscreteUniform(1, 3), 1)
+    >>> reachable(Policy(prob, [[0], [3, 3]])).astype(int).tolist()  # F(0) = 0, F(3) = 1
+    [1, 1, 0, 0, 1, 0]
+    """
+    pol = _policy(policy)
+    T = pol.review_period
+    i0, v0 = _start(pol, start)
+    t = n_transient(T)
+    out = np.zeros(t + T + 1, dtype=bool)
+    cur = np.ones(1, dtype=bool)
+    lo = v0
+    for i in range(i0, T + 1):
+        n = cur.shape[0]
+        out[offset(i) + lo: offset(i) + lo + n] = cur
+        p = _floats(pol.stage_success(i)[lo: lo + n])
+        nxt = np.zeros(n + 1, dtype=bool)
+        nxt[:n] |= cur & (p < 1)
+        nxt[1:] |= cur & (p > 0)
+        cur = nxt
+    out[t + lo: t + lo + cur.shape[0]] = cur
+    return out
+
+
+def _all_states(T):
+    i, v = _transient_grid(T)
+    return (np.concatenate((i, np.full(T + 1, T + 1))),
+            np.concatenate((v, np.arange(T + 1))))
+
+
+def unreachable_states(policy, start=(1, 0)) -> list:
+    """States (transient or absorbing) that the policy visits with probability 0 from ``start``.
+
+    States of stages before the start's, and ready counts the start cannot lead to, count as
+    unreachable too. See :func:`reachable` for how zero is decided.
+
+    Returns
+    -------
+    list of (int, int)
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, DiscreteUniform, Problem, Policy
+    >>> prob = Problem(Contract(2, 0.5, 1, penalty=10), DiscreteUniform(1, 3), 1)
+    >>> unreachable_states(Policy(prob, [[0], [3, 3]]))
+    [(2, 1), (3, 0), (3, 2)]
+    """
+    pol = _policy(policy)
+    mask = ~reachable(pol, start)
+    i, v = _all_states(pol.review_period)
+    return _states(mask, i, v)
+
+
+# -- decision boundary ------------------------------------------------------------------------
+def decision_boundary(policy) -> dict:
+    """Per stage, the ready counts where the stock changes: S_i(v) != S_i(v - 1).
+
+    Parameters
+    ----------
+    policy : Policy or AbsorbingChain
+
+    Returns
+    -------
+    dict
+        ``{i: [(v, S_i(v - 1), S_i(v)), ...]}`` for every stage i = 1..T (an empty list where
+        the stage's stock is constant).
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, Poisson, Problem, solve_dynamic
+    >>> pol = solve_dynamic(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40).policy
+    >>> pol.stage(10).tolist()
+    [0, 0, 0, 0, 0, 0, 0, 10, 10, 0]
+    >>> decision_boundary(pol)[10]
+    [(7, 0, 10), (9, 10, 0)]
+    >>> decision_boundary(pol)[1]
+    []
+    """
+    pol = _policy(policy)
+    T = pol.review_period
+    stock = np.asarray(_stock_list(pol), dtype=object if not pol.problem.demand.discrete
+                       else np.int64)
+    i, v = _transient_grid(T)
+    change = np.zeros(stock.shape[0], dtype=bool)
+    change[1:] = stock[1:] != stock[:-1]
+    change &= v > 0
+    k = np.flatnonzero(change)
+    out = {s: [] for s in range(1, T + 1)}
+    before, after = stock[k - 1].tolist(), stock[k].tolist()
+    for s, vv, b, a in zip(i[k].tolist(), v[k].tolist(), before, after):
+        out[s].append((vv, b, a))
+    return out
+
+
+# -- most probable paths ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class BandPath:
+    """The most probable path from the start state into one absorbing band.
+
+    Attributes
+    ----------
+    band : str
+        "penalty", "neutral" or "bonus".
+    probability : float
+        The path's probability (may underflow to 0.0 for long paths; see ``log_probability``).
+    log_probability : float
+        Natural logarithm of the path's probability.
+    path : list of (int, int)
+        The states from the start to the absorbing state (T + 1, v).
+    """
+
+    band: str
+    probability: float
+    log_probability: float
+    path: list
+
+    @property
+    def final_count(self) -> int:
+        """The final ready count v of the absorbing state the path ends in."""
+        return self.path[-1][1]
+
+
+def most_probable_paths(policy, start=(1, 0)) -> dict:
+    """The most probable path from ``start`` into each absorbing band (a Viterbi pass).
+
+    The chain is a layered DAG, so the best path into every state is found stage by stage in
+    log space; ties go to the failure edge (the path that stays at the lower ready count).
+
+    Parameters
+    ----------
+    policy : Policy or AbsorbingChain
+    start : (int, int), default (1, 0)
+
+    Returns
+    -------
+    dict
+        ``{"penalty": BandPath or None, "neutral": ..., "bonus": ...}``; None when no absorbing
+        state of the band is reachable (or the band is empty, e.g. alpha_L = 0).
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, Poisson, Problem, solve_dynamic
+    >>> pol = solve_dynamic(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40).policy
+    >>> best = most_probable_paths(pol)["bonus"]
+    >>> best.final_count, round(best.probability, 4), best.path[:3]
+    (9, 0.3724, [(1, 0), (2, 1), (3, 2)])
+    """
+    pol = _policy(policy)
+    T = pol.review_period
+    c = pol.problem.contract
+    i0, v0 = _start(pol, start)
+    with np.errstate(divide="ignore"):
+        score = np.zeros(1)
+        came_up = []  # per stage i+1: True where the best path arrived by a success edge
+        for i in range(i0, T + 1):
+            n = score.shape[0]
+            p = _floats(pol.stage_success(i)[v0: v0 + n])
+            stay = score + np.log1p(-p)
+            move = score + np.log(p)
+            nxt = np.full(n + 1, -np.inf)
+            nxt[:n] = stay
+            up = np.zeros(n + 1, dtype=bool)
+            better = move > nxt[1:]
+            up[1:] = better
+            nxt[1:] = np.where(better, move, nxt[1:])
+            came_up.append(up)
+            score = nxt
+    counts = np.arange(v0, v0 + score.shape[0])
+    bands = c.band(counts)
+    out = {}
+    for code, name in zip((-1, 0, 1), BANDS):
+        sel = np.flatnonzero((bands == code) & np.isfinite(score))
+        if sel.size == 0:
+            out[name] = None
+            continue
+        j = int(sel[np.argmax(score[sel])])
+        logp = float(score[j])
+        path = [(T + 1, v0 + j)]
+        for step in range(len(came_up) - 1, -1, -1):
+            if came_up[step][j]:
+                j -= 1
+            path.append((i0 + step, v0 + j))
+        path.reverse()
+        out[name] = BandPath(name, math.exp(logp), logp, path)
+    return out
+
+
+# -- probability flow into the bands ----------------------------------------------------------
+def band_flow(policy, start=(1, 0)) -> dict:
+    r"""When the probability commits to each band: per stage, the probability of having
+    reached a state whose final band is already certain.
+
+    A state (i, v) is *committed* to a band when every reachable final count v .. v + r
+    (:math:`r = T - i + 1`) lies in it; once committed, every later state is too. For stages
+    i = i0 .. T + 1, ``committed[band][k]`` is the probability of being committed to the band at
+    the start of stage i and ``flow[band][k]`` its increase over the stage before (the
+    probability that enters the band's committed region at stage i). At stage T + 1 every state
+    is absorbing, so the last ``committed`` entries are the absorption probabilities of the
+    bands (the chain's B row summed by band).
+
+    Returns
+    -------
+    dict
+        ``stage`` (ndarray i0..T+1), ``committed`` and ``flow`` (dicts band -> ndarray).
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, Poisson, Problem, solve_dynamic
+    >>> pol = solve_dynamic(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40).policy
+    >>> f = band_flow(pol)
+    >>> [round(float(f["committed"][b][-1]), 4) for b in ("penalty", "neutral", "bonus")]
+    [0.0013, 0.0363, 0.9624]
+    >>> np.round(f["flow"]["bonus"], 4).tolist()[-3:]  # bonus secured at stage 10, or after it
+    [0.0, 0.3749, 0.5875]
+    """
+    pol = _policy(policy)
+    T = pol.review_period
+    c = pol.problem.contract
+    i0, v0 = _start(pol, start)
+    stages = np.arange(i0, T + 2)
+    committed = {b: np.zeros(stages.shape[0]) for b in BANDS}
+    P = np.ones(1)
+    for k, i in enumerate(stages):
+        n = P.shape[0]
+        v = np.arange(v0, v0 + n)
+        lo, hi = c.band(v), c.band(v + (T - i + 1))
+        for code, name in zip((-1, 0, 1), BANDS):
+            committed[name][k] = P[(lo == code) & (hi == code)].sum()
+        if i == T + 1:
+            break
+        p = _floats(pol.stage_success(i)[v0: v0 + n])
+        moved = P * p
+        nxt = np.zeros(n + 1)
+        nxt[:n] = P - moved
+        nxt[1:] += moved
+        P = nxt
+    flow = {b: np.diff(committed[b], prepend=0.0) for b in BANDS}
+    return {"stage": stages, "committed": committed, "flow": flow}
+
+
+# -- the graph --------------------------------------------------------------------------------
+_TRANSIENT_ATTRS = ("stage", "ready_count", "stock", "success", "kind", "role", "reason",
+                    "reach", "visits")
+_ABSORBING_ATTRS = ("stage", "ready_count", "kind", "band", "settlement", "reach")
+
+
+def policy_graph(policy, start=(1, 0)) -> nx.DiGraph:
+    """The policy's absorbing chain as a :class:`networkx.DiGraph` (MODEL.md section 6).
+
+    Parameters
+    ----------
+    policy : Policy or AbsorbingChain
+        Any stock table. An exact policy gives float attributes (the exact values rounded).
+    start : (int, int), default (1, 0)
+        The state the reach probabilities and expected visits are counted from.
+
+    Returns
+    -------
+    networkx.DiGraph
+        Nodes are tuples ``(i, v)``. Transient nodes carry ``stage``, ``ready_count``,
+        ``stock`` (S_i(v)), ``success`` (F(S_i(v))), ``kind="transient"``, ``role`` and
+        ``reason`` (:func:`state_roles`), ``reach`` (probability of ever visiting it from
+        ``start``, the row of N) and ``visits`` (expected visits, equal to ``reach`` since
+        the chain never revisits a state). Absorbing nodes carry ``stage`` (T + 1),
+        ``ready_count``, ``kind="absorbing"``, ``band`` ("penalty", "neutral", "bonus"),
+        ``settlement`` (G(v)) and ``reach`` (the row of B). Edges carry ``probability`` and
+        ``success`` (True for the move to v + 1). Graph attributes: ``review_period``,
+        ``penalty_count``, ``bonus_count``, ``scheme``, ``policy`` (the policy's kind),
+        ``demand``, ``holding_cost``, ``start_state`` ("i,v"; not ``start``, which Graphviz
+        reserves).
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, Poisson, Problem, solve_dynamic
+    >>> pol = solve_dynamic(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40).policy
+    >>> G = policy_graph(pol)
+    >>> G.number_of_nodes(), G.number_of_edges()  # 55 + 11 nodes, two edges per transient state
+    (66, 110)
+    >>> G.nodes[(10, 9)]["stock"], G.nodes[(10, 9)]["role"]
+    (0, 'coasting')
+    >>> G.nodes[(11, 9)]["band"], round(G.nodes[(11, 9)]["reach"], 4)
+    ('bonus', 0.9599)
+    >>> round(G.edges[(1, 0), (2, 1)]["probability"], 4), G.edges[(1, 0), (2, 1)]["success"]
+    (0.9319, True)
+    """
+    pol = _policy(policy)
+    chain = AbsorbingChain(pol)
+    c = pol.problem.contract
+    T = pol.review_period
+    i0, v0 = _start(pol, start)
+    roles = state_roles(pol)
+    i, v = roles["stage"], roles["ready_count"]
+    p = _floats(pol.success())
+    reach = _floats(chain.visits((i0, v0))).tolist()
+    absorb = _floats(chain.absorption((i0, v0)))
+    i_l, v_l = i.tolist(), v.tolist()
+    keys = list(zip(i_l, v_l))
+    columns = (i_l, v_l, roles["stock"].tolist(), p.tolist(), ["transient"] * len(keys),
+               roles["role"].tolist(), roles["reason"].tolist(), reach, reach)
+    transient = [dict(zip(_TRANSIENT_ATTRS, row)) for row in zip(*columns)]
+    va = np.arange(T + 1)
+    akeys = [(T + 1, x) for x in va.tolist()]
+    acolumns = ([T + 1] * (T + 1), va.tolist(), ["absorbing"] * (T + 1),
+                _BAND_NAME[c.band(va) + 1].tolist(), c.settlement().tolist(), absorb.tolist())
+    absorbing = [dict(zip(_ABSORBING_ATTRS, row)) for row in zip(*acolumns)]
+
+    G = nx.DiGraph(
+        name=f"slamarkov {pol.kind} policy chain, T={T}",
+        review_period=T, penalty_count=c.penalty_count, bonus_count=c.bonus_count,
+        scheme=c.scheme, policy=pol.kind, demand=pol.problem.demand.describe(),
+        holding_cost=float(pol.problem.holding_cost), start_state=f"{i0},{v0}",
+    )
+    G.add_nodes_from(zip(keys, transient))
+    G.add_nodes_from(zip(akeys, absorbing))
+    i_next = (i + 1).tolist()
+    stay_t = list(zip(i_next, v_l))
+    move_t = list(zip(i_next, (v + 1).tolist()))
+    G.add_edges_from(zip(keys, stay_t, [{"probability": q, "success": False}
+                                        for q in (1 - p).tolist()]))
+    G.add_edges_from(zip(keys, move_t, [{"probability": q, "success": True}
+                                        for q in p.tolist()]))
+    return G
+
+
+# -- inspection report ------------------------------------------------------------------------
+def _ranges(states) -> str:
+    """'stage 4: v 0; stage 5: v 0-1' for a list of states in state order."""
+    by_stage: dict[int, list[int]] = {}
+    for i, v in states:
+        by_stage.setdefault(i, []).append(v)
+    parts = []
+    for i, vs in by_stage.items():
+        runs, a, b = [], vs[0], vs[0]
+        for x in vs[1:]:
+            if x == b + 1:
+                b = x
+                continue
+            runs.append((a, b))
+            a = b = x
+        runs.append((a, b))
+        txt = ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+        parts.append(f"{i}: v {txt}")
+    return "; ".join(parts)
+
+
+@dataclass
+class PolicyInspection:
+    """The inspection report of a policy (:func:`inspect_policy`).
+
+    Attributes
+    ----------
+    review_period : int
+    policy : str
+        The policy's kind ("dynamic", "static", "user").
+    start : (int, int)
+    unreachable : list of (int, int)
+    give_up : dict
+        reason -> list of states (only reasons that occur).
+    coasting : dict
+        reason -> list of states.
+    boundary : dict
+        stage -> list of (v, stock below, stock at v), from :func:`decision_boundary`.
+    paths : dict
+        band -> :class:`BandPath` or None.
+    flow : dict
+        From :func:`band_flow`.
+    """
+
+    review_period: int
+    policy: str
+    start: tuple
+    unreachable: list
+    give_up: dict
+    coasting: dict
+    boundary: dict
+    paths: dict
+    flow: dict = field(repr=False)
+
+    def to_dict(self) -> dict:
+        """A JSON-friendly document (states as [i, v] lists).
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, Poisson, Problem, solve_dynamic
+        >>> pol = solve_dynamic(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40).policy
+        >>> doc = inspect_policy(pol).to_dict()
+        >>> doc["coasting"], doc["paths"]["bonus"]["final_count"]
+        ({'bonus-secured': [[10, 9]]}, 9)
+        """
+        def states(xs):
+            return [list(s) for s in xs]
+
+        return {
+            "review_period": self.review_period,
+            "policy": self.policy,
+            "start": list(self.start),
+            "unreachable": states(self.unreachable),
+            "give_up": {k: states(x) for k, x in self.give_up.items()},
+            "coasting": {k: states(x) for k, x in self.coasting.items()},
+            "boundary": {str(i): [list(x) for x in b] for i, b in self.boundary.items() if b},
+            "paths": {
+                band: None if bp is None else {
+                    "probability": bp.probability, "log_probability": bp.log_probability,
+                    "final_count": bp.final_count, "path": states(bp.path)}
+                for band, bp in self.paths.items()
+            },
+            "flow": {
+                "stage": self.flow["stage"].tolist(),
+                "committed": {b: a.tolist() for b, a in self.flow["committed"].items()},
+                "flow": {b: a.tolist() for b, a in self.flow["flow"].items()},
+            },
+        }
+
+    def to_text(self) -> str:
+        """The readable report the command line prints.
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, Poisson, Problem, solve_dynamic
+        >>> pol = solve_dynamic(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40).policy
+        >>> print(inspect_policy(pol).to_text().splitlines()[0])
+        Inspection of the dynamic policy, T = 10, from state (1, 0)
+        """
+        T = self.review_period
+        lines = [f"Inspection of the {self.policy} policy, T = {T}, from state "
+                 f"({self.start[0]}, {self.start[1]})", ""]
+        n_un = len(self.unreachable)
+        lines.append(f"Unreachable states (probability 0): {n_un}")
+        if n_un:
+            lines.append(f"  stage {_ranges(self.unreachable)}")
+        for title, groups in (("Give-up states (zero stock, penalty certain or a better "
+                               "settlement given up)", self.give_up),
+                              ("Coasting states (zero stock, bonus secured or nothing at "
+                               "stake)", self.coasting)):
+            total = sum(len(x) for x in groups.values())
+            lines.append(f"{title}: {total}")
+            for reason, xs in groups.items():
+                lines.append(f"  {reason} ({len(xs)}): stage {_ranges(xs)}")
+        lines.append("Decision boundary (ready counts v where S_i(v) != S_i(v-1)):")
+        changed = {i: b for i, b in self.boundary.items() if b}
+        if not changed:
+            lines.append("  none: the stock is constant within every stage")
+        for i, b in changed.items():
+            lines.append(f"  stage {i}: " + ", ".join(f"v={v} ({a}->{z})" for v, a, z in b))
+        lines.append("Most probable path into each band:")
+        for band, bp in self.paths.items():
+            if bp is None:
+                lines.append(f"  {band}: unreachable")
+                continue
+            lines.append(f"  {band}: ends at v = {bp.final_count}, probability "
+                         f"{bp.probability:.6g} (log {bp.log_probability:.4f}); ready in periods "
+                         f"{_ready_periods(bp.path)}")
+        lines.append("Probability committed to each band by stage (flow in that stage):")
+        lines.append("  stage   penalty               neutral               bonus")
+        f = self.flow
+        for k, i in enumerate(f["stage"].tolist()):
+            cells = "  ".join(f"{f['committed'][b][k]:.6f} (+{max(f['flow'][b][k], 0.0):.6f})"
+                              for b in BANDS)
+            lines.append(f"  {i:>5}   {cells}")
+        return "\n".join(lines)
+
+
+def _ready_periods(path) -> str:
+    ready = [a[0] for a, b in zip(path, path[1:]) if b[1] == a[1] + 1]
+    short = [a[0] for a, b in zip(path, path[1:]) if b[1] == a[1]]
+    if not short:
+        return "all"
+    if not ready:
+        return "none"
+    return "all but " + ",".join(map(str, short)) if len(short) <= len(ready) else \
+        ",".join(map(str, ready))
+
+
+def inspect_policy(policy, start=(1, 0)) -> PolicyInspection:
+    """All the inspection queries of a policy at once.
+
+    Parameters
+    ----------
+    policy : Policy or AbsorbingChain
+    start : (int, int), default (1, 0)
+
+    Returns
+    -------
+    PolicyInspection
+        With :meth:`~PolicyInspection.to_text` and :meth:`~PolicyInspection.to_dict`.
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, Poisson, Problem, solve_dynamic
+    >>> pol = solve_dynamic(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40).policy
+    >>> rep = inspect_policy(pol)
+    >>> sorted(rep.give_up), rep.coasting, rep.unreachable
+    (['penalty-certain'], {'bonus-secured': [(10, 9)]}, [])
+    """
+    pol = _policy(policy)
+    i0, v0 = _start(pol, start)
+    roles = state_roles(pol)
+    i, v = roles["stage"], roles["ready_count"]
+    groups = {}
+    for role, reasons in (("give-up", ("penalty-certain", "penalty-avoidable", "bonus-reachable")),
+                          ("coasting", ("bonus-secured", "nothing-at-stake"))):
+        groups[role] = {}
+        for reason in reasons:
+            xs = _states((roles["role"] == role) & (roles["reason"] == reason), i, v)
+            if xs:
+                groups[role][reason] = xs
+    return PolicyInspection(
+        review_period=pol.review_period, policy=pol.kind, start=(i0, v0),
+        unreachable=unreachable_states(pol, (i0, v0)), give_up=groups["give-up"],
+        coasting=groups["coasting"], boundary=decision_boundary(pol),
+        paths=most_probable_paths(pol, (i0, v0)), flow=band_flow(pol, (i0, v0)),
+    )
+
+
+# -- export and import ------------------------------------------------------------------------
+def node_id(state) -> str:
+    """The export id of a state: ``(3, 2)`` -> ``"3,2"``.
+
+    Examples
+    --------
+    >>> node_id((3, 2))
+    '3,2'
+    """
+    i, v = state
+    return f"{i},{v}"
+
+
+_ID = re.compile(r"^\s*(\d+)\s*,\s*(\d+)\s*$")
+
+
+def parse_node_id(text: str) -> tuple:
+    """The state of an export id: ``"3,2"`` -> ``(3, 2)``.
+
+    Raises
+    ------
+    GraphFormatError
+        When the id is not two non-negative integers separated by a comma.
+
+    Examples
+    --------
+    >>> parse_node_id("3,2")
+    (3, 2)
+    """
+    m = _ID.match(str(text))
+    if not m:
+        raise GraphFormatError(f"node id: expected 'i,v' (e.g. '3,2'), got {text!r}")
+    return int(m.group(1)), int(m.group(2))
+
+
+def _check_format(fmt) -> str:
+    if fmt not in GRAPH_FORMATS:
+        raise GraphFormatError(f"format: must be one of {', '.join(GRAPH_FORMATS)}, got {fmt!r}")
+    return fmt
+
+
+def _format_of(path, fmt) -> str:
+    if fmt is not None:
+        return _check_format(fmt)
+    suffix = Path(path).suffix.lower()
+    if suffix not in _SUFFIXES:
+        raise GraphFormatError(
+            f"format: cannot tell from the suffix {suffix or '(none)'!r} of {path}; give one of "
+            f"{', '.join(GRAPH_FORMATS)}"
+        )
+    return _SUFFIXES[suffix]
+
+
+def _relabelled(G: nx.DiGraph) -> nx.DiGraph:
+    return nx.relabel_nodes(G, {n: node_id(n) for n in G.nodes}, copy=True)
+
+
+_BOOL_KEY = re.compile(r'<key id="([^"]+)" for="(?:node|edge|graph)" attr\.name="[^"]*" '
+                       r'attr\.type="boolean"')
+
+
+def graph_to_string(G: nx.DiGraph, fmt: str) -> str:
+    """Serialise a policy graph (tuple node keys) as GraphML, GEXF, node-link JSON or DOT.
+
+    Node ids become ``"i,v"`` strings in every format.
+
+    Parameters
+    ----------
+    G : networkx.DiGraph
+        From :func:`policy_graph`, or any DiGraph whose nodes are (i, v) tuples and whose
+        attributes are str, int, float or bool.
+    fmt : {"graphml", "gexf", "json", "dot"}
+
+    Examples
+    --------
+    >>> G = nx.DiGraph(review_period=1)
+    >>> G.add_edge((1, 0), (2, 1), probability=0.5, success=True)
+    >>> print(graph_to_string(G, "json"))  # doctest: +ELLIPSIS
+    {"directed": true, ..."edges": [{"probability": 0.5, "success": true, "source": "1,0", ...
+    """
+    fmt = _check_format(fmt)
+    H = _relabelled(G)
+    if fmt == "graphml":
+        text = "\n".join(nx.generate_graphml(H)) + "\n"
+        # GraphML booleans are "true"/"false"; networkx writes Python's "True"/"False"
+        for key in _BOOL_KEY.findall(text):
+            text = re.sub(rf'(<data key="{re.escape(key)}">)(True|False)(</data>)',
+                          lambda m: m.group(1) + m.group(2).lower() + m.group(3), text)
+        return text
+    if fmt == "gexf":
+        return "\n".join(nx.generate_gexf(H)) + "\n"
+    if fmt == "json":
+        return json.dumps(nx.node_link_data(H, edges="edges"), allow_nan=False)
+    return _to_dot(H)
+
+
+def graph_from_string(text: str, fmt: str) -> nx.DiGraph:
+    """Read a graph written by :func:`graph_to_string` back, with (i, v) tuple nodes.
+
+    Raises
+    ------
+    GraphFormatError
+        On text that is not a valid file of the format, or node ids that are not "i,v".
+
+    Examples
+    --------
+    >>> G = nx.DiGraph(review_period=1)
+    >>> G.add_edge((1, 0), (2, 1), probability=0.5, success=True)
+    >>> H = graph_from_string(graph_to_string(G, "dot"), "dot")
+    >>> list(H.edges(data=True)), H.graph
+    ([((1, 0), (2, 1), {'probability': 0.5, 'success': True})], {'review_period': 1})
+    """
+    fmt = _check_format(fmt)
+    try:
+        if fmt == "graphml":
+            H = nx.parse_graphml(text)
+        elif fmt == "gexf":
+            H = nx.read_gexf(io.BytesIO(text.encode("utf-8")))
+        elif fmt == "json":
+            H = nx.node_link_graph(json.loads(text), directed=True, edges="edges")
+        else:
+            H = _from_dot(text)
+    except GraphFormatError:
+        raise
+    except Exception as exc:  # networkx and the XML/JSON parsers raise many kinds
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise GraphFormatError(f"{fmt}: cannot read the graph ({first})") from None
+    for key in ("node_default", "edge_default", "mode"):
+        H.graph.pop(key, None)
+    if fmt == "gexf":
+        for n, d in H.nodes(data=True):
+            if d.get("label") == n:
+                del d["label"]
+        for _, _, d in H.edges(data=True):
+            d.pop("id", None)
+    if fmt == "dot":
+        for key in _DOT_LAYOUT:
+            H.graph.pop(key, None)
+    out = nx.DiGraph()
+    out.graph.update(H.graph)
+    out.add_nodes_from((parse_node_id(n), d) for n, d in H.nodes(data=True))
+    out.add_edges_from((parse_node_id(a), parse_node_id(b), d) for a, b, d in H.edges(data=True))
+    return out
+
+
+def write_graph(G: nx.DiGraph, path, fmt: str | None = None) -> str:
+    """Write a policy graph to ``path`` atomically; the format defaults to the suffix
+    (.graphml, .gexf, .json, .dot or .gv).
+
+    Returns
+    -------
+    str
+        The format written.
+
+    Raises
+    ------
+    GraphFormatError
+        On an unknown format or suffix.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> G = nx.DiGraph()
+    >>> G.add_edge((1, 0), (2, 0), probability=1.0, success=False)
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     fmt = write_graph(G, pathlib.Path(d) / "chain.gexf")
+    ...     H = read_graph(pathlib.Path(d) / "chain.gexf")
+    >>> fmt, list(H.edges(data=True))
+    ('gexf', [((1, 0), (2, 0), {'probability': 1.0, 'success': False})])
+    """
+    fmt = _format_of(path, fmt)
+    atomic_write(path, graph_to_string(G, fmt))
+    return fmt
+
+
+def read_graph(path, fmt: str | None = None) -> nx.DiGraph:
+    """Read a graph file written by :func:`write_graph` (format from the suffix by default).
+
+    Raises
+    ------
+    GraphFormatError
+        On a missing or unreadable file, an unknown format, or malformed content.
+
+    Examples
+    --------
+    >>> read_graph("missing.graphml")
+    Traceback (most recent call last):
+    ...
+    slamarkov.graph.GraphFormatError: missing.graphml: no such file
+    """
+    fmt = _format_of(path, fmt)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise GraphFormatError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GraphFormatError(f"{path}: cannot be read ({exc})") from None
+    return graph_from_string(text, fmt)
+
+
+# -- Graphviz DOT, written and parsed here ----------------------------------------------------
+#: graph attributes the DOT writer adds for Graphviz, dropped again on reading
+_DOT_LAYOUT = ("rankdir", "attribute_types")
+_TYPE_NAMES = {bool: "bool", int: "int", float: "float", str: "str"}
+
+
+def _dot_quote(value) -> str:
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, float):
+        text = repr(value)
+    else:
+        text = str(value)
+    return '"' + text.replace('"', '\\"') + '"'
+
+
+def _type_of(value) -> str:
+    for t, name in _TYPE_NAMES.items():  # bool before int: True is an int too
+        if isinstance(value, t):
+            return name
+    raise GraphFormatError(
+        f"dot: attribute value {value!r} of type {type(value).__name__} is not str, int, float "
+        "or bool"
+    )
+
+
+def _attr_types(G) -> str:
+    types: dict[tuple, str] = {}
+    for scope, items in (("graph", [G.graph]), ("node", (d for _, d in G.nodes(data=True))),
+                         ("edge", (d for *_, d in G.edges(data=True)))):
+        for d in items:
+            for k, x in d.items():
+                types.setdefault((scope, k), _type_of(x))
+    return ";".join(f"{s}:{k}={t}" for (s, k), t in types.items())
+
+
+def _attr_list(d: dict) -> str:
+    return ", ".join(f"{_dot_id(k)}={_dot_quote(x)}" for k, x in d.items())
+
+
+_BARE_ID = re.compile(r"^[A-Za-z_][A-Za-z_0-9]*$")
+_KEYWORDS = {"node", "edge", "graph", "digraph", "subgraph", "strict"}
+
+
+def _dot_id(name: str) -> str:
+    name = str(name)
+    if _BARE_ID.match(name) and name.lower() not in _KEYWORDS:
+        return name
+    return _dot_quote(name)
+
+
+def _to_dot(H: nx.DiGraph) -> str:
+    name = H.graph.get("name")
+    header = f"digraph {_dot_quote(name)} {{" if name is not None else "digraph {"
+    out = ["// Graphviz DOT written by slamarkov: a policy's absorbing chain; node ids are "
+           "\"i,v\" (stage i, ready count v)", header]
+    gattrs = {k: x for k, x in H.graph.items()}
+    gattrs["rankdir"] = "LR"
+    gattrs["attribute_types"] = _attr_types(H)
+    out.append(f"  graph [{_attr_list(gattrs)}];")
+    stages: dict = {}
+    for n, d in H.nodes(data=True):
+        stages.setdefault(d.get("stage"), []).append(n)
+    if None not in stages:  # lay each stage out in one rank, as the study draws the chain
+        for s, nodes in stages.items():
+            out.append("  { rank=same; " + " ".join(_dot_quote(n) + ";" for n in nodes) + " }")
+    for n, d in H.nodes(data=True):
+        out.append(f"  {_dot_quote(n)} [{_attr_list(d)}];" if d else f"  {_dot_quote(n)};")
+    for a, b, d in H.edges(data=True):
+        attrs = f" [{_attr_list(d)}]" if d else ""
+        out.append(f"  {_dot_quote(a)} -> {_dot_quote(b)}{attrs};")
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+|//[^\n]*|/\*.*?\*/|^\#[^\n]*)
+  | (?P<string>"(?:\\.|[^"\\])*")
+  | (?P<edgeop>->|--)
+  | (?P<number>-?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?))
+  | (?P<id>[A-Za-z_\x80-\U0010ffff][A-Za-z_0-9\x80-\U0010ffff]*)
+  | (?P<punct>[{}\[\];,=:+])
+    """, re.VERBOSE | re.DOTALL | re.MULTILINE)
+
+
+def _tokens(text):
+    pos, toks = 0, []
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if not m:
+            line = text.count("\n", 0, pos) + 1
+            raise GraphFormatError(f"dot: unexpected {text[pos]!r} on line {line}")
+        pos = m.end()
+        kind = m.lastgroup
+        if kind == "ws":
+            continue
+        val = m.group()
+        if kind == "string":
+            val = val[1:-1].replace('\\"', '"').replace("\\\n", "")
+            # "a" + "b" concatenation
+            if toks and toks[-1] == ("punct", "+") and len(toks) >= 2 and toks[-2][0] == "string":
+                toks.pop()
+                toks[-1] = ("string", toks[-1][1] + val)
+                continue
+        toks.append((kind, val))
+    return toks
+
+
+class _DotParser:
+    def __init__(self, text):
+        self.toks = _tokens(text)
+        self.k = 0
+        self.G = nx.DiGraph()
+
+    def peek(self, ahead=0):
+        j = self.k + ahead
+        return self.toks[j] if j < len(self.toks) else ("eof", "")
+
+    def take(self, want=None):
+        tok = self.peek()
+        if tok[0] == "eof" or (want is not None and tok[1] != want):
+            got = tok[1] or "end of file"
+            raise GraphFormatError(f"dot: expected {want or 'more input'}, got {got!r}")
+        self.k += 1
+        return tok
+
+    def ident(self):
+        kind, val = self.take()
+        if kind not in ("id", "string", "number"):
+            raise GraphFormatError(f"dot: expected an id, got {val!r}")
+        return val
+
+    def parse(self):
+        if self.peek()[1].lower() == "strict":
+            self.take()
+        kind = self.take()[1].lower()
+        if kind != "digraph":
+            raise GraphFormatError(f"dot: expected 'digraph', got {kind!r}")
+        if self.peek()[1] != "{":
+            name = self.ident()
+            self.G.graph["name"] = name
+        self.block(top=True)
+        if self.peek()[0] != "eof":
+            raise GraphFormatError(f"dot: unexpected {self.peek()[1]!r} after the graph")
+        return self.G
+
+    def attrs(self):
+        d = {}
+        while self.peek()[1] == "[":
+            self.take("[")
+            while self.peek()[1] != "]":
+                key = self.ident()
+                self.take("=")
+                d[key] = self.ident()
+                if self.peek()[1] in (",", ";"):
+                    self.take()
+            self.take("]")
+        return d
+
+    def block(self, top):
+        self.take("{")
+        while self.peek()[1] != "}":
+            tok = self.peek()
+            low = tok[1].lower() if tok[0] == "id" else None
+            if low in ("graph", "node", "edge"):
+                self.take()
+                d = self.attrs()
+                if low == "graph" and top:
+                    self.G.graph.update(d)
+            elif low == "subgraph" or tok[1] == "{":
+                if low == "subgraph":
+                    self.take()
+                    if self.peek()[1] != "{":
+                        self.ident()
+                self.block(top=False)
+            elif self.peek(1)[1] == "=":
+                key = self.ident()
+                self.take("=")
+                val = self.ident()
+                if top:
+                    self.G.graph[key] = val
+            else:
+                chain = [self.ident()]
+                if self.peek()[1] == ":":
+                    raise GraphFormatError("dot: ports (node:port) are not supported")
+                while self.peek()[0] == "edgeop":
+                    if self.take()[1] != "->":
+                        raise GraphFormatError("dot: undirected edge '--' in a digraph")
+                    if self.peek()[1] in ("{", "subgraph"):
+                        raise GraphFormatError("dot: subgraphs as edge ends are not supported")
+                    chain.append(self.ident())
+                d = self.attrs()
+                if len(chain) == 1:
+                    self.G.add_node(chain[0], **d)
+                else:
+                    for a, b in zip(chain, chain[1:]):
+                        self.G.add_edge(a, b, **d)
+            if self.peek()[1] == ";":
+                self.take()
+        self.take("}")
+
+
+def _convert(value: str, typ: str):
+    if typ == "int":
+        return int(value)
+    if typ == "float":
+        return float(value)
+    if typ == "bool":
+        if value not in ("true", "false"):
+            raise GraphFormatError(f"dot: expected true or false, got {value!r}")
+        return value == "true"
+    return value
+
+
+def _from_dot(text: str) -> nx.DiGraph:
+    G = _DotParser(text).parse()
+    decl = G.graph.get("attribute_types", "")
+    types = {}
+    for item in filter(None, decl.split(";")):
+        scope_key, _, typ = item.rpartition("=")
+        scope, _, key = scope_key.partition(":")
+        if typ not in ("int", "float", "bool", "str") or scope not in ("graph", "node", "edge"):
+            raise GraphFormatError(f"dot: attribute_types: cannot read {item!r}")
+        types[(scope, key)] = typ
+    try:
+        for k in list(G.graph):
+            G.graph[k] = _convert(G.graph[k], types.get(("graph", k), "str"))
+        for _, d in G.nodes(data=True):
+            for k in d:
+                d[k] = _convert(d[k], types.get(("node", k), "str"))
+        for *_, d in G.edges(data=True):
+            for k in d:
+                d[k] = _convert(d[k], types.get(("edge", k), "str"))
+    except ValueError as exc:
+        raise GraphFormatError(f"dot: attribute value does not match its declared type ({exc})") \
+            from None
+    return G

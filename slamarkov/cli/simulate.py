@@ -1,0 +1,87 @@
+"""``slamarkov simulate FILE``: Monte Carlo runs of a contract file's optimal policy, as CSV."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from ..simulate import STUDY_RUNS, simulate
+from ..solve import solve_dynamic, solve_static
+from ..validate import exact_reference
+from ._common import add_problem_arguments, config_from_args, emit
+
+POLICIES = ("dynamic", "static")
+
+
+def register(sub):
+    p = sub.add_parser(
+        "simulate", help="simulate review periods of the optimal policy, one CSV row per run",
+        description="Simulate review periods of a contract file's optimal policy. Writes one CSV "
+        "row per run: run,ready_count,ready_rate,holding_cost,settlement,total_cost. With --out, "
+        "the runs go to the file and a summary (simulated against exact) to standard output.")
+    add_problem_arguments(p)
+    p.add_argument("--policy", choices=POLICIES, default="dynamic",
+                   help="which optimal policy to simulate (default: dynamic)")
+    p.add_argument("--runs", type=int, default=STUDY_RUNS, metavar="N",
+                   help=f"number of review periods simulated (default: {STUDY_RUNS}, the DKW "
+                   "sample size for eps = 0.01, delta = 0.05)")
+    p.add_argument("--seed", type=int, default=None, metavar="S",
+                   help="seed of the random numbers; the same seed gives the same runs to the bit "
+                   "(default: a fresh seed, reported)")
+    p.add_argument("--record-stock", action="store_true",
+                   help="append the columns stock_1..stock_T (the stock of every period)")
+    p.add_argument("--out", default=None, metavar="PATH",
+                   help="write the runs to PATH (atomically) instead of standard output")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="format of the summary printed with --out")
+    bar = p.add_mutually_exclusive_group()
+    bar.add_argument("--progress", dest="progress", action="store_const", const=True,
+                     default=None, help="always show the progress bar on standard error")
+    bar.add_argument("--no-progress", dest="progress", action="store_const", const=False,
+                     help="never show it (default: on a terminal, for long simulations)")
+    p.set_defaults(handler=run)
+
+
+def _solve_policy(cfg, which):
+    """The solution of ``which`` optimal policy for a contract file's configuration."""
+    solver = solve_dynamic if which == "dynamic" else solve_static
+    return solver(cfg.problem, **cfg.solver_options())
+
+
+def _summary_text(result, ref) -> str:
+    s = result.summary()
+    rows = [("mean ready rate", "mean", ref.mean), ("sd of ready rate", "sd", ref.sd),
+            ("P(penalty)", "p_penalty", ref.p_penalty), ("P(bonus)", "p_bonus", ref.p_bonus),
+            ("mean holding cost", "mean_holding_cost", ref.mean_holding_cost),
+            ("mean settlement", "mean_settlement", ref.mean_settlement),
+            ("mean total cost", "mean_cost", ref.mean_cost)]
+    lines = [f"{result.runs} runs of the {result.policy_kind} policy, seed {result.seed}",
+             f"{'':22}{'simulated':>12}{'std err':>12}{'exact':>12}"]
+    for label, key, exact in rows:
+        est = s[key]
+        lines.append(f"{label:22}{est.value:12.6g}{est.se:12.3g}{exact:12.6g}")
+    lines.append("(costs per review period)")
+    return "\n".join(lines)
+
+
+def run(args) -> int:
+    cfg = config_from_args(args)
+    sol = _solve_policy(cfg, args.policy)
+    result = simulate(sol.policy, args.runs, args.seed, record_stock=args.record_stock,
+                      progress=args.progress)
+    if args.out is None:
+        if args.seed is None:
+            print(f"slamarkov: seed {result.seed} (pass --seed {result.seed} to reproduce)",
+                  file=sys.stderr)
+        sys.stdout.write(result.csv_text(stock=args.record_stock))
+        return 0
+    result.to_csv(args.out, stock=args.record_stock)
+    ref = exact_reference(sol)
+    if args.format == "json":
+        doc = {"runs": result.runs, "seed": result.seed, "policy": result.policy_kind,
+               "out": str(args.out), "simulated": result.summary_dict(), "exact": ref.to_dict()}
+        doc["exact"].pop("pmf")
+        emit(json.dumps(doc, indent=2))
+    else:
+        emit(_summary_text(result, ref) + f"\nruns written to {args.out}")
+    return 0

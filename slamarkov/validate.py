@@ -1,0 +1,613 @@
+r"""Validation of simulated runs against the exact chain of a policy (MODEL.md sections 6 and 7).
+
+The exact chain gives the distribution of the ready count :math:`v_T` (row (1, 0) of the
+absorption matrix) and, by one forward pass over the stages, the mean and variance of the costs.
+A set of n runs, from :func:`~slamarkov.simulate.simulate` or from a runs file a user brings,
+is tested against them with these checks:
+
+``dkw_band``
+    The largest gap :math:`D = \max_v |\hat F_n(v) - F(v)|` between the empirical and the exact
+    CDF of the ready count (the ready rate's CDF, rescaled). The Dvoretzky-Kiefer-Wolfowitz
+    inequality (Massart's constant) gives the conservative p-value
+    :math:`\min(1, 2 e^{-2 n D^2})`, valid for discrete distributions too.
+``chi_square``
+    Pearson's goodness-of-fit test on the ready-count pmf. Adjacent ready counts are pooled,
+    from v = 0 upwards, until each cell expects at least 5 runs; the degrees of freedom are the
+    cells less one. A run at a ready count the chain cannot reach (exact probability 0)
+    rejects outright (statistic infinite, p-value 0).
+``mean``
+    The z-score of the mean ready rate, :math:`z = (\bar\alpha - E\alpha)/(\sigma/\sqrt n)`
+    with the exact :math:`\sigma`.
+``p_penalty``, ``p_bonus``
+    Exact two-sided binomial tests of the share of runs with a penalty (bonus) against the exact
+    probability; the z-score :math:`(\hat p - p)/\sqrt{p(1-p)/n}` says by how much.
+``mean_holding_cost``, ``mean_settlement``, ``mean_cost``
+    When the runs carry these columns: z-scores of the mean per review period against the
+    exact mean, with the exact standard deviation.
+
+A check whose exact standard error is zero (a constant) rejects exactly when the runs differ
+from the constant, with p-value 0 or 1. The checks are combined into one verdict with the
+**Bonferroni** correction: with k checks, each rejects at level :math:`\alpha/k`, so the chance
+that a correct simulator is called inconsistent is at most :math:`\alpha` (up to the normal
+approximation of the z-tests and the chi-square approximation, both accurate at the study's
+n = 18,445).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import stats
+
+from .contract import Contract
+from .errors import SimulationError
+from .policy import Policy
+from .simulate import SimulationResult
+from .solve import DynamicSolution, StaticSolution
+
+__all__ = ["validate", "validate_runs", "exact_reference", "ExactReference", "ValidationReport",
+           "Check"]
+
+#: pool ready counts until each cell of the chi-square test expects at least this many runs
+MIN_EXPECTED = 5.0
+
+
+# -- the exact side -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ExactReference:
+    r"""Exact summaries of a policy's review period, the yardstick for simulated runs.
+
+    Attributes
+    ----------
+    contract : Contract
+    pmf : ndarray
+        P(v_T = v), v = 0..T (float64).
+    mean, sd, p_penalty, p_bonus : float
+        Of the ready rate :math:`v_T / T`.
+    mean_holding_cost, sd_holding_cost : float
+        Of the holding cost per review period, :math:`h \sum_i (S_i - d_i)^+` (``sd`` is None for
+        a demand without a known second moment of the leftover).
+    mean_settlement, sd_settlement : float
+        Of :math:`G(v_T)`.
+    mean_cost, sd_cost : float
+        Of the total cost per review period; ``mean_cost`` is :math:`V_1(0)` for the dynamic
+        policy.
+    policy_kind : str
+    """
+
+    contract: Contract
+    pmf: np.ndarray = field(repr=False)
+    mean: float
+    sd: float
+    p_penalty: float
+    p_bonus: float
+    mean_holding_cost: float
+    sd_holding_cost: float | None
+    mean_settlement: float
+    sd_settlement: float
+    mean_cost: float
+    sd_cost: float | None
+    policy_kind: str = "user"
+
+    def to_dict(self) -> dict:
+        """The summaries as plain numbers (the pmf as a list).
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, DiscreteUniform, Policy, Problem
+        >>> prob = Problem(Contract(1, 1, 1, penalty=4), DiscreteUniform(0, 1), 2)
+        >>> d = exact_reference(Policy.constant(prob, 1)).to_dict()
+        >>> d["pmf"], d["mean_holding_cost"], d["sd_holding_cost"], d["mean_cost"]
+        ([0.0, 1.0], 1.0, 1.0, 1.0)
+        """
+        out = {k: getattr(self, k) for k in (
+            "mean", "sd", "p_penalty", "p_bonus", "mean_holding_cost", "sd_holding_cost",
+            "mean_settlement", "sd_settlement", "mean_cost", "sd_cost")}
+        out["pmf"] = self.pmf.tolist()
+        return out
+
+
+def _leftover_second_moment(demand, stock):
+    r""":math:`E[((S - d)^+)^2]` per stock, or None when the demand gives no way to compute it.
+
+    For integer demand :math:`E[((S-d)^+)^2] = \sum_{k<S} (2(S-k) - 1) F(k)
+    = (2S - 1) H(S) - 2 \sum_{k<S} k F(k)`; for demand uniform on [a, b] it is
+    :math:`((S-a)^{+3} - (S-b)^{+3}) / (3(b-a))`.
+    """
+    from .demand import ContinuousUniform
+
+    if demand.discrete:
+        S = stock.astype(np.int64)
+        top = int(S.max(initial=0))
+        F, _ = demand.table(top)
+        F = np.asarray(F, dtype=np.float64)
+        k = np.arange(top + 1)
+        cumF = np.concatenate(([0.0], np.cumsum(F)))  # cumF[S] = sum_{k<S} F(k) = H(S)
+        cumkF = np.concatenate(([0.0], np.cumsum(k * F)))
+        return (2 * S - 1) * cumF.take(S) - 2 * cumkF.take(S)
+    if isinstance(demand, ContinuousUniform):
+        a, b = float(demand.low), float(demand.high)
+        S = stock.astype(np.float64)
+        return (np.maximum(S - a, 0) ** 3 - np.maximum(S - b, 0) ** 3) / (3 * (b - a))
+    return None
+
+
+def _cost_moments(policy: Policy):
+    """Forward pass over the stages carrying P(state), E[C; state] and E[C^2; state], C the
+    holding cost so far. A period's leftover is positive only when the period is ready, so the
+    cost increment moves with the ready transition alone."""
+    problem = policy.problem
+    T = problem.review_period
+    h = float(problem.holding_cost)
+    P, M1, M2 = np.ones(1), np.zeros(1), np.zeros(1)
+    second_ok = True
+    for i in range(1, T + 1):
+        S = policy.stage(i)
+        F = np.asarray(policy.stage_success(i), dtype=np.float64)
+        a = np.asarray(policy.stage_holding(i), dtype=np.float64)
+        e2 = _leftover_second_moment(problem.demand, S)
+        if e2 is None:
+            second_ok = False
+            e2 = np.zeros(i)
+        b = h * h * e2
+        nP, nM1, nM2 = np.zeros(i + 1), np.zeros(i + 1), np.zeros(i + 1)
+        q = 1 - F
+        nP[:-1] += P * q
+        nM1[:-1] += M1 * q
+        nM2[:-1] += M2 * q
+        nP[1:] += P * F
+        nM1[1:] += M1 * F + P * a
+        nM2[1:] += M2 * F + 2 * M1 * a + P * b
+        P, M1, M2 = nP, nM1, nM2
+    G = problem.contract.settlement()
+    mean_h = float(M1.sum())
+    mean_g = float((P * G).sum())
+    var_g = max(float((P * G * G).sum()) - mean_g**2, 0.0)
+    if second_ok:
+        var_h = max(float(M2.sum()) - mean_h**2, 0.0)
+        var_c = max(float((M2 + 2 * G * M1 + G * G * P).sum()) - (mean_h + mean_g) ** 2, 0.0)
+        sd_h, sd_c = math.sqrt(var_h), math.sqrt(var_c)
+    else:
+        sd_h = sd_c = None
+    return mean_h, sd_h, mean_g, math.sqrt(var_g), sd_c
+
+
+def exact_reference(source) -> ExactReference:
+    r"""The exact summaries that simulated runs of a policy must agree with.
+
+    The ready-count pmf is :meth:`Policy.ready_count` (row (1, 0) of the absorption matrix).
+    The cost moments come from one forward pass over the stages (MODEL.md section 6: the
+    expected cost is :math:`\sum_s N[(1,0), s]\, h H(S_s) + \sum_v B[(1,0), v] G(v)`); the
+    expected total cost of a solver's policy is the solver's own value (:math:`V_1(0)` for the
+    dynamic policy, :math:`C(S^*)` for the static one).
+
+    Parameters
+    ----------
+    source : Policy, DynamicSolution, StaticSolution or ExactReference
+
+    Returns
+    -------
+    ExactReference
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, Poisson, Problem, solve_dynamic
+    >>> sol = solve_dynamic(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40)
+    >>> ref = exact_reference(sol)
+    >>> round(ref.mean_cost / 10, 6), round(100 * ref.p_bonus, 4)
+    (-1.20155, 96.2415)
+    >>> abs(exact_reference(sol.policy).mean_cost - ref.mean_cost) < 1e-9
+    True
+    """
+    if isinstance(source, ExactReference):
+        return source
+    if isinstance(source, (DynamicSolution, StaticSolution)):
+        policy, dist = source.policy, source.ready_rate
+        T = source.problem.review_period
+        solved_cost = (float(source.value_start) if isinstance(source, DynamicSolution)
+                       else float(source.cost_per_period) * T)
+        kind = "dynamic" if isinstance(source, DynamicSolution) else "static"
+    elif isinstance(source, Policy):
+        policy, dist, solved_cost, kind = source, source.ready_count(), None, source.kind
+    else:
+        raise SimulationError("source: must be a Policy, a DynamicSolution or a StaticSolution")
+    mean_h, sd_h, mean_g, sd_g, sd_c = _cost_moments(policy)
+    return ExactReference(
+        contract=policy.problem.contract,
+        pmf=np.asarray(dist.pmf, dtype=np.float64),
+        mean=float(dist.mean),
+        sd=float(dist.sd),
+        p_penalty=float(dist.p_penalty),
+        p_bonus=float(dist.p_bonus),
+        mean_holding_cost=mean_h,
+        sd_holding_cost=sd_h,
+        mean_settlement=mean_g,
+        sd_settlement=sd_g,
+        mean_cost=solved_cost if solved_cost is not None else mean_h + mean_g,
+        sd_cost=sd_c,
+        policy_kind=kind,
+    )
+
+
+# -- the report ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Check:
+    """One statistic of a validation.
+
+    Attributes
+    ----------
+    name : str
+        ``dkw_band``, ``chi_square``, ``mean``, ``p_penalty``, ``p_bonus``,
+        ``mean_holding_cost``, ``mean_settlement`` or ``mean_cost``.
+    description : str
+    simulated, exact : float or None
+        The simulated and exact values of the summary (None for the distribution tests).
+    statistic : float
+        D for the DKW band, chi-square for the pmf, z (in standard errors) otherwise.
+    p_value : float
+    reject : bool
+        ``p_value`` below the Bonferroni level of the report.
+    detail : str
+        One line: by how much the runs disagree, and where.
+    """
+
+    name: str
+    description: str
+    simulated: float | None
+    exact: float | None
+    statistic: float
+    p_value: float
+    reject: bool
+    detail: str
+
+    def to_dict(self) -> dict:
+        """The check as plain JSON-friendly values (infinities as strings).
+
+        Examples
+        --------
+        >>> Check("mean", "mean ready rate", 0.7, 0.5, float("inf"), 0.0, True, "").to_dict()["statistic"]
+        'inf'
+        """
+        def num(x):
+            if x is None or math.isfinite(x):
+                return x
+            return "inf" if x > 0 else "-inf"
+        return {"name": self.name, "description": self.description,
+                "simulated": num(self.simulated), "exact": num(self.exact),
+                "statistic": num(self.statistic), "p_value": self.p_value,
+                "reject": self.reject, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The verdict on a set of runs and the statistics behind it.
+
+    Attributes
+    ----------
+    runs : int
+    alpha : float
+        The family-wise significance level.
+    level : float
+        ``alpha / len(checks)``: each check rejects when its p-value is below it (Bonferroni).
+    checks : tuple of Check
+    review_period : int
+    policy_kind : str
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, DiscreteUniform, Policy, Problem
+    >>> pol = Policy.constant(Problem(Contract(2, 0.5, 1, penalty=10), DiscreteUniform(0, 1), 1), 0)
+    >>> rep = validate_runs(pol, [2] * 100)
+    >>> rep.consistent, rep.to_dict()["rejected"][:2], len(rep.checks)
+    (False, ['chi_square', 'p_bonus'], 5)
+    >>> print(rep.to_text().splitlines()[-1])
+      p_penalty: simulated 0% vs exact 25% (0 of 100 runs): z = -5.77
+    """
+
+    runs: int
+    alpha: float
+    level: float
+    checks: tuple
+    review_period: int
+    policy_kind: str = "user"
+
+    @property
+    def consistent(self) -> bool:
+        """True when no check rejects."""
+        return not any(c.reject for c in self.checks)
+
+    @property
+    def rejected(self) -> tuple:
+        """Names of the checks that reject, worst (smallest p-value) first."""
+        bad = sorted((c for c in self.checks if c.reject), key=lambda c: c.p_value)
+        return tuple(c.name for c in bad)
+
+    def check(self, name: str) -> Check:
+        """The check called ``name``."""
+        for c in self.checks:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def to_dict(self) -> dict:
+        """The report as a JSON document."""
+        return {
+            "consistent": self.consistent,
+            "rejected": list(self.rejected),
+            "runs": self.runs,
+            "review_period": self.review_period,
+            "policy": self.policy_kind,
+            "alpha": self.alpha,
+            "level": self.level,
+            "correction": "bonferroni",
+            "checks": [c.to_dict() for c in self.checks],
+        }
+
+    def to_text(self) -> str:
+        """A readable table of the checks and the verdict, naming what disagrees."""
+        lines = [
+            f"{self.runs} runs against the exact chain of the {self.policy_kind} policy "
+            f"(T = {self.review_period})",
+            f"alpha = {self.alpha:g}, Bonferroni over {len(self.checks)} checks: each rejects "
+            f"when p < {self.level:.3g}",
+            "",
+            f"{'check':<19}{'simulated':>12}{'exact':>12}{'statistic':>16}{'p-value':>11}  verdict",
+        ]
+        for c in self.checks:
+            sim = "" if c.simulated is None else f"{c.simulated:12.6g}"
+            ex = "" if c.exact is None else f"{c.exact:12.6g}"
+            if c.name == "dkw_band":
+                stat = f"D = {c.statistic:.4g}"
+            elif c.name == "chi_square":
+                stat = f"X2 = {c.statistic:.4g}"
+            else:
+                stat = f"z = {c.statistic:+.3g}"
+            lines.append(f"{c.name:<19}{sim:>12}{ex:>12}{stat:>16}{c.p_value:11.3g}  "
+                         f"{'REJECT' if c.reject else 'ok'}")
+        lines.append("")
+        if self.consistent:
+            lines.append("verdict: consistent with the exact chain")
+        else:
+            lines.append(f"verdict: INCONSISTENT with the exact chain ({', '.join(self.rejected)})")
+            for name in self.rejected:
+                lines.append(f"  {name}: {self.check(name).detail}")
+        return "\n".join(lines)
+
+    def __str__(self):
+        return self.to_text()
+
+
+# -- the checks ---------------------------------------------------------------------------------
+
+def _dkw(counts, ref, n):
+    ecdf = np.cumsum(counts) / n
+    cdf = np.minimum(np.cumsum(ref.pmf), 1.0)
+    gap = np.abs(ecdf - cdf)
+    v = int(np.argmax(gap))
+    D = float(gap[v])
+    p = min(1.0, 2.0 * math.exp(-2.0 * n * D * D))
+    detail = (f"largest CDF gap {D:.4g} at ready count {v} (empirical {ecdf[v]:.4f}, "
+              f"exact {cdf[v]:.4f})")
+    return ("dkw_band", "DKW band on the empirical CDF of the ready rate", None, None, D, p, detail)
+
+
+def _chi_square(counts, ref, n):
+    pmf = ref.pmf
+    impossible = (pmf <= 0) & (counts > 0)
+    desc = "chi-square goodness of fit of the ready-count pmf"
+    if impossible.any():
+        where = np.flatnonzero(impossible)
+        k = int(counts[where].sum())
+        detail = (f"{k} run(s) at ready count(s) the chain cannot reach "
+                  f"({', '.join(map(str, where[:5].tolist()))}{', ...' if len(where) > 5 else ''})")
+        return ("chi_square", desc, None, None, math.inf, 0.0, detail)
+    expected = n * pmf
+    cells, lo, acc_e, acc_o = [], 0, 0.0, 0
+    for v in range(len(pmf)):
+        acc_e += expected[v]
+        acc_o += int(counts[v])
+        if acc_e >= MIN_EXPECTED:
+            cells.append([lo, v, acc_o, acc_e])
+            lo, acc_e, acc_o = v + 1, 0.0, 0
+    if acc_e > 0 or acc_o > 0:
+        if cells:
+            cells[-1][1] = len(pmf) - 1
+            cells[-1][2] += acc_o
+            cells[-1][3] += acc_e
+        else:
+            cells.append([0, len(pmf) - 1, acc_o, acc_e])
+    if len(cells) < 2:
+        return ("chi_square", desc, None, None, 0.0, 1.0,
+                "one cell after pooling: the pmf has nothing to test at this number of runs")
+    obs = np.array([c[2] for c in cells], dtype=np.float64)
+    exp = np.array([c[3] for c in cells])
+    parts = (obs - exp) ** 2 / exp
+    stat = float(parts.sum())
+    df = len(cells) - 1
+    p = float(stats.chi2.sf(stat, df))
+    w = int(np.argmax(parts))
+    lo, hi = cells[w][0], cells[w][1]
+    span = f"ready count {lo}" if lo == hi else f"ready counts {lo}..{hi}"
+    detail = (f"X2 = {stat:.4g} on {df} df; largest part at {span}: observed {int(obs[w])}, "
+              f"expected {exp[w]:.1f}")
+    return ("chi_square", desc, None, None, stat, p, detail)
+
+
+def _z_check(name, desc, sample, exact, sd_exact, n, unit=""):
+    sim = float(np.mean(sample))
+    if sd_exact is None:  # no exact second moment: the plug-in SD
+        sd_exact = float(np.std(sample, ddof=1)) if n > 1 else 0.0
+    se = sd_exact / math.sqrt(n)
+    tol = 1e-9 * (1 + abs(exact))
+    diff = sim - exact
+    if se <= tol:
+        same = abs(diff) <= tol
+        z = 0.0 if same else math.copysign(math.inf, diff)
+        p = 1.0 if same else 0.0
+    else:
+        z = diff / se
+        p = float(2 * stats.norm.sf(abs(z)))
+    detail = f"simulated {sim:.6g} vs exact {exact:.6g}{unit}: off by {diff:+.4g}, z = {z:+.3g}"
+    return (name, desc, sim, float(exact), z, p, detail)
+
+
+def _binomial_check(name, desc, k, exact, n):
+    sim = k / n
+    p0 = min(max(exact, 0.0), 1.0)
+    if p0 <= 0 or p0 >= 1:
+        same = (k == 0) if p0 <= 0 else (k == n)
+        z = 0.0 if same else math.copysign(math.inf, sim - p0)
+        p = 1.0 if same else 0.0
+    else:
+        z = (sim - p0) / math.sqrt(p0 * (1 - p0) / n)
+        p = float(stats.binomtest(int(k), n, p0).pvalue)
+    detail = (f"simulated {100 * sim:.4g}% vs exact {100 * p0:.4g}% ({k} of {n} runs): "
+              f"z = {z:+.3g}")
+    return (name, desc, sim, p0, z, p, detail)
+
+
+def _check_alpha(alpha):
+    try:
+        a = float(alpha)
+    except (TypeError, ValueError):
+        raise SimulationError(f"alpha: must be a number in (0, 1), got {alpha!r}") from None
+    if not 0 < a < 1:
+        raise SimulationError(f"alpha: must lie in (0, 1), got {alpha!r}")
+    return a
+
+
+def _column(values, name, n):
+    if values is None:
+        return None
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.shape != (n,):
+        raise SimulationError(f"{name}: must have one entry per run ({n}), got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise SimulationError(f"{name}: must be finite")
+    return arr
+
+
+def validate_runs(source, ready_count, *, holding_cost=None, settlement=None, total_cost=None,
+                  alpha=0.01) -> ValidationReport:
+    r"""Test simulated runs against the exact chain of a policy and give one verdict.
+
+    The checks (module docstring) are the DKW band, the chi-square test of the ready-count pmf,
+    the z-score of the mean ready rate, binomial tests of P(penalty) and P(bonus), and, for each
+    cost column given, the z-score of its mean. They are combined with the **Bonferroni**
+    correction: with k checks each rejects at level ``alpha / k``, and the runs are called
+    inconsistent when any check rejects, so a correct simulator is rejected with probability at
+    most ``alpha`` (asymptotically, for the z and chi-square checks).
+
+    Parameters
+    ----------
+    source : Policy, DynamicSolution, StaticSolution or ExactReference
+        The policy whose exact chain is the yardstick.
+    ready_count : array_like of int
+        :math:`v_T` per run, each in 0..T.
+    holding_cost, settlement, total_cost : array_like, optional
+        Per-run costs of the review period; each given column is tested.
+    alpha : float, default 0.01
+        Family-wise significance level, 0 < alpha < 1.
+
+    Returns
+    -------
+    ValidationReport
+
+    Raises
+    ------
+    SimulationError
+        On no runs, ready counts outside 0..T or not integers, cost columns of the wrong
+        length or not finite, or alpha outside (0, 1).
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, DiscreteUniform, Policy, Problem
+    >>> prob = Problem(Contract(2, 0.5, 1, penalty=10), DiscreteUniform(0, 1), 1)
+    >>> pol = Policy.constant(prob, 0)          # ready with probability 1/2 each period
+    >>> rep = validate_runs(pol, [0] * 25 + [1] * 50 + [2] * 25)
+    >>> rep.consistent, rep.check("chi_square").statistic, rep.check("mean").statistic
+    (True, 0.0, 0.0)
+    >>> validate_runs(pol, [0] * 30 + [1] * 45 + [2] * 25).consistent
+    True
+    >>> rep = validate_runs(pol, [0] * 10 + [1] * 40 + [2] * 50)
+    >>> rep.consistent, sorted(rep.rejected)
+    (False, ['chi_square', 'dkw_band', 'mean', 'p_bonus', 'p_penalty'])
+    """
+    a = _check_alpha(alpha)
+    ref = exact_reference(source)
+    T = ref.contract.review_period
+    v = np.asarray(ready_count)
+    if v.ndim != 1 or v.shape[0] == 0:
+        raise SimulationError("ready_count: must be a non-empty list of ready counts, one per run")
+    if v.dtype.kind not in "iu":
+        vf = np.asarray(v, dtype=np.float64)
+        if not np.all(np.isfinite(vf)) or np.any(vf != np.floor(vf)):
+            raise SimulationError("ready_count: must be integers")
+        v = vf.astype(np.int64)
+    if v.min() < 0 or v.max() > T:
+        bad = int(v[(v < 0) | (v > T)][0])
+        raise SimulationError(f"ready_count: {bad} is outside 0..T = 0..{T}")
+    n = int(v.shape[0])
+    costs = {
+        "mean_holding_cost": (_column(holding_cost, "holding_cost", n), ref.mean_holding_cost,
+                              ref.sd_holding_cost, "mean holding cost per review period"),
+        "mean_settlement": (_column(settlement, "settlement", n), ref.mean_settlement,
+                            ref.sd_settlement, "mean settlement per review period"),
+        "mean_cost": (_column(total_cost, "total_cost", n), ref.mean_cost, ref.sd_cost,
+                      "mean total cost per review period"),
+    }
+    counts = np.bincount(v, minlength=T + 1)
+    c = ref.contract
+    raw = [
+        _dkw(counts, ref, n),
+        _chi_square(counts, ref, n),
+        _z_check("mean", "mean ready rate", v / T, ref.mean, ref.sd, n),
+    ]
+    if c.penalty_count > 0:  # otherwise no run can be penalised: nothing to test
+        raw.append(_binomial_check("p_penalty", "P(ready rate < penalty threshold)",
+                                   int(counts[: c.penalty_count].sum()), ref.p_penalty, n))
+    if c.bonus_count <= T:
+        raw.append(_binomial_check("p_bonus", "P(ready rate >= bonus threshold)",
+                                   int(counts[c.bonus_count:].sum()), ref.p_bonus, n))
+    for name, (col, exact, sd, desc) in costs.items():
+        if col is not None:
+            raw.append(_z_check(name, desc, col, exact, sd, n))
+    level = a / len(raw)
+    checks = tuple(Check(name, desc, sim, ex, stat, p, p < level, detail)
+                   for name, desc, sim, ex, stat, p, detail in raw)
+    return ValidationReport(runs=n, alpha=a, level=level, checks=checks, review_period=T,
+                            policy_kind=ref.policy_kind)
+
+
+def validate(source, runs: SimulationResult, *, alpha=0.01) -> ValidationReport:
+    """Test a :class:`~slamarkov.simulate.SimulationResult` (simulated or read from a runs file)
+    against the exact chain of ``source``; see :func:`validate_runs`.
+
+    Raises
+    ------
+    SimulationError
+        When the runs belong to a contract with another review period, or as
+        :func:`validate_runs`.
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, Poisson, Problem, solve_static
+    >>> from slamarkov.simulate import simulate
+    >>> sol = solve_static(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40)
+    >>> rep = validate(sol, simulate(sol.policy, 5000, seed=3))
+    >>> rep.consistent, len(rep.checks)
+    (True, 8)
+    """
+    if not isinstance(runs, SimulationResult):
+        raise SimulationError("runs: must be a SimulationResult (from simulate or read_runs)")
+    ref = exact_reference(source)
+    if runs.review_period != ref.contract.review_period:
+        raise SimulationError(
+            f"runs: simulated with T = {runs.review_period}, the policy has "
+            f"T = {ref.contract.review_period}")
+    return validate_runs(ref, runs.ready_count, holding_cost=runs.holding_cost,
+                         settlement=runs.settlement, total_cost=runs.total_cost, alpha=alpha)

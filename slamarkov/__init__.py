@@ -29,6 +29,7 @@ from .errors import (
     ContractError,
     CostError,
     DemandError,
+    OutputError,
     PolicyError,
     SimulationError,
     SlamarkovError,
@@ -73,5 +74,6 @@ __all__ = [
     "ChainError",
     "ChainSizeError",
     "SimulationError",
+    "OutputError",
     "__version__",
 ]

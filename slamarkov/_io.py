@@ -7,6 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from .errors import OutputError
+
 __all__ = ["atomic_write", "atomic_path"]
 
 
@@ -15,11 +17,17 @@ def atomic_path(path, suffix=""):
     """Yield a temporary path beside ``path``; on success it replaces ``path`` atomically.
 
     Parent folders are created. On an exception the temporary file is removed and ``path`` is
-    left as it was.
+    left as it was. A path that cannot be written raises :class:`~slamarkov.errors.OutputError`.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or path.suffix, dir=path.parent)
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder; give a file name")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or path.suffix,
+                                   dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot be written ({exc.strerror or exc})") from None
     os.close(fd)
     try:
         yield Path(tmp)
@@ -27,7 +35,10 @@ def atomic_path(path, suffix=""):
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot be written ({exc.strerror or exc})") from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

@@ -522,7 +522,8 @@ class ContinuousUniform(Demand):
     def cdf(self, stock, exact=False):
         a, b = self._params(exact)
         s = np.asarray(stock, dtype=object if exact else np.float64)
-        out = np.minimum(np.maximum((s - a) / (b - a), 0), 1)
+        # np.asarray: on a 0-d object array the ufuncs return a bare Fraction, not an array
+        out = np.asarray(np.minimum(np.maximum((s - a) / (b - a), 0), 1))
         return out if out.ndim else (out.item() if not exact else out[()])
 
     def expected_leftover(self, stock, exact=False):
@@ -604,7 +605,7 @@ def make_demand(kind: str, **params) -> Demand:
     >>> make_demand("normal", mean=15, sd=5)
     DiscretisedNormal(mean=15, sd=5)
     """
-    if kind not in DEMAND_KINDS:
+    if not isinstance(kind, str) or kind not in DEMAND_KINDS:
         raise DemandError(f"demand.kind: must be one of {', '.join(DEMAND_KINDS)}, got {kind!r}")
     cls, names = DEMAND_KINDS[kind]
     for key in params:

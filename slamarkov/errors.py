@@ -16,6 +16,7 @@ __all__ = [
     "ChainError",
     "ChainSizeError",
     "SimulationError",
+    "OutputError",
 ]
 
 
@@ -57,3 +58,7 @@ class ChainSizeError(ChainError, MemoryError):
 
 class SimulationError(SlamarkovError):
     """Invalid simulation settings or an unreadable runs file."""
+
+
+class OutputError(SlamarkovError):
+    """An output file or folder that cannot be written."""

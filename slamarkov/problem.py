@@ -86,6 +86,11 @@ class Problem:
         h = self.holding_cost
         if h == 0:
             return self.demand.upper if not self.demand.discrete else int(self.demand.upper)
+        if not self.demand.discrete:
+            # real stock: the critical-fractile step above needs S' - S >= 1. The argmin of
+            # h H(S) - Delta F(S) is non-decreasing in Delta, so the best stock at Delta_bar bounds
+            # every state's; for uniform demand the static cost also rises past a + Delta_bar / h.
+            return float(self.demand.best_stock(float(drop), float(h)))
         q = drop / (h + drop)
         S = self.demand.quantile(float(q))
         if self.demand.discrete and not math.isinf(S):

@@ -1,0 +1,58 @@
+"""Time ``slamarkov reproduce all`` (exact, no simulation) against the 10 s target of issue 7.
+
+Runs the command as a user does (a fresh interpreter: imports, every table of both schemes and
+the variants, the eight figures) and prints the wall time, its ratio to the target, the CPU time
+of the run and the load average (other work on the machine slows the wall time, not the CPU
+time).
+
+    python benchmarks/bench_reproduce.py [--repeat 3] [--jobs N] [--no-figures]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+TARGET_SECONDS = 10.0
+
+
+def run_once(extra) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system, the child and its workers) of one run."""
+    with tempfile.TemporaryDirectory() as out:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "slamarkov.cli", "reproduce", "all", "--out", out,
+                        *extra], check=True, stdout=subprocess.DEVNULL)
+        wall = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        n = len([f for _, _, fs in os.walk(out) for f in fs])
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, n
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--repeat", type=int, default=3, help="runs; the best is reported")
+    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: auto)")
+    p.add_argument("--no-figures", action="store_true")
+    args = p.parse_args(argv)
+    extra = (["--jobs", str(args.jobs)] if args.jobs else []) + \
+        (["--no-figures"] if args.no_figures else [])
+    runs = [run_once(extra) for _ in range(max(args.repeat, 1))]
+    wall, cpu, files = min(runs)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"slamarkov reproduce all {' '.join(extra)}".rstrip())
+    print(f"  {files} files, best of {len(runs)}: {wall:.2f} s wall "
+          f"({wall / TARGET_SECONDS:.2f} of the {TARGET_SECONDS:g} s target), "
+          f"{cpu:.2f} s CPU, {os.cpu_count()} CPUs, load average {load:.2f}")
+    print("  all runs (wall s): " + ", ".join(f"{w:.2f}" for w, _, _ in runs))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

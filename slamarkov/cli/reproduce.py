@@ -1,0 +1,254 @@
+"""``slamarkov reproduce``: the source study's tables and figures, exactly (MODEL.md section 8).
+
+A thin layer over :mod:`slamarkov.study` and :mod:`slamarkov.plot`::
+
+    slamarkov reproduce ready-rate --scheme lump-sum [--costs] [--simulate N --seed S]
+    slamarkov reproduce saving --scheme linear
+    slamarkov reproduce stock --scheme lump-sum --holding 1
+    slamarkov reproduce cost --scheme lump-sum
+    slamarkov reproduce published
+    slamarkov reproduce all --out DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from .._numbers import to_fraction, to_int
+from .._progress import progress
+from ..config import parse_demand_spec
+from ..contract import SCHEMES
+from ..demand import make_demand
+from ..errors import ConfigError, SlamarkovError
+from ..study import (
+    FORMATS,
+    STOCK_REVIEW_PERIODS,
+    Study,
+    cost_table,
+    published_comparison_table,
+    ready_rate_table,
+    reproduce_all,
+    saving_table,
+    stock_table,
+)
+from ._common import emit
+
+__all__ = ["register"]
+
+
+def _list_of(convert, rule, check):
+    def parse(text):
+        items = [x.strip() for x in text.split(",")]
+        if not items or any(not x for x in items):
+            raise argparse.ArgumentTypeError(f"must be a comma-separated list, got {text!r}")
+        out = []
+        for x in items:
+            try:
+                y = convert(x, "value", ConfigError)
+            except ConfigError:
+                raise argparse.ArgumentTypeError(f"must be numbers, got {x!r}") from None
+            if not check(y):
+                raise argparse.ArgumentTypeError(f"must be {rule}, got {x!r}")
+            out.append(y)
+        return tuple(out)
+
+    return parse
+
+
+def _one(convert, rule, check):
+    def parse(text):
+        try:
+            y = convert(text, "value", ConfigError)
+        except ConfigError:
+            raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+        if not check(y):
+            raise argparse.ArgumentTypeError(f"must be {rule}, got {text!r}")
+        return y
+
+    return parse
+
+
+_positive_list = _list_of(to_fraction, "> 0", lambda x: x > 0)
+_period_list = _list_of(to_int, "integers >= 1", lambda t: t >= 1)
+_amount = _one(to_fraction, ">= 0", lambda x: x >= 0)
+_threshold = _one(to_fraction, "in [0, 1]", lambda x: 0 <= x <= 1)
+_count = _one(to_int, "an integer >= 0", lambda n: n >= 0)
+_runs = _one(to_int, "an integer >= 2", lambda n: n >= 2)
+
+
+def _add_study_arguments(p, *, scheme_default="lump-sum", holding_help=None):
+    g = p.add_argument_group("the experiment (default: the source study's)")
+    g.add_argument("--scheme", choices=SCHEMES, default=scheme_default,
+                   help="incentive scheme" + (f" (default {scheme_default})" if scheme_default
+                                              else " (default: both)"))
+    g.add_argument("--demand", default=None, metavar="KIND:PARAMS",
+                   help="per-period demand (default poisson:5), e.g. normal:15,5")
+    g.add_argument("--penalty", type=_amount, default=None, metavar="X",
+                   help="penalty per period, L- = X*T (default lump-sum 5, linear 25)")
+    g.add_argument("--bonus", type=_amount, default=None, metavar="X",
+                   help="bonus per period, L+ = X*T (default lump-sum 3, linear 15; "
+                        "0: penalty-only)")
+    g.add_argument("--penalty-threshold", type=_threshold, default="0.8", metavar="A",
+                   help="alpha_L (default 0.8)")
+    g.add_argument("--bonus-threshold", type=_threshold, default="0.9", metavar="A",
+                   help="alpha_U (default 0.9)")
+    g.add_argument("--holding", type=_positive_list, default=None, metavar="H[,H...]",
+                   help=holding_help or "holding costs h (default 0.5,1,1.5,2)")
+    g.add_argument("--review-periods", type=_period_list, default=None, metavar="T[,T...]",
+                   help="review periods T (default 10,20,...,90)")
+    g.add_argument("--max-stock", type=_count, default=None, metavar="N",
+                   help="top of the stock range (default 40 for poisson:5, otherwise the "
+                        "provable bound)")
+
+
+def _add_output_arguments(p, *, simulate=True):
+    p.add_argument("--format", choices=tuple(FORMATS), default="csv")
+    p.add_argument("--out", default=None, metavar="FILE", help="write to FILE instead of stdout")
+    if simulate:
+        _add_simulate_arguments(p)
+
+
+def _add_simulate_arguments(p):
+    g = p.add_argument_group("simulation beside the exact values")
+    g.add_argument("--simulate", type=_runs, default=None, metavar="N",
+                   help="also simulate N review periods per policy and cell (the study: 18445)")
+    g.add_argument("--seed", type=_count, default=None, metavar="S",
+                   help="seed of the simulation (default 0)")
+
+
+def register(sub):
+    p = sub.add_parser(
+        "reproduce", help="the source study's tables and figures, computed exactly",
+        description="Reproduce the source study (MODEL.md section 8): Poisson(5) demand, "
+        "thresholds 0.8 and 0.9, T = 10..90, h in {0.5, 1, 1.5, 2}, computed exactly; "
+        "--simulate adds simulated estimates with standard errors.")
+    what = p.add_subparsers(dest="table", metavar="TABLE", parser_class=type(p))
+    what.required = True
+
+    q = what.add_parser("ready-rate", help="ready-rate mean, SD, P(penalty), P(bonus) in percent",
+                        description="Per (h, T): mean and SD of the ready rate, P(penalty) and "
+                        "P(bonus) of the dynamic and static policies, in percent.")
+    _add_study_arguments(q)
+    q.add_argument("--costs", action="store_true",
+                   help="append the static S* and both expected costs per period")
+    _add_output_arguments(q)
+    q.set_defaults(handler=_run_ready_rate)
+
+    q = what.add_parser("cost", help="expected cost per period and its SD, both policies",
+                        description="Per (h, T): expected cost per period of both policies and "
+                        "the SD of one review period's cost per period (exact).")
+    _add_study_arguments(q)
+    _add_output_arguments(q)
+    q.set_defaults(handler=_run_cost)
+
+    q = what.add_parser("saving", help="cost saving of the dynamic policy per ratio, h, T",
+                        description="The static minus the dynamic expected cost per period, "
+                        "with the bonus per period = penalty per period / ratio.")
+    _add_study_arguments(q)
+    q.add_argument("--ratios", type=_positive_list, default=None, metavar="R[,R...]",
+                   help="penalty / bonus ratios (default 1.2,1.3,1.4)")
+    _add_output_arguments(q)
+    q.set_defaults(handler=_run_saving)
+
+    q = what.add_parser("stock", help="quartiles of the dynamic stock per period (exact)",
+                        description="Per T and period i: quartiles of the dynamic stock S_i over "
+                        "the chain's distribution of states at stage i (no simulation).")
+    _add_study_arguments(q, holding_help="the holding cost h (default 1)")
+    q.set_defaults(review_periods=None)
+    _add_output_arguments(q, simulate=False)
+    q.set_defaults(handler=_run_stock)
+
+    q = what.add_parser("published", help="the study's simulated rows against the exact values",
+                        description="The study's published (simulated) ready-rate rows beside "
+                        "the exact values, in standard errors of a simulation of the study's "
+                        "size.")
+    q.add_argument("--runs", type=_runs, default=18_445, metavar="N",
+                   help="simulation size for the standard errors (default 18445, the study's)")
+    _add_output_arguments(q, simulate=False)
+    q.set_defaults(handler=_run_published)
+
+    q = what.add_parser("all", help="every table and figure into a folder",
+                        description="Write every table (both schemes, the penalty-only and "
+                        "normal(15, 5) variants, the published comparison) and the figures.")
+    _add_study_arguments(q, scheme_default=None)
+    q.add_argument("--format", choices=tuple(FORMATS), default="csv", help="table format")
+    q.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
+    q.add_argument("--no-figures", action="store_true", help="tables only (no matplotlib)")
+    q.add_argument("--no-variants", action="store_true",
+                   help="leave out the penalty-only and normal(15, 5) variants")
+    q.add_argument("--jobs", type=_one(to_int, "an integer >= 1", lambda n: n >= 1),
+                   default=None, metavar="N",
+                   help="worker processes (default: one per CPU, Linux; otherwise 1)")
+    _add_simulate_arguments(q)
+    q.set_defaults(handler=_run_all)
+
+
+def _study(args, scheme=None) -> Study:
+    fields = {
+        "scheme": scheme or args.scheme or "lump-sum",
+        "penalty": args.penalty,
+        "bonus": args.bonus,
+        "penalty_threshold": args.penalty_threshold,
+        "bonus_threshold": args.bonus_threshold,
+        "max_stock": args.max_stock,
+    }
+    if getattr(args, "ratios", None) is not None:
+        fields["ratios"] = args.ratios
+    if args.demand is not None:
+        try:
+            fields["demand"] = make_demand(**parse_demand_spec(args.demand))
+        except SlamarkovError as exc:
+            raise ConfigError(f"--demand: {exc}") from None
+    if args.holding is not None:
+        fields["holding_costs"] = args.holding
+    if args.review_periods is not None:
+        fields["review_periods"] = args.review_periods
+    if args.penalty_threshold > args.bonus_threshold:
+        raise ConfigError("--penalty-threshold: must not exceed --bonus-threshold")
+    return Study(**fields)
+
+
+def _emit(table, args):
+    emit(table.render(args.format), args.out)
+    return 0
+
+
+def _run_ready_rate(args):
+    table = ready_rate_table(_study(args), costs=args.costs, simulate=args.simulate,
+                             seed=args.seed, progress=progress)
+    return _emit(table, args)
+
+
+def _run_cost(args):
+    table = cost_table(_study(args), simulate=args.simulate, seed=args.seed, progress=progress)
+    return _emit(table, args)
+
+
+def _run_saving(args):
+    table = saving_table(_study(args), simulate=args.simulate, seed=args.seed, progress=progress)
+    return _emit(table, args)
+
+
+def _run_stock(args):
+    holding = args.holding or (1,)
+    if len(holding) != 1:
+        raise ConfigError("--holding: the stock table takes one holding cost, e.g. --holding 1")
+    args.holding = None
+    Ts = args.review_periods or STOCK_REVIEW_PERIODS
+    table = stock_table(_study(args), holding_cost=holding[0], review_periods=Ts,
+                        progress=progress)
+    return _emit(table, args)
+
+
+def _run_published(args):
+    return _emit(published_comparison_table(args.runs), args)
+
+
+def _run_all(args):
+    schemes = (args.scheme,) if args.scheme else SCHEMES
+    paths = reproduce_all(args.out, schemes=schemes, format=args.format,
+                          figures=not args.no_figures, variants=not args.no_variants,
+                          simulate=args.simulate, seed=args.seed, study=_study(args, schemes[0]),
+                          jobs=args.jobs, progress=progress)
+    print(f"wrote {len(paths)} files to {args.out}")
+    return 0

@@ -23,5 +23,4 @@ def inplace_pass_seconds(n_values, repeat=5):
     x = np.zeros(n_values)
     np.add(x, 1.0, out=x)
     t, _ = best_of(lambda: np.add(x, 1.0, out=x), repeat)
-    del x
     return t

@@ -18,7 +18,6 @@ import sys
 import tracemalloc
 
 import numpy as np
-from scipy import stats
 
 from _common import best_of, inplace_pass_seconds
 from slamarkov import Contract, Poisson, Problem, solve_dynamic

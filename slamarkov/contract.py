@@ -19,6 +19,7 @@ Thresholds and amounts are held as exact rationals, so the comparisons are exact
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -164,6 +165,22 @@ class Contract:
             np.int8
         )
 
+    @functools.cached_property
+    def _settlement_exact(self) -> tuple:
+        T = self.review_period
+        if self.scheme == LUMP_SUM:
+            g = [
+                self.penalty * (v < self.penalty_count) - self.bonus * (v >= self.bonus_count)
+                for v in range(T + 1)
+            ]
+        else:
+            aL, aU = self.penalty_threshold, self.bonus_threshold
+            g = [
+                self.penalty * max(aL - Fraction(v, T), 0) - self.bonus * max(Fraction(v, T) - aU, 0)
+                for v in range(T + 1)
+            ]
+        return tuple(Fraction(x) for x in g)
+
     def settlement(self, exact: bool = False) -> np.ndarray:
         """The settlement :math:`G(v)` for v = 0..T (positive: the supplier pays).
 
@@ -178,19 +195,8 @@ class Contract:
         >>> c.settlement(exact=True)[[6, 8, 10]].tolist()
         [Fraction(50, 1), Fraction(0, 1), Fraction(-15, 1)]
         """
-        T = self.review_period
-        if self.scheme == LUMP_SUM:
-            g = [
-                self.penalty * (v < self.penalty_count) - self.bonus * (v >= self.bonus_count)
-                for v in range(T + 1)
-            ]
-        else:
-            aL, aU = self.penalty_threshold, self.bonus_threshold
-            g = [
-                self.penalty * max(aL - Fraction(v, T), 0) - self.bonus * max(Fraction(v, T) - aU, 0)
-                for v in range(T + 1)
-            ]
-        g = [Fraction(x) for x in g]
+        # computed once per contract (a frozen object); callers get a fresh array
+        g = self._settlement_exact
         if exact:
             return np.array(g, dtype=object)
         return np.array([float(x) for x in g], dtype=np.float64)
@@ -206,10 +212,8 @@ class Contract:
         >>> Contract(10, 0.8, 0.9, penalty=50, bonus=30).max_settlement_drop()
         Fraction(50, 1)
         """
-        g = self.settlement(exact=True)
-        if len(g) < 2:
-            return Fraction(0)
-        return max(max(g[:-1] - g[1:]), Fraction(0))
+        g = self._settlement_exact
+        return max([a - b for a, b in zip(g, g[1:])] + [Fraction(0)])
 
     def describe(self) -> str:
         """A one-line human description.

@@ -17,6 +17,7 @@ __all__ = [
     "ChainSizeError",
     "SimulationError",
     "OutputError",
+    "PlotDependencyError",
 ]
 
 
@@ -62,3 +63,7 @@ class SimulationError(SlamarkovError):
 
 class OutputError(SlamarkovError):
     """An output file or folder that cannot be written."""
+
+
+class PlotDependencyError(SlamarkovError, ImportError):
+    """matplotlib is not installed (figures and drawings need the ``plot`` extra)."""

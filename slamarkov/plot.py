@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ._io import atomic_path
-from .errors import SlamarkovError
+from .errors import PlotDependencyError
 from .study import STOCK_REVIEW_PERIODS, Study, saving_table, stock_table
 
 __all__ = [
@@ -42,10 +42,6 @@ DYNAMIC_COLOUR = "tab:blue"
 STATIC_COLOUR = "tab:orange"
 PENALTY_COLOUR = "tab:red"
 BONUS_COLOUR = "tab:green"
-
-
-class PlotDependencyError(SlamarkovError, ImportError):
-    """matplotlib is not installed (figures need the ``plot`` extra)."""
 
 
 def require_matplotlib():

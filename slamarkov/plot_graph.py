@@ -22,7 +22,7 @@ import numpy as np
 from ._io import atomic_path
 from ._layered import offset
 from .chain import AbsorbingChain
-from .errors import ChainError, SlamarkovError
+from .errors import ChainError, SlamarkovError, PlotDependencyError
 from .graph import _floats, _policy, state_roles
 
 __all__ = ["PlotDependencyError", "draw_chain", "draw_policy_heatmap", "CHAIN_MAX_REVIEW_PERIOD"]
@@ -32,10 +32,6 @@ CHAIN_MAX_REVIEW_PERIOD = 40
 
 _BAND_COLOURS = {-1: "tab:red", 0: "lightgray", 1: "tab:green"}
 _ROLE_RINGS = {"give-up": "tab:red", "coasting": "tab:orange"}
-
-
-class PlotDependencyError(SlamarkovError, ImportError):
-    """matplotlib is not installed (drawings need the ``plot`` extra)."""
 
 
 def _figure(width, height):

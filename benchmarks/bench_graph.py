@@ -10,32 +10,23 @@ Run: ``python benchmarks/bench_graph.py [T]``
 from __future__ import annotations
 
 import sys
-import time
 
+from _common import best_of
 from slamarkov import Contract, Poisson, Problem, solve_dynamic
 from slamarkov.graph import inspect_policy, policy_graph
 
 TARGET_SECONDS = 2.0
 
 
-def best_of(fn, repeat=5):
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
-
-
 def main(T: int = 200) -> None:
     policy = solve_dynamic(Problem(Contract.study(T), Poisson(5), 0.5), max_stock=40).policy
-    seconds, G = best_of(lambda: policy_graph(policy))
+    seconds, G = best_of(lambda: policy_graph(policy), repeat=5)
     n_transient = T * (T + 1) // 2
     print(f"policy_graph at T = {T}: {n_transient:,} transient states, "
           f"{G.number_of_nodes():,} nodes, {G.number_of_edges():,} edges")
     print(f"  best of 5: {seconds:.3f} s; ratio to the {TARGET_SECONDS:g} s target: "
           f"{seconds / TARGET_SECONDS:.3f}")
-    inspect_seconds, _ = best_of(lambda: inspect_policy(policy))
+    inspect_seconds, _ = best_of(lambda: inspect_policy(policy), repeat=5)
     print(f"inspect_policy at T = {T}: best of 5: {inspect_seconds:.3f} s")
 
 

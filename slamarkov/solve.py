@@ -250,7 +250,15 @@ def solve_dynamic(problem: Problem, *, max_stock=None, exact: bool = False,
     if demand.discrete:
         top, _ = _stock_range(problem, max_stock)
         F, H = demand.table(int(top), exact=exact)
-        vertex, slopes = lower_envelope(F, H * h)
+        if demand.rational and not exact:
+            # Build the hull in exact arithmetic and round each slope once: an exact tie
+            # (Delta equal to a slope, e.g. integer Delta/h with uniform demand) then stays a tie
+            # in float and goes to the smaller stock.
+            Fx, Hx = demand.table(int(top), exact=True)
+            vertex, slopes_exact = lower_envelope(Fx, Hx * problem.holding_cost)
+            slopes = np.array([float(x) for x in slopes_exact], dtype=np.float64)
+        else:
+            vertex, slopes = lower_envelope(F, H * h)
         hx, hy = F[vertex], (H * h)[vertex]
         # np.zeros is lazily zeroed memory: states never written keep stock 0
         stock = np.zeros(n, dtype=np.uint8 if vertex[-1] <= 255 else np.int64)

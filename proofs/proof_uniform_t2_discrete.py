@@ -28,7 +28,6 @@ from __future__ import annotations
 import itertools
 from fractions import Fraction
 
-import pytest
 import sympy as sp
 
 from slamarkov import LINEAR, LUMP_SUM, Contract, DiscreteUniform, Problem, solve_dynamic

@@ -440,14 +440,63 @@ class AbsorbingChain:
         out = {"holding": hold[0], "settlement": settle, "total": hold[0] + settle}
         return out if self.exact else {k: float(x) for k, x in out.items()}
 
-    def cost_moments(self, start=(1, 0)):
-        r"""Mean and variance of the total cost of the rest of the review period, exactly.
+    def cost_components(self, start=(1, 0)) -> dict:
+        r"""Mean and variance of the holding cost, the settlement and the total cost of the rest
+        of the review period, exactly.
 
         Carries, state by state, the probability m, :math:`E[C 1]` and :math:`E[C^2 1]` of the
         holding cost C accrued so far. A period with stock S and demand d costs
         :math:`X = h (S - d)^+`, which is positive only when the period is ready, so the ready
         branch adds :math:`E[X] = hH(S)` and :math:`E[X^2] = h^2 E[((S-d)^+)^2]` and the short one
         adds nothing. At the end the settlement G(v) is added.
+
+        Returns
+        -------
+        dict
+            ``{"holding": (mean, variance), "settlement": (...), "total": (...)}``.
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, DiscreteUniform, Problem, Policy
+        >>> prob = Problem(Contract(1, 1, 1, penalty=4), DiscreteUniform(0, 1), 2)
+        >>> AbsorbingChain(Policy.constant(prob, 1)).cost_components()["holding"]
+        (1.0, 1.0)
+        """
+        i0, v0 = self._start(start)
+        T, exact = self.T, self.exact
+        dtype = object if exact else np.float64
+        one = Fraction(1) if exact else 1.0
+        m = np.array([one], dtype=dtype)
+        a = np.zeros(1, dtype=dtype) * one
+        b = np.zeros(1, dtype=dtype) * one
+        lo = v0
+        for i in range(i0, T + 1):
+            n = m.shape[0]
+            p = self.policy.success_window(i, lo, lo + n)
+            e1, e2 = self.policy.leftover_moments(i, lo, lo + n)
+            nm, na, nb = (np.zeros(n + 1, dtype=dtype) * one for _ in range(3))
+            nm[:n] += m * (1 - p)
+            na[:n] += a * (1 - p)
+            nb[:n] += b * (1 - p)
+            nm[1:] += m * p
+            na[1:] += a * p + m * e1
+            nb[1:] += b * p + 2 * a * e1 + m * e2
+            m, a, b = nm, na, nb
+        G = self.contract.settlement(exact=exact)[lo : lo + m.shape[0]]
+        mean_h, mean_g = a.sum(), (m * G).sum()
+        mean = mean_h + mean_g
+        out = {
+            "holding": (mean_h, b.sum() - mean_h * mean_h),
+            "settlement": (mean_g, (m * G * G).sum() - mean_g * mean_g),
+            "total": (mean, (b + 2 * a * G + m * G * G).sum() - mean * mean),
+        }
+        if not exact:  # rounding can make a zero variance slightly negative
+            out = {k: (float(mu), float(max(var, 0.0))) for k, (mu, var) in out.items()}
+        return out
+
+    def cost_moments(self, start=(1, 0)):
+        """Mean and variance of the total cost of the rest of the review period, exactly
+        (the ``total`` entry of :meth:`cost_components`).
 
         Returns
         -------
@@ -461,37 +510,7 @@ class AbsorbingChain:
         >>> abs(mean - sol.value_start) < 1e-9, var > 0
         (True, True)
         """
-        i0, v0 = self._start(start)
-        T, exact = self.T, self.exact
-        demand = self.problem.demand
-        h = self.problem.holding_cost if exact else float(self.problem.holding_cost)
-        dtype = object if exact else np.float64
-        one = Fraction(1) if exact else 1.0
-        m = np.array([one], dtype=dtype)
-        a = np.zeros(1, dtype=dtype) * one
-        b = np.zeros(1, dtype=dtype) * one
-        lo = v0
-        for i in range(i0, T + 1):
-            n = m.shape[0]
-            s = self.policy.stage(i)[lo : lo + n]
-            p = self.policy.stage_success(i)[lo : lo + n]
-            e1 = self.policy.stage_holding(i)[lo : lo + n]
-            e2 = demand.leftover_second_moment(s, exact=exact) * (h * h)
-            nm, na, nb = (np.zeros(n + 1, dtype=dtype) * one for _ in range(3))
-            nm[:n] += m * (1 - p)
-            na[:n] += a * (1 - p)
-            nb[:n] += b * (1 - p)
-            nm[1:] += m * p
-            na[1:] += a * p + m * e1
-            nb[1:] += b * p + 2 * a * e1 + m * e2
-            m, a, b = nm, na, nb
-        G = self.contract.settlement(exact=exact)[lo : lo + m.shape[0]]
-        mean = (a + m * G).sum()
-        second = (b + 2 * a * G + m * G * G).sum()
-        var = second - mean * mean
-        if not exact:
-            return float(mean), float(max(var, 0.0))
-        return mean, var
+        return self.cost_components(start)["total"]
 
     # -- named state sets ------------------------------------------------------------------
     def penalty_certain(self) -> np.ndarray:

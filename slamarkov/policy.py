@@ -92,7 +92,7 @@ class Policy:
         self.stock = flat
         self.kind = kind
         self.exact = exact
-        self._F = None
+        self._tabs = None
 
     @staticmethod
     def _flatten(stock, T):
@@ -164,11 +164,18 @@ class Policy:
         return out
 
     # -- success probabilities -------------------------------------------------------------
-    def _table(self):
-        if self._F is None:
+    def _tables(self):
+        """F(S), H(S) and E[((S - d)^+)^2] on 0..max stock (discrete demand), built once."""
+        if self._tabs is None:
+            demand = self.problem.demand
             top = int(self.stock.max(initial=0))
-            self._F = self.problem.demand.table(top, exact=self.exact)[0]
-        return self._F
+            F, H = demand.table(top, exact=self.exact)
+            L2 = demand.leftover_second_moment(np.arange(top + 1), exact=self.exact)
+            self._tabs = (F, H, L2)
+        return self._tabs
+
+    def _table(self):
+        return self._tables()[0]
 
     def stage_success(self, i: int) -> np.ndarray:
         """The ready probabilities F(S_i(v)), v = 0..i-1."""
@@ -196,16 +203,21 @@ class Policy:
 
     def stage_holding(self, i: int) -> np.ndarray:
         """Expected holding cost h H(S_i(v)) in each state of stage i."""
-        demand, h = self.problem.demand, self.problem.holding_cost
-        s = self.stage(i)
+        return self.leftover_moments(i, 0, i)[0]
+
+    def leftover_moments(self, i: int, lo: int, hi: int):
+        """First and second moments of a period's holding cost X = h (S - d)^+, for the states
+        (i, lo..hi-1): ``(E[X], E[X^2])`` (no bounds check: an inner kernel)."""
+        demand = self.problem.demand
+        h = self.problem.holding_cost if self.exact else float(self.problem.holding_cost)
+        o = offset(i)
+        s = self.stock[o + lo : o + hi]
         if demand.discrete:
-            if self.exact:
-                H = demand.table(int(self.stock.max(initial=0)), exact=True)[1]
-                return H.take(s) * h
-            return demand.expected_leftover(s) * float(h)
-        if self.exact:
-            return demand.expected_leftover(s, exact=True) * h
-        return demand.expected_leftover(s) * float(h)
+            _, H, L2 = self._tables()
+            return H.take(s) * h, L2.take(s) * (h * h)
+        e1 = demand.expected_leftover(s, exact=self.exact)
+        e2 = demand.leftover_second_moment(s, exact=self.exact)
+        return np.asarray(e1) * h, np.asarray(e2) * (h * h)
 
     def ready_count(self, start=(1, 0)) -> ReadyRateDistribution:
         """The exact distribution of the final ready count from a start state.

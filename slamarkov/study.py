@@ -41,6 +41,7 @@ import numpy as np
 from ._io import atomic_write
 from ._layered import propagate
 from ._numbers import to_fraction, to_int
+from .chain import AbsorbingChain
 from .contract import LINEAR, LUMP_SUM, SCHEMES, Contract
 from .demand import Demand, Poisson
 from .errors import ConfigError, ContractError, CostError, DemandError, SimulationError
@@ -472,7 +473,7 @@ class Study:
         """Exact mean and SD of the cost per period of one review period, for both policies.
 
         The first two moments of the total cost (holding plus settlement), propagated stage by
-        stage over the chain (as :meth:`AbsorbingChain.cost_moments`), divided by T.
+        stage over the chain by :meth:`AbsorbingChain.cost_moments`, divided by T.
 
         Returns
         -------
@@ -494,61 +495,10 @@ class Study:
             cell = self.solve(h, T, ratio)
             out = {}
             for name, sol in (("dynamic", cell.dynamic), ("static", cell.static)):
-                mean, var = self._policy_cost_moments(sol.policy)
+                mean, var = AbsorbingChain(sol.policy).cost_moments()
                 out[name] = (mean / T, math.sqrt(max(var, 0.0)) / T)
             self._cache[key] = out
         return out
-
-    def _leftover_tables(self, top):
-        """F, H and E[((S - d)^+)^2] on 0..top for the study's (discrete) demand, cached."""
-        key = ("leftover", top)
-        tables = self._cache.get(key)
-        if tables is None:
-            F, H = self.demand.table(top)
-            L2 = self.demand.leftover_second_moment(np.arange(top + 1))
-            tables = (np.asarray(F, dtype=np.float64), np.asarray(H, dtype=np.float64),
-                      np.asarray(L2, dtype=np.float64))
-            self._cache[key] = tables
-        return tables
-
-    def _policy_cost_moments(self, policy):
-        """Mean and variance of a review period's total cost under ``policy`` (float64).
-
-        The recursion of :meth:`AbsorbingChain.cost_moments` (tests check the two agree), on
-        the demand's F, H and second-moment tables looked up once per study instead of once
-        per stage: the study's grid has thousands of stages. Continuous demand goes to the
-        chain itself.
-        """
-        if not self.demand.discrete:
-            from .chain import AbsorbingChain
-
-            mean, var = AbsorbingChain(policy).cost_moments()
-            return float(mean), float(var)
-        problem = policy.problem
-        T = problem.review_period
-        h = float(problem.holding_cost)
-        stock = np.asarray(policy.stock, dtype=np.int64)
-        F, H, L2 = self._leftover_tables(int(stock.max(initial=0)))
-        m = np.ones(1)  # P(reach (i, v)), v = lo..
-        a = np.zeros(1)  # E[C 1{reach}], C the holding cost so far
-        b = np.zeros(1)  # E[C^2 1{reach}]
-        for i in range(1, T + 1):
-            s = stock[(i - 1) * i // 2 : (i - 1) * i // 2 + i]
-            p, e1, e2 = F[s], h * H[s], h * h * L2[s]
-            q = 1.0 - p
-            nm, na, nb = np.zeros(i + 1), np.zeros(i + 1), np.zeros(i + 1)
-            nm[:i] = m * q
-            na[:i] = a * q
-            nb[:i] = b * q
-            # a period costs X = h (S - d)^+ > 0 only when it is ready
-            nm[1:] += m * p
-            na[1:] += a * p + m * e1
-            nb[1:] += b * p + 2 * a * e1 + m * e2
-            m, a, b = nm, na, nb
-        G = problem.contract.settlement()
-        mean = float(np.sum(a + m * G))
-        second = float(np.sum(b + 2 * a * G + m * G * G))
-        return mean, second - mean * mean
 
     def variant(self, **changes) -> "Study":
         """A copy with some settings changed (a new, empty cache).

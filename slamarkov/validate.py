@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
+from .chain import AbsorbingChain
 from .contract import Contract
 from .errors import SimulationError
 from .policy import Policy
@@ -68,8 +69,8 @@ class ExactReference:
     mean, sd, p_penalty, p_bonus : float
         Of the ready rate :math:`v_T / T`.
     mean_holding_cost, sd_holding_cost : float
-        Of the holding cost per review period, :math:`h \sum_i (S_i - d_i)^+` (``sd`` is None for
-        a demand without a known second moment of the leftover).
+        Of the holding cost per review period, :math:`h \sum_i (S_i - d_i)^+` (an ``sd`` of None,
+        in a reference built by hand, makes the check use the runs' own SD).
     mean_settlement, sd_settlement : float
         Of :math:`G(v_T)`.
     mean_cost, sd_cost : float
@@ -110,69 +111,14 @@ class ExactReference:
         return out
 
 
-def _leftover_second_moment(demand, stock):
-    r""":math:`E[((S - d)^+)^2]` per stock, or None when the demand gives no way to compute it.
-
-    For integer demand :math:`E[((S-d)^+)^2] = \sum_{k<S} (2(S-k) - 1) F(k)
-    = (2S - 1) H(S) - 2 \sum_{k<S} k F(k)`; for demand uniform on [a, b] it is
-    :math:`((S-a)^{+3} - (S-b)^{+3}) / (3(b-a))`.
-    """
-    from .demand import ContinuousUniform
-
-    if demand.discrete:
-        S = stock.astype(np.int64)
-        top = int(S.max(initial=0))
-        F, _ = demand.table(top)
-        F = np.asarray(F, dtype=np.float64)
-        k = np.arange(top + 1)
-        cumF = np.concatenate(([0.0], np.cumsum(F)))  # cumF[S] = sum_{k<S} F(k) = H(S)
-        cumkF = np.concatenate(([0.0], np.cumsum(k * F)))
-        return (2 * S - 1) * cumF.take(S) - 2 * cumkF.take(S)
-    if isinstance(demand, ContinuousUniform):
-        a, b = float(demand.low), float(demand.high)
-        S = stock.astype(np.float64)
-        return (np.maximum(S - a, 0) ** 3 - np.maximum(S - b, 0) ** 3) / (3 * (b - a))
-    return None
-
-
 def _cost_moments(policy: Policy):
-    """Forward pass over the stages carrying P(state), E[C; state] and E[C^2; state], C the
-    holding cost so far. A period's leftover is positive only when the period is ready, so the
-    cost increment moves with the ready transition alone."""
-    problem = policy.problem
-    T = problem.review_period
-    h = float(problem.holding_cost)
-    P, M1, M2 = np.ones(1), np.zeros(1), np.zeros(1)
-    second_ok = True
-    for i in range(1, T + 1):
-        S = policy.stage(i)
-        F = np.asarray(policy.stage_success(i), dtype=np.float64)
-        a = np.asarray(policy.stage_holding(i), dtype=np.float64)
-        e2 = _leftover_second_moment(problem.demand, S)
-        if e2 is None:
-            second_ok = False
-            e2 = np.zeros(i)
-        b = h * h * e2
-        nP, nM1, nM2 = np.zeros(i + 1), np.zeros(i + 1), np.zeros(i + 1)
-        q = 1 - F
-        nP[:-1] += P * q
-        nM1[:-1] += M1 * q
-        nM2[:-1] += M2 * q
-        nP[1:] += P * F
-        nM1[1:] += M1 * F + P * a
-        nM2[1:] += M2 * F + 2 * M1 * a + P * b
-        P, M1, M2 = nP, nM1, nM2
-    G = problem.contract.settlement()
-    mean_h = float(M1.sum())
-    mean_g = float((P * G).sum())
-    var_g = max(float((P * G * G).sum()) - mean_g**2, 0.0)
-    if second_ok:
-        var_h = max(float(M2.sum()) - mean_h**2, 0.0)
-        var_c = max(float((M2 + 2 * G * M1 + G * G * P).sum()) - (mean_h + mean_g) ** 2, 0.0)
-        sd_h, sd_c = math.sqrt(var_h), math.sqrt(var_c)
-    else:
-        sd_h = sd_c = None
-    return mean_h, sd_h, mean_g, math.sqrt(var_g), sd_c
+    """Means and SDs of the holding cost, the settlement and the total cost, exactly
+    (:meth:`AbsorbingChain.cost_components`)."""
+    parts = AbsorbingChain(policy).cost_components()
+    (mean_h, var_h), (mean_g, var_g), (_, var_c) = (
+        parts["holding"], parts["settlement"], parts["total"])
+    return (float(mean_h), math.sqrt(float(var_h)), float(mean_g), math.sqrt(float(var_g)),
+            math.sqrt(float(var_c)))
 
 
 def exact_reference(source) -> ExactReference:

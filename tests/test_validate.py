@@ -35,7 +35,6 @@ from slamarkov import (
 from slamarkov._layered import n_transient, propagate
 from slamarkov.simulate import STUDY_RUNS, SimulationResult, simulate
 from slamarkov.validate import (
-    _leftover_second_moment,
     exact_reference,
     validate,
     validate_runs,
@@ -169,7 +168,7 @@ class TestExactReference:
     def test_continuous_uniform_second_moment(self, S):
         d = ContinuousUniform(2, 6)
         want = integrate.quad(lambda x: max(S - x, 0) ** 2 / 4, 2, 6, points=[S] if 2 < S < 6 else None)[0]
-        assert _leftover_second_moment(d, np.array([S]))[0] == pytest.approx(want, abs=1e-10)
+        assert d.leftover_second_moment(np.array([S]))[0] == pytest.approx(want, abs=1e-10)
 
     def test_continuous_uniform_reference(self):
         prob = Problem(Contract(3, "2/3", 1, penalty=9, bonus=3), ContinuousUniform(0, 4), 1)
@@ -185,7 +184,7 @@ class TestExactReference:
         k = np.arange(60)
         p = stats.poisson.pmf(k, 5)
         want = [(np.maximum(s - k, 0) ** 2 * p).sum() for s in S]
-        np.testing.assert_allclose(_leftover_second_moment(d, S), want, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(d.leftover_second_moment(S), want, rtol=1e-12, atol=1e-14)
 
     def test_refuses_other_sources(self):
         with pytest.raises(SimulationError, match="source"):

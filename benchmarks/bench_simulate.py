@@ -1,6 +1,6 @@
 """Time the source study's full simulation grid against the issue's 60-second budget.
 
-Grid (MODEL.md section 8): schemes lump-sum and linear (Contract.study), h in {0.5, 1, 1.5, 2},
+Grid (docs/model.md section 8): schemes lump-sum and linear (Contract.study), h in {0.5, 1, 1.5, 2},
 T in {10, 20, ..., 90}, Poisson(5) demand, stock in 0..40, both policies, 18,445 runs each:
 144 simulations. Solving the policies is timed separately from simulating them.
 

@@ -1,7 +1,7 @@
 r"""Identities of the absorbing chain of a policy, symbolically for T = 1..4.
 
 **What this proves.** Give every transient state (i, v) its own symbolic success probability
-:math:`p_{i,v}` (any policy gives some). Build Q and R as in MODEL.md section 6 and invert
+:math:`p_{i,v}` (any policy gives some). Build Q and R as in docs/model.md section 6 and invert
 :math:`I - Q` symbolically. Then, identically in the :math:`p_{i,v}`:
 
 1. every row of :math:`B = N R` sums to 1;
@@ -47,7 +47,7 @@ def p_symbols(T):
 
 
 def canonical(T, p):
-    """Q (t x t) and R (t x (T+1)) of MODEL.md section 6 for success probabilities p[(i, v)]."""
+    """Q (t x t) and R (t x (T+1)) of docs/model.md section 6 for success probabilities p[(i, v)]."""
     states = transient_states(T)
     idx = {s: k for k, s in enumerate(states)}
     t = len(states)
@@ -189,7 +189,7 @@ def check_package_chain(T):
         assert np.abs(fchain.R.toarray() - Rf).max(initial=0) <= 1e-12
         assert np.abs(fchain.fundamental_matrix() - np.array(_matrix(N), dtype=float)).max() <= 1e-12
         assert np.abs(fchain.absorption_matrix() - np.array(_matrix(B), dtype=float)).max() <= 1e-12
-        # MODEL.md section 6: sum_s N[(1,0), s] h H(S_s) + sum_v B[(1,0), v] G(v) = V_1(0)
+        # docs/model.md section 6: sum_s N[(1,0), s] h H(S_s) + sum_v B[(1,0), v] G(v) = V_1(0)
         if hasattr(item, "value_start"):
             hH = np.concatenate([policy.stage_holding(i) for i in range(1, T + 1)])
             G = policy.problem.contract.settlement(exact=True)

@@ -1,6 +1,6 @@
 r"""The last stage: the general recursion at i = T reduces to the source study's case tables.
 
-**What this proves.** At the last period the recursion of MODEL.md section 4 reads
+**What this proves.** At the last period the recursion of docs/model.md section 4 reads
 
 .. math:: V_T(v) = \min_S \{ E(S) + F(S)\, G(v+1) + (1 - F(S))\, G(v) \}, \qquad E = h H(S).
 
@@ -8,7 +8,7 @@ The settlement of the two possible final counts v and v+1 depends only on four f
 :math:`[v < T\alpha_L]`, :math:`[v+1 < T\alpha_L]`, :math:`[v \ge T\alpha_U]`,
 :math:`[v+1 \ge T\alpha_U]`. Of their 16 combinations exactly six are consistent
 (:math:`\alpha_L \le \alpha_U`), and they are, one to one, the six rows of each printed table of
-MODEL.md section 10. State by state the recursion's expression equals the printed one (lump-sum
+docs/model.md section 10. State by state the recursion's expression equals the printed one (lump-sum
 and linear). Rows printed without "min" are exactly those where the coefficient of F vanishes
 (:math:`\Delta_T(v) = 0`: nothing at stake), so zero stock is optimal and the value is as printed.
 One printed entry differs from the recursion: the argmin expression of the linear
@@ -72,7 +72,7 @@ COMBOS = [c for c in itertools.product((False, True), repeat=4) if consistent(*c
 assert len(COMBOS) == 6
 
 # ---------------------------------------------------------------------------------------------
-# 2. The printed tables (MODEL.md section 10): row condition, expression, "min" or zero stock
+# 2. The printed tables (docs/model.md section 10): row condition, expression, "min" or zero stock
 # ---------------------------------------------------------------------------------------------
 ROW_CONDITIONS = {
     "nothing at stake": lambda p, p1, b, b1: not p and not b1,
@@ -156,7 +156,7 @@ HOLDING = ["1", "1/3"]
 
 
 def facts(Tn, vn, al, au):
-    """The four facts with the thresholds compared exactly (MODEL.md section 2)."""
+    """The four facts with the thresholds compared exactly (docs/model.md section 2)."""
     return (vn < Tn * al, vn + 1 < Tn * al, vn >= Tn * au, vn + 1 >= Tn * au)
 
 

@@ -5,7 +5,7 @@ r"""The simulation size: the Dvoretzky-Kiefer-Wolfowitz sample size n = 18,445.
 :math:`P(\sup_x |\hat F_n(x) - F(x)| > \varepsilon) \le 2 e^{-2 n \varepsilon^2}`. The smallest n
 with :math:`2 e^{-2 n \varepsilon^2} \le \delta` is
 :math:`n = \lceil \ln(2/\delta) / (2\varepsilon^2) \rceil`, and for :math:`\varepsilon = 0.01`,
-:math:`\delta = 0.05` it is :math:`\lceil 5000 \ln 40 \rceil = 18445` (MODEL.md section 7): the
+:math:`\delta = 0.05` it is :math:`\lceil 5000 \ln 40 \rceil = 18445` (docs/model.md section 7): the
 bound holds at 18,445 and fails at 18,444, decided exactly by sympy.
 
 **Which solver it checks.** :func:`slamarkov.simulate.dkw_sample_size` (exact ceiling on a grid

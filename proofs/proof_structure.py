@@ -1,6 +1,6 @@
 r"""Structure of the dynamic programme: monotone stock, non-negative decision values, static <= dynamic.
 
-**What this proves** (MODEL.md sections 4 and 5).
+**What this proves** (docs/model.md sections 4 and 5).
 
 1. The per-state objective :math:`\varphi(S, \Delta) = h H(S) - \Delta F(S)` has decreasing
    differences in :math:`(S, \Delta)`: for :math:`S' > S`, :math:`\Delta' > \Delta`,

@@ -1,7 +1,7 @@
 r"""Continuous uniform demand, review period T = 2: the dynamic policy in closed form.
 
 **What this proves.** For demand uniform on :math:`[a, b]` and T = 2, under both incentive
-schemes and any thresholds, the recursion of MODEL.md section 4 has the closed-form solution
+schemes and any thresholds, the recursion of docs/model.md section 4 has the closed-form solution
 
 * per state, the stock :math:`S^*(\Delta) = 0` for :math:`\Delta \le 0`, :math:`a + \Delta/h`
   for :math:`0 < \Delta < h(b-a)` and :math:`b` above (the first-order condition, clipped to the
@@ -65,7 +65,7 @@ assert sp.simplify(m_top - (h * w / 2 - Delta)) == 0
 assert sp.simplify(phi_above.subs(S, b) - m_top) == 0  # continuous at b
 assert sp.diff(phi_above, S) == h
 # No incentive (Delta <= 0): every term of the objective is >= 0 = its value at S = 0, so the
-# smallest minimiser is zero stock (the study's convention, MODEL.md section 4).
+# smallest minimiser is zero stock (the study's convention, docs/model.md section 4).
 
 interior = Delta < h * w  # used after the Delta <= 0 branch has been ruled out
 
@@ -91,7 +91,7 @@ def branch(D, hw):
 
 
 # ---------------------------------------------------------------------------------------------
-# 2. The settlement G(v), v = 0, 1, 2 (MODEL.md section 2), independent of the package
+# 2. The settlement G(v), v = 0, 1, 2 (docs/model.md section 2), independent of the package
 # ---------------------------------------------------------------------------------------------
 # Thresholds are compared exactly: penalty iff v < T alpha_L, bonus iff v >= T alpha_U.
 T = 2
@@ -128,7 +128,7 @@ STOCK = {(2, 0): stock(D20), (2, 1): stock(D21), (1, 0): stock(D1)}
 p10, p20, p21 = ready(D1), ready(D20), ready(D21)
 
 # ---------------------------------------------------------------------------------------------
-# 4. The exact distribution of the ready count v_2 (paths of the chain of MODEL.md section 6)
+# 4. The exact distribution of the ready count v_2 (paths of the chain of docs/model.md section 6)
 # ---------------------------------------------------------------------------------------------
 PMF = [
     (1 - p10) * (1 - p20),  # short, short

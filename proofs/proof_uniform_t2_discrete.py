@@ -14,7 +14,7 @@ smallest stock,
 and from it the values :math:`V_2(0), V_2(1), V_1(0)` and the exact pmf of the ready count
 follow as sympy Piecewise expressions in :math:`a, b, h, L^-, L^+` (with the thresholds entering
 through the settlement :math:`G`). At :math:`\Delta / h \in \{1, \dots, n-1\}` two stocks tie;
-the ceiling picks the smaller, as MODEL.md section 4 requires.
+the ceiling picks the smaller, as docs/model.md section 4 requires.
 
 **Which solver it checks.** :func:`slamarkov.solve_dynamic` (discrete branch: lower envelope and
 ``searchsorted``, in exact and float mode), :meth:`slamarkov.DiscreteUniform.table`,
@@ -286,7 +286,7 @@ def test_linear_closed_form_matches_solver_chain_and_summaries():
         assert branches == ALL_BRANCHES, f"grid misses {ALL_BRANCHES - branches} in state {state}"
 
 
-# The float solver at an exact tie. MODEL.md section 4 asks for the smallest minimising stock.
+# The float solver at an exact tie. docs/model.md section 4 asks for the smallest minimising stock.
 # Here Delta_2(0) = L- = 3 and h = 1: stocks 4 and 5 tie exactly (k = Delta/h = 3), the exact
 # solver takes 4, but the float hull slope between them rounds to 2.999999999999999 < 3 and
 # ``searchsorted(side="left")`` then takes 5, which also changes F(S) and the ready-count pmf.

@@ -5,7 +5,7 @@ The flow of the package::
     Contract + Demand + holding cost -> Problem -> solve_dynamic / solve_static -> Policy
         -> ReadyRateDistribution, AbsorbingChain (Q, R, N, B) -> graph, simulation, study tables
 
-See MODEL.md (shipped in the repository's documentation) for the mathematics.
+The mathematics is in the project's model page, docs/model.md; each docstring cites its section.
 """
 
 from .chain import AbsorbingChain

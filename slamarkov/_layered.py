@@ -1,4 +1,4 @@
-"""Kernels on the layered state space of a review period (MODEL.md section 6).
+"""Kernels on the layered state space of a review period (docs/model.md section 6).
 
 Transient states (i, v), i = 1..T, v = 0..i-1, are stored flat, ordered by stage i then ready
 count v: stage i occupies ``offset(i) .. offset(i) + i - 1`` with ``offset(i) = i(i-1)/2``. Every

@@ -1,4 +1,4 @@
-r"""The absorbing Markov chain of a policy (MODEL.md section 6).
+r"""The absorbing Markov chain of a policy (docs/model.md section 6).
 
 Transient states :math:`(i, v)`, :math:`i = 1..T`, :math:`v = 0..i-1`, ordered by i then v
 (:math:`t = T(T+1)/2` of them), and absorbing states :math:`(T+1, v)`, :math:`v = 0..T`. Under
@@ -419,7 +419,7 @@ class AbsorbingChain:
 
         ``holding`` is :math:`\sum_s N[start, s]\, h H(S_s)` and ``settlement`` is
         :math:`\sum_v B[start, v] G(v)`; their sum equals :math:`V_{i}(v)` of an optimal policy
-        (MODEL.md section 6 identity).
+        (docs/model.md section 6 identity).
 
         Examples
         --------

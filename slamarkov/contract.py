@@ -1,6 +1,6 @@
 r"""The service-level agreement: review period, exact thresholds, incentive scheme, settlement.
 
-Implements MODEL.md section 2. Over a performance review period of :math:`T` inventory periods
+Implements docs/model.md section 2. Over a performance review period of :math:`T` inventory periods
 the supplier's ready count is :math:`v \in \{0, \dots, T\}` and its ready rate
 :math:`\alpha = v / T`. With penalty threshold :math:`\alpha_L` and bonus threshold
 :math:`\alpha_U` (:math:`0 \le \alpha_L \le \alpha_U \le 1`) the settlement paid by the
@@ -38,7 +38,7 @@ SCHEMES = (LUMP_SUM, LINEAR)
 
 @dataclass(frozen=True)
 class Contract:
-    r"""An SLA on the ready rate over one performance review period (MODEL.md section 2).
+    r"""An SLA on the ready rate over one performance review period (docs/model.md section 2).
 
     Parameters
     ----------
@@ -113,7 +113,7 @@ class Contract:
     @classmethod
     def study(cls, review_period, scheme=LUMP_SUM, *, penalty_threshold="0.8",
               bonus_threshold="0.9", ratio=None):
-        """The source study's contract at review period ``T`` (MODEL.md section 2 and 8).
+        """The source study's contract at review period ``T`` (docs/model.md section 2 and 8).
 
         Lump-sum: L- = 5T, L+ = 3T; linear: L- = 25T, L+ = 15T. With ``ratio`` (the cost-saving
         experiment) the bonus is the penalty divided by ``ratio`` instead.
@@ -204,7 +204,7 @@ class Contract:
     def max_settlement_drop(self) -> Fraction:
         r"""The largest gain from one more ready period, :math:`\max_v G(v) - G(v+1)`.
 
-        It bounds the decision value :math:`\Delta_i(v)` in every state (MODEL.md section 4),
+        It bounds the decision value :math:`\Delta_i(v)` in every state (docs/model.md section 4),
         which in turn bounds the stock that can be optimal.
 
         Examples

@@ -1,4 +1,4 @@
-r"""Per-period demand distributions: what the solvers need of them (MODEL.md section 3).
+r"""Per-period demand distributions: what the solvers need of them (docs/model.md section 3).
 
 Demand is i.i.d. over the periods of a review period. A solver needs two functions of the
 stock :math:`S`:
@@ -251,7 +251,7 @@ class Poisson(DiscreteDemand):
 
 class DiscretisedNormal(DiscreteDemand):
     r"""Normal demand rounded down: :math:`d = \lfloor X \rfloor`, :math:`X \sim N(\mu, \sigma^2)`,
-    negative values lumped at 0 (MODEL.md section 3; the study's supplement uses (15, 5)).
+    negative values lumped at 0 (docs/model.md section 3; the study's supplement uses (15, 5)).
 
     :math:`F(x) = \Phi((\lfloor x \rfloor + 1 - \mu)/\sigma)` for :math:`x \ge 0`.
 

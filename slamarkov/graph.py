@@ -1,4 +1,4 @@
-r"""A policy's absorbing chain as a networkx graph: build, inspect, export (MODEL.md section 6).
+r"""A policy's absorbing chain as a networkx graph: build, inspect, export (docs/model.md section 6).
 
 The chain of a policy is a layered DAG. Its nodes are the transient states :math:`(i, v)`,
 :math:`i = 1..T`, :math:`v = 0..i-1`, and the absorbing states :math:`(T+1, v)`,
@@ -134,7 +134,7 @@ def state_roles(policy) -> dict:
     Returns
     -------
     dict of ndarray
-        Flat in state order (MODEL.md section 6): ``stage``, ``ready_count``, ``stock``,
+        Flat in state order (docs/model.md section 6): ``stage``, ``ready_count``, ``stock``,
         ``role`` ("stocking", "give-up", "coasting") and ``reason`` ("" for stocking states;
         "penalty-certain", "penalty-avoidable", "bonus-reachable" for give-up;
         "bonus-secured", "nothing-at-stake" for coasting).
@@ -512,7 +512,7 @@ _ABSORBING_ATTRS = ("stage", "ready_count", "kind", "band", "settlement", "reach
 
 
 def policy_graph(policy, start=(1, 0)) -> nx.DiGraph:
-    """The policy's absorbing chain as a :class:`networkx.DiGraph` (MODEL.md section 6).
+    """The policy's absorbing chain as a :class:`networkx.DiGraph` (docs/model.md section 6).
 
     Parameters
     ----------

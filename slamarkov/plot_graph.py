@@ -1,6 +1,6 @@
 """Drawings of a policy: its absorbing chain in the layered layout, its stock table as a heat map.
 
-* :func:`draw_chain` -- the chain of MODEL.md section 6 with stage i on the horizontal axis and
+* :func:`draw_chain` -- the chain of docs/model.md section 6 with stage i on the horizontal axis and
   ready count v on the vertical one: transient nodes coloured by their stock S_i(v), ringed when
   the policy gives up or coasts there (:func:`slamarkov.graph.state_roles`), absorbing nodes
   coloured by their band, edges as wide as their probability. Legible up to T of about 30.

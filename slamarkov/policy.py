@@ -1,6 +1,6 @@
 r"""A stocking policy: the stock table :math:`S_i(v)` over the transient states of a review period.
 
-The table is stored flat in the chain's state order (stage i, then ready count v; MODEL.md
+The table is stored flat in the chain's state order (stage i, then ready count v; docs/model.md
 section 6), in the smallest integer dtype that holds it for discrete demand (one byte per state
 for stocks up to 255), so that a table at T = 10,000 (50 million states) takes 50 MB.
 """
@@ -123,7 +123,7 @@ class Policy:
 
     @classmethod
     def constant(cls, problem: Problem, stock, kind: str = "static", exact: bool = False):
-        """The policy that keeps one base-stock level in every state (MODEL.md section 5).
+        """The policy that keeps one base-stock level in every state (docs/model.md section 5).
 
         Examples
         --------

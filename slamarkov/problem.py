@@ -16,7 +16,7 @@ __all__ = ["Problem"]
 
 @dataclass(frozen=True)
 class Problem:
-    r"""A supplier's stocking problem under an SLA (MODEL.md sections 1-3).
+    r"""A supplier's stocking problem under an SLA (docs/model.md sections 1-3).
 
     Parameters
     ----------
@@ -64,7 +64,7 @@ class Problem:
         return Problem(contract, self.demand, self.holding_cost)
 
     def stock_bound(self):
-        r"""A stock above which no stock can be optimal, for either policy (MODEL.md section 4).
+        r"""A stock above which no stock can be optimal, for either policy (docs/model.md section 4).
 
         With :math:`\bar\Delta = \max_v G(v) - G(v+1)` the largest value of one more ready
         period, every decision value satisfies :math:`0 \le \Delta \le \bar\Delta`. Raising the

@@ -1,9 +1,9 @@
-r"""Monte Carlo simulation of a stocking policy over review periods (MODEL.md section 7).
+r"""Monte Carlo simulation of a stocking policy over review periods (docs/model.md section 7).
 
 Each run is one review period of :math:`T` inventory periods. At the start of period :math:`i`
 a run with :math:`v` ready periods so far stocks :math:`S_i(v)` (the policy's table), demand
 :math:`d_i` is drawn, the period is ready when :math:`d_i \le S_i(v)`, and the leftover
-:math:`(S_i(v) - d_i)^+` costs :math:`h` per unit (leftover stock is discarded, MODEL.md
+:math:`(S_i(v) - d_i)^+` costs :math:`h` per unit (leftover stock is discarded, docs/model.md
 section 1). At the end the run pays the settlement :math:`G(v_T)` of the contract. Per run the
 simulator records
 
@@ -341,7 +341,7 @@ def _resolve_seed(seed):
 
 def simulate(policy: Policy, runs: int, seed=None, *, record_stock: bool = False,
              progress: bool | None = None) -> SimulationResult:
-    r"""Simulate ``runs`` review periods of a policy (MODEL.md section 7).
+    r"""Simulate ``runs`` review periods of a policy (docs/model.md section 7).
 
     At period :math:`i` each run in state :math:`v` stocks :math:`S_i(v)`; period :math:`i`'s
     demands for every run are one call of ``policy.problem.demand.sample(rng, runs)``. A run

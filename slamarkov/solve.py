@@ -1,6 +1,6 @@
 r"""Optimal policies: the dynamic (strategic) and the static (non-strategic) supplier.
 
-Dynamic policy (MODEL.md section 4), a finite-horizon stochastic DP by backward induction:
+Dynamic policy (docs/model.md section 4), a finite-horizon stochastic DP by backward induction:
 
 .. math::
 
@@ -14,7 +14,7 @@ whose two adjacent hull slopes bracket :math:`\Delta`. So each stage costs one `
 the stage's :math:`\Delta` vector into the hull's slopes, never a scan over every stock in every
 state. Ties go to the smallest stock. Continuous uniform demand has a closed-form minimiser.
 
-Static policy (MODEL.md section 5): one S for every period, the ready count is
+Static policy (docs/model.md section 5): one S for every period, the ready count is
 Binomial(T, F(S)), and :math:`C(S) = T h H(S) + E[G(\mathrm{Bin}(T, F(S)))]` is minimised over S.
 
 Both solvers run in float64 or, with ``exact=True`` and rational data, in exact rational
@@ -199,7 +199,7 @@ def _check_exact(problem, exact):
 
 def solve_dynamic(problem: Problem, *, max_stock=None, exact: bool = False,
                   keep_values=None) -> DynamicSolution:
-    r"""The strategic supplier's optimal policy by backward induction (MODEL.md section 4).
+    r"""The strategic supplier's optimal policy by backward induction (docs/model.md section 4).
 
     Parameters
     ----------
@@ -331,7 +331,7 @@ def _binomial_pmf_exact(T, q):
 
 
 def solve_static(problem: Problem, *, max_stock=None, exact: bool = False) -> StaticSolution:
-    r"""The non-strategic supplier's optimal base-stock level (MODEL.md section 5).
+    r"""The non-strategic supplier's optimal base-stock level (docs/model.md section 5).
 
     .. math:: C(S) = T h H(S) + \sum_v \binom{T}{v} F(S)^v (1 - F(S))^{T-v} G(v)
 

@@ -1,4 +1,4 @@
-r"""The source study's experiments, computed exactly (MODEL.md sections 8 and 9).
+r"""The source study's experiments, computed exactly (docs/model.md sections 8 and 9).
 
 The study ran Poisson(5) demand, thresholds :math:`\alpha_L = 0.8` and :math:`\alpha_U = 0.9`,
 review periods :math:`T \in \{10, 20, \dots, 90\}`, holding costs :math:`h \in \{0.5, 1, 1.5, 2\}`
@@ -18,7 +18,7 @@ and caches every solve, so the tables share their work. The tables:
   period, with the bonus per period set to the penalty per period divided by the ratio.
 * :func:`stock_table` -- per (T, period i), the quartiles of the dynamic stock :math:`S_i` over
   the chain's distribution of states at stage i.
-* :func:`published_comparison_table` -- the study's simulated rows (MODEL.md section 9) beside
+* :func:`published_comparison_table` -- the study's simulated rows (docs/model.md section 9) beside
   the exact values, in standard errors of a simulation of the study's size.
 
 :func:`reproduce_all` writes every table and figure to a folder. Each table is a :class:`Table`
@@ -73,9 +73,9 @@ __all__ = [
     "reproduce_all",
 ]
 
-#: the study's simulation size: the DKW sample size for eps = 0.01, delta = 0.05 (MODEL.md 7)
+#: the study's simulation size: the DKW sample size for eps = 0.01, delta = 0.05 (docs/model.md section 7)
 STUDY_RUNS = 18_445
-#: penalty and bonus per period of the study's contracts, L- = amount * T (MODEL.md section 2)
+#: penalty and bonus per period of the study's contracts, L- = amount * T (docs/model.md section 2)
 STUDY_AMOUNTS = {LUMP_SUM: (5, 3), LINEAR: (25, 15)}
 #: the study's stock range 0..40 for Poisson(5) demand
 STUDY_MAX_STOCK = 40
@@ -94,7 +94,7 @@ READY_RATE_COLUMNS = ("h", "T") + tuple(
     f"{short}_{m}" for short, _ in _POLICIES for m in _METRICS
 )
 
-#: The study's simulated ready-rate rows (MODEL.md section 9), in percent, keyed by
+#: The study's simulated ready-rate rows (docs/model.md section 9), in percent, keyed by
 #: (scheme, h, T); values in the order of READY_RATE_COLUMNS[2:].
 PUBLISHED_READY_RATE = {
     (LUMP_SUM, Fraction(1, 2), 10): (89.59, 2.55, 0.13, 96.10, 93.15, 8.01, 2.67, 85.23),
@@ -308,7 +308,7 @@ def _tuple_of(values, field_, convert, rule, check):
 
 @dataclass(frozen=True)
 class Study:
-    r"""One of the source study's experiments: scheme, demand, amounts and grid (MODEL.md 8).
+    r"""One of the source study's experiments: scheme, demand, amounts and grid (docs/model.md section 8).
 
     Parameters
     ----------
@@ -637,7 +637,7 @@ def _pct_digits(columns):
 
 def ready_rate_table(study: Study, *, costs=False, simulate=None, seed=None,
                      progress=None) -> Table:
-    r"""Ready-rate summaries of both policies per (h, T), in percent (MODEL.md section 8).
+    r"""Ready-rate summaries of both policies per (h, T), in percent (docs/model.md section 8).
 
     Columns ``h,T,dyn_mean,dyn_sd,dyn_p_penalty,dyn_p_bonus,static_mean,static_sd,
     static_p_penalty,static_p_bonus``: mean and SD of the ready rate, P(ready rate <
@@ -757,7 +757,7 @@ def cost_table(study: Study, *, simulate=None, seed=None, progress=None) -> Tabl
 
 
 def saving_table(study: Study, *, simulate=None, seed=None, progress=None) -> Table:
-    r"""The dynamic policy's cost saving per (ratio, h, T) (MODEL.md section 8).
+    r"""The dynamic policy's cost saving per (ratio, h, T) (docs/model.md section 8).
 
     The penalty per period is the study's (lump-sum 5, linear 25, or ``study.penalty``) and the
     bonus per period is the penalty divided by the ratio. The saving is the static minus the
@@ -924,7 +924,7 @@ def stock_table(study: Study, *, holding_cost=1, review_periods=STOCK_REVIEW_PER
 
 
 def published_comparison_table(runs=STUDY_RUNS) -> Table:
-    """The study's simulated ready-rate rows (MODEL.md section 9) beside the exact values.
+    """The study's simulated ready-rate rows (docs/model.md section 9) beside the exact values.
 
     For each published number: the exact value, the standard error a simulation of ``runs``
     review periods has (:func:`expected_standard_errors`), and ``z``, the published minus the
@@ -969,7 +969,7 @@ def published_comparison_table(runs=STUDY_RUNS) -> Table:
 
 
 def _variant_studies(study):
-    """The variants the study also ran (MODEL.md section 8), by the sub-folder reproduce_all
+    """The variants the study also ran (docs/model.md section 8), by the sub-folder reproduce_all
     writes them to: penalty-only terms, and normal(15, 5) demand (stock range: the bound)."""
     from .demand import DiscretisedNormal
 

@@ -1,4 +1,4 @@
-r"""Validation of simulated runs against the exact chain of a policy (MODEL.md sections 6 and 7).
+r"""Validation of simulated runs against the exact chain of a policy (docs/model.md sections 6 and 7).
 
 The exact chain gives the distribution of the ready count :math:`v_T` (row (1, 0) of the
 absorption matrix) and, by one forward pass over the stages, the mean and variance of the costs.
@@ -125,7 +125,7 @@ def exact_reference(source) -> ExactReference:
     r"""The exact summaries that simulated runs of a policy must agree with.
 
     The ready-count pmf is :meth:`Policy.ready_count` (row (1, 0) of the absorption matrix).
-    The cost moments come from one forward pass over the stages (MODEL.md section 6: the
+    The cost moments come from one forward pass over the stages (docs/model.md section 6: the
     expected cost is :math:`\sum_s N[(1,0), s]\, h H(S_s) + \sum_v B[(1,0), v] G(v)`); the
     expected total cost of a solver's policy is the solver's own value (:math:`V_1(0)` for the
     dynamic policy, :math:`C(S^*)` for the static one).

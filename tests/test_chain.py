@@ -1,6 +1,6 @@
-"""Tests of slamarkov.chain (MODEL.md section 6): the absorbing chain of a policy.
+"""Tests of slamarkov.chain (docs/model.md section 6): the absorbing chain of a policy.
 
-Order: exact reference values (a chain worked by hand, MODEL.md section 9, sympy's
+Order: exact reference values (a chain worked by hand, docs/model.md section 9, sympy's
 DiscreteMarkovChain as an independent exact peer), then invariants against dense numpy and
 brute-force computations, then property tests on random small problems.
 
@@ -66,13 +66,13 @@ def ref_F(demand, S, exact=False):
 
 
 def ref_H(demand, S, exact=False):
-    """H(S) = sum_{k<S} F(k) (MODEL.md section 3)."""
+    """H(S) = sum_{k<S} F(k) (docs/model.md section 3)."""
     zero = Fraction(0) if exact else 0.0
     return sum((ref_F(demand, k, exact) for k in range(int(S))), zero)
 
 
 def ref_G(contract, v):
-    """G(v) straight from MODEL.md section 2, exact."""
+    """G(v) straight from docs/model.md section 2, exact."""
     T, aL, aU = contract.review_period, contract.penalty_threshold, contract.bonus_threshold
     if contract.scheme == LUMP_SUM:
         return Fraction(contract.penalty * (v < T * aL) - contract.bonus * (v >= T * aU))
@@ -137,7 +137,7 @@ def demand_support(demand):
 
 def brute_cost(policy, start=(1, 0)):
     """Exact mean and variance of the cost of the rest of the review period, by enumerating every
-    demand sequence of the remaining periods (MODEL.md section 1: cost h (S - d)^+ per period,
+    demand sequence of the remaining periods (docs/model.md section 1: cost h (S - d)^+ per period,
     then G(v_T))."""
     prob = policy.problem
     T, h = prob.review_period, prob.holding_cost
@@ -278,7 +278,7 @@ class TestHandWorkedChain:
 
 
 class TestStudyReferenceValues:
-    """MODEL.md section 9, exact table: the chain's ready-rate row from (1, 0) and the cost
+    """docs/model.md section 9, exact table: the chain's ready-rate row from (1, 0) and the cost
     identity reproduce the dynamic policy's numbers."""
 
     @pytest.mark.parametrize(
@@ -505,7 +505,7 @@ class TestDynamicForward:
 
 
 class TestCostIdentity:
-    """sum_s N[(1,0), s] h H(S_s) + sum_v B[(1,0), v] G(v) = V_1(0) (MODEL.md section 6)."""
+    """sum_s N[(1,0), s] h H(S_s) + sum_v B[(1,0), v] G(v) = V_1(0) (docs/model.md section 6)."""
 
     @pytest.mark.parametrize("T", [1, 2, 6, 12])
     @pytest.mark.parametrize("scheme", SCHEMES)

@@ -40,7 +40,7 @@ class TestSimulateCommand:
         assert lines[0] == ",".join(RUNS_COLUMNS) and len(lines) == 501
         assert lines[1].startswith("1,") and lines[-1].startswith("500,")
         assert "500 runs of the dynamic policy, seed 1" in out
-        assert "mean ready rate" in out and "0.896123" in out  # the exact mean, MODEL.md s. 9
+        assert "mean ready rate" in out and "0.896123" in out  # the exact mean, docs/model.md section 9
         assert f"runs written to {path}" in out
 
     def test_same_seed_same_file(self, tmp_path, capsys):
@@ -65,7 +65,7 @@ class TestSimulateCommand:
         assert code == 0
         header, *rows = out.splitlines()
         assert header.endswith(",".join(f"stock_{i}" for i in range(1, 11)))
-        assert all(r.split(",")[6:] == ["8"] * 10 for r in rows)  # S* = 8, MODEL.md section 9
+        assert all(r.split(",")[6:] == ["8"] * 10 for r in rows)  # S* = 8, docs/model.md section 9
 
     def test_json_summary(self, tmp_path, capsys):
         code, out, _ = run_cli(capsys, "simulate", EXAMPLE, "--runs", 200, "--seed", 3,

@@ -1,4 +1,4 @@
-"""Tests of slamarkov.contract (MODEL.md section 2): exact thresholds, settlement, validation."""
+"""Tests of slamarkov.contract (docs/model.md section 2): exact thresholds, settlement, validation."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from slamarkov import LINEAR, LUMP_SUM, SCHEMES, Contract, ContractError, Slamar
 
 
 def brute_settlement(T, aL, aU, scheme, Lm, Lp):
-    """G(v) straight from MODEL.md section 2, in Fractions, without using the package."""
+    """G(v) straight from docs/model.md section 2, in Fractions, without using the package."""
     out = []
     for v in range(T + 1):
         if scheme == LUMP_SUM:
@@ -73,7 +73,7 @@ class TestSettlement:
         assert c.settlement().tolist() == [50.0] * 8 + [0.0] + [-30.0] * 2
 
     def test_linear_by_hand_study(self):
-        # MODEL.md section 2: a linear shortfall of 0.1 at T = 10 costs 25 * 10 * 0.1 = 25
+        # docs/model.md section 2: a linear shortfall of 0.1 at T = 10 costs 25 * 10 * 0.1 = 25
         c = Contract.study(10, LINEAR)
         G = c.settlement(exact=True)
         assert G[7] == 25

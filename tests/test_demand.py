@@ -1,4 +1,4 @@
-"""Tests of slamarkov.demand (MODEL.md section 3): F(S) = P(d <= S) and H(S) = E[(S - d)^+].
+"""Tests of slamarkov.demand (docs/model.md section 3): F(S) = P(d <= S) and H(S) = E[(S - d)^+].
 
 Every distribution is checked against an independent computation from its pmf (scipy.stats or
 the definition), never against the package's own formulas.
@@ -59,7 +59,7 @@ class TestPoisson:
         np.testing.assert_allclose(H, H_ref, rtol=1e-10, atol=1e-12)
 
     def test_h_is_sum_of_f(self):
-        # MODEL.md section 3: H(S) = sum_{k<S} F(k) for integer demand
+        # docs/model.md section 3: H(S) = sum_{k<S} F(k) for integer demand
         d = Poisson(5)
         F, H = d.table(40)
         np.testing.assert_allclose(H, np.concatenate(([0.0], np.cumsum(F)[:-1])), rtol=1e-12, atol=1e-13)
@@ -114,7 +114,7 @@ class TestDiscretisedNormal:
         np.testing.assert_allclose(d.expected_leftover(S), H_ref, rtol=1e-10, atol=1e-12)
 
     def test_convention(self):
-        # MODEL.md section 3: F(x) = Phi((floor(x) + 1 - mu) / sigma) for x >= 0
+        # docs/model.md section 3: F(x) = Phi((floor(x) + 1 - mu) / sigma) for x >= 0
         d = DiscretisedNormal(15, 5)
         assert d.cdf(14) == 0.5  # Phi(0)
         assert d.cdf(14.99) == 0.5

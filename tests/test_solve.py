@@ -1,6 +1,6 @@
-"""Tests of slamarkov.solve: the dynamic DP (MODEL.md section 4) and the static policy (section 5).
+"""Tests of slamarkov.solve: the dynamic DP (docs/model.md section 4) and the static policy (section 5).
 
-Order: the exact reference values of MODEL.md section 9, the study's simulated rows (within
+Order: the exact reference values of docs/model.md section 9, the study's simulated rows (within
 sampling error), then invariants and independent brute-force checks on random problems.
 """
 
@@ -42,7 +42,7 @@ from slamarkov import (
 
 
 def settlement_of(contract):
-    """G(v), v = 0..T, from MODEL.md section 2, in Fractions."""
+    """G(v), v = 0..T, from docs/model.md section 2, in Fractions."""
     T, aL, aU = contract.review_period, contract.penalty_threshold, contract.bonus_threshold
     Lm, Lp = contract.penalty, contract.bonus
     out = []
@@ -167,7 +167,7 @@ def study_problem(scheme, h, T):
 
 
 # ---------------------------------------------------------------------------------------------
-# MODEL.md section 9: exact reference values
+# docs/model.md section 9: exact reference values
 # ---------------------------------------------------------------------------------------------
 
 EXACT_ROWS = [
@@ -180,7 +180,7 @@ EXACT_ROWS = [
 
 
 class TestReferenceValues:
-    """MODEL.md section 9, exact table; the page prints 6 decimals (cost) or 4 (percent), so the
+    """docs/model.md section 9, exact table; the page prints 6 decimals (cost) or 4 (percent), so the
     comparison is to half a unit in the last printed place (at most 5e-7 for the costs)."""
 
     @pytest.mark.parametrize("row", EXACT_ROWS, ids=lambda r: f"{r[0]}-h{r[1]}-T{r[2]}")
@@ -200,7 +200,7 @@ class TestReferenceValues:
         assert dyn.value_start == pytest.approx(T * dyn.cost_per_period, rel=1e-14)
 
     def test_lump_sum_last_stage_case_table(self):
-        # MODEL.md section 10 at T = 10, alpha_L = 0.8, alpha_U = 0.9: v <= 6 penalty certain -> 0;
+        # docs/model.md section 10 at T = 10, alpha_L = 0.8, alpha_U = 0.9: v <= 6 penalty certain -> 0;
         # v = 7, 8 one more ready period avoids the penalty / earns the bonus -> newsvendor stock;
         # v = 9 bonus secured -> 0
         dyn = solve_dynamic(study_problem(LUMP_SUM, 0.5, 10), max_stock=40)
@@ -218,7 +218,7 @@ class TestReferenceValues:
 
 
 # ---------------------------------------------------------------------------------------------
-# MODEL.md section 9: the study's simulated rows, within sampling error
+# docs/model.md section 9: the study's simulated rows, within sampling error
 # ---------------------------------------------------------------------------------------------
 
 N_STUDY = 18_445
@@ -347,7 +347,7 @@ class TestMonotoneInDelta:
         assert_monotone_in_delta(solve_dynamic(problem))
 
     def test_deltas_nonnegative_and_bounded(self):
-        # 0 <= Delta <= max_v G(v) - G(v+1): the bound behind stock_bound (MODEL.md section 4)
+        # 0 <= Delta <= max_v G(v) - G(v+1): the bound behind stock_bound (docs/model.md section 4)
         for row in EXACT_ROWS:
             p = study_problem(*row[:3])
             d = solve_dynamic(p).deltas
@@ -453,7 +453,7 @@ class TestExactMode:
 
 
 class TestTies:
-    """Ties go to the smallest stock (MODEL.md section 4), constructed exactly.
+    """Ties go to the smallest stock (docs/model.md section 4), constructed exactly.
 
     DiscreteUniform(0, 3): F = 1/4, 1/2, 3/4, 1 and H = 0, 1/4, 3/4, 3/2 at S = 0..3. With T = 1,
     alpha_L = alpha_U = 1 and h = 1, Delta = L- + L+ and the bracket h H(S) - Delta F(S) is
@@ -626,7 +626,7 @@ class TestReadyCountEnumeration:
 
 
 class TestCostIdentity:
-    """Expected holding cost + expected settlement = V_1(0) (MODEL.md section 6), the holding part
+    """Expected holding cost + expected settlement = V_1(0) (docs/model.md section 6), the holding part
     summed over all 2^T sequences."""
 
     def _holding_and_settlement(self, sol, F, H):

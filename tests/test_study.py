@@ -1,6 +1,6 @@
-"""Tests of slamarkov.study and ``slamarkov reproduce`` (MODEL.md sections 8 and 9).
+"""Tests of slamarkov.study and ``slamarkov reproduce`` (docs/model.md sections 8 and 9).
 
-Order: the exact reference rows of MODEL.md section 9; the study's simulated rows within four
+Order: the exact reference rows of docs/model.md section 9; the study's simulated rows within four
 standard errors; the CSV layouts the issue fixes; invariants over the whole grid; independent
 checks (brute force over ready sequences, the chain's cost moments); simulation columns; the
 variants; errors; the command line.
@@ -51,7 +51,7 @@ from slamarkov.study import (
 READY_RATE_HEADER = ("h,T,dyn_mean,dyn_sd,dyn_p_penalty,dyn_p_bonus,static_mean,static_sd,"
                      "static_p_penalty,static_p_bonus")
 
-# MODEL.md section 9, exact: scheme, h, T, dyn cost, dyn mean, dyn SD, dyn P(pen), dyn P(bon),
+# docs/model.md section 9, exact: scheme, h, T, dyn cost, dyn mean, dyn SD, dyn P(pen), dyn P(bon),
 # static S*, static cost (percent as printed, 4 decimals; costs 6 decimals)
 EXACT_ROWS = [
     (LUMP_SUM, "0.5", 10, -1.201550, 89.6123, 2.4573, 0.1328, 96.2415, 8, -0.872010),
@@ -73,7 +73,7 @@ def _parse_csv(text):
 
 # ---------------------------------------------------------------------------------------------
 class TestReferenceRows:
-    """The exact values MODEL.md section 9 prints, through the tables' API and their CSV."""
+    """The exact values docs/model.md section 9 prints, through the tables' API and their CSV."""
 
     @pytest.mark.parametrize("row", EXACT_ROWS, ids=lambda r: f"{r[0]}-h{r[1]}-T{r[2]}")
     def test_ready_rate_row(self, studies, row):
@@ -107,7 +107,7 @@ class TestReferenceRows:
 
 
 class TestPublishedRows:
-    """The study's simulated rows (MODEL.md section 9) against the exact values."""
+    """The study's simulated rows (docs/model.md section 9) against the exact values."""
 
     def test_every_published_number_within_four_standard_errors(self):
         t = published_comparison_table()

@@ -141,7 +141,7 @@ class TestExactReference:
     @pytest.mark.parametrize("scheme, h, T", [("lump-sum", 0.5, 10), ("lump-sum", 1, 30),
                                               ("linear", 0.5, 10), ("linear", 2, 90)])
     def test_study_costs_are_the_solvers_values(self, scheme, h, T):
-        """MODEL.md section 6: sum_s N h H(S_s) + sum_v B G(v) = V_1(0); likewise C(S*)."""
+        """docs/model.md section 6: sum_s N h H(S_s) + sum_v B G(v) = V_1(0); likewise C(S*)."""
         dyn, sta = solutions(T, scheme, h)
         assert exact_reference(dyn.policy).mean_cost == pytest.approx(dyn.value_start, rel=1e-10)
         assert exact_reference(dyn).mean_cost == dyn.value_start
@@ -524,7 +524,7 @@ def test_power_of_the_cost_check_for_the_off_by_one_threshold(scheme, h, T):
 
 # -- the study's simulated tables, against the exact chain -------------------------------------
 
-# MODEL.md section 9 (percent): dyn mean, SD, P(pen), P(bon); static mean, SD, P(pen), P(bon)
+# docs/model.md section 9 (percent): dyn mean, SD, P(pen), P(bon); static mean, SD, P(pen), P(bon)
 STUDY_TABLES = {
     ("lump-sum", 0.5): {
         10: (89.59, 2.55, 0.13, 96.10, 93.15, 8.01, 2.67, 85.23),

@@ -1,4 +1,4 @@
-"""``slamarkov reproduce``: the source study's tables and figures, exactly (MODEL.md section 8).
+"""``slamarkov reproduce``: the source study's tables and figures, exactly (docs/model.md section 8).
 
 A thin layer over :mod:`slamarkov.study` and :mod:`slamarkov.plot`::
 
@@ -119,7 +119,7 @@ def _add_simulate_arguments(p):
 def register(sub):
     p = sub.add_parser(
         "reproduce", help="the source study's tables and figures, computed exactly",
-        description="Reproduce the source study (MODEL.md section 8): Poisson(5) demand, "
+        description="Reproduce the source study (docs/model.md section 8): Poisson(5) demand, "
         "thresholds 0.8 and 0.9, T = 10..90, h in {0.5, 1, 1.5, 2}, computed exactly; "
         "--simulate adds simulated estimates with standard errors.")
     what = p.add_subparsers(dest="table", metavar="TABLE", parser_class=type(p))

@@ -29,12 +29,14 @@ from .errors import (
     ContractError,
     CostError,
     DemandError,
+    MonitorError,
     OutputError,
     PolicyError,
     SimulationError,
     SlamarkovError,
     SolverError,
 )
+from .monitor import MonitorResult, monitor
 from .policy import Policy
 from .problem import Problem
 from .solve import DynamicSolution, StaticSolution, lower_envelope, solve_dynamic, solve_static
@@ -75,5 +77,8 @@ __all__ = [
     "ChainSizeError",
     "SimulationError",
     "OutputError",
+    "MonitorError",
+    "monitor",
+    "MonitorResult",
     "__version__",
 ]

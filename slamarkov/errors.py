@@ -18,6 +18,7 @@ __all__ = [
     "SimulationError",
     "OutputError",
     "PlotDependencyError",
+    "MonitorError",
 ]
 
 
@@ -67,3 +68,7 @@ class OutputError(SlamarkovError):
 
 class PlotDependencyError(SlamarkovError, ImportError):
     """matplotlib is not installed (figures and drawings need the ``plot`` extra)."""
+
+
+class MonitorError(SlamarkovError):
+    """An invalid log of a running review period (a row that breaks a rule) or monitor setting."""

@@ -1,0 +1,56 @@
+"""``slamarkov monitor FILE --log LOG.csv``: where a running review period stands."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+
+from ..errors import MonitorError
+from ..monitor import monitor, monitor_text, read_log
+from ._common import add_problem_arguments, config_from_args, emit
+
+
+def register(sub):
+    p = sub.add_parser(
+        "monitor", help="where a running review period stands, from its log of periods",
+        description="Read the log of the periods observed so far in the current review period "
+        "(CSV with header period,ready[,demand]; ready is 0 or 1) and print, under the optimal "
+        "dynamic and static policies, P(penalty), P(neutral), P(bonus) and the expected "
+        "settlement from here, the stock to order now, and how many of the remaining periods "
+        "must be ready to avoid the penalty and to earn the bonus. --alert P exits 1 when the "
+        "dynamic policy's P(penalty) from here exceeds P (0 otherwise).")
+    add_problem_arguments(p)
+    p.add_argument("--log", required=True, metavar="LOG.csv",
+                   help="the periods so far: period,ready[,demand] (a header alone: none yet)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--alert", metavar="P", default=None,
+                   help="exit 1 when P(penalty) from here under the dynamic policy exceeds P "
+                   "(a probability in [0, 1])")
+    p.set_defaults(handler=run)
+
+
+def _alert_level(text):
+    try:
+        p = float(text)
+    except ValueError:
+        p = math.nan
+    if not 0 <= p <= 1:
+        raise MonitorError(f"--alert: must be a probability in [0, 1], got {text!r}")
+    return p
+
+
+def run(args) -> int:
+    level = _alert_level(args.alert) if args.alert is not None else None
+    cfg = config_from_args(args)
+    log = read_log(args.log, cfg.problem)
+    result = monitor(cfg.problem, log, **cfg.solver_options())
+    if args.format == "json":
+        emit(json.dumps(result.to_dict(), indent=2))
+    else:
+        emit(monitor_text(result, cfg.problem))
+    if level is not None and float(result.dynamic.p_penalty) > level:
+        print(f"slamarkov: alert: P(penalty) from period {result.state.period} under the dynamic "
+              f"policy is {float(result.dynamic.p_penalty):.6g} > {level:g}", file=sys.stderr)
+        return 1
+    return 0

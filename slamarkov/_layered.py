@@ -13,7 +13,8 @@ from fractions import Fraction
 
 import numpy as np
 
-__all__ = ["n_transient", "offset", "stage_of", "propagate"]
+__all__ = ["n_transient", "offset", "stage_of", "stage_slice", "propagate", "forward_step",
+           "backward_step"]
 
 
 def n_transient(T: int) -> int:
@@ -24,6 +25,12 @@ def n_transient(T: int) -> int:
 def offset(i):
     """Flat index of state (i, 0); vectorised."""
     return (np.asarray(i) - 1) * np.asarray(i) // 2 if np.ndim(i) else (i - 1) * i // 2
+
+
+def stage_slice(i: int) -> slice:
+    """The flat slice of the states of stage i, (i, 0) .. (i, i - 1)."""
+    o = (i - 1) * i // 2
+    return slice(o, o + i)
 
 
 def stage_of(index):
@@ -109,4 +116,79 @@ def propagate(source, T, start_stage=1, start_count=0, *, exact=False, on_stage=
     if exact:
         out[:] = Fraction(0)
     out[lo : lo + P.shape[0]] = P
+    return out
+
+
+def forward_step(mass, p, out):
+    """One stage forward: the mass on the states of stage i moves to stage i + 1.
+
+    State (i, v) goes to (i + 1, v + 1) with its success probability ``p[v]`` and to (i + 1, v)
+    otherwise. ``mass`` may carry trailing axes (several distributions at once).
+
+    Parameters
+    ----------
+    mass : ndarray, shape (n, ...)
+        Mass on n consecutive states of stage i (float64 or Fractions).
+    p : ndarray, shape (n,)
+        Their success probabilities.
+    out : ndarray, shape (n + 1, ...)
+        Receives the mass on the n + 1 states of stage i + 1 they lead to (overwritten).
+
+    Returns
+    -------
+    ndarray
+        ``out``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> forward_step(np.array([0.5, 0.5]), np.array([0.2, 1.0]), np.empty(3)).tolist()
+    [0.4, 0.1, 0.5]
+    """
+    n = mass.shape[0]
+    pp = p.reshape(p.shape + (1,) * (mass.ndim - 1))
+    moved = mass * pp
+    np.subtract(mass, moved, out=out[:n])
+    out[n] = 0
+    out[1:] += moved
+    return out
+
+
+def backward_step(nxt, p, out):
+    r"""One stage back: rows (values, distributions) of stage i from the rows of stage i + 1.
+
+    For a quantity determined by where the chain goes next (a row of B, a reach probability, an
+    expected future reward),
+
+    .. math:: x_i(v) = (1 - p_i(v))\, x_{i+1}(v) + p_i(v)\, x_{i+1}(v + 1):
+
+    two shifted, weighted copies of the next stage's rows. Computed as
+    :math:`x_{i+1}(v) + p\,(x_{i+1}(v+1) - x_{i+1}(v))`, three vectorised passes and no
+    temporary; exact on Fractions.
+
+    Parameters
+    ----------
+    nxt : ndarray, shape (n + 1, ...)
+        Rows of the states (i + 1, v0 .. v0 + n).
+    p : ndarray, shape (n,)
+        Success probabilities of the states (i, v0 .. v0 + n - 1).
+    out : ndarray, shape (n, ...)
+        Receives their rows (overwritten; must not overlap ``nxt``).
+
+    Returns
+    -------
+    ndarray
+        ``out``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> backward_step(np.eye(3), np.array([0.25, 1.0]), np.empty((2, 3))).tolist()
+    [[0.75, 0.25, 0.0], [0.0, 0.0, 1.0]]
+    """
+    n = p.shape[0]
+    pp = p.reshape(p.shape + (1,) * (nxt.ndim - 1))
+    np.subtract(nxt[1 : n + 1], nxt[:n], out=out)
+    out *= pp
+    out += nxt[:n]
     return out

@@ -24,7 +24,7 @@ from fractions import Fraction
 import numpy as np
 from scipy import sparse
 
-from ._layered import n_transient, offset, propagate, stage_of
+from ._layered import backward_step, n_transient, offset, propagate, stage_of, stage_slice
 from .distribution import ReadyRateDistribution
 from .errors import ChainError, ChainSizeError
 from .policy import Policy
@@ -289,13 +289,51 @@ class AbsorbingChain:
         """
         return self._all_rows()[0]
 
+    def _absorption_rows(self):
+        """B by the backward recursion over the layers: no N, O(t (T + 1)) work and memory.
+
+        A row of B is where the chain ends from a state, so the rows of stage i are two
+        shifted, weighted copies of the rows of stage i + 1 (:func:`backward_step`), and the
+        rows of the absorbing stage T + 1 are the identity.
+        """
+        T = self.T
+        self._guard(self.n_transient * (T + 1), "B")
+        dtype = object if self.exact else np.float64
+        one, zero = (Fraction(1), Fraction(0)) if self.exact else (1.0, 0.0)
+        end = np.full((T + 1, T + 1), zero, dtype=dtype)
+        end[np.arange(T + 1), np.arange(T + 1)] = one
+        B = np.empty((self.n_transient, T + 1), dtype=dtype)
+        nxt = end
+        for i in range(T, 0, -1):
+            rows = B[stage_slice(i)]
+            backward_step(nxt, self.policy.stage_success(i), rows)
+            nxt = rows
+        return B
+
     def absorption_matrix(self) -> np.ndarray:
-        """B = N R, dense t x (T+1): row s is the distribution of the final ready count from s."""
-        return self._all_rows()[1]
+        """B = N R, dense t x (T+1): row s is the distribution of the final ready count from s.
+
+        Computed by a backward recursion over the stages, without N: the rows of stage i are
+        two shifted, weighted copies of the rows of stage i + 1 (docs/model.md section 6).
+
+        Raises
+        ------
+        ChainSizeError
+            When B would exceed the memory guard.
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, DiscreteUniform, Problem, Policy
+        >>> prob = Problem(Contract.study(2), DiscreteUniform(0, 1), 1)
+        >>> B = AbsorbingChain(Policy.constant(prob, 0, exact=True)).absorption_matrix()
+        >>> [[str(x) for x in row] for row in B]
+        [['1/4', '1/2', '1/4'], ['1/2', '1/2', '0'], ['0', '1/2', '1/2']]
+        """
+        return self._absorption_rows()
 
     def matrices(self):
-        """(N, B) computed together in one pass."""
-        return self._all_rows()
+        """(N, B): the fundamental and the absorption matrix."""
+        return self._all_rows()[0], self._absorption_rows()
 
     # -- row queries -----------------------------------------------------------------------
     def _start(self, start):

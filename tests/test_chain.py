@@ -363,6 +363,58 @@ class TestSympyPeer:
 # ---------------------------------------------------------------------------------------------
 
 
+def exact_solve_B(policy):
+    """B = (I - Q)^-1 R by exact back substitution on the independently rebuilt canonical P
+    (I - Q is upper triangular in state order): B[s] = R[s] + sum_{s' > s} Q[s, s'] B[s']."""
+    P = reference_canonical(policy, exact=True)
+    T = policy.review_period
+    t = T * (T + 1) // 2
+    B = [None] * t
+    for s in range(t - 1, -1, -1):
+        row = list(P[s][t:])
+        for s2 in range(s + 1, t):
+            if P[s][s2]:
+                row = [a + P[s][s2] * b for a, b in zip(row, B[s2])]
+        B[s] = row
+    return B
+
+
+class TestBackwardAbsorption:
+    """B by the backward recursion over the layers (issue 12) against the forward rows and a
+    dense solve, in float and exactly."""
+
+    @pytest.mark.parametrize("policy", FLOAT_CASES)
+    def test_float_equals_forward_rows_and_dense_solve(self, policy):
+        chain = AbsorbingChain(policy)
+        T, t = policy.review_period, chain.n_transient
+        B = chain.absorption_matrix()
+        assert B.shape == (t, T + 1) and B.dtype == np.float64
+        forward = np.array([chain.absorption(s) for s in all_states(T)[:t]])
+        np.testing.assert_allclose(B, forward, rtol=0, atol=1e-14)
+        Q, R = chain.Q.toarray(), chain.R.toarray()
+        np.testing.assert_allclose(B, np.linalg.solve(np.eye(t) - Q, R), rtol=0, atol=1e-14)
+
+    @pytest.mark.parametrize(
+        "policy",
+        [
+            pytest.param(exact_dynamic(5).policy, id="dyn-lump-unif04-T5"),
+            pytest.param(exact_dynamic(6, LINEAR).policy, id="dyn-linear-unif04-T6"),
+            pytest.param(exact_dynamic(5, LUMP_SUM, Empirical(["1/6", "1/3", "0", "1/2"]), "1/4").policy,
+                         id="dyn-lump-empirical-T5"),
+            pytest.param(Policy(Problem(linear(4), DiscreteUniform(1, 3), 1), np.arange(10) % 4, exact=True),
+                         id="user-linear-unif13-T4"),
+        ],
+    )
+    def test_exact_equals_forward_rows_and_exact_solve(self, policy):
+        chain = AbsorbingChain(policy)
+        T, t = policy.review_period, chain.n_transient
+        B = chain.absorption_matrix()
+        assert all(type(x) is Fraction for x in B.ravel())
+        assert B.tolist() == [chain.absorption(s).tolist() for s in all_states(T)[:t]]
+        assert B.tolist() == exact_solve_B(policy)
+
+
+
 class TestDenseAgreement:
     @pytest.mark.parametrize("policy", FLOAT_CASES)
     def test_N_and_B_match_numpy_inverse(self, policy):
@@ -839,7 +891,16 @@ class TestMemoryGuard:
         prob = Problem(Contract.study(self.T), Poisson(5), 1)
         return AbsorbingChain(Policy.constant(prob, 6), max_bytes=1 << 20)
 
-    @pytest.mark.parametrize("method", ["fundamental_matrix", "absorption_matrix", "matrices"])
+    def test_B_alone_needs_no_N(self, big):
+        t = big.n_transient
+        need = t * (self.T + 1) * 8  # B only: the backward recursion never holds N
+        with pytest.raises(ChainSizeError, match=f"a dense B for T = 200 needs {need / 2**30:.3g} GiB"):
+            big.absorption_matrix()
+        AbsorbingChain(big.policy, max_bytes=need).absorption_matrix()
+        with pytest.raises(ChainSizeError):
+            AbsorbingChain(big.policy, max_bytes=need - 1).absorption_matrix()
+
+    @pytest.mark.parametrize("method", ["fundamental_matrix", "matrices"])
     def test_dense_N_and_B_refused_with_needed_size(self, big, method):
         t = big.n_transient
         need = (t * t + t * (self.T + 1)) * 8
@@ -979,6 +1040,18 @@ PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[Healt
 
 
 class TestProperties:
+    @PROPERTY
+    @given(policies(exact=True, max_T=6))
+    def test_backward_B_exact_equals_exact_solve(self, policy):
+        chain = AbsorbingChain(policy)
+        t = chain.n_transient
+        B = chain.absorption_matrix()
+        assert B.tolist() == exact_solve_B(policy)
+        assert all(sum(row) == 1 for row in B)
+        np.testing.assert_allclose(AbsorbingChain(Policy(policy.problem, policy.stock)).absorption_matrix(),
+                                   B.astype(float), rtol=0, atol=1e-14)
+        assert B.shape == (t, policy.review_period + 1)
+
     @PROPERTY
     @given(policies())
     def test_float_invariants(self, policy):

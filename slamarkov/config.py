@@ -196,6 +196,9 @@ def load_config(path, overrides: dict | None = None) -> Config:
         raise ConfigError(f"{p}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{p}: malformed TOML ({exc})") from None
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively
+        raise ConfigError(f"{p}: malformed TOML (values nested too deeply)") from None
     for key, value in (overrides or {}).items():
         if value is None:
             continue

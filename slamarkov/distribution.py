@@ -2,10 +2,12 @@ r"""The distribution of the ready count :math:`v_T` and the ready rate :math:`\a
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import numpy as np
 
+from ._numbers import clip_probability
 from .contract import Contract
 
 __all__ = ["ReadyRateDistribution"]
@@ -44,6 +46,14 @@ class ReadyRateDistribution:
     def _out(self, x):
         return x if self.exact else float(x)
 
+    def _band(self, lo, hi, what):
+        """P(lo <= v_T < hi): an exactly rounded sum, clipped into [0, 1] where rounding of the
+        pmf's entries (which may sum to 1 + 1e-16) pushed it out."""
+        part = self.pmf[lo:hi]
+        if self.exact:
+            return part.sum() if part.size else Fraction(0)
+        return clip_probability(math.fsum(part), what)
+
     @property
     def review_period(self) -> int:
         return self.contract.review_period
@@ -59,7 +69,9 @@ class ReadyRateDistribution:
     @property
     def mean(self):
         """Expected ready rate."""
-        return self._out((self.pmf * self.rates).sum())
+        if self.exact:
+            return (self.pmf * self.rates).sum()
+        return clip_probability(math.fsum(self.pmf * self.rates), "mean ready rate")
 
     @property
     def variance(self):
@@ -75,21 +87,22 @@ class ReadyRateDistribution:
     @property
     def p_penalty(self):
         r"""P(alpha < alpha_L)."""
-        return self._out(self.pmf[: self.contract.penalty_count].sum())
+        return self._band(0, self.contract.penalty_count, "P(penalty)")
 
     @property
     def p_bonus(self):
         r"""P(alpha >= alpha_U)."""
-        return self._out(self.pmf[self.contract.bonus_count :].sum())
+        return self._band(self.contract.bonus_count, None, "P(bonus)")
 
     @property
     def p_neutral(self):
         """P(alpha_L <= alpha < alpha_U)."""
-        return self._out(self.pmf[self.contract.penalty_count : self.contract.bonus_count].sum())
+        return self._band(self.contract.penalty_count, self.contract.bonus_count, "P(neutral)")
 
     def cdf(self):
         """P(v_T <= v) for v = 0..T."""
-        return np.cumsum(self.pmf)
+        cdf = np.cumsum(self.pmf)
+        return cdf if self.exact else clip_probability(cdf, "cdf of the ready count")
 
     def expected_settlement(self):
         """E[G(v_T)] under the contract."""

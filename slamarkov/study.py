@@ -246,7 +246,7 @@ class Table:
                  for c in self.columns} for r in self.rows]
         doc = {"name": self.name, "title": self.title, "parameters": self.parameters,
                "columns": list(self.columns), "rows": rows}
-        return json.dumps(doc, indent=2)
+        return json.dumps(doc, indent=2, allow_nan=False)
 
     def render(self, format="csv") -> str:
         """The table as ``"csv"``, ``"markdown"`` or ``"json"`` text.

@@ -53,7 +53,7 @@ def run(args) -> int:
     policy = policy_of(cfg, args.policy)
     if args.inspect:
         report = inspect_policy(policy)
-        text = json.dumps(report.to_dict(), indent=1) if args.json else report.to_text()
+        text = json.dumps(report.to_dict(), indent=1, allow_nan=False) if args.json else report.to_text()
         emit(text, args.out)
         return 0
     emit(graph_to_string(policy_graph(policy), args.format), args.out)

@@ -45,8 +45,8 @@ def _list_of(convert, rule, check):
         for x in items:
             try:
                 y = convert(x, "value", ConfigError)
-            except ConfigError:
-                raise argparse.ArgumentTypeError(f"must be numbers, got {x!r}") from None
+            except ConfigError as exc:
+                raise argparse.ArgumentTypeError(str(exc).removeprefix("value: ")) from None
             if not check(y):
                 raise argparse.ArgumentTypeError(f"must be {rule}, got {x!r}")
             out.append(y)
@@ -59,8 +59,8 @@ def _one(convert, rule, check):
     def parse(text):
         try:
             y = convert(text, "value", ConfigError)
-        except ConfigError:
-            raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+        except ConfigError as exc:
+            raise argparse.ArgumentTypeError(str(exc).removeprefix("value: ")) from None
         if not check(y):
             raise argparse.ArgumentTypeError(f"must be {rule}, got {text!r}")
         return y

@@ -81,7 +81,7 @@ def run(args) -> int:
         doc = {"runs": result.runs, "seed": result.seed, "policy": result.policy_kind,
                "out": str(args.out), "simulated": result.summary_dict(), "exact": ref.to_dict()}
         doc["exact"].pop("pmf")
-        emit(json.dumps(doc, indent=2))
+        emit(json.dumps(doc, indent=2, allow_nan=False))
     else:
         emit(_summary_text(result, ref) + f"\nruns written to {args.out}")
     return 0

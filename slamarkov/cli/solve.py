@@ -24,7 +24,7 @@ def run(args) -> int:
     cfg = config_from_args(args)
     report = solve_report(cfg, summary_only=args.summary_only)
     if args.format == "json":
-        emit(json.dumps(report, indent=2), args.out)
+        emit(json.dumps(report, indent=2, allow_nan=False), args.out)
     else:
         emit(solve_text(cfg, report), args.out)
     return 0

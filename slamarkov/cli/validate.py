@@ -38,7 +38,7 @@ def run(args) -> int:
     runs = read_runs(args.runs, cfg.problem.contract)
     report = validate(_solve_policy(cfg, args.policy), runs, alpha=args.alpha)
     if args.format == "json":
-        emit(json.dumps(report.to_dict(), indent=2), args.out)
+        emit(json.dumps(report.to_dict(), indent=2, allow_nan=False), args.out)
     else:
         emit(report.to_text(), args.out)
     return 0 if report.consistent else 1

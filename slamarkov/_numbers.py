@@ -95,9 +95,6 @@ def to_fraction(value, field: str, error: type[Exception]) -> Fraction:
         return _bounded(Fraction(repr(f)), value, field, error)
     if isinstance(value, str):
         text = value.strip()
-        low = text.lower().lstrip("+-")
-        if low in ("inf", "infinity", "nan"):
-            raise error(f"{field}: must be finite, got {value!r}")
         if len(text) > _MAX_TEXT:
             raise error(f"{field}: must be a number of at most {_MAX_TEXT} characters, got "
                         f"{_show(value)}")

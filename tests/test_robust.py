@@ -35,7 +35,7 @@ class TestNumbers:
 
     @pytest.mark.parametrize("value", [math.inf, -math.inf, math.nan, "inf", "-Infinity", "nan"])
     def test_non_finite_is_refused(self, value):
-        with pytest.raises(ContractError, match="must be finite"):
+        with pytest.raises(ContractError, match="must be (finite|a number)"):
             to_fraction(value, "contract.bonus", ContractError)
 
     def test_huge_ints_are_refused_without_arithmetic(self):

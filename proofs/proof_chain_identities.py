@@ -172,10 +172,10 @@ def check_package_chain(T):
         P = chain.dense_canonical()
         assert P[:t, :t].tolist() == _matrix(Q), f"T={T}: Q"
         assert P[:t, t:].tolist() == _matrix(R), f"T={T}: R"
-        Nc, Bc = chain.matrices()
+        Nc, Bc = chain.matrices(dense=True)
         assert Nc.tolist() == _matrix(N), f"T={T}: N"
         assert Bc.tolist() == _matrix(B), f"T={T}: B"
-        assert chain.fundamental_matrix().tolist() == _matrix(N)
+        assert chain.fundamental_matrix(dense=True).tolist() == _matrix(N)
         assert chain.absorption_matrix().tolist() == _matrix(B)
         for k, s in enumerate(states):
             assert chain.visits(s).tolist() == _matrix(N)[k], f"T={T}: N row {s}"
@@ -187,7 +187,7 @@ def check_package_chain(T):
         Rf = np.array(_matrix(R), dtype=float)
         assert np.abs(fchain.Q.toarray() - Qf).max(initial=0) <= 1e-12
         assert np.abs(fchain.R.toarray() - Rf).max(initial=0) <= 1e-12
-        assert np.abs(fchain.fundamental_matrix() - np.array(_matrix(N), dtype=float)).max() <= 1e-12
+        assert np.abs(fchain.fundamental_matrix(dense=True) - np.array(_matrix(N), dtype=float)).max() <= 1e-12
         assert np.abs(fchain.absorption_matrix() - np.array(_matrix(B), dtype=float)).max() <= 1e-12
         # docs/model.md section 6: sum_s N[(1,0), s] h H(S_s) + sum_v B[(1,0), v] G(v) = V_1(0)
         if hasattr(item, "value_start"):
@@ -204,7 +204,7 @@ def check_sympy_stats_agrees(T=3):
     P = AbsorbingChain(policy).dense_canonical()
     Ps = sp.Matrix([[sp.Rational(x.numerator, x.denominator) for x in row] for row in P])
     X = DiscreteMarkovChain("X", list(range(P.shape[0])), Ps)
-    N, B = AbsorbingChain(policy).matrices()
+    N, B = AbsorbingChain(policy).matrices(dense=True)
     t = N.shape[0]
     # sympy reorders the states: recurrent (absorbing) ones first, then the transient ones
     order = [int(s) for s in X.decompose()[0]]

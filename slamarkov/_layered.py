@@ -14,7 +14,7 @@ from fractions import Fraction
 import numpy as np
 
 __all__ = ["n_transient", "offset", "stage_of", "stage_slice", "propagate", "forward_step",
-           "backward_step"]
+           "backward_step", "reach_step", "reach_nnz"]
 
 
 def n_transient(T: int) -> int:
@@ -192,3 +192,53 @@ def backward_step(nxt, p, out):
     out *= pp
     out += nxt[:n]
     return out
+
+
+def reach_step(nxt, p, out):
+    r"""One stage back for the reach probabilities of the rows of N, kept as bands.
+
+    From (i, v) the states of stage j >= i reachable are (j, v .. v + j - i), so the row of N of
+    (i, v) is stored as the band :math:`A_i[v, d, k] = N[(i, v), (i + d, v + k)]`, distance
+    d = 0..T-i, shift k = 0..d (the entries k > d of the square (d, k) block are zero). The
+    first step goes to (i + 1, v) or (i + 1, v + 1), so
+
+    .. math:: A_i[v, d, k] = (1 - p_i(v))\, A_{i+1}[v, d - 1, k] + p_i(v)\, A_{i+1}[v + 1, d - 1, k - 1],
+
+    with :math:`A_i[v, 0, 0] = 1`: two shifted, weighted copies of the next stage's bands.
+
+    Parameters
+    ----------
+    nxt : ndarray, shape (n + 1, m, m)
+        Bands of stage i + 1 (m = T - i).
+    p : ndarray, shape (n,)
+        Success probabilities of the states of stage i.
+    out : ndarray, shape (n, m + 1, m + 1)
+        Receives the bands of stage i (overwritten).
+
+    Returns
+    -------
+    ndarray
+        ``out``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> reach_step(np.ones((2, 1, 1)), np.array([0.25]), np.empty((1, 2, 2))).tolist()
+    [[[1.0, 0.0], [0.75, 0.25]]]
+    """
+    n, m = p.shape[0], nxt.shape[1]
+    pp = p.reshape(n, 1, 1)
+    one, zero = (Fraction(1), Fraction(0)) if out.dtype == object else (1.0, 0.0)
+    out[:, 0, 0] = one
+    out[:, 0, 1:] = zero
+    body = out[:, 1:, :]
+    np.multiply(nxt[:n], 1 - pp, out=body[:, :, :m])
+    body[:, :, m] = zero
+    body[:, :, 1:] += nxt[1 : n + 1] * pp
+    return out
+
+
+def reach_nnz(T: int) -> int:
+    r"""Number of reachable (start, state) pairs of transient states: the structural non-zeros
+    of N, :math:`\sum_i i\,(T - i + 1)(T - i + 2)/2`."""
+    return sum(i * (T - i + 1) * (T - i + 2) // 2 for i in range(1, T + 1))

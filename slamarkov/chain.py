@@ -24,7 +24,16 @@ from fractions import Fraction
 import numpy as np
 from scipy import sparse
 
-from ._layered import backward_step, n_transient, offset, propagate, stage_of, stage_slice
+from ._layered import (
+    backward_step,
+    n_transient,
+    offset,
+    propagate,
+    reach_nnz,
+    reach_step,
+    stage_of,
+    stage_slice,
+)
 from .distribution import ReadyRateDistribution
 from .errors import ChainError, ChainSizeError
 from .policy import Policy
@@ -245,49 +254,76 @@ class AbsorbingChain:
                 "state) or raise max_bytes"
             )
 
-    def _all_rows(self):
-        """Push every transient start state forward at once: N (t x t) and B (t x (T+1))."""
-        t, T = self.n_transient, self.T
-        self._guard(t * t + t * (T + 1), "N")
+    def _N_bytes(self, dense):
+        t = self.n_transient
+        if dense:
+            return t * t * (64 if self.exact else 8)
+        nnz = reach_nnz(self.T)
+        index = 4 if max(nnz, t) < 2**31 else 8
+        return nnz * (8 + index) + (t + 1) * index
+
+    def _check_N(self, dense, extra=0, name="N"):
+        if self.exact and not dense:
+            raise ChainError(f"{name}: sparse matrices are float; ask for dense=True in exact mode")
+        need = self._N_bytes(dense) + extra
+        if need > self.max_bytes:
+            what = "dense N" if dense else f"sparse N ({reach_nnz(self.T):,} non-zeros)"
+            if extra:
+                what += " and B"
+            raise ChainSizeError(
+                f"{name}: a {what} for T = {self.T} needs {need / 2**30:.3g} GiB, above the "
+                f"memory guard of {self.max_bytes / 2**30:.3g} GiB; use row queries (from a start "
+                "state) or raise max_bytes"
+            )
+
+    def _fundamental(self, dense):
+        """N from the layers: each start's reach probabilities as bands (:func:`reach_step`),
+        stage by stage backwards, written straight into CSR (float) or a dense array."""
+        T, t = self.T, self.n_transient
         dtype = object if self.exact else np.float64
-        N = np.zeros((t, t), dtype=dtype)
-        B = np.zeros((t, T + 1), dtype=dtype)
-        if self.exact:
-            N[:] = Fraction(0)
-            B[:] = Fraction(0)
-        idx = np.arange(t)
-        N[idx, idx] = Fraction(1) if self.exact else 1.0
-        for j in range(1, T + 1):
-            o = offset(j)
-            rows = slice(0, o + j)  # start states at stages <= j reach stage j
-            M = N[rows, o : o + j]
-            p = self.policy.stage_success(j)
-            stay, move = M * (1 - p), M * p
-            if j < T:
-                tgt = N[rows, o + j : o + 2 * j + 1]
+        nnz = reach_nnz(T)
+        itype = np.int32 if max(nnz, t) < 2**31 else np.int64
+        if dense:
+            N = np.zeros((t, t), dtype=dtype)
+            if self.exact:
+                N[:] = Fraction(0)
+        else:
+            data = np.empty(nnz, dtype=np.float64)
+            indices = np.empty(nnz, dtype=itype)
+            indptr = np.empty(t + 1, dtype=itype)
+            indptr[0] = 0
+        one = Fraction(1) if self.exact else 1.0
+        nxt = None
+        end = nnz
+        for i in range(T, 0, -1):
+            m = T - i + 1  # distances d = 0..T-i
+            A = np.empty((i, m, m), dtype=dtype)
+            if nxt is None:
+                A[:, 0, 0] = one
             else:
-                tgt = B[rows, :]
-            tgt[:, :j] += stay
-            tgt[:, 1 : j + 1] += move
-        return N, B
-
-    def fundamental_matrix(self) -> np.ndarray:
-        """N = (I - Q)^-1, dense t x t, from the layered structure (no inversion).
-
-        Raises
-        ------
-        ChainSizeError
-            When N would exceed the memory guard.
-
-        Examples
-        --------
-        >>> from slamarkov import Contract, Poisson, Problem, Policy
-        >>> ch = AbsorbingChain(Policy.constant(Problem(Contract.study(3), Poisson(5), 1), 6))
-        >>> N = ch.fundamental_matrix()
-        >>> float(N[0].sum())  # expected number of transient visits from (1, 0) is T
-        3.0
-        """
-        return self._all_rows()[0]
+                reach_step(nxt, self.policy.stage_success(i), A)
+            d, k = np.tril_indices(m)
+            flat = d * m + k
+            band = A.reshape(i, m * m)[:, flat]  # row (i, v): stages i..T in turn, ready counts up
+            base = offset(i + d) + k  # column of (i + d, v + k) is base + v
+            o = offset(i)
+            if dense:
+                v = np.arange(i)
+                N[(o + v)[:, None], base[None, :] + v[:, None]] = band
+            else:
+                L = flat.shape[0]
+                start = end - i * L
+                data[start:end] = band.ravel()
+                cols = indices[start:end].reshape(i, L)
+                np.add(base[None, :].astype(itype), np.arange(i, dtype=itype)[:, None], out=cols)
+                indptr[o + 1 : o + i + 1] = start + L * np.arange(1, i + 1)
+                end = start
+            nxt = A
+        if dense:
+            return N
+        N = sparse.csr_matrix((data, indices, indptr), shape=(t, t))
+        N.eliminate_zeros()
+        return N
 
     def _absorption_rows(self):
         """B by the backward recursion over the layers: no N, O(t (T + 1)) work and memory.
@@ -331,9 +367,55 @@ class AbsorbingChain:
         """
         return self._absorption_rows()
 
-    def matrices(self):
-        """(N, B): the fundamental and the absorption matrix."""
-        return self._all_rows()[0], self._absorption_rows()
+    def fundamental_matrix(self, dense: bool = False):
+        """N = (I - Q)^-1, t x t, from the layered structure (no inversion).
+
+        N is upper triangular and only the reachable pairs are non-zero (about T^4/24 of the
+        t^2 entries), so it is returned as a scipy.sparse CSR matrix built from the layers: the
+        reach probabilities from the states of stage i are two shifted, weighted copies of those
+        from stage i + 1 (docs/model.md section 6).
+
+        Parameters
+        ----------
+        dense : bool, default False
+            Return a dense ndarray instead (t x t; required in exact mode, where the entries
+            are Fractions).
+
+        Raises
+        ------
+        ChainSizeError
+            When N would exceed the memory guard (the sparse form counts its non-zeros).
+        ChainError
+            When the sparse form is asked for in exact mode.
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, Poisson, Problem, Policy
+        >>> ch = AbsorbingChain(Policy.constant(Problem(Contract.study(3), Poisson(5), 1), 6))
+        >>> N = ch.fundamental_matrix()
+        >>> N.format, N.shape, N.nnz
+        ('csr', (6, 6), 15)
+        >>> float(N[0].sum())  # expected number of transient visits from (1, 0) is T
+        3.0
+        """
+        self._check_N(dense)
+        return self._fundamental(dense)
+
+    def matrices(self, dense: bool = False):
+        """(N, B): the fundamental matrix (sparse CSR unless ``dense=True``, see
+        :meth:`fundamental_matrix`) and the dense absorption matrix.
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, DiscreteUniform, Problem, Policy
+        >>> prob = Problem(Contract.study(2), DiscreteUniform(0, 1), 1)
+        >>> N, B = AbsorbingChain(Policy.constant(prob, 0, exact=True)).matrices(dense=True)
+        >>> [[str(x) for x in row] for row in N]
+        [['1', '1/2', '1/2'], ['0', '1', '0'], ['0', '0', '1']]
+        """
+        b_itemsize = 64 if self.exact else 8
+        self._check_N(dense, extra=self.n_transient * (self.T + 1) * b_itemsize, name="N and B")
+        return self._fundamental(dense), self._absorption_rows()
 
     # -- row queries -----------------------------------------------------------------------
     def _start(self, start):
@@ -352,7 +434,7 @@ class AbsorbingChain:
         --------
         >>> from slamarkov import Contract, Poisson, Problem, Policy
         >>> ch = AbsorbingChain(Policy.constant(Problem(Contract.study(3), Poisson(5), 1), 6))
-        >>> bool(np.allclose(ch.visits((2, 1)), ch.fundamental_matrix()[ch.index(2, 1)]))
+        >>> bool(np.allclose(ch.visits((2, 1)), ch.fundamental_matrix(dense=True)[ch.index(2, 1)]))
         True
         """
         i0, v0 = self._start(start)

@@ -23,7 +23,7 @@ import pytest
 import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from scipy import stats
+from scipy import sparse, stats
 from sympy.stats import DiscreteMarkovChain
 
 from slamarkov import (
@@ -226,7 +226,7 @@ class TestHandWorkedChain:
 
     def test_fundamental_matrix(self, chain):
         F = Fraction
-        assert chain.fundamental_matrix().tolist() == [[1, F(1, 2), F(1, 2)], [0, 1, 0], [0, 0, 1]]
+        assert chain.fundamental_matrix(dense=True).tolist() == [[1, F(1, 2), F(1, 2)], [0, 1, 0], [0, 0, 1]]
 
     def test_absorption_matrix(self, chain):
         F = Fraction
@@ -348,7 +348,7 @@ class TestSympyPeer:
         assert sorted(tra) == list(range(t))
         assert A == sympy.eye(len(rec))
         assert bool(X.is_absorbing_chain())
-        N, B = chain.matrices()
+        N, B = chain.matrices(dense=True)
         N_ours = sympy.Matrix(t, t, lambda a, b: sympy.Rational(Fraction(N[tra[a], tra[b]]).numerator,
                                                                 Fraction(N[tra[a], tra[b]]).denominator))
         B_ours = sympy.Matrix(t, len(rec),
@@ -415,20 +415,62 @@ class TestBackwardAbsorption:
 
 
 
+class TestSparseFundamental:
+    """N as a scipy.sparse CSR matrix built from the layers (issue 12)."""
+
+    @pytest.mark.parametrize("policy", FLOAT_CASES)
+    def test_sparse_N_equals_dense_inverse(self, policy):
+        chain = AbsorbingChain(policy)
+        T, t = policy.review_period, chain.n_transient
+        N = chain.fundamental_matrix()
+        assert isinstance(N, sparse.csr_matrix) and N.shape == (t, t)
+        assert N.has_sorted_indices
+        N_ref = np.linalg.inv(np.eye(t) - chain.Q.toarray())
+        np.testing.assert_allclose(N.toarray(), N_ref, rtol=0, atol=1e-14)
+        np.testing.assert_array_equal(N.toarray(), chain.fundamental_matrix(dense=True))
+        # only reachable pairs are stored: (i, v) reaches (j, w) iff j >= i and v <= w <= v + j - i
+        states = all_states(T)[:t]
+        rows, cols = N.nonzero()
+        for a, b in zip(rows, cols):
+            (i, v), (j, w) = states[a], states[b]
+            assert j >= i and v <= w <= v + j - i
+        assert np.all(N.data != 0)
+        assert N.nnz <= sum(i * (T - i + 1) * (T - i + 2) // 2 for i in range(1, T + 1))
+        Ns, B = chain.matrices()
+        assert (Ns != N).nnz == 0
+        np.testing.assert_array_equal(B, chain.absorption_matrix())
+
+    def test_sparse_N_rows_are_the_forward_rows(self):
+        pol = solve_dynamic(Problem(Contract.study(12), Poisson(5), "1/2")).policy
+        chain = AbsorbingChain(pol)
+        N = chain.fundamental_matrix()
+        for k, s in enumerate(all_states(12)[: chain.n_transient]):
+            np.testing.assert_allclose(N[k].toarray().ravel(), chain.visits(s), rtol=0, atol=1e-14)
+
+    def test_exact_mode_needs_dense(self):
+        chain = AbsorbingChain(exact_dynamic(3).policy)
+        with pytest.raises(ChainError, match="dense=True in exact mode"):
+            chain.fundamental_matrix()
+        with pytest.raises(ChainError, match="dense=True in exact mode"):
+            chain.matrices()
+        N = chain.fundamental_matrix(dense=True)
+        assert all(type(x) is Fraction for x in N.ravel())
+
+
 class TestDenseAgreement:
     @pytest.mark.parametrize("policy", FLOAT_CASES)
     def test_N_and_B_match_numpy_inverse(self, policy):
         chain = AbsorbingChain(policy)
         N_ref, B_ref = dense_reference(chain)
-        N, B = chain.matrices()
+        N, B = chain.matrices(dense=True)
         np.testing.assert_allclose(N, N_ref, rtol=0, atol=1e-12)
         np.testing.assert_allclose(B, B_ref, rtol=0, atol=1e-12)
-        np.testing.assert_allclose(chain.fundamental_matrix(), N, rtol=0, atol=0)
+        np.testing.assert_allclose(chain.fundamental_matrix(dense=True), N, rtol=0, atol=0)
         np.testing.assert_allclose(chain.absorption_matrix(), B, rtol=0, atol=0)
 
     @pytest.mark.parametrize("policy", FLOAT_CASES)
     def test_rows_of_B_sum_to_one_and_N_diagonal_is_one(self, policy):
-        N, B = AbsorbingChain(policy).matrices()
+        N, B = AbsorbingChain(policy).matrices(dense=True)
         np.testing.assert_allclose(B.sum(axis=1), 1.0, rtol=0, atol=1e-12)
         assert np.all(B >= 0)
         # a layered DAG visits each state at most once: N_dg = I
@@ -566,7 +608,7 @@ class TestCostIdentity:
         prob = Problem(Contract.study(T, scheme), Poisson(5), h)
         sol = solve_dynamic(prob, keep_values=True)
         chain = AbsorbingChain(sol.policy)
-        N, B = chain.matrices()
+        N, B = chain.matrices(dense=True)
         stock = [sol.policy.stock_at(i, v) for i, v in all_states(T)[: chain.n_transient]]
         hH = h * np.array([ref_H(prob.demand, S) for S in stock])
         G = np.array([float(ref_G(prob.contract, v)) for v in range(T + 1)])
@@ -588,7 +630,7 @@ class TestCostIdentity:
         sol = exact_dynamic(6, scheme, Empirical(["1/8", "3/8", "1/4", "1/4"]), "2/3")
         chain = AbsorbingChain(sol.policy)
         prob = sol.problem
-        N, B = chain.matrices()
+        N, B = chain.matrices(dense=True)
         states = all_states(6)[: chain.n_transient]
         hH = [prob.holding_cost * ref_H(prob.demand, sol.policy.stock_at(i, v), True) for i, v in states]
         G = [ref_G(prob.contract, v) for v in range(7)]
@@ -677,7 +719,7 @@ class TestVisits:
 
     def test_visit_variance_exact(self):
         chain = AbsorbingChain(exact_dynamic(5).policy)
-        N, _ = chain.matrices()
+        N, _ = chain.matrices(dense=True)
         for k, s in enumerate(all_states(5)[: chain.n_transient]):
             assert chain.visit_variance(s).tolist() == [x - x * x for x in N[k]]
 
@@ -770,7 +812,7 @@ class TestRemainingReadyAndBands:
 class TestExactMode:
     def test_matrices_are_fractions_with_rows_summing_to_one(self):
         chain = AbsorbingChain(exact_dynamic(5).policy)
-        N, B = chain.matrices()
+        N, B = chain.matrices(dense=True)
         assert N.dtype == object and B.dtype == object
         assert all(type(x) is Fraction for x in N.ravel())
         assert all(type(x) is Fraction for x in B.ravel())
@@ -787,7 +829,7 @@ class TestExactMode:
     def test_exact_rows_are_exact_and_sum_to_one(self):
         sol = exact_dynamic(5, LINEAR, Empirical(["1/3", "1/6", "1/2"]), "1/5")
         chain = AbsorbingChain(sol.policy)
-        N, B = chain.matrices()
+        N, B = chain.matrices(dense=True)
         for k, s in enumerate(all_states(5)):
             b = chain.absorption(s)
             assert all(isinstance(x, (int, Fraction)) for x in b)
@@ -800,7 +842,7 @@ class TestExactMode:
         sol = exact_dynamic(6, LINEAR)
         ex = AbsorbingChain(sol.policy)
         fl = AbsorbingChain(Policy(sol.problem, sol.policy.stock))
-        for a, b in zip(ex.matrices(), fl.matrices()):
+        for a, b in zip(ex.matrices(dense=True), fl.matrices(dense=True)):
             np.testing.assert_allclose(a.astype(float), b, rtol=0, atol=1e-14)
 
     def test_exact_canonical_matches_independent_build(self):
@@ -903,15 +945,28 @@ class TestMemoryGuard:
     @pytest.mark.parametrize("method", ["fundamental_matrix", "matrices"])
     def test_dense_N_and_B_refused_with_needed_size(self, big, method):
         t = big.n_transient
-        need = (t * t + t * (self.T + 1)) * 8
+        need = t * t * 8 + (t * (self.T + 1) * 8 if method == "matrices" else 0)
         with pytest.raises(ChainSizeError) as info:
-            getattr(big, method)()
+            getattr(big, method)(dense=True)
         assert isinstance(info.value, ChainError)
         assert isinstance(info.value, MemoryError)
         assert isinstance(info.value, SlamarkovError)
         msg = str(info.value)
-        assert f"{need / 2**30:.3g} GiB" in msg and "3.04 GiB" in msg
+        assert f"{need / 2**30:.3g} GiB" in msg and "dense N" in msg
         assert "T = 200" in msg and "max_bytes" in msg
+
+    def test_sparse_N_guard_counts_its_non_zeros(self, big):
+        T, t = self.T, big.n_transient
+        nnz = sum(i * (T - i + 1) * (T - i + 2) // 2 for i in range(1, T + 1))  # reachable pairs
+        need = nnz * 12 + (t + 1) * 4  # float64 values, int32 column indices and row pointers
+        with pytest.raises(ChainSizeError) as info:
+            big.fundamental_matrix()
+        assert f"{nnz:,} non-zeros" in str(info.value)
+        assert f"{need / 2**30:.3g} GiB" in str(info.value)
+        N = AbsorbingChain(big.policy, max_bytes=need).fundamental_matrix()
+        assert N.data.nbytes + N.indices.nbytes + N.indptr.nbytes <= need
+        with pytest.raises(ChainSizeError):
+            AbsorbingChain(big.policy, max_bytes=need - 1).fundamental_matrix()
 
     def test_dense_canonical_refused(self, big):
         n = big.n_states
@@ -937,9 +992,9 @@ class TestMemoryGuard:
         t = 6
         need = (t * t + t * (T + 1)) * 8
         pol = Policy.constant(Problem(Contract.study(T), Poisson(5), 1), 6)
-        AbsorbingChain(pol, max_bytes=need).matrices()
+        AbsorbingChain(pol, max_bytes=need).matrices(dense=True)
         with pytest.raises(ChainSizeError):
-            AbsorbingChain(pol, max_bytes=need - 1).matrices()
+            AbsorbingChain(pol, max_bytes=need - 1).matrices(dense=True)
 
 
 class TestBadInput:
@@ -1058,7 +1113,7 @@ class TestProperties:
         chain = AbsorbingChain(policy)
         T, t = policy.review_period, chain.n_transient
         N_ref, B_ref = dense_reference(chain)
-        N, B = chain.matrices()
+        N, B = chain.matrices(dense=True)
         np.testing.assert_allclose(chain.dense_canonical(), reference_canonical(policy), rtol=0, atol=1e-15)
         np.testing.assert_allclose(N, N_ref, rtol=0, atol=1e-11)
         np.testing.assert_allclose(B, B_ref, rtol=0, atol=1e-11)
@@ -1094,7 +1149,7 @@ class TestProperties:
     def test_exact_invariants(self, policy):
         chain = AbsorbingChain(policy)
         T, t = policy.review_period, chain.n_transient
-        N, B = chain.matrices()
+        N, B = chain.matrices(dense=True)
         assert chain.dense_canonical().tolist() == reference_canonical(policy, exact=True)
         assert all(type(x) is Fraction for x in N.ravel())
         assert all(sum(row) == 1 for row in B)
@@ -1108,7 +1163,7 @@ class TestProperties:
                 assert b.tolist() == B[k].tolist()
                 assert chain.visits(s).tolist() == N[k].tolist()
         flt = AbsorbingChain(Policy(policy.problem, policy.stock))
-        for a, f in zip((N, B), flt.matrices()):
+        for a, f in zip((N, B), flt.matrices(dense=True)):
             np.testing.assert_allclose(a.astype(float), f, rtol=0, atol=1e-12)
 
     @settings(max_examples=15, deadline=None)
@@ -1118,7 +1173,7 @@ class TestProperties:
         X, A, rec, tra = TestSympyPeer.peer(chain)
         t = chain.n_transient
         assert sorted(rec) == list(range(t, chain.n_states))
-        N, B = chain.matrices()
+        N, B = chain.matrices(dense=True)
         Ns, Bs = X.fundamental_matrix(), X.absorbing_probabilities()
         for a in range(t):
             for c in range(t):

@@ -180,7 +180,7 @@ class TestPolicyGraph:
     def test_reach_equals_chain_rows(self, study10):
         G = policy_graph(study10)
         chain = AbsorbingChain(study10)
-        N, B = chain.matrices()
+        N, B = chain.matrices(dense=True)
         T = study10.review_period
         absorbing = [G.nodes[(T + 1, v)]["reach"] for v in range(T + 1)]
         np.testing.assert_allclose(absorbing, B[0], rtol=0, atol=1e-15)

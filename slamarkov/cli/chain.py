@@ -18,15 +18,20 @@ def register(sub):
     p = sub.add_parser(
         "chain", help="absorbing Markov chain of a policy: Q, R, N, B and state queries",
         description="Build the absorbing chain of the dynamic or static policy. --out DIR writes "
-        "Q.npz, R.npz, N.npz and B.npz (scipy.sparse save_npz; N and B only where they fit the "
-        "memory guard) and states.csv; --from I,V prints the summaries from state (I, V).")
+        "Q.npz, R.npz, N.npz and B.npz (scipy.sparse save_npz, uncompressed unless --compress; "
+        "N and B only where they fit the memory guard) and states.csv; --from I,V prints the "
+        "summaries from state (I, V).")
     add_problem_arguments(p)
     p.add_argument("--policy", choices=("dynamic", "static"), default="dynamic")
     p.add_argument("--out", metavar="DIR", default=None, help="folder for the matrices")
     p.add_argument("--from", dest="start", metavar="I,V", default=None,
                    help="print summaries from state (I, V): period I with V ready periods so far")
     p.add_argument("--max-gib", type=float, default=1.0, metavar="G",
-                   help="memory guard for dense N and B, in GiB (default 1)")
+                   help="memory guard for N (sparse: its non-zeros) and dense B, in GiB "
+                   "(default 1)")
+    p.add_argument("--compress", action="store_true",
+                   help="zip-compress the .npz files (smaller, several times slower to write; "
+                   "default: uncompressed)")
     p.set_defaults(handler=run)
 
 
@@ -74,9 +79,9 @@ def summary_text(chain: AbsorbingChain, start) -> str:
     return "\n".join(lines)
 
 
-def write_chain(chain: AbsorbingChain, out) -> list[str]:
+def write_chain(chain: AbsorbingChain, out, compress: bool = False) -> list[str]:
     """Write Q.npz, R.npz, N.npz, B.npz (where they fit) and states.csv into ``out``; returns
-    the names written."""
+    the names written. The .npz files are uncompressed unless ``compress``."""
     from pathlib import Path
 
     out = Path(out)
@@ -86,7 +91,7 @@ def write_chain(chain: AbsorbingChain, out) -> list[str]:
 
     def save(name, matrix):
         with atomic_path(out / name) as tmp:
-            sparse.save_npz(tmp, sparse.csr_matrix(matrix))
+            sparse.save_npz(tmp, sparse.csr_matrix(matrix), compressed=compress)
         written.append(name)
 
     save("Q.npz", chain.Q)
@@ -120,7 +125,7 @@ def run(args) -> int:
         if policy.exact:  # matrices are float files
             float_chain = AbsorbingChain(Policy(policy.problem, policy.stock, kind=policy.kind),
                                          max_bytes=max_bytes)
-        names = write_chain(float_chain, args.out)
+        names = write_chain(float_chain, args.out, compress=args.compress)
         print(f"wrote {', '.join(names)} to {args.out}", file=sys.stderr)
     if start is not None:
         emit(summary_text(chain, start))

@@ -28,6 +28,7 @@ from .errors import (
     ConfigError,
     ContractError,
     CostError,
+    InventoryError,
     DemandError,
     MonitorError,
     OutputError,
@@ -38,7 +39,7 @@ from .errors import (
 )
 from .monitor import MonitorResult, monitor
 from .policy import Policy
-from .problem import Problem
+from .problem import CARRY, DISCARD, LEFTOVER_MODES, Problem
 from .solve import DynamicSolution, StaticSolution, lower_envelope, solve_dynamic, solve_static
 
 __version__ = "0.1.0"
@@ -58,6 +59,9 @@ __all__ = [
     "ScipyDemand",
     "make_demand",
     "Problem",
+    "LEFTOVER_MODES",
+    "DISCARD",
+    "CARRY",
     "Policy",
     "AbsorbingChain",
     "ReadyRateDistribution",
@@ -70,6 +74,7 @@ __all__ = [
     "ContractError",
     "DemandError",
     "CostError",
+    "InventoryError",
     "SolverError",
     "ConfigError",
     "PolicyError",

@@ -10,6 +10,7 @@ __all__ = [
     "ContractError",
     "DemandError",
     "CostError",
+    "InventoryError",
     "SolverError",
     "ConfigError",
     "PolicyError",
@@ -36,6 +37,10 @@ class DemandError(SlamarkovError):
 
 class CostError(SlamarkovError):
     """An invalid cost parameter (the holding cost h)."""
+
+
+class InventoryError(SlamarkovError):
+    """Invalid inventory rule: leftover mode or initial stock."""
 
 
 class SolverError(SlamarkovError):

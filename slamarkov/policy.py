@@ -15,6 +15,7 @@ from ._layered import n_transient, offset, propagate
 from .distribution import ReadyRateDistribution
 from .errors import PolicyError
 from .problem import Problem
+from .space import StateSpace
 
 __all__ = ["Policy"]
 
@@ -42,6 +43,12 @@ class Policy:
         "dynamic", "static" or "user" (a label carried to reports).
     exact : bool, default False
         Give success probabilities as Fractions (the demand must be rational).
+    max_stock : int, optional
+        With stock carried over (``problem.leftover == "carry"``), K: the stock on hand of
+        periods 2..T ranges over 0..K and the table holds an order-up-to level
+        :math:`y_i(v, x) \ge x` for each state (i, v, x) (docs/model.md section 11); given as
+        a flat array in state order or as a list over i of lists over v of lists over x. By
+        default K is read off the table's shape.
 
     Raises
     ------
@@ -55,13 +62,24 @@ class Policy:
     >>> pol = Policy(prob, [[6], [0, 8]])
     >>> pol.stock_at(2, 1), pol.to_lists()
     (8, [[6], [0, 8]])
+
+    With stock carried over, one order-up-to level per (i, v, x):
+
+    >>> carry = Problem(Contract(2, 0.5, 1, penalty=10), Poisson(5), 1, leftover="carry")
+    >>> Policy(carry, [[[2]], [[1, 1, 2], [2, 2, 2]]]).stock_at(2, 1, 0)
+    2
     """
 
-    def __init__(self, problem: Problem, stock, kind: str = "user", exact: bool = False):
+    def __init__(self, problem: Problem, stock, kind: str = "user", exact: bool = False, *,
+                 max_stock=None):
         if not isinstance(problem, Problem):
             raise PolicyError("problem: must be a slamarkov.Problem")
         T = problem.review_period
-        flat = self._flatten(stock, T)
+        if problem.carries:
+            flat, space = self._flatten_carry(stock, problem, max_stock)
+        else:
+            flat = self._flatten(stock, T)
+            space = StateSpace(T, initial_stock=problem.initial_stock)
         if problem.demand.discrete:
             if flat.dtype.kind == "f" or flat.dtype == object:
                 asfloat = flat.astype(np.float64)
@@ -86,9 +104,19 @@ class Policy:
             raise PolicyError(
                 f"exact: demand {problem.demand.describe()} has no rational probabilities"
             )
+        if problem.carries:
+            _, _, x = space.coordinates()
+            below = np.asarray(flat, dtype=np.int64) < x
+            if below.any():
+                k = int(np.argmax(below))
+                raise PolicyError(
+                    f"stock: the order-up-to level in state {space.state(k)} is below the stock "
+                    f"on hand ({int(flat[k])} < {int(x[k])}); stock carries over, so y >= x"
+                )
         if flat.dtype != object:
             flat.setflags(write=False)
         self.problem = problem
+        self.space = space
         self.stock = flat
         self.kind = kind
         self.exact = exact
@@ -121,6 +149,77 @@ class Policy:
             raise PolicyError("stock: must be numbers")
         return flat
 
+    @staticmethod
+    def _flatten_carry(stock, problem, max_stock):
+        T = problem.review_period
+        x0 = problem.initial_stock
+        if isinstance(stock, np.ndarray) and stock.ndim == 1:
+            flat = stock
+            n = flat.shape[0]
+            if max_stock is None:
+                # n = 1 + (K + 1)(T(T+1)/2 - 1)
+                inner = n_transient(T) - 1
+                if inner == 0:
+                    max_stock = max(int(np.max(flat, initial=0)), x0)
+                elif (n - 1) % inner or n < 1 + inner:
+                    raise PolicyError(
+                        f"stock: {n} entries do not make a carry-over table for T = {T} "
+                        "(1 + (K+1)(T(T+1)/2 - 1) for some K)"
+                    )
+                else:
+                    max_stock = (n - 1) // inner - 1
+        else:
+            rows = list(stock)
+            if len(rows) != T:
+                raise PolicyError(f"stock: must have T = {T} rows (one per period), got {len(rows)}")
+            cells = []
+            for i, row in enumerate(rows, start=1):
+                if np.ndim(row) != 2 or len(row) != i:
+                    raise PolicyError(
+                        f"stock[{i - 1}]: period {i} must have {i} rows (v = 0..{i - 1}) of "
+                        "stock levels over x"
+                    )
+                cells.append(np.asarray(row))
+            if max_stock is None:
+                max_stock = cells[1].shape[1] - 1 if T >= 2 else max(int(cells[0].max()), x0)
+            flat = np.concatenate([c.ravel() for c in cells])
+        max_stock = int(max_stock)
+        if max_stock < x0:
+            raise PolicyError(f"max_stock: must be >= the initial stock {x0}, got {max_stock}")
+        space = StateSpace(T, carry=True, max_stock=max_stock, initial_stock=x0)
+        if flat.shape != (space.n_transient,):
+            raise PolicyError(
+                f"stock: must have {space.n_transient} entries (states (i, v, x) with x in "
+                f"0..{max_stock}), got {flat.shape[0]}"
+            )
+        if flat.dtype.kind not in "iufO":
+            raise PolicyError("stock: must be numbers")
+        if flat.size and np.max(flat) > max_stock:
+            raise PolicyError(f"stock: must be <= max_stock = {max_stock}, got {np.max(flat)}")
+        return flat, space
+
+    @classmethod
+    def base_stock(cls, problem: Problem, level, *, max_stock=None, exact: bool = False):
+        """The static (non-strategic) policy: order up to max(S, x) in every state
+        (docs/model.md sections 5 and 11).
+
+        Without carry-over the stock on hand is 0 and this is :meth:`constant`.
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, Poisson, Problem
+        >>> prob = Problem(Contract.study(2), Poisson(5), 1, leftover="carry")
+        >>> Policy.base_stock(prob, 1, max_stock=2).to_lists()
+        [[[1]], [[1, 1, 2], [1, 1, 2]]]
+        """
+        if not problem.carries:
+            return cls.constant(problem, level, exact=exact)
+        T = problem.review_period
+        K = int(max(max_stock if max_stock is not None else level, level, problem.initial_stock))
+        space = StateSpace(T, carry=True, max_stock=K, initial_stock=problem.initial_stock)
+        _, _, x = space.coordinates()
+        return cls(problem, np.maximum(x, level), kind="static", exact=exact, max_stock=K)
+
     @classmethod
     def constant(cls, problem: Problem, stock, kind: str = "static", exact: bool = False):
         """The policy that keeps one base-stock level in every state (docs/model.md section 5).
@@ -132,6 +231,8 @@ class Policy:
         >>> Policy.constant(prob, 7).to_lists()
         [[7], [7, 7], [7, 7, 7]]
         """
+        if problem.carries:
+            return cls.base_stock(problem, stock, exact=exact)
         n = n_transient(problem.review_period)
         dtype = object if isinstance(stock, Fraction) else None
         return cls(problem, np.full(n, stock, dtype=dtype), kind=kind, exact=exact)
@@ -140,27 +241,55 @@ class Policy:
     def review_period(self) -> int:
         return self.problem.review_period
 
+    @property
+    def carries(self) -> bool:
+        """True when stock carries over: states are (i, v, x)."""
+        return self.space.carry
+
     def stage(self, i: int) -> np.ndarray:
-        """The stocks S_i(v), v = 0..i-1 (a read-only view)."""
+        """The stocks S_i(v), v = 0..i-1 (a read-only view); with carry-over, the (i, K+1)
+        array of order-up-to levels :math:`y_i(v, x)` (period 1: one column, the initial
+        stock)."""
         if not 1 <= i <= self.review_period:
             raise PolicyError(f"stage: must lie in 1..{self.review_period}, got {i}")
+        if self.carries:
+            return self.space.layer(self.stock, i)
         o = offset(i)
         return self.stock[o : o + i]
 
-    def stock_at(self, i: int, v: int):
-        """S_i(v) as a Python number."""
-        row = self.stage(i)
-        if not 0 <= v < i:
-            raise PolicyError(f"ready count: must lie in 0..{i - 1} at period {i}, got {v}")
-        x = row[v]
-        return x if isinstance(x, Fraction) else x.item()
+    def layer(self, i: int) -> np.ndarray:
+        """The order-up-to levels of period i's states as an (i, width) array (no check)."""
+        return self.space.layer(self.stock, i)
+
+    def stock_at(self, i: int, v: int, x=None):
+        """S_i(v), or :math:`y_i(v, x)` with carry-over, as a Python number."""
+        if self.carries:
+            if x is None:
+                raise PolicyError("stock on hand: give x, stock carries over")
+            from .errors import ChainError
+
+            try:
+                k = self.space.index(i, v, x)
+            except ChainError as exc:
+                raise PolicyError(str(exc)) from None
+            y = self.stock[k]
+        else:
+            row = self.stage(i)
+            if not 0 <= v < i:
+                raise PolicyError(f"ready count: must lie in 0..{i - 1} at period {i}, got {v}")
+            y = row[v]
+        return y if isinstance(y, Fraction) else y.item()
 
     def to_lists(self) -> list:
-        """The table as a list over i = 1..T of lists over v = 0..i-1 (JSON-friendly)."""
+        """The table as a list over i = 1..T of lists over v = 0..i-1 (JSON-friendly); with
+        carry-over each entry is a list over the stock on hand x of period i."""
         out = []
         for i in range(1, self.review_period + 1):
             row = self.stage(i)
-            out.append([x if isinstance(x, Fraction) else x.item() for x in row])
+            if self.carries:
+                out.append(row.tolist())
+            else:
+                out.append([x if isinstance(x, Fraction) else x.item() for x in row])
         return out
 
     # -- success probabilities -------------------------------------------------------------
@@ -169,6 +298,8 @@ class Policy:
         if self._tabs is None:
             demand = self.problem.demand
             top = int(self.stock.max(initial=0))
+            if self.carries:
+                top = max(top, self.space.max_stock)
             F, H = demand.table(top, exact=self.exact)
             L2 = demand.leftover_second_moment(np.arange(top + 1), exact=self.exact)
             self._tabs = (F, H, L2)
@@ -176,6 +307,17 @@ class Policy:
 
     def _table(self):
         return self._tables()[0]
+
+    def kernel(self) -> np.ndarray:
+        """The demand's Toeplitz kernel :math:`P(d = y - x')` on 0..max stock (carry-over)."""
+        if getattr(self, "_kernel", None) is None:
+            from .space import demand_kernel
+
+            F = self._table()
+            pmf = F.copy()
+            pmf[1:] = F[1:] - F[:-1]
+            self._kernel = demand_kernel(pmf)
+        return self._kernel
 
     def stage_success(self, i: int) -> np.ndarray:
         """The ready probabilities F(S_i(v)), v = 0..i-1."""
@@ -226,8 +368,10 @@ class Policy:
 
         Parameters
         ----------
-        start : (int, int), default (1, 0)
-            The state (i, v): at the start of period i with v ready periods so far.
+        start : (int, int) or (int, int, int), default (1, 0)
+            The state (i, v): at the start of period i with v ready periods so far; with
+            carry-over (i, v, x), x the stock on hand (default: the initial stock at i = 1,
+            else 0).
 
         Examples
         --------
@@ -236,8 +380,20 @@ class Policy:
         >>> Policy.constant(prob, 1, exact=True).ready_count().pmf.tolist()
         [Fraction(1, 4), Fraction(1, 2), Fraction(1, 4)]
         """
-        i0, v0 = start
         T = self.review_period
+        if self.carries:
+            from .carry import forward_pmf
+
+            if len(start) == 2:
+                start = (*start, self.space.initial_stock if start[0] == 1 else 0)
+            i0, v0, x0 = start
+            if not self.space.contains(i0, v0, x0):
+                raise PolicyError(f"start: state {tuple(start)} is not in the chain "
+                                  f"({self.space.rule()})")
+            pmf = forward_pmf(self.space, self.stock, self._table(), self.kernel(),
+                              exact=self.exact, start=(i0, v0, x0))
+            return ReadyRateDistribution(self.problem.contract, pmf)
+        i0, v0 = start[:2]
         if not (1 <= i0 <= T + 1 and 0 <= v0 <= i0 - 1):
             raise PolicyError(f"start: state ({i0}, {v0}) is not in the chain (1 <= i <= T+1, 0 <= v < i)")
         pmf = propagate(self, T, i0, v0, exact=self.exact)

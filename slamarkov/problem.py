@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import math
+import dataclasses
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ._numbers import to_fraction
+from ._numbers import to_fraction, to_int
 from .contract import Contract
 from .demand import Demand
-from .errors import ContractError, CostError, DemandError
+from .errors import ContractError, CostError, DemandError, InventoryError
 
-__all__ = ["Problem"]
+__all__ = ["Problem", "LEFTOVER_MODES", "DISCARD", "CARRY"]
+
+DISCARD = "discard"
+CARRY = "carry"
+#: what happens to stock left at the end of a period (docs/model.md section 11)
+LEFTOVER_MODES = (DISCARD, CARRY)
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,17 @@ class Problem:
         Per-period i.i.d. demand.
     holding_cost : number
         :math:`h \ge 0`, the cost of each unit left over at the end of a period.
+    purchase_cost : number, default 0
+        :math:`c \ge 0`, paid per unit ordered (including each backordered unit, once).
+    salvage_value : number, default 0
+        :math:`s \ge 0`, what each unit on hand at the end of period T is worth (``carry``
+        only; with ``discard`` nothing is left to salvage). With ``carry``, :math:`s \le c`.
+    leftover : {"discard", "carry"}, default "discard"
+        ``"discard"``: stock left at the end of a period is thrown away (the study's model);
+        ``"carry"``: it is carried into the next period, and the supplier cannot order below
+        what it holds.
+    initial_stock : int, default 0
+        :math:`x_1`, the stock on hand at the start of period 1.
 
     Examples
     --------
@@ -33,11 +50,17 @@ class Problem:
     >>> p = Problem(Contract.study(10), Poisson(5), 0.5)
     >>> p.holding_cost
     Fraction(1, 2)
+    >>> Problem(Contract.study(10), Poisson(5), 0.5, purchase_cost=1, leftover="carry").carries
+    True
     """
 
     contract: Contract
     demand: Demand
     holding_cost: Fraction
+    purchase_cost: Fraction = Fraction(0)
+    salvage_value: Fraction = Fraction(0)
+    leftover: str = DISCARD
+    initial_stock: object = 0
 
     def __post_init__(self):
         if not isinstance(self.contract, Contract):
@@ -53,6 +76,47 @@ class Problem:
                 "is optimal)"
             )
         object.__setattr__(self, "holding_cost", h)
+        c = to_fraction(self.purchase_cost, "costs.purchase", CostError)
+        if c < 0:
+            raise CostError(f"costs.purchase: must be >= 0, got {float(c):g}")
+        s = to_fraction(self.salvage_value, "costs.salvage", CostError)
+        if s < 0:
+            raise CostError(f"costs.salvage: must be >= 0, got {float(s):g}")
+        if self.leftover not in LEFTOVER_MODES:
+            raise InventoryError(
+                f"inventory.leftover: must be one of {', '.join(map(repr, LEFTOVER_MODES))}, "
+                f"got {self.leftover!r}"
+            )
+        if self.leftover == CARRY and s > c:
+            raise CostError(
+                f"costs.salvage: must be <= costs.purchase ({float(c):g}) when stock carries over "
+                f"(the supplier would buy stock to sell it back), got {float(s):g}"
+            )
+        if self.leftover == CARRY and not self.demand.discrete:
+            raise InventoryError(
+                "inventory.leftover: 'carry' needs discrete demand (the carry-over model is "
+                f"solved on integer stock), got {self.demand.describe()}"
+            )
+        x0 = self.initial_stock
+        if self.demand.discrete:
+            x0 = to_int(x0, "inventory.initial_stock", InventoryError)
+        else:
+            x0 = to_fraction(x0, "inventory.initial_stock", InventoryError)
+        if x0 < 0:
+            raise InventoryError(f"inventory.initial_stock: must be >= 0, got {x0}")
+        if x0 and not self.demand.discrete:
+            raise InventoryError(
+                "inventory.initial_stock: must be 0 for continuous demand (an initial stock is "
+                "solved on integer stock only)"
+            )
+        object.__setattr__(self, "purchase_cost", c)
+        object.__setattr__(self, "salvage_value", s)
+        object.__setattr__(self, "initial_stock", x0)
+
+    @property
+    def carries(self) -> bool:
+        """True when leftover stock is carried into the next period."""
+        return self.leftover == CARRY
 
     @property
     def review_period(self) -> int:
@@ -60,8 +124,8 @@ class Problem:
         return self.contract.review_period
 
     def with_contract(self, contract: Contract) -> "Problem":
-        """The same demand and holding cost under another contract."""
-        return Problem(contract, self.demand, self.holding_cost)
+        """The same demand, costs and inventory rule under another contract."""
+        return dataclasses.replace(self, contract=contract)
 
     def stock_bound(self):
         r"""A stock above which no stock can be optimal, for either policy (docs/model.md section 4).

@@ -30,7 +30,7 @@ from fractions import Fraction
 import numpy as np
 from scipy import optimize, stats
 
-from ._layered import n_transient, offset
+from ._layered import n_transient, offset, stage_of
 from .distribution import ReadyRateDistribution
 from .errors import SolverError
 from .policy import Policy
@@ -75,14 +75,19 @@ class DynamicSolution:
     values: np.ndarray | None = field(default=None, repr=False)
     deltas: np.ndarray | None = field(default=None, repr=False)
 
-    def value(self, i: int, v: int):
-        """:math:`V_i(v)` (i = T + 1 gives the settlement G(v))."""
+    def value(self, i: int, v: int, x=None):
+        """:math:`V_i(v)`, or :math:`V_i(v, x)` with carry-over (i = T + 1 gives the
+        settlement G(v), less the salvage s x with carry-over)."""
         T = self.problem.review_period
         if i == T + 1 and 0 <= v <= T:
+            if self.policy.carries:
+                return self.terminal[v] - self.problem.salvage_value * (x or 0)
             return self.terminal[v]
-        self.policy.stock_at(i, v)  # validates the state
+        self.policy.stock_at(i, v, x)  # validates the state
         if self.values is None:
             raise SolverError("values: not kept; solve with keep_values=True")
+        if self.policy.carries:
+            return self.values[self.policy.space.index(i, v, x)]
         return self.values[offset(i) + v]
 
     def delta(self, i: int, v: int):
@@ -160,6 +165,12 @@ def lower_envelope(F, cost):
 
 def _stock_range(problem: Problem, max_stock):
     """Candidate range top: the larger of the user's max_stock and the provable bound."""
+    x0 = problem.initial_stock
+    if max_stock is not None and x0 > max_stock:
+        raise SolverError(
+            f"solver.max_stock: must be >= inventory.initial_stock = {x0} (the stock on hand "
+            f"must lie in the stock range), got {max_stock}"
+        )
     bound = problem.stock_bound()
     if math.isinf(bound):
         if max_stock is None:
@@ -236,9 +247,15 @@ def solve_dynamic(problem: Problem, *, max_stock=None, exact: bool = False,
     max_stock = _validate_max_stock(problem, max_stock)
     T = problem.review_period
     n = n_transient(T)
+    if problem.carries:
+        return _solve_dynamic_carry(problem, max_stock, exact, keep_values)
     if keep_values is None:
         keep_values = n <= KEEP_VALUES_UP_TO
-    h = problem.holding_cost if exact else float(problem.holding_cost)
+    # With discard, a purchase price c acts like h + c plus c E[d] a period (docs/model.md
+    # section 11); the initial stock only changes period 1, solved on its own below.
+    h_model = problem.holding_cost + problem.purchase_cost
+    h = h_model if exact else float(h_model)
+    x0 = problem.initial_stock
     G = problem.contract.settlement(exact=exact)
     demand = problem.demand
     dtype = object if exact else np.float64
@@ -255,7 +272,7 @@ def solve_dynamic(problem: Problem, *, max_stock=None, exact: bool = False,
             # (Delta equal to a slope, e.g. integer Delta/h with uniform demand) then stays a tie
             # in float and goes to the smaller stock.
             Fx, Hx = demand.table(int(top), exact=True)
-            vertex, slopes_exact = lower_envelope(Fx, Hx * problem.holding_cost)
+            vertex, slopes_exact = lower_envelope(Fx, Hx * h_model)
             slopes = np.array([float(x) for x in slopes_exact], dtype=np.float64)
         else:
             vertex, slopes = lower_envelope(F, H * h)
@@ -268,7 +285,7 @@ def solve_dynamic(problem: Problem, *, max_stock=None, exact: bool = False,
         # Delta can be non-zero only on [lo - 1, hi): carry that window, trimmed of exact zeros.
         zero = Fraction(0) if exact else 0.0
         lo, hi = 0, T
-        for i in range(T, 0, -1):
+        for i in range(T, 1 if x0 else 0, -1):
             o = offset(i)
             lo, hi = max(lo - 1, 0), min(hi, i)
             di = V[lo:hi] - V[lo + 1 : hi + 1]
@@ -294,6 +311,13 @@ def solve_dynamic(problem: Problem, *, max_stock=None, exact: bool = False,
                 if hi > lo:
                     deltas[o + lo : o + hi] = di
                 values[o : o + i] = V[:i]
+        if x0:
+            # period 1 from (1, 0, x0): order up to any y >= 0 and pay c (y - x0)^+
+            d1 = V[0] - V[1]
+            y, V[0] = _first_period_with_stock(problem, F, H, V[0], d1, int(top), exact)
+            stock[0] = y
+            if keep_values:
+                deltas[0], values[0] = d1, V[0]
         needed = int(stock.max(initial=0))
         _check_max_stock(max_stock, needed, "in some state")
         top_used = max_stock if max_stock is not None else int(top)
@@ -311,6 +335,15 @@ def solve_dynamic(problem: Problem, *, max_stock=None, exact: bool = False,
                 values[o : o + i] = V[:i]
         top_used = demand.upper
     value_start = V[0]
+    if problem.purchase_cost:
+        # the constant c E[d] of every period still to come (docs/model.md section 11)
+        per = problem.purchase_cost * _mean_demand(demand, exact)
+        if not exact:
+            per = float(per)
+        value_start = value_start + T * per
+        if keep_values:
+            stage, _ = stage_of(np.arange(n))
+            values += (T + 1 - stage) * per
     policy = Policy(problem, stock, kind="dynamic", exact=exact)
     ready = policy.ready_count()
     return DynamicSolution(
@@ -323,6 +356,57 @@ def solve_dynamic(problem: Problem, *, max_stock=None, exact: bool = False,
         terminal=G,
         values=values,
         deltas=deltas,
+    )
+
+
+def _mean_demand(demand, exact):
+    """E[d], as a Fraction for rational demand in exact mode."""
+    m = demand._mean()
+    return Fraction(m) if exact else float(m)
+
+
+def _first_period_with_stock(problem, F, H, V2_0, delta, top, exact):
+    r"""Period 1 of the discard model from stock on hand x0 > 0: the smallest y minimising
+    :math:`(c + h) H(y) - c \min(y, x_0) - \Delta F(y)`, and :math:`V_1(0, x_0)` without the
+    constant c E[d] (docs/model.md section 11)."""
+    c, h = problem.purchase_cost, problem.holding_cost
+    if not exact:
+        c, h = float(c), float(h)
+    y = np.arange(top + 1)
+    W = (c + h) * H - c * np.minimum(y, problem.initial_stock) - delta * F
+    if exact:
+        best = min(range(top + 1), key=lambda k: (W[k], k))
+    else:
+        best = int(np.argmin(W))
+    return best, V2_0 + W[best]
+
+
+def _solve_dynamic_carry(problem, max_stock, exact, keep_values):
+    """:func:`solve_dynamic` with stock carried over (docs/model.md section 11)."""
+    from .carry import solve_carry_dynamic
+
+    T = problem.review_period
+    top, _ = _stock_range(problem, max_stock)
+    top = max(int(top), int(problem.initial_stock))
+    space_size = 1 + (top + 1) * (n_transient(T) - 1)
+    if keep_values is None:
+        keep_values = space_size <= KEEP_VALUES_UP_TO
+    space, orders, value_start, values = solve_carry_dynamic(problem, top, exact=exact,
+                                                             keep_values=keep_values)
+    needed = int(orders.max(initial=0))
+    _check_max_stock(max_stock, needed, "in some state")
+    policy = Policy(problem, orders, kind="dynamic", exact=exact, max_stock=top)
+    ready = policy.ready_count()
+    return DynamicSolution(
+        problem=problem,
+        policy=policy,
+        value_start=value_start if exact else float(value_start),
+        cost_per_period=value_start / T if exact else float(value_start) / T,
+        ready_rate=ready,
+        max_stock=top,
+        terminal=problem.contract.settlement(exact=exact),
+        values=values,
+        deltas=None,
     )
 
 
@@ -362,6 +446,23 @@ def solve_static(problem: Problem, *, max_stock=None, exact: bool = False) -> St
     T = problem.review_period
     G = problem.contract.settlement(exact=exact)
     demand = problem.demand
+    x0 = problem.initial_stock
+    if demand.discrete and (problem.carries or problem.purchase_cost or x0):
+        top, _ = _stock_range(problem, max_stock)
+        top = max(int(top), int(x0))
+        costs = _static_costs_with_stock(problem, top, exact)
+        best = min(range(top + 1), key=lambda s: (costs[s], s)) if exact else int(np.argmin(costs))
+        _check_max_stock(max_stock, best, "for the static policy")
+        policy = Policy.base_stock(problem, best, max_stock=top, exact=exact)
+        return StaticSolution(
+            problem=problem,
+            base_stock=best,
+            cost_per_period=costs[best] / T if exact else float(costs[best]) / T,
+            costs=costs / T,
+            ready_rate=policy.ready_count(),
+            policy=policy,
+            max_stock=max_stock if max_stock is not None else top,
+        )
     if demand.discrete:
         top, _ = _stock_range(problem, max_stock)
         top = int(top)
@@ -385,8 +486,9 @@ def solve_static(problem: Problem, *, max_stock=None, exact: bool = False) -> St
     else:
         if exact:
             raise SolverError("exact: the static policy for continuous demand is not solved exactly")
-        h = float(problem.holding_cost)
+        h = float(problem.holding_cost + problem.purchase_cost)
         base_stock, cost = _static_continuous_uniform(problem, h, G)
+        cost += T * float(problem.purchase_cost) * demand.mean
         q = demand.cdf(base_stock)
         per_period = None
         costs_best = cost
@@ -403,6 +505,30 @@ def solve_static(problem: Problem, *, max_stock=None, exact: bool = False) -> St
         policy=policy,
         max_stock=(max_stock if max_stock is not None else top) if demand.discrete else demand.upper,
     )
+
+
+def _static_costs_with_stock(problem, top, exact):
+    r"""C(S), S = 0..top, for the base-stock rule "order up to max(S, x)" with a purchase
+    price, an initial stock or stock carried over (docs/model.md section 11)."""
+    from .carry import binomial_pmf, demand_tables, static_carry_costs, static_cost_by_chain
+
+    if problem.carries:
+        return static_carry_costs(problem, top, exact=exact)
+    T = problem.review_period
+    F, H, _, _, mean = demand_tables(problem, top, exact)
+    h, c = problem.holding_cost, problem.purchase_cost
+    if not exact:
+        h, c = float(h), float(c)
+    G = problem.contract.settlement(exact=exact)
+    x0 = int(problem.initial_stock)
+    costs = np.empty(top + 1, dtype=object if exact else np.float64)
+    for S in range(top + 1):
+        if S >= x0:  # every period orders up to S and the ready count is Binomial(T, F(S))
+            costs[S] = (T * (c * mean + (c + h) * H[S]) - c * x0
+                        + (binomial_pmf(T, F[S], exact=exact) * G).sum())
+        else:
+            costs[S] = static_cost_by_chain(problem, top, S, exact=exact)
+    return costs
 
 
 def _static_continuous_uniform(problem, h, G):

@@ -1,0 +1,259 @@
+r"""Stock that carries over: the dynamic program over (i, v, x) and the static base-stock cost
+(docs/model.md section 11).
+
+With ``leftover = "carry"`` a supplier holding x units orders up to :math:`y \ge x`; demand d
+makes the period ready iff :math:`d \le y` and leaves :math:`(y - d)^+` on hand. A period costs
+:math:`c(y - x) + c\,E(d - y)^+ + h\,E(y - d)^+ = c\,E[d] - c x + (c + h) H(y)` in expectation,
+and the stock left after period T is worth s per unit. With
+
+.. math::
+
+    W_i(v, y) = c\,E[d] + (c + h) H(y)
+        + \sum_{d \le y} P(d)\, V_{i+1}(v + 1, y - d) + (1 - F(y))\, V_{i+1}(v, 0),
+
+the values are :math:`V_{T+1}(v, x) = G(v) - s x` and
+:math:`V_i(v, x) = -c x + \min_{y \ge x} W_i(v, y)`, the smallest minimiser on ties. For a
+layer, :math:`W_i` is one matrix product of the next layer's values with the demand's Toeplitz
+kernel, and the minimum over :math:`y \ge x` is a suffix minimum: the optimal order from x is
+the first "record" at or after x (a y whose W is no larger than any W to its right).
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+
+from .space import StateSpace, backward_step, demand_kernel, forward_step
+
+__all__ = ["demand_tables", "solve_carry_dynamic", "static_carry_costs", "suffix_argmin",
+           "forward_pmf", "binomial_pmf"]
+
+
+def binomial_pmf(T: int, q, *, exact: bool = False) -> np.ndarray:
+    """P(Bin(T, q) = v), v = 0..T (exact for a Fraction q with ``exact``)."""
+    if exact:
+        return np.array([math.comb(T, v) * q**v * (1 - q) ** (T - v) for v in range(T + 1)],
+                        dtype=object)
+    from scipy import stats
+
+    return stats.binom.pmf(np.arange(T + 1), T, float(q))
+
+
+def demand_tables(problem, K: int, exact: bool):
+    """F, H, the pmf and the Toeplitz kernel on 0..K, and E[d] (exact when asked)."""
+    demand = problem.demand
+    F, H = demand.table(int(K), exact=exact)
+    pmf = F.copy()
+    pmf[1:] = F[1:] - F[:-1]
+    mean = demand._mean() if exact else demand.mean
+    if exact and not isinstance(mean, Fraction):
+        mean = Fraction(mean)
+    return F, H, pmf, demand_kernel(pmf), mean
+
+
+def suffix_argmin(W: np.ndarray) -> np.ndarray:
+    r"""For each row and each x, the smallest :math:`y \ge x` minimising ``W[row, y]``.
+
+    Examples
+    --------
+    >>> suffix_argmin(np.array([[3.0, 1.0, 2.0, 1.0]])).tolist()
+    [[1, 1, 3, 3]]
+    """
+    n, m = W.shape
+    # suffix minimum of y+1..m-1 (infinite past the end)
+    if W.dtype == object:
+        after = np.empty((n, m), dtype=object)
+        after[:, m - 1] = None
+        best = [None] * n
+        for y in range(m - 1, -1, -1):  # exact mode only: small layers
+            after[:, y] = best
+            best = [w if b is None or w < b else b for w, b in zip(W[:, y], best)]
+        record = np.array([[b is None or w <= b for w, b in zip(rw, ra)]
+                           for rw, ra in zip(W, after)], dtype=bool).reshape(n, m)
+    else:
+        suffix = np.minimum.accumulate(W[:, ::-1], axis=1)[:, ::-1]
+        after = np.empty_like(W)
+        after[:, :-1] = suffix[:, 1:]
+        after[:, -1] = np.inf
+        record = W <= after
+    # the optimum from x is the first record at or after x
+    idx = np.where(record, np.arange(m)[None, :], m)
+    return np.minimum.accumulate(idx[:, ::-1], axis=1)[:, ::-1]
+
+
+def solve_carry_dynamic(problem, K: int, *, exact: bool = False, keep_values: bool = False):
+    r"""Backward induction over (i, v, x) for ``leftover = "carry"``.
+
+    Returns
+    -------
+    space : StateSpace
+    orders : ndarray
+        The order-up-to level :math:`y_i(v, x)` of every transient state, flat in state order.
+    value_start : float or Fraction
+        :math:`V_1(0, x_1)`.
+    values : ndarray or None
+        :math:`V_i(v, x)` flat in state order, when kept.
+    """
+    T = problem.review_period
+    x0 = int(problem.initial_stock)
+    space = StateSpace(T, carry=True, max_stock=K, initial_stock=x0)
+    F, H, pmf, kernel, mean = demand_tables(problem, K, exact)
+    one = Fraction(1) if exact else 1.0
+    h = problem.holding_cost if exact else float(problem.holding_cost)
+    c = problem.purchase_cost if exact else float(problem.purchase_cost)
+    s = problem.salvage_value if exact else float(problem.salvage_value)
+    G = problem.contract.settlement(exact=exact)
+    levels = np.arange(K + 1)
+    period_cost = c * mean + (c + h) * H  # expected cost of a period before -c x, by y
+    not_ready = one - F
+    dtype = object if exact else np.float64
+    orders = np.zeros(space.n_transient, dtype=np.uint8 if K <= 255 else np.int64)
+    values = np.empty(space.n_transient, dtype=dtype) if keep_values else None
+    # V_{T+1}(v, x) = G(v) - s x
+    V = G[:, None] - s * levels[None, :]
+    for i in range(T, 0, -1):
+        Vn = V[: i + 1]
+        W = np.asarray(Vn[1:] @ kernel.T, dtype=dtype)  # sum_x' P(y - x') V_{i+1}(v+1, x')
+        W += not_ready[None, :] * Vn[:i, :1]
+        W += period_cost[None, :]
+        if i == 1:
+            y = x0 + int(np.argmin(W[0, x0:])) if not exact else \
+                x0 + min(range(K + 1 - x0), key=lambda k: (W[0, x0 + k], k))
+            Y = np.array([[y]])
+            Vi = np.array([[W[0, y] - c * x0]], dtype=dtype)
+        else:
+            Y = suffix_argmin(W)
+            Vi = np.take_along_axis(W, Y, axis=1) - c * levels[None, :]
+        space.layer(orders, i)[...] = Y
+        if keep_values:
+            space.layer(values, i)[...] = Vi
+        V = Vi
+    value_start = V[0, 0]
+    return space, orders, value_start, values
+
+
+def forward_pmf(space: StateSpace, orders: np.ndarray, F, kernel, *, exact=False, start=None,
+                on_layer=None):
+    r"""The distribution of the final ready count under a stock table, by pushing probability
+    forward layer by layer.
+
+    Parameters
+    ----------
+    space : StateSpace
+    orders : ndarray
+        Order-up-to levels of every transient state, flat in state order; or a callable
+        ``orders(i)`` giving layer i's (i, width) array.
+    start : (i, v, x), optional
+        The start state (default: period 1 with no ready periods and the initial stock).
+    on_layer : callable, optional
+        ``on_layer(i, v_lo, mass)`` for each layer i from the start's, with the (n, width)
+        probability of states (v_lo.., x); a view of a working array.
+
+    Returns
+    -------
+    ndarray
+        P(final ready count = v), v = 0..T.
+    """
+    T = space.T
+    i0, v0, x = start if start is not None else (1, 0, space.initial_stock)
+    col = space._column(i0, x)
+    one = Fraction(1) if exact else 1.0
+    mass = np.zeros((1, space.width(i0)), dtype=object if exact else np.float64)
+    mass[...] = one * 0
+    mass[0, col] = one
+    lo = v0
+    layer = orders if callable(orders) else (lambda i: space.layer(orders, i))
+    for i in range(i0, T + 1):
+        n = mass.shape[0]
+        if on_layer is not None:
+            on_layer(i, lo, mass)
+        Y = layer(i)[lo : lo + n]
+        w_next = space.width(i + 1) if i < T else 1
+        mass = forward_step(mass, Y, F, kernel, space.carry, w_next)
+        if i == T:
+            break
+    out = np.zeros(T + 1, dtype=object if exact else np.float64)
+    if exact:
+        out[:] = Fraction(0)
+    out[lo : lo + mass.shape[0]] = mass.sum(axis=1)
+    return out
+
+
+def expected_values(space: StateSpace, orders, F, kernel, terminal, stage_cost):
+    r"""Backward policy evaluation: the expected cost-to-go of every state of every layer.
+
+    ``terminal`` is an (T+1, width) array of end values, ``stage_cost(i, Y)`` the expected cost
+    of a period in layer i's states with orders Y. Returns a list over i = 1..T of layer arrays.
+    """
+    T = space.T
+    layer = orders if callable(orders) else (lambda i: space.layer(orders, i))
+    out = [None] * (T + 2)
+    V = terminal
+    for i in range(T, 0, -1):
+        Y = layer(i)
+        V = backward_step(V[: i + 1], Y, F, kernel, space.carry) + stage_cost(i, Y)
+        out[i] = V
+    return out
+
+
+def static_carry_costs(problem, K: int, *, exact: bool = False):
+    r"""Expected cost of the review period under the base-stock rule "order up to max(S, x)",
+    for each S = 0..K, with stock carried over.
+
+    When :math:`S \ge x_1` the order is always S, so the ready count is Binomial(T, F(S)) and the
+    purchases add up to the demand plus the final stock minus the initial one:
+
+    .. math::
+
+        C(S) = c\,T E[d] - c x_1 + (c - s) H(S) + T h H(S) + E[G(\mathrm{Bin}(T, F(S)))].
+
+    Below :math:`x_1` the policy is evaluated on the chain over (i, v, x).
+    """
+    T = problem.review_period
+    x0 = int(problem.initial_stock)
+    F, H, pmf, kernel, mean = demand_tables(problem, K, exact)
+    h = problem.holding_cost if exact else float(problem.holding_cost)
+    c = problem.purchase_cost if exact else float(problem.purchase_cost)
+    s = problem.salvage_value if exact else float(problem.salvage_value)
+    G = problem.contract.settlement(exact=exact)
+    costs = np.empty(K + 1, dtype=object if exact else np.float64)
+    for S in range(K + 1):
+        if S >= x0:
+            q = F[S]
+            costs[S] = (c * T * mean - c * x0 + (c - s) * H[S] + T * h * H[S]
+                        + (binomial_pmf(T, q, exact=exact) * G).sum())
+        else:
+            costs[S] = static_cost_by_chain(problem, K, S, exact=exact)
+    return costs
+
+
+def base_stock_orders(space: StateSpace, S):
+    """``orders(i)`` of the base-stock rule max(S, x) (no table is built)."""
+    def layer(i):
+        levels = space.stock_levels(i)
+        return np.broadcast_to(np.maximum(levels, S)[None, :], (i, levels.shape[0]))
+    return layer
+
+
+def static_cost_by_chain(problem, K: int, S: int, *, exact: bool = False):
+    """Expected cost of the base-stock rule max(S, x) with carry, by policy evaluation."""
+    T = problem.review_period
+    x0 = int(problem.initial_stock)
+    top = max(K, x0)
+    space = StateSpace(T, carry=True, max_stock=top, initial_stock=x0)
+    F, H, pmf, kernel, mean = demand_tables(problem, top, exact)
+    h = problem.holding_cost if exact else float(problem.holding_cost)
+    c = problem.purchase_cost if exact else float(problem.purchase_cost)
+    s = problem.salvage_value if exact else float(problem.salvage_value)
+    G = problem.contract.settlement(exact=exact)
+    levels = np.arange(top + 1)
+    terminal = G[:, None] - s * levels[None, :]
+
+    def stage_cost(i, Y):
+        x = space.stock_levels(i)[None, :]
+        return c * mean + (c + h) * H.take(np.asarray(Y, dtype=np.int64)) - c * x
+
+    V = expected_values(space, base_stock_orders(space, S), F, kernel, terminal, stage_cost)
+    return V[1][0, 0]

@@ -170,7 +170,7 @@ def forward_pmf(space: StateSpace, orders: np.ndarray, F, kernel, *, exact=False
         if on_layer is not None:
             on_layer(i, lo, mass)
         Y = layer(i)[lo : lo + n]
-        w_next = space.width(i + 1) if i < T else 1
+        w_next = space.width(i + 1) if i < T else space.final_width
         mass = forward_step(mass, Y, F, kernel, space.carry, w_next)
         if i == T:
             break

@@ -11,6 +11,11 @@ The format (every key is checked; unknown keys are refused)::
     bonus = 30
     [costs]
     holding = 0.5
+    purchase = 0             # optional: c, per unit ordered
+    salvage = 0              # optional: s, per unit on hand after period T (carry only)
+    [inventory]              # optional
+    leftover = "discard"     # or "carry": stock left at the end of a period carries over
+    initial_stock = 0        # x1, stock on hand at the start of period 1
     [demand]
     kind = "poisson"         # poisson | normal | discrete-uniform | uniform | empirical
     mean = 5                 # normal: mean, sd; uniforms: low, high; empirical: pmf = [..]
@@ -40,7 +45,8 @@ SCHEMA = {
         ("review_period", "penalty_threshold", "bonus_threshold"),
         ("scheme", "penalty", "bonus"),
     ),
-    "costs": (("holding",), ()),
+    "costs": (("holding",), ("purchase", "salvage")),
+    "inventory": ((), ("leftover", "initial_stock")),
     "demand": (("kind",), ("mean", "sd", "low", "high", "pmf")),
     "solver": ((), ("max_stock", "exact")),
 }
@@ -120,7 +126,20 @@ def config_from_dict(data: dict, source: str = "<dict>") -> Config:
     if not isinstance(kind, str):
         raise ConfigError("demand.kind: must be a string")
     demand = make_demand(kind, **d)
-    problem = Problem(contract, demand, data["costs"]["holding"])
+    costs = data["costs"]
+    inv = data.get("inventory", {})
+    leftover = inv.get("leftover", "discard")
+    if not isinstance(leftover, str):
+        raise ConfigError(f"inventory.leftover: must be a string, got {leftover!r}")
+    problem = Problem(
+        contract,
+        demand,
+        costs["holding"],
+        purchase_cost=costs.get("purchase", 0),
+        salvage_value=costs.get("salvage", 0),
+        leftover=leftover,
+        initial_stock=inv.get("initial_stock", 0),
+    )
     s = data.get("solver", {})
     max_stock = s.get("max_stock")
     if max_stock is not None:

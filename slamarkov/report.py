@@ -20,7 +20,8 @@ def solve_report(config: Config, summary_only: bool = False) -> dict:
     Keys: ``dynamic`` and ``static``, each with ``cost_per_period`` and ``ready_rate``
     {``mean``, ``sd``, ``p_penalty``, ``p_bonus``, ``pmf``} as fractions (not percent);
     ``dynamic.stock`` is the list over i = 1..T of lists over v = 0..i-1 (left out with
-    ``summary_only``); ``static.base_stock`` is S*.
+    ``summary_only``), and with stock carried over each entry is a list over the stock on hand
+    x (docs/model.md section 11); ``static.base_stock`` is S*.
 
     Examples
     --------
@@ -48,6 +49,9 @@ def solve_report(config: Config, summary_only: bool = False) -> dict:
             "bonus_count": c.bonus_count,
         },
         "holding_cost": float(problem.holding_cost),
+        "purchase_cost": float(problem.purchase_cost),
+        "salvage_value": float(problem.salvage_value),
+        "inventory": {"leftover": problem.leftover, "initial_stock": _num(problem.initial_stock)},
         "demand": problem.demand.describe(),
         "max_stock": _num(dyn.max_stock),
         "dynamic": {
@@ -68,10 +72,18 @@ def solve_report(config: Config, summary_only: bool = False) -> dict:
 def solve_text(config: Config, report: dict) -> str:
     """A short readable report of :func:`solve_report`'s document."""
     problem = config.problem
+    costs = f"holding cost h = {float(problem.holding_cost):g}"
+    if problem.purchase_cost or problem.salvage_value:
+        costs += (f", purchase cost c = {float(problem.purchase_cost):g}, salvage value "
+                  f"s = {float(problem.salvage_value):g}")
+    inventory = ("stock carries over" if problem.carries else "leftover stock discarded")
+    if problem.initial_stock:
+        inventory += f", initial stock {problem.initial_stock:g}"
     lines = [
         problem.contract.describe(),
-        f"demand {problem.demand.describe()}, holding cost h = {float(problem.holding_cost):g}, "
-        f"stock searched in 0..{report['max_stock']:g}",
+        f"demand {problem.demand.describe()}, {costs}, stock searched in "
+        f"0..{report['max_stock']:g}",
+        inventory,
         "",
         f"{'':24}{'dynamic':>12}{'static':>12}",
     ]
@@ -91,11 +103,18 @@ def solve_text(config: Config, report: dict) -> str:
     if "stock" in d:
         T = problem.review_period
         lines.append("")
-        lines.append("dynamic stock S_i(v) (rows: period i; columns: ready periods so far v)")
+        if problem.carries:
+            lines.append("dynamic order-up-to level y_i(v, x) with no stock on hand, x = 0 (period 1: the "
+                         "initial stock; rows: period i; columns: v; the JSON report has every x)")
+        else:
+            lines.append("dynamic stock S_i(v) (rows: period i; columns: ready periods so far v)")
         shown = range(1, T + 1) if T <= 20 else list(range(1, 6)) + list(range(T - 4, T + 1))
         for i in shown:
             if T > 20 and i == T - 4:
                 lines.append("  ...")
-            row = " ".join(f"{x:g}" for x in d["stock"][i - 1])
+            cells = d["stock"][i - 1]
+            if problem.carries:  # period 1 holds only the initial stock
+                cells = [r[0] for r in cells]
+            row = " ".join(f"{x:g}" for x in cells)
             lines.append(f"  i={i:<4} {row}")
     return "\n".join(lines)

@@ -96,6 +96,11 @@ class StateSpace:
         """Number of stock levels in layer i."""
         return int(self._widths[i])
 
+    @property
+    def final_width(self) -> int:
+        """Stock levels after period T (before absorption): K + 1 with carry, else 1."""
+        return self.max_stock + 1 if self.carry else 1
+
     def offset(self, i: int) -> int:
         """Flat index of the first state of layer i (layer T + 1: the number of transient states)."""
         return int(self._offsets[i])

@@ -18,6 +18,10 @@ _OVERRIDES = {
     "--penalty": ("contract.penalty", str, "L-, per review period (0: none)"),
     "--bonus": ("contract.bonus", str, "L+, per review period (0: none)"),
     "--holding": ("costs.holding", str, "h, holding cost per leftover unit"),
+    "--purchase": ("costs.purchase", str, "c, purchase cost per unit ordered"),
+    "--salvage": ("costs.salvage", str, "s, value of a unit on hand after period T (carry)"),
+    "--leftover": ("inventory.leftover", str, "discard (the study) or carry"),
+    "--initial-stock": ("inventory.initial_stock", str, "x1, stock on hand at period 1"),
     "--max-stock": ("solver.max_stock", int, "top of the stock range 0..max_stock"),
 }
 

@@ -62,7 +62,7 @@ STUDY_RUNS = 18_445
 RUNS_COLUMNS = ("run", "ready_count", "ready_rate", "holding_cost", "settlement", "total_cost")
 
 #: cost columns of a runs file, each optional when reading
-COST_COLUMNS = ("holding_cost", "settlement", "total_cost")
+COST_COLUMNS = ("holding_cost", "settlement", "total_cost", "purchase_cost")
 
 #: show a progress bar (on a terminal) when a simulation draws at least this many demands
 PROGRESS_DRAWS = 5_000_000
@@ -159,6 +159,10 @@ class SimulationResult:
         The seed that reproduces the runs (None when unknown).
     policy_kind : str or None
         "dynamic", "static" or "user" (None for a runs file).
+    purchase_cost : ndarray or None
+        Per run, the purchases :math:`c` per unit bought less the salvage value of the stock
+        left after period T (docs/model.md section 11); None when the problem has neither a
+        purchase cost nor a salvage value. ``total_cost`` includes it.
 
     Examples
     --------
@@ -176,6 +180,7 @@ class SimulationResult:
     stock: np.ndarray | None = field(default=None, repr=False)
     seed: int | None = None
     policy_kind: str | None = None
+    purchase_cost: np.ndarray | None = None
 
     @property
     def runs(self) -> int:
@@ -401,6 +406,11 @@ def simulate(policy: Policy, runs: int, seed=None, *, record_stock: bool = False
     v = np.zeros(n, dtype=np.int64)
     # integer leftovers add up exactly; h is applied once at the end
     leftover = np.zeros(n, dtype=np.int64 if discrete else np.float64)
+    carry = policy.carries
+    priced = bool(problem.purchase_cost or problem.salvage_value)
+    # stock on hand x (docs/model.md section 11) and the units bought, c (y - x)^+ + c (d - y)^+
+    on_hand = np.full(n, problem.initial_stock, dtype=np.int64 if discrete else np.float64)
+    bought = np.zeros(n, dtype=on_hand.dtype) if priced else None
     stock_table = None
     if record_stock:
         dt = policy.stock.dtype if policy.stock.dtype != object else np.float64
@@ -411,10 +421,14 @@ def simulate(policy: Policy, runs: int, seed=None, *, record_stock: bool = False
         show = bool(progress)
     periods = _progress_bar(range(1, T + 1), total=T, label=f"simulate {n} runs", enabled=show)
     for i in periods:
-        row = policy.stage(i)
-        if row.dtype == object:
-            row = row.astype(np.float64)
-        S = row.take(v)
+        if carry:
+            layer = policy.layer(i)
+            S = layer[v, on_hand if i > 1 else 0]
+        else:
+            row = policy.stage(i)
+            S = row.take(v)
+        if S.dtype == object:
+            S = S.astype(np.float64)
         if stock_table is not None:
             stock_table[:, i - 1] = S
         d = demand.sample(rng, n)
@@ -423,18 +437,32 @@ def simulate(policy: Policy, runs: int, seed=None, *, record_stock: bool = False
         else:
             left = S - d
         ready = left >= 0
-        leftover += np.where(ready, left, 0)
+        kept = np.where(ready, left, 0)
+        leftover += kept
+        if bought is not None:
+            bought += np.maximum(S - on_hand, 0) + np.maximum(-left, 0)
+        if carry:
+            on_hand = kept
+        elif i == 1:
+            on_hand = np.zeros_like(on_hand)
         v += ready
     holding = leftover * float(problem.holding_cost)
     settlement = contract.settlement().take(v)
+    purchase = None
+    if bought is not None:
+        purchase = bought * float(problem.purchase_cost)
+        if carry:
+            purchase = purchase - on_hand * float(problem.salvage_value)
+    total = holding + settlement if purchase is None else holding + purchase + settlement
     return SimulationResult(
         contract=contract,
         ready_count=v,
         holding_cost=holding,
         settlement=settlement,
-        total_cost=holding + settlement,
+        total_cost=total,
         stock=stock_table,
         seed=seed_used,
+        purchase_cost=purchase,
         policy_kind=policy.kind,
     )
 
@@ -570,5 +598,6 @@ def read_runs(path, contract: Contract) -> SimulationResult:
         ready_count=count,
         holding_cost=data.get("holding_cost"),
         settlement=data.get("settlement"),
+        purchase_cost=data.get("purchase_cost"),
         total_cost=data.get("total_cost"),
     )

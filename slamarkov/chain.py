@@ -36,6 +36,7 @@ from ._layered import (
 )
 from .distribution import ReadyRateDistribution
 from .errors import ChainError, ChainSizeError
+from . import _chain_stock as _stock
 from .policy import Policy
 
 __all__ = ["AbsorbingChain", "DEFAULT_MAX_BYTES"]
@@ -77,12 +78,18 @@ class AbsorbingChain:
         self.exact = policy.exact
         self.max_bytes = int(max_bytes)
         self._Q = self._R = None
+        self.space = policy.space
+        problem = policy.problem
+        # states (i, v, x), or costs beyond h and G: the layered kernels of slamarkov.space
+        # (docs/model.md section 11); the study's triangle keeps its own, faster ones
+        self._stock_model = policy.carries or bool(
+            problem.purchase_cost or problem.salvage_value or problem.initial_stock)
 
     # -- states ----------------------------------------------------------------------------
     @property
     def n_transient(self) -> int:
-        """t = T(T+1)/2."""
-        return n_transient(self.T)
+        """t = T(T+1)/2, or the number of states (i, v, x) with stock carried over."""
+        return self.space.n_transient
 
     @property
     def n_absorbing(self) -> int:
@@ -110,8 +117,9 @@ class AbsorbingChain:
                 f"absorbing: i = {T + 1}, 0 <= v <= {T})"
             )
 
-    def index(self, i: int, v: int) -> int:
-        """Index of state (i, v) in the canonical order; absorbing (T+1, v) is t + v.
+    def index(self, i: int, v: int, x=None) -> int:
+        """Index of state (i, v) in the canonical order; absorbing (T+1, v) is t + v. With
+        stock carried over, transient states are (i, v, x).
 
         Examples
         --------
@@ -120,6 +128,8 @@ class AbsorbingChain:
         >>> ch.index(3, 2), ch.index(4, 0), ch.state(5), ch.state(6)
         (5, 6, (3, 2), (4, 0))
         """
+        if self.policy.carries and not (i == self.T + 1 and x is None):
+            return self.space.index(i, v, x)
         self._check_state(i, v)
         if i == self.T + 1:
             return self.n_transient + v
@@ -133,6 +143,8 @@ class AbsorbingChain:
             raise ChainError(f"index: must lie in 0..{self.n_states - 1}, got {index}")
         if index >= self.n_transient:
             return self.T + 1, int(index - self.n_transient)
+        if self.policy.carries:
+            return self.space.state(int(index))
         i, v = stage_of(index)
         return int(i), int(v)
 
@@ -147,16 +159,20 @@ class AbsorbingChain:
         """
         t, T = self.n_transient, self.T
         idx = np.arange(t + T + 1)
-        i, v = stage_of(idx[:t])
+        i, v, x = self.space.coordinates()
         stage = np.concatenate((i, np.full(T + 1, T + 1)))
         ready = np.concatenate((v, np.arange(T + 1)))
+        on_hand = np.concatenate((x.astype(np.float64), np.full(T + 1, np.nan)))
         stock = np.concatenate((self.policy.stock.astype(np.float64), np.full(T + 1, np.nan)))
         kind = np.where(idx < t, "transient", "absorbing")
-        return {"index": idx, "stage": stage, "ready_count": ready, "stock": stock, "kind": kind}
+        return {"index": idx, "stage": stage, "ready_count": ready, "stock_on_hand": on_hand,
+                "stock": stock, "kind": kind}
 
     def write_states_csv(self, path) -> None:
-        """Write states.csv (index,stage,ready_count,stock,kind) atomically, without Python loops
-        over states."""
+        """Write states.csv (index,stage,ready_count,stock,kind,stock_on_hand) atomically,
+        without Python loops over states. ``stock_on_hand`` is x (docs/model.md section 11): 0
+        unless stock carries over or an initial stock is held; ``stock`` is the order-up-to
+        level."""
         from ._io import atomic_path
 
         st = self.states()
@@ -167,12 +183,18 @@ class AbsorbingChain:
         else:
             stock_txt[:t] = np.char.mod("%.17g", self.policy.stock.astype(np.float64))
         stock_txt[t:] = ""
+        _, _, x = self.space.coordinates()
+        hand_txt = np.empty(st["index"].shape, dtype=object)
+        hand_txt[:t] = (x.astype(np.int64).astype(str) if self.problem.demand.discrete
+                        else np.char.mod("%.17g", x.astype(np.float64)))
+        hand_txt[t:] = ""
         sep = np.array(",")
         lines = st["index"].astype(str)
         for col in (st["stage"].astype(str), st["ready_count"].astype(str), stock_txt.astype(str),
-                    st["kind"]):
+                    st["kind"], hand_txt.astype(str)):
             lines = np.char.add(np.char.add(lines, sep), col)
-        text = "index,stage,ready_count,stock,kind\n" + "\n".join(lines.tolist()) + "\n"
+        text = ("index,stage,ready_count,stock,kind,stock_on_hand\n" + "\n".join(lines.tolist())
+                + "\n")
         with atomic_path(path) as tmp:
             tmp.write_text(text, encoding="utf-8")
 
@@ -181,6 +203,14 @@ class AbsorbingChain:
         if self.exact:
             raise ChainError("Q: sparse matrices are float; use dense_canonical() in exact mode")
         t, T = self.n_transient, self.T
+        if self.policy.carries:
+            qr, qc, qv, rr, rc, rv = _stock.transition_arrays(self.policy)
+            Q = sparse.csr_matrix((np.asarray(qv, dtype=np.float64), (qr, qc)), shape=(t, t))
+            R = sparse.csr_matrix((np.asarray(rv, dtype=np.float64), (rr, rc)), shape=(t, T + 1))
+            Q.eliminate_zeros()
+            R.eliminate_zeros()
+            self._Q, self._R = Q, R
+            return
         p = np.asarray(self.policy.success(), dtype=np.float64)
         idx = np.arange(t, dtype=np.int64)
         i, v = stage_of(idx)
@@ -233,6 +263,12 @@ class AbsorbingChain:
         one, zero = (Fraction(1), Fraction(0)) if self.exact else (1.0, 0.0)
         P = np.full((n, n), zero, dtype=object if self.exact else np.float64)
         t, T = self.n_transient, self.T
+        if self.policy.carries:
+            qr, qc, qv, rr, rc, rv = _stock.transition_arrays(self.policy)
+            np.add.at(P, (qr, qc), qv)
+            np.add.at(P, (rr, t + rc), rv)
+            P[np.arange(t, n), np.arange(t, n)] = one
+            return P
         for i in range(1, T + 1):
             o = offset(i)
             p = self.policy.stage_success(i)
@@ -256,7 +292,7 @@ class AbsorbingChain:
 
     def _N_bytes(self, dense):
         t = self.n_transient
-        if dense:
+        if dense or self.policy.carries:  # with stock on hand N is built dense
             return t * t * (64 if self.exact else 8)
         nnz = reach_nnz(self.T)
         index = 4 if max(nnz, t) < 2**31 else 8
@@ -280,6 +316,9 @@ class AbsorbingChain:
         """N from the layers: each start's reach probabilities as bands (:func:`reach_step`),
         stage by stage backwards, written straight into CSR (float) or a dense array."""
         T, t = self.T, self.n_transient
+        if self.policy.carries:  # N = I + Q N through the (v, x) kernel, behind the dense guard
+            N = _stock.fundamental_matrix(self.policy, self.max_bytes)
+            return N if dense else sparse.csr_matrix(N)
         dtype = object if self.exact else np.float64
         nnz = reach_nnz(T)
         itype = np.int32 if max(nnz, t) < 2**31 else np.int64
@@ -437,6 +476,8 @@ class AbsorbingChain:
         >>> bool(np.allclose(ch.visits((2, 1)), ch.fundamental_matrix(dense=True)[ch.index(2, 1)]))
         True
         """
+        if self.policy.carries:
+            return _stock.visits(self.policy, start)
         i0, v0 = self._start(start)
         self._guard(self.n_transient, "N row")
         row = np.zeros(self.n_transient, dtype=object if self.exact else np.float64)
@@ -451,7 +492,11 @@ class AbsorbingChain:
         return row
 
     def absorption(self, start=(1, 0)) -> np.ndarray:
-        """Row of B from a start state: P(final ready count = v), v = 0..T. No Q is built."""
+        """Row of B from a start state: P(final ready count = v), v = 0..T. No Q is built.
+
+        With stock carried over the start is (i, v, x) (x may be left out at i = 1)."""
+        if self.policy.carries:
+            return _stock.absorption(self.policy, start)
         i0, v0 = self._start(start)
         return propagate(self.policy, self.T, i0, v0, exact=self.exact)
 
@@ -491,6 +536,8 @@ class AbsorbingChain:
         >>> round(float(ch.expected_visits(lambda i, v, s: s == 0, start=(6, 4))), 4)
         0.0019
         """
+        if self.policy.carries:
+            return self._expected_visits_stock(states, start)
         i0, v0 = self._start(start)
         if callable(states):
             pick = states
@@ -513,6 +560,33 @@ class AbsorbingChain:
         propagate(self.policy, self.T, i0, v0, exact=self.exact, on_stage=add)
         return total[0] if self.exact else float(total[0])
 
+    def _expected_visits_stock(self, states, start):
+        import inspect
+
+        space = self.space
+        if callable(states):
+            takes_x = len(inspect.signature(states).parameters) >= 4
+            total = [Fraction(0) if self.exact else 0.0]
+
+            def add(i, lo, mass):
+                n, w = mass.shape
+                v = np.repeat(np.arange(lo, lo + n)[:, None], w, axis=1)
+                y = self.policy.layer(i)[lo : lo + n]
+                x = np.broadcast_to(space.stock_levels(i)[None, :], (n, w))
+                m = states(i, v, y, x) if takes_x else states(i, v, y)
+                m = np.broadcast_to(np.asarray(m, dtype=bool), (n, w))
+                if m.any():
+                    total[0] += mass[m].sum()
+
+            _stock.visits(self.policy, start, on_layer=add)
+            return total[0] if self.exact else float(total[0])
+        mask = np.asarray(states, dtype=bool)
+        if mask.shape != (self.n_transient,):
+            raise ChainError(f"states: mask must have t = {self.n_transient} entries")
+        row = _stock.visits(self.policy, start)
+        out = row[mask].sum()
+        return out if self.exact else float(out)
+
     def visit_variance(self, start=(1, 0)) -> np.ndarray:
         r"""Variance of the number of visits to each transient state from a start state.
 
@@ -525,8 +599,12 @@ class AbsorbingChain:
 
     def remaining_ready(self, start=(1, 0)) -> dict:
         """Mean and variance of the number of ready periods still to come from a start state."""
-        i0, v0 = self._start(start)
-        pmf = self.absorption((i0, v0))
+        if self.policy.carries:
+            i0, v0, _ = _stock.start_state(self.policy, start)
+            pmf = self.absorption(start)
+        else:
+            i0, v0 = self._start(start)
+            pmf = self.absorption((i0, v0))
         k = np.arange(self.T + 1) - v0
         mean = (pmf * k).sum()
         var = (pmf * (k - mean) ** 2).sum()
@@ -549,6 +627,9 @@ class AbsorbingChain:
         >>> abs(parts["total"] - sol.value_start) < 1e-9
         True
         """
+        if self._stock_model:
+            comps = self._stock_components(start, moments=False)
+            return comps
         i0, v0 = self._start(start)
         hold = [Fraction(0) if self.exact else 0.0]
 
@@ -582,6 +663,8 @@ class AbsorbingChain:
         >>> AbsorbingChain(Policy.constant(prob, 1)).cost_components()["holding"]
         (1.0, 1.0)
         """
+        if self._stock_model:
+            return self._stock_components(start, moments=True)
         i0, v0 = self._start(start)
         T, exact = self.T, self.exact
         dtype = object if exact else np.float64
@@ -613,6 +696,30 @@ class AbsorbingChain:
         if not exact:  # rounding can make a zero variance slightly negative
             out = {k: (float(mu), float(max(var, 0.0))) for k, (mu, var) in out.items()}
         return out
+
+    def _stock_components(self, start, moments):
+        """Cost parts by the backward recursion of the layered kernels (docs/model.md
+        section 11): holding, purchase (purchases less salvage), settlement and total."""
+        i, v, x = _stock.start_state(self.policy, start)
+        if i == self.T + 1:
+            raise ChainError("start: an absorbing state has no cost still to come")
+        col = self.space._column(i, x)
+        parts = {
+            "holding": dict(holding=True, purchase=False, settlement=False),
+            "purchase": dict(holding=False, purchase=True, settlement=False),
+            "settlement": dict(holding=False, purchase=False, settlement=True),
+            "total": dict(holding=True, purchase=True, settlement=True),
+        }
+        out = {}
+        for name, flags in parts.items():
+            M1, M2 = _stock.reward_moments(self.policy, **flags)[i]
+            mean, second = M1[v, col], M2[v, col]
+            out[name] = (mean, second - mean * mean)
+        if not self.exact:
+            out = {k: (float(mu), float(max(var, 0.0))) for k, (mu, var) in out.items()}
+        if moments:
+            return out
+        return {k: mu for k, (mu, _) in out.items()}
 
     def cost_moments(self, start=(1, 0)):
         """Mean and variance of the total cost of the rest of the review period, exactly

@@ -871,7 +871,7 @@ class TestStates:
         sol = solve_dynamic(Problem(Contract.study(T), Poisson(5), 0.5))
         chain = AbsorbingChain(sol.policy)
         tab = chain.states()
-        assert set(tab) == {"index", "stage", "ready_count", "stock", "kind"}
+        assert set(tab) == {"index", "stage", "ready_count", "stock_on_hand", "stock", "kind"}
         n, t = chain.n_states, chain.n_transient
         assert all(len(col) == n for col in tab.values())
         np.testing.assert_array_equal(tab["index"], np.arange(n))
@@ -891,16 +891,16 @@ class TestStates:
         text = path.read_text(encoding="utf-8")
         assert text.endswith("\n")
         rows = list(csv.reader(text.splitlines()))
-        assert rows[0] == ["index", "stage", "ready_count", "stock", "kind"]
+        assert rows[0] == ["index", "stage", "ready_count", "stock", "kind", "stock_on_hand"]
         body = rows[1:]
         assert len(body) == chain.n_states
         t = chain.n_transient
         for k, (row, (i, v)) in enumerate(zip(body, all_states(T))):
             assert row[:3] == [str(k), str(i), str(v)]
             if k < t:
-                assert row[3:] == [str(sol.policy.stock_at(i, v)), "transient"]
+                assert row[3:] == [str(sol.policy.stock_at(i, v)), "transient", "0"]
             else:
-                assert row[3:] == ["", "absorbing"]
+                assert row[3:] == ["", "absorbing", ""]
         assert sum(r[4] == "transient" for r in body) == t
         assert sum(r[4] == "absorbing" for r in body) == T + 1
         assert [f.name for f in tmp_path.iterdir()] == ["states.csv"]  # no temporary left behind

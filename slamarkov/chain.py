@@ -373,6 +373,8 @@ class AbsorbingChain:
         """
         T = self.T
         self._guard(self.n_transient * (T + 1), "B")
+        if self.policy.carries:  # the same recursion through the (v, x) kernel
+            return _stock.absorption_matrix(self.policy, self.max_bytes)
         dtype = object if self.exact else np.float64
         one, zero = (Fraction(1), Fraction(0)) if self.exact else (1.0, 0.0)
         end = np.full((T + 1, T + 1), zero, dtype=dtype)
@@ -755,7 +757,12 @@ class AbsorbingChain:
         return v >= self.contract.bonus_count
 
     def zero_stock(self) -> np.ndarray:
-        """Flat mask of transient states where the policy stocks nothing."""
+        """Flat mask of transient states where the policy adds no stock: S = 0, or, with stock
+        carried over, an order-up-to level no higher than the stock on hand (y = x; docs/model.md
+        section 11)."""
+        if self.policy.carries:
+            _, _, x = self.space.coordinates()
+            return np.asarray(self.policy.stock) <= x
         return np.asarray(self.policy.stock) == 0
 
     def __repr__(self):

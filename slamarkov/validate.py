@@ -115,10 +115,10 @@ def _cost_moments(policy: Policy):
     """Means and SDs of the holding cost, the settlement and the total cost, exactly
     (:meth:`AbsorbingChain.cost_components`)."""
     parts = AbsorbingChain(policy).cost_components()
-    (mean_h, var_h), (mean_g, var_g), (_, var_c) = (
+    (mean_h, var_h), (mean_g, var_g), (mean_c, var_c) = (
         parts["holding"], parts["settlement"], parts["total"])
     return (float(mean_h), math.sqrt(float(var_h)), float(mean_g), math.sqrt(float(var_g)),
-            math.sqrt(float(var_c)))
+            float(mean_c), math.sqrt(float(var_c)))
 
 
 def exact_reference(source) -> ExactReference:
@@ -160,7 +160,7 @@ def exact_reference(source) -> ExactReference:
         policy, dist, solved_cost, kind = source, source.ready_count(), None, source.kind
     else:
         raise SimulationError("source: must be a Policy, a DynamicSolution or a StaticSolution")
-    mean_h, sd_h, mean_g, sd_g, sd_c = _cost_moments(policy)
+    mean_h, sd_h, mean_g, sd_g, mean_c, sd_c = _cost_moments(policy)
     return ExactReference(
         contract=policy.problem.contract,
         pmf=np.asarray(dist.pmf, dtype=np.float64),
@@ -172,7 +172,7 @@ def exact_reference(source) -> ExactReference:
         sd_holding_cost=sd_h,
         mean_settlement=mean_g,
         sd_settlement=sd_g,
-        mean_cost=solved_cost if solved_cost is not None else mean_h + mean_g,
+        mean_cost=solved_cost if solved_cost is not None else mean_c,
         sd_cost=sd_c,
         policy_kind=kind,
     )

@@ -24,8 +24,9 @@ def register(sub):
     add_problem_arguments(p)
     p.add_argument("--policy", choices=("dynamic", "static"), default="dynamic")
     p.add_argument("--out", metavar="DIR", default=None, help="folder for the matrices")
-    p.add_argument("--from", dest="start", metavar="I,V", default=None,
-                   help="print summaries from state (I, V): period I with V ready periods so far")
+    p.add_argument("--from", dest="start", metavar="I,V[,X]", default=None,
+                   help="print summaries from state (I, V): period I with V ready periods so far "
+                   "(and X units on hand when stock carries over)")
     p.add_argument("--max-gib", type=float, default=1.0, metavar="G",
                    help="memory guard for N (sparse: its non-zeros) and dense B, in GiB "
                    "(default 1)")
@@ -38,11 +39,11 @@ def register(sub):
 def _parse_start(text):
     parts = text.split(",")
     try:
-        if len(parts) != 2:
+        if len(parts) not in (2, 3):
             raise ValueError
-        return int(parts[0]), int(parts[1])
+        return tuple(int(x) for x in parts)
     except ValueError:
-        raise ChainError(f"--from: must be I,V (two integers), got {text!r}") from None
+        raise ChainError(f"--from: must be I,V or I,V,X (integers), got {text!r}") from None
 
 
 def policy_of(cfg, which):
@@ -59,15 +60,19 @@ def _fmt(x):
 
 def summary_text(chain: AbsorbingChain, start) -> str:
     """The text report of the summaries from a start state."""
-    i, v = start
+    i, v = start[:2]
     T = chain.T
     dist = chain.ready_rate(start)
     rem = chain.remaining_ready(start)
     cost = chain.cost_decomposition(start)
     bands = chain.band_probabilities(start)
-    zero = chain.expected_visits(lambda _i, _v, s: s == 0, start) if i <= T else 0
+    zero = chain.expected_visits(chain.zero_stock(), start) if i <= T else 0
+    where = f"from state (i={i}, v={v}): period {i} of {T} with {v} ready periods so far"
+    if len(start) == 3:
+        where = (f"from state (i={i}, v={v}, x={start[2]}): period {i} of {T} with {v} ready "
+                 f"periods so far and {start[2]} units on hand")
     lines = [
-        f"from state (i={i}, v={v}): period {i} of {T} with {v} ready periods so far",
+        where,
         f"  ready rate at the end: mean {100 * float(dist.mean):.4f}%, SD {100 * dist.sd:.4f}%",
         f"  P(penalty) {_fmt(bands['penalty'])}, P(neutral) {_fmt(bands['neutral'])}, "
         f"P(bonus) {_fmt(bands['bonus'])}",
@@ -76,6 +81,10 @@ def summary_text(chain: AbsorbingChain, start) -> str:
         f"  expected cost to the end: holding {_fmt(cost['holding'])} + settlement "
         f"{_fmt(cost['settlement'])} = {_fmt(cost['total'])}",
     ]
+    if "purchase" in cost:
+        lines[-1] = (f"  expected cost to the end: holding {_fmt(cost['holding'])} + purchases "
+                     f"less salvage {_fmt(cost['purchase'])} + settlement "
+                     f"{_fmt(cost['settlement'])} = {_fmt(cost['total'])}")
     return "\n".join(lines)
 
 
@@ -119,12 +128,19 @@ def run(args) -> int:
     max_bytes = int(args.max_gib * 2**30)
     chain = AbsorbingChain(policy, max_bytes=max_bytes)
     if start is not None:
-        chain._check_state(*start)
+        if policy.carries or len(start) == 3:
+            from .._chain_stock import start_state
+
+            start_state(policy, start)
+        else:
+            chain._check_state(*start)
     if args.out is not None:
         float_chain = chain
         if policy.exact:  # matrices are float files
-            float_chain = AbsorbingChain(Policy(policy.problem, policy.stock, kind=policy.kind),
-                                         max_bytes=max_bytes)
+            float_chain = AbsorbingChain(
+                Policy(policy.problem, policy.stock, kind=policy.kind,
+                       max_stock=policy.space.max_stock if policy.carries else None),
+                max_bytes=max_bytes)
         names = write_chain(float_chain, args.out, compress=args.compress)
         print(f"wrote {', '.join(names)} to {args.out}", file=sys.stderr)
     if start is not None:

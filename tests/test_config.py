@@ -129,7 +129,7 @@ class TestConfigFromDict:
         assert config_from_dict(d).problem.contract.scheme == "linear"
 
     def test_schema(self):
-        assert set(SCHEMA) == {"contract", "costs", "demand", "solver"}
+        assert set(SCHEMA) == {"contract", "costs", "demand", "inventory", "solver"}
 
     @pytest.mark.parametrize("mutate, error, field, rule", [
         (lambda d: d.update(extra={}), ConfigError, "extra", "unknown section"),

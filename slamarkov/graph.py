@@ -97,10 +97,15 @@ class GraphFormatError(SlamarkovError):
 
 
 def _policy(obj) -> Policy:
-    if isinstance(obj, Policy):
-        return obj
     if isinstance(obj, AbsorbingChain):
-        return obj.policy
+        obj = obj.policy
+    if isinstance(obj, Policy):
+        if obj.carries:
+            raise SlamarkovError(
+                "policy: graph views of a carry-over policy (states (i, v, x)) are not built yet; "
+                "use AbsorbingChain for its matrices and row queries"
+            )
+        return obj
     raise SlamarkovError(
         f"policy: must be a slamarkov.Policy or AbsorbingChain, got {type(obj).__name__}"
     )

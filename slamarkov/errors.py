@@ -20,6 +20,7 @@ __all__ = [
     "OutputError",
     "PlotDependencyError",
     "MonitorError",
+    "ReportDependencyError",
 ]
 
 
@@ -77,3 +78,7 @@ class PlotDependencyError(SlamarkovError, ImportError):
 
 class MonitorError(SlamarkovError):
     """An invalid log of a running review period (a row that breaks a rule) or monitor setting."""
+
+
+class ReportDependencyError(SlamarkovError, ImportError):
+    """jinja2 is not installed (HTML reports need the ``report`` extra)."""

@@ -1,14 +1,16 @@
 """Figures of the source study's experiments (matplotlib, the optional ``plot`` extra).
 
-Every function takes a :class:`~slamarkov.study.Study` (whose cache the tables share) and
-returns a :class:`matplotlib.figure.Figure` drawn on the Agg canvas, without touching pyplot's
-global state, so figures work headless and are not kept alive by pyplot. :func:`save_figure`
-writes one to a PNG atomically.
+The study's figures take a :class:`~slamarkov.study.Study` (whose cache the tables share);
+every function returns a :class:`matplotlib.figure.Figure` drawn on the Agg canvas, without
+touching pyplot's global state, so figures work headless and are not kept alive by pyplot.
+:func:`save_figure` writes one to a PNG atomically.
 
 * :func:`cost_figure` -- expected cost per period against T for both policies, one panel per
   holding cost, with a band of one SD of the cost per period of one review period (exact).
 * :func:`ready_rate_figure` -- the exact ready-rate distributions of both policies per (h, T),
   with the penalty and bonus thresholds drawn.
+* :func:`policies_ready_rate_figure` -- one contract's dynamic and static ready-rate
+  distributions side by side (from the start or from a mid-period state).
 * :func:`saving_figure` -- the dynamic policy's saving against T, one line per ratio.
 * :func:`stock_figure` -- the quartiles of the dynamic stock per period.
 
@@ -32,6 +34,7 @@ __all__ = [
     "require_matplotlib",
     "cost_figure",
     "ready_rate_figure",
+    "policies_ready_rate_figure",
     "saving_figure",
     "stock_figure",
     "save_figure",
@@ -185,32 +188,13 @@ def ready_rate_figure(study: Study, *, holding_costs=None,
     hs = tuple(study.holding_costs if holding_costs is None else holding_costs)
     Ts = tuple(review_periods)
     fig, axes = _figure(len(hs), len(Ts), 3.2 * len(Ts) + 0.6, 2.5 * len(hs) + 1.1, top=1.05)
-    aL = 100 * float(study.penalty_threshold)
-    aU = 100 * float(study.bonus_threshold)
     for r, h in enumerate(hs):
         for c, T in enumerate(Ts):
             ax = axes[r, c]
             cell = study.solve(h, T)
-            edges = 100 * (np.arange(T + 2) - 0.5) / T
-            lo = 100.0
-            for name, colour, label in (("static", STATIC_COLOUR, "static"),
-                                        ("dynamic", DYNAMIC_COLOUR, "dynamic")):
-                pmf = np.asarray(getattr(cell, name).ready_rate.pmf, dtype=np.float64)
-                ax.stairs(pmf, edges, fill=True, facecolor=(colour, 0.45), edgecolor=colour,
-                          linewidth=1.0, label=label)
-                seen = np.nonzero(pmf > 1e-3)[0]
-                if seen.size:
-                    lo = min(lo, 100 * seen[0] / T)
-            # the lines sit between the last bar that pays the penalty and the first that does
-            # not (and likewise for the bonus), so no bar straddles a threshold
-            contract = cell.problem.contract
-            x_pen = 100 * (contract.penalty_count - 0.5) / T
-            x_bon = 100 * (contract.bonus_count - 0.5) / T
-            ax.axvline(x_pen, color=PENALTY_COLOUR, linestyle="--", linewidth=1.3,
-                       label=f"penalty: bars left of this line (< {_g(aL)}%)")
-            ax.axvline(x_bon, color=BONUS_COLOUR, linestyle="--", linewidth=1.3,
-                       label=f"bonus: bars right of this line (>= {_g(aU)}%)")
-            ax.set_xlim(min(lo, x_pen) - 5, 100 + 50 / T)
+            _ready_rate_panel(ax, cell.problem.contract,
+                              [("static", STATIC_COLOUR, cell.static.ready_rate.pmf),
+                               ("dynamic", DYNAMIC_COLOUR, cell.dynamic.ready_rate.pmf)])
             ax.set_title(f"h = {_g(h)}, T = {T}")
             if r == len(hs) - 1:
                 ax.set_xlabel("ready rate (%)")
@@ -222,6 +206,75 @@ def ready_rate_figure(study: Study, *, holding_costs=None,
                ncol=4, fontsize="small", frameon=False,
                bbox_to_anchor=(0.5, 1 - 0.42 / fig.get_figheight()))
     fig.suptitle(f"Ready-rate distribution of the dynamic and static policies, {study.label}")
+    return fig
+
+
+def _ready_rate_panel(ax, contract, series):
+    """Draw ready-rate distributions on one axes: ``series`` is a list of (label, colour, pmf)
+    over v = 0..T, drawn as filled steps (one bar per ready count, centred on v/T), with the
+    penalty and bonus thresholds between the bars they separate."""
+    T = contract.review_period
+    edges = 100 * (np.arange(T + 2) - 0.5) / T
+    lo = 100.0
+    for label, colour, pmf in series:
+        pmf = np.asarray(pmf, dtype=np.float64)
+        ax.stairs(pmf, edges, fill=True, facecolor=(colour, 0.45), edgecolor=colour,
+                  linewidth=1.0, label=label)
+        seen = np.nonzero(pmf > 1e-3)[0]
+        if seen.size:
+            lo = min(lo, 100 * seen[0] / T)
+    # the lines sit between the last bar that pays the penalty and the first that does not
+    # (and likewise for the bonus), so no bar straddles a threshold
+    aL, aU = 100 * float(contract.penalty_threshold), 100 * float(contract.bonus_threshold)
+    x_pen = 100 * (contract.penalty_count - 0.5) / T
+    x_bon = 100 * (contract.bonus_count - 0.5) / T
+    ax.axvline(x_pen, color=PENALTY_COLOUR, linestyle="--", linewidth=1.3,
+               label=f"penalty: bars left of this line (< {_g(aL)}%)")
+    ax.axvline(x_bon, color=BONUS_COLOUR, linestyle="--", linewidth=1.3,
+               label=f"bonus: bars right of this line (>= {_g(aU)}%)")
+    ax.set_xlim(min(lo, x_pen) - 5, 100 + 50 / T)
+
+
+def policies_ready_rate_figure(dynamic, static, *, title=None):
+    """The ready-rate distributions of the dynamic and the static policy of one contract, side
+    by side (shared axes), with the penalty and bonus thresholds drawn.
+
+    Parameters
+    ----------
+    dynamic, static : ReadyRateDistribution
+        E.g. ``solution.ready_rate``, or ``AbsorbingChain(policy).ready_rate(start)`` for the
+        distribution from a mid-period state.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, Poisson, Problem, solve_dynamic, solve_static
+    >>> prob = Problem(Contract.study(10), Poisson(5), 0.5)
+    >>> fig = policies_ready_rate_figure(solve_dynamic(prob).ready_rate,
+    ...                                  solve_static(prob).ready_rate)
+    >>> [ax.get_title() for ax in fig.axes]
+    ['dynamic policy', 'static policy']
+    """
+    height = 3.6 if title else 3.3
+    fig, axes = _figure(1, 2, 8.6, height, top=1.05 if title else 0.75, bottom=0.55,
+                        sharex=True, sharey=True, wspace=0.08)
+    for ax, name, colour, dist in ((axes[0, 0], "dynamic", DYNAMIC_COLOUR, dynamic),
+                                   (axes[0, 1], "static", STATIC_COLOUR, static)):
+        _ready_rate_panel(ax, dist.contract, [(name, colour, dist.pmf)])
+        ax.set_title(f"{name} policy")
+        ax.set_xlabel("ready rate at the end of the review period (%)")
+        ax.grid(alpha=0.3)
+    axes[0, 0].set_ylabel("probability")
+    # the threshold lines, once, between the title and the panels (never over a bar)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles[1:], labels[1:], loc="upper center", ncol=2, fontsize="small",
+               frameon=False, bbox_to_anchor=(0.5, 1 - (0.38 if title else 0.05) / height))
+    if title:
+        fig.suptitle(title, y=1 - 0.08 / height, va="top")
     return fig
 
 

@@ -479,6 +479,8 @@ def solve_static(problem: Problem, *, max_stock=None, exact: bool = False) -> St
             pmf = stats.binom.pmf(np.arange(T + 1)[None, :], T, F[:, None])
             costs = T * h * H + pmf @ G
             best = int(np.argmin(costs))
+            if demand.rational:
+                best = _static_exact_tie(problem, costs, top)
         _check_max_stock(max_stock, best, "for the static policy")
         q = F[best]
         per_period = costs / T
@@ -529,6 +531,32 @@ def _static_costs_with_stock(problem, top, exact):
         else:
             costs[S] = static_cost_by_chain(problem, top, S, exact=exact)
     return costs
+
+
+#: float static costs this close (relative to the largest |cost|) are compared exactly
+_STATIC_TIE_RTOL = 1e-9
+
+
+def _static_exact_tie(problem, costs, top):
+    """The smallest minimiser of the float static costs, with near-ties decided exactly.
+
+    Rounding (``binom.pmf`` is not exact) can break an exact tie either way, so every S whose
+    float cost is within a relative 1e-9 of the minimum is costed again in exact rational
+    arithmetic and the smallest exact minimiser wins, as in exact mode and as the dynamic
+    solver's exact hull slopes decide (docs/model.md section 5). Only near-tied candidates are costed
+    exactly, so the usual case (one clear minimiser) costs nothing extra.
+    """
+    cmin = costs.min()
+    tol = _STATIC_TIE_RTOL * max(1.0, float(np.abs(costs).max()))
+    near = np.flatnonzero(costs <= cmin + tol)
+    if len(near) == 1:
+        return int(near[0])
+    T = problem.review_period
+    h = problem.holding_cost
+    G = problem.contract.settlement(exact=True)
+    F, H = problem.demand.table(int(top), exact=True)
+    exact = {int(s): T * h * H[s] + (_binomial_pmf_exact(T, F[s]) * G).sum() for s in near}
+    return min(exact, key=lambda s: (exact[s], s))
 
 
 def _static_continuous_uniform(problem, h, G):

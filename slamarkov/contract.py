@@ -93,9 +93,7 @@ class Contract:
                 f"({float(aL):g} > {float(aU):g})"
             )
         if self.scheme not in SCHEMES:
-            raise ContractError(
-                f"contract.scheme: must be one of {', '.join(SCHEMES)}, got {self.scheme!r}"
-            )
+            raise ContractError(_scheme_rule(self.scheme))
         Lm = to_fraction(self.penalty, "contract.penalty", ContractError)
         Lp = to_fraction(self.bonus, "contract.bonus", ContractError)
         for name, amount in (("penalty", Lm), ("bonus", Lp)):
@@ -128,9 +126,7 @@ class Contract:
         """
         T = to_int(review_period, "contract.review_period", ContractError)
         if scheme not in SCHEMES:
-            raise ContractError(
-                f"contract.scheme: must be one of {', '.join(SCHEMES)}, got {scheme!r}"
-            )
+            raise ContractError(_scheme_rule(scheme))
         per_period = {LUMP_SUM: (5, 3), LINEAR: (25, 15)}[scheme]
         penalty = Fraction(per_period[0] * T)
         if ratio is None:
@@ -229,7 +225,17 @@ class Contract:
         else:
             terms = (f"penalty {_fmt(self.penalty)} x shortfall below {aL}, "
                      f"bonus {_fmt(self.bonus)} x excess above {aU}")
-        return f"{self.scheme} SLA over T={self.review_period} periods: {terms}"
+        T = self.review_period
+        return f"{self.scheme} SLA over T={T} period{'s' if T != 1 else ''}: {terms}"
+
+
+def _scheme_rule(scheme) -> str:
+    """The one-line error for an unknown scheme, with the closest name when there is one."""
+    import difflib
+
+    close = difflib.get_close_matches(str(scheme), SCHEMES, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"contract.scheme: must be one of {', '.join(SCHEMES)}, got {scheme!r}{hint}"
 
 
 def _fmt(x: Fraction) -> str:

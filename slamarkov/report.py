@@ -100,6 +100,10 @@ def solve_text(config: Config, report: dict) -> str:
     lines.append(f"{'base stock S*':24}{'':>12}{s['base_stock']:>12g}")
     saving = s["cost_per_period"] - d["cost_per_period"]
     lines.append(f"saving of the dynamic policy per period: {saving:.6f}")
+    lines.append("(costs are expected holding cost plus settlement, per period; rates and "
+                 "probabilities in percent)")
+    if min(d["cost_per_period"], s["cost_per_period"]) < 0:
+        lines.append("a negative cost is a net gain: the expected bonus exceeds the holding cost")
     if "stock" in d:
         T = problem.review_period
         lines.append("")

@@ -22,13 +22,17 @@ The number of runs the source study used, 18,445, is the Dvoretzky-Kiefer-Wolfow
 rate lies within 0.01 of the true CDF everywhere with probability at least 95%.
 
 Runs files are CSV with the header ``run,ready_count,ready_rate,holding_cost,settlement,total_cost``
-(:meth:`SimulationResult.to_csv`, :func:`read_runs`).
+(:meth:`SimulationResult.to_csv`, :func:`read_runs`). A simulation's file starts with one comment
+line ``# slamarkov simulate: {...}``, a JSON object recording the problem (contract, demand,
+holding cost), the policy and the seed the runs came from (:func:`provenance`), so that a
+validation against another contract or policy can say so (:func:`provenance_mismatch`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
@@ -49,6 +53,9 @@ __all__ = [
     "SimulationResult",
     "Estimate",
     "read_runs",
+    "provenance",
+    "provenance_mismatch",
+    "PROVENANCE_PREFIX",
     "dkw_sample_size",
     "dkw_epsilon",
     "STUDY_RUNS",
@@ -163,6 +170,9 @@ class SimulationResult:
         Per run, the purchases :math:`c` per unit bought less the salvage value of the stock
         left after period T (docs/model.md section 11); None when the problem has neither a
         purchase cost nor a salvage value. ``total_cost`` includes it.
+    provenance : dict or None
+        Where the runs came from (:func:`provenance`); read back from a runs file's
+        ``# slamarkov simulate:`` line, None when the file has none.
 
     Examples
     --------
@@ -181,6 +191,7 @@ class SimulationResult:
     seed: int | None = None
     policy_kind: str | None = None
     purchase_cost: np.ndarray | None = None
+    provenance: dict | None = field(default=None, repr=False, compare=False)
 
     @property
     def runs(self) -> int:
@@ -299,6 +310,8 @@ class SimulationResult:
             names += [f"stock_{i}" for i in range(1, self.review_period + 1)]
             values += [col.tolist() for col in self.stock.T]
         buf = io.StringIO()
+        if self.provenance is not None:
+            buf.write(f"{PROVENANCE_PREFIX}{json.dumps(self.provenance, separators=(',', ':'))}\n")
         buf.write(",".join(names) + "\n")
         buf.writelines(",".join(map(repr, row)) + "\n" for row in zip(*values))
         return buf.getvalue()
@@ -464,10 +477,86 @@ def simulate(policy: Policy, runs: int, seed=None, *, record_stock: bool = False
         seed=seed_used,
         purchase_cost=purchase,
         policy_kind=policy.kind,
+        provenance=provenance(problem, policy.kind, seed_used, n),
     )
 
 
 # -- runs files -------------------------------------------------------------------------------
+
+#: the first line of a simulation's runs file, followed by the JSON of :func:`provenance`
+PROVENANCE_PREFIX = "# slamarkov simulate: "
+
+
+def provenance(problem, policy_kind, seed, runs) -> dict:
+    """What a simulation's runs were made from: the problem, the policy, the seed, the size.
+
+    Amounts are exact fractions as strings, so that two files compare exactly.
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, Poisson, Problem
+    >>> p = provenance(Problem(Contract(10, 0.8, 0.9, penalty=50), Poisson(5), 0.5), "dynamic", 1, 100)
+    >>> p["policy"], p["seed"], p["contract"]["penalty"], p["holding_cost"], p["demand"]
+    ('dynamic', 1, '50', '1/2', 'Poisson(5)')
+    """
+    c = problem.contract
+    return {
+        "policy": policy_kind,
+        "seed": seed,
+        "runs": int(runs),
+        "contract": {
+            "review_period": c.review_period,
+            "penalty_threshold": str(c.penalty_threshold),
+            "bonus_threshold": str(c.bonus_threshold),
+            "scheme": c.scheme,
+            "penalty": str(c.penalty),
+            "bonus": str(c.bonus),
+        },
+        "demand": problem.demand.describe(),
+        "holding_cost": str(problem.holding_cost),
+        "purchase_cost": str(problem.purchase_cost),
+        "salvage_value": str(problem.salvage_value),
+        "leftover": problem.leftover,
+        "initial_stock": str(problem.initial_stock),
+    }
+
+
+def provenance_mismatch(runs: SimulationResult, problem, policy_kind) -> str | None:
+    """Why runs cannot be expected to match a problem's policy, or None when they were made for it.
+
+    Compares the runs' :attr:`~SimulationResult.provenance` (None: nothing to compare) with
+    ``problem`` and ``policy_kind``; returns one sentence naming what differs.
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, Poisson, Problem
+    >>> pb = Problem(Contract(10, 0.8, 0.9, penalty=50), Poisson(5), 0.5)
+    >>> r = SimulationResult(pb.contract, np.array([9]), provenance=provenance(pb, "dynamic", 1, 1))
+    >>> provenance_mismatch(r, pb, "dynamic") is None
+    True
+    >>> print(provenance_mismatch(r, pb, "static"))
+    the runs were simulated with the dynamic policy, not the static policy tested here
+    """
+    made = runs.provenance
+    if not made:
+        return None
+    here = provenance(problem, policy_kind, None, runs.runs)
+    diffs = []
+    if made.get("policy") != policy_kind:
+        diffs.append(f"with the {made.get('policy')} policy, not the {policy_kind} policy tested "
+                     "here")
+    fields = [(f"contract.{k}", v, made.get("contract", {}).get(k))
+              for k, v in here["contract"].items()]
+    fields += [(name, here[key], made.get(key)) for name, key in (
+        ("demand", "demand"), ("costs.holding", "holding_cost"), ("costs.purchase", "purchase_cost"),
+        ("costs.salvage", "salvage_value"), ("inventory.leftover", "leftover"),
+        ("inventory.initial_stock", "initial_stock"))]
+    other = [f"{name} {theirs} (here {ours})" for name, ours, theirs in fields if theirs != ours]
+    if other:
+        diffs.append("for another problem: " + ", ".join(other))
+    if not diffs:
+        return None
+    return "the runs were simulated " + "; and ".join(diffs)
 
 def _parse_float(text, line, column, where):
     try:
@@ -487,7 +576,9 @@ def read_runs(path, contract: Contract) -> SimulationResult:
     Only ``ready_count`` or ``ready_rate`` is required; ``holding_cost``, ``settlement`` and
     ``total_cost`` are read when present and other columns (``run``, ``stock_1``, ...) are
     ignored. A ready count must be an integer in 0..T; a ready rate must be a multiple of 1/T
-    in [0, 1] (to within 1e-9); when both are given they must agree.
+    in [0, 1] (to within 1e-9); when both are given they must agree. Leading lines starting
+    with ``#`` are comments; a ``# slamarkov simulate: {...}`` line gives the result's
+    :attr:`~SimulationResult.provenance`.
 
     Parameters
     ----------
@@ -520,7 +611,16 @@ def read_runs(path, contract: Contract) -> SimulationResult:
     where = str(path)
     try:
         with open(path, newline="", encoding="utf-8") as fh:
-            rows = list(csv.reader(fh))
+            text = fh.read()
+        # leading comment lines: the provenance line, or any other "#" line (skipped)
+        lines = text.splitlines(keepends=True)
+        made = None
+        skip = 0
+        while skip < len(lines) and lines[skip].startswith("#"):
+            if lines[skip].startswith(PROVENANCE_PREFIX):
+                made = _read_provenance(lines[skip][len(PROVENANCE_PREFIX):], where, skip + 1)
+            skip += 1
+        rows = list(csv.reader(lines[skip:]))
     except FileNotFoundError:
         raise SimulationError(f"{where}: no such file") from None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
@@ -533,7 +633,7 @@ def read_runs(path, contract: Contract) -> SimulationResult:
     seen = set()
     for name in header:
         if name in seen:
-            raise SimulationError(f"{where}: line 1: duplicate column {name!r}")
+            raise SimulationError(f"{where}: line {skip + 1}: duplicate column {name!r}")
         seen.add(name)
     if "ready_count" not in seen and "ready_rate" not in seen:
         raise SimulationError(f"{where}: missing column ready_count (or ready_rate) in the header "
@@ -547,7 +647,7 @@ def read_runs(path, contract: Contract) -> SimulationResult:
     wanted = [c for c in ("ready_count", "ready_rate", *COST_COLUMNS) if c in index]
     data = {c: np.empty(len(body)) for c in wanted}
     for r, row in enumerate(body):
-        line = r + 2
+        line = r + skip + 2
         if len(row) != width:
             raise SimulationError(f"{where}: line {line}: {len(row)} fields, the header has {width}")
         for c in wanted:
@@ -562,12 +662,12 @@ def read_runs(path, contract: Contract) -> SimulationResult:
         frac = x != np.floor(x)
         if frac.any():
             r = bad_row(frac)
-            raise SimulationError(f"{where}: line {r + 2}, column ready_count: must be an integer, "
+            raise SimulationError(f"{where}: line {r + skip + 2}, column ready_count: must be an integer, "
                                   f"got {x[r]:g}")
         out = (x < 0) | (x > T)
         if out.any():
             r = bad_row(out)
-            raise SimulationError(f"{where}: line {r + 2}, column ready_count: {x[r]:g} is outside "
+            raise SimulationError(f"{where}: line {r + skip + 2}, column ready_count: {x[r]:g} is outside "
                                   f"0..T = 0..{T}")
         count = x.astype(np.int64)
     if "ready_rate" in data:
@@ -575,14 +675,14 @@ def read_runs(path, contract: Contract) -> SimulationResult:
         out = (y < -1e-9) | (y > 1 + 1e-9)
         if out.any():
             r = bad_row(out)
-            raise SimulationError(f"{where}: line {r + 2}, column ready_rate: {y[r]:g} is outside "
+            raise SimulationError(f"{where}: line {r + skip + 2}, column ready_rate: {y[r]:g} is outside "
                                   "[0, 1]")
         scaled = y * T
         near = np.rint(scaled)
         off = np.abs(scaled - near) > 1e-9 * max(T, 1)
         if off.any():
             r = bad_row(off)
-            raise SimulationError(f"{where}: line {r + 2}, column ready_rate: {y[r]:g} is not a "
+            raise SimulationError(f"{where}: line {r + skip + 2}, column ready_rate: {y[r]:g} is not a "
                                   f"multiple of 1/T = 1/{T}")
         from_rate = near.astype(np.int64)
         if count is None:
@@ -591,7 +691,7 @@ def read_runs(path, contract: Contract) -> SimulationResult:
             clash = from_rate != count
             if clash.any():
                 r = bad_row(clash)
-                raise SimulationError(f"{where}: line {r + 2}: ready_rate {y[r]:g} disagrees with "
+                raise SimulationError(f"{where}: line {r + skip + 2}: ready_rate {y[r]:g} disagrees with "
                                       f"ready_count {count[r]} / T = {count[r] / T:g}")
     return SimulationResult(
         contract=contract,
@@ -600,4 +700,16 @@ def read_runs(path, contract: Contract) -> SimulationResult:
         settlement=data.get("settlement"),
         purchase_cost=data.get("purchase_cost"),
         total_cost=data.get("total_cost"),
+        provenance=made,
     )
+
+
+def _read_provenance(text, where, line) -> dict:
+    try:
+        made = json.loads(text)
+    except ValueError:
+        made = None
+    if not isinstance(made, dict):
+        raise SimulationError(f"{where}: line {line}: {PROVENANCE_PREFIX.strip()} must be followed "
+                              "by a JSON object")
+    return made

@@ -786,8 +786,8 @@ def saving_table(study: Study, *, simulate=None, seed=None, progress=None) -> Ta
     True
     """
     if study.bonus is not None:
-        raise ConfigError("--bonus: the saving table sets the bonus per period to penalty / ratio; "
-                          "leave --bonus out")
+        raise ConfigError("--bonus-per-period: the saving table sets the bonus per period to "
+                          "penalty / ratio; leave --bonus-per-period out")
     runs = _check_runs(simulate, seed)
     columns = ["ratio", "h", "T", "saving"] + (["saving_sim", "saving_se"] if runs else [])
     cells = [(r, h, T) for r in study.ratios for h in study.holding_costs

@@ -301,18 +301,27 @@ class ValidationReport:
             f"alpha = {self.alpha:g}, Bonferroni over {len(self.checks)} checks: each rejects "
             f"when p < {self.level:.3g}",
             "",
-            f"{'check':<19}{'simulated':>12}{'exact':>12}{'statistic':>16}{'p-value':>11}  verdict",
+            "rates and probabilities in percent (%); costs per review period, a negative cost "
+            "is a net gain",
+            "",
+            f"{'check':<21}{'simulated':>12}{'exact':>12}{'statistic':>16}{'p-value':>11}  verdict",
         ]
         for c in self.checks:
-            sim = "" if c.simulated is None else f"{c.simulated:12.6g}"
-            ex = "" if c.exact is None else f"{c.exact:12.6g}"
+            if c.name in _PERCENT_CHECKS:
+                label = f"{c.name} (%)"
+                sim = "" if c.simulated is None else f"{100 * c.simulated:12.4f}"
+                ex = "" if c.exact is None else f"{100 * c.exact:12.4f}"
+            else:
+                label = c.name
+                sim = "" if c.simulated is None else f"{c.simulated:12.6g}"
+                ex = "" if c.exact is None else f"{c.exact:12.6g}"
             if c.name == "dkw_band":
                 stat = f"D = {c.statistic:.4g}"
             elif c.name == "chi_square":
                 stat = f"X2 = {c.statistic:.4g}"
             else:
-                stat = f"z = {c.statistic:+.3g}"
-            lines.append(f"{c.name:<19}{sim:>12}{ex:>12}{stat:>16}{c.p_value:11.3g}  "
+                stat = f"z = {_z(c.statistic)}"
+            lines.append(f"{label:<21}{sim:>12}{ex:>12}{stat:>16}{c.p_value:11.3g}  "
                          f"{'REJECT' if c.reject else 'ok'}")
         lines.append("")
         if self.consistent:
@@ -336,8 +345,8 @@ def _dkw(counts, ref, n):
     v = int(np.argmax(gap))
     D = float(gap[v])
     p = min(1.0, 2.0 * math.exp(-2.0 * n * D * D))
-    detail = (f"largest CDF gap {D:.4g} at ready count {v} (empirical {ecdf[v]:.4f}, "
-              f"exact {cdf[v]:.4f})")
+    detail = (f"largest CDF gap {D:.4g} at ready count {v} (empirical CDF {100 * ecdf[v]:.2f}%, "
+              f"exact {100 * cdf[v]:.2f}%)")
     return ("dkw_band", "DKW band on the empirical CDF of the ready rate", None, None, D, p, detail)
 
 
@@ -397,7 +406,12 @@ def _z_check(name, desc, sample, exact, sd_exact, n, unit=""):
     else:
         z = diff / se
         p = float(2 * stats.norm.sf(abs(z)))
-    detail = f"simulated {sim:.6g} vs exact {exact:.6g}{unit}: off by {diff:+.4g}, z = {z:+.3g}"
+    if name == "mean":  # the ready rate: in percent, as every text report gives rates
+        detail = (f"simulated {100 * sim:.4f}% vs exact {100 * float(exact):.4f}%: off by "
+                  f"{100 * diff:+.4f} percentage points, z = {_z(z)}")
+    else:
+        detail = (f"simulated {sim:.6g} vs exact {exact:.6g}{unit} per review period: off by "
+                  f"{diff:+.4g}, z = {_z(z)}")
     return (name, desc, sim, float(exact), z, p, detail)
 
 
@@ -412,8 +426,18 @@ def _binomial_check(name, desc, k, exact, n):
         z = (sim - p0) / math.sqrt(p0 * (1 - p0) / n)
         p = float(stats.binomtest(int(k), n, p0).pvalue)
     detail = (f"simulated {100 * sim:.4g}% vs exact {100 * p0:.4g}% ({k} of {n} runs): "
-              f"z = {z:+.3g}")
+              f"z = {_z(z)}")
     return (name, desc, sim, p0, z, p, detail)
+
+
+def _z(z) -> str:
+    """A z-score with its sign, never "-0"."""
+    text = f"{z + 0.0:+.3g}"
+    return "+0" if text == "-0" else text
+
+
+#: checks whose values are rates or probabilities: shown in percent in the text report
+_PERCENT_CHECKS = ("mean", "p_penalty", "p_bonus")
 
 
 def _check_alpha(alpha):

@@ -42,7 +42,7 @@ class TestGraphExport:
     def test_file_round_trip(self, capsys, tmp_path, policies, fmt):
         path = tmp_path / f"chain.{fmt}"
         code, out, err = run(capsys, "graph", EXAMPLE, "--format", fmt, "--out", str(path))
-        assert (code, out, err) == (0, "", "")
+        assert (code, out, err) == (0, f"wrote {path}\n", "")
         H = read_graph(path)
         G = policy_graph(policies["dynamic"])
         assert set(H.nodes) == set(G.nodes) and set(H.edges) == set(G.edges)
@@ -80,7 +80,7 @@ class TestGraphInspect:
     def test_json_to_file(self, capsys, tmp_path):
         path = tmp_path / "report.json"
         code, out, _ = run(capsys, "graph", EXAMPLE, "--inspect", "--json", "--out", str(path))
-        assert (code, out) == (0, "")
+        assert (code, out) == (0, f"wrote {path}\n")
         doc = json.loads(path.read_text())
         assert doc["coasting"] == {"bonus-secured": [[10, 9]]}
         assert len(doc["give_up"]["penalty-certain"]) == 28
@@ -97,8 +97,14 @@ class TestGraphErrors:
         assert_usage_error(capsys, ["graph", EXAMPLE], "give --format")
 
     def test_unknown_suffix(self, capsys, tmp_path):
-        assert_usage_error(capsys, ["graph", EXAMPLE, "--out", str(tmp_path / "c.txt")],
-                           "--out: format: cannot tell from the suffix '.txt'")
+        path = tmp_path / "c.txt"
+        code, out, err = run(capsys, "graph", EXAMPLE, "--out", str(path))
+        assert code == 2 and out == "" and not path.exists()
+        assert err == ("slamarkov graph: error: --out: cannot write .txt files here; the suffix "
+                       f"must be one of .json, .graphml, .gexf, .dot, .gv (got {path})\n")
+        # a format that contradicts the suffix
+        code, _, err = run(capsys, "graph", EXAMPLE, "--format", "dot", "--out", str(tmp_path / "c.json"))
+        assert code == 2 and "--out: the suffix .json means json, but --format is dot" in err
 
     def test_json_without_inspect(self, capsys):
         assert_usage_error(capsys, ["graph", EXAMPLE, "--format", "dot", "--json"],
@@ -115,12 +121,12 @@ class TestGraphErrors:
     def test_bad_contract_field(self, capsys):
         code, out, err = run(capsys, "graph", EXAMPLE, "--inspect", "--review-period", "0")
         assert code == 2 and out == ""
-        assert err.strip() == ("slamarkov: error: contract.review_period: must be a positive "
+        assert err.strip() == ("slamarkov graph: error: contract.review_period: must be a positive "
                                "integer, got 0")
 
     def test_missing_file(self, capsys, tmp_path):
         code, _, err = run(capsys, "graph", str(tmp_path / "none.toml"), "--inspect")
-        assert code == 2 and err.startswith("slamarkov: error: ") and "no such file" in err
+        assert code == 2 and err.startswith("slamarkov graph: error: ") and "no such file" in err
 
 
 class TestPlot:
@@ -128,7 +134,7 @@ class TestPlot:
     def test_png(self, capsys, tmp_path, kind):
         path = tmp_path / f"{kind}.png"
         code, out, err = run(capsys, "plot", EXAMPLE, "--kind", kind, "--out", str(path))
-        assert (code, out, err) == (0, "", "")
+        assert (code, out, err) == (0, f"wrote {path}\n", "")
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     def test_static_heatmap_large_T(self, capsys, tmp_path):
@@ -142,12 +148,15 @@ class TestPlot:
         code, out, err = run(capsys, "plot", EXAMPLE, "--kind", "chain", "--review-period", "41",
                              "--out", str(path))
         assert code == 2 and not path.exists()
-        assert err.strip() == ("slamarkov: error: review_period: the chain drawing is legible up "
+        assert err.strip() == ("slamarkov plot: error: review_period: the chain drawing is legible up "
                                "to T = 40, got T = 41; draw the policy heat map instead")
 
     def test_usage_errors(self, capsys, tmp_path):
         assert_usage_error(capsys, ["plot", EXAMPLE, "--kind", "chain"], "--out")
         assert_usage_error(capsys, ["plot", EXAMPLE, "--kind", "graph", "--out", "x.png"],
                            "--kind")
-        assert_usage_error(capsys, ["plot", EXAMPLE, "--kind", "chain", "--out",
-                                    str(tmp_path / "x.pdf")], "--out: must be a .png file")
+        code, out, err = run(capsys, "plot", EXAMPLE, "--kind", "chain", "--out",
+                             str(tmp_path / "x.pdf"))
+        assert (code, out) == (2, "") and err == (
+            f"slamarkov plot: error: --out: cannot write .pdf files here; the suffix must be one "
+            f"of .png (got {tmp_path / 'x.pdf'})\n")

@@ -36,12 +36,17 @@ class TestSimulateCommand:
         code, out, err = run_cli(capsys, "simulate", EXAMPLE, "--runs", 500, "--seed", 1,
                                  "--out", path)
         assert code == 0 and err == ""
-        lines = path.read_text().splitlines()
+        made, *lines = path.read_text().splitlines()
+        assert made.startswith("# slamarkov simulate: {")
+        made = json.loads(made.split(": ", 1)[1])
+        assert (made["policy"], made["seed"], made["runs"]) == ("dynamic", 1, 500)
+        assert made["contract"]["penalty"] == "50" and made["demand"] == "Poisson(5)"
         assert lines[0] == ",".join(RUNS_COLUMNS) and len(lines) == 501
         assert lines[1].startswith("1,") and lines[-1].startswith("500,")
         assert "500 runs of the dynamic policy, seed 1" in out
-        assert "mean ready rate" in out and "0.896123" in out  # the exact mean, docs/model.md section 9
-        assert f"runs written to {path}" in out
+        # rates in percent, labelled; the exact mean 89.6123% (docs/model.md section 9)
+        assert "mean ready rate (%)" in out and "89.6123" in out
+        assert out.splitlines()[-1] == f"wrote {path}"
 
     def test_same_seed_same_file(self, tmp_path, capsys):
         a, b = tmp_path / "a.csv", tmp_path / "b.csv"
@@ -54,8 +59,11 @@ class TestSimulateCommand:
     def test_stdout_and_a_reported_fresh_seed(self, capsys):
         code, out, err = run_cli(capsys, "simulate", EXAMPLE, "--runs", 20)
         assert code == 0
+        assert err.startswith("slamarkov simulate: note: seed ")
         seed = int(err.split("seed ")[1].split()[0])
-        assert out.splitlines()[0] == ",".join(RUNS_COLUMNS) and len(out.splitlines()) == 21
+        made, *lines = out.splitlines()
+        assert json.loads(made.split(": ", 1)[1])["seed"] == seed
+        assert lines[0] == ",".join(RUNS_COLUMNS) and len(lines) == 21
         _, again, err2 = run_cli(capsys, "simulate", EXAMPLE, "--runs", 20, "--seed", seed)
         assert again == out and err2 == ""
 
@@ -63,14 +71,16 @@ class TestSimulateCommand:
         code, out, _ = run_cli(capsys, "simulate", EXAMPLE, "--runs", 5, "--seed", 0,
                                "--policy", "static", "--record-stock")
         assert code == 0
-        header, *rows = out.splitlines()
+        _, header, *rows = out.splitlines()
         assert header.endswith(",".join(f"stock_{i}" for i in range(1, 11)))
         assert all(r.split(",")[6:] == ["8"] * 10 for r in rows)  # S* = 8, docs/model.md section 9
 
     def test_json_summary(self, tmp_path, capsys):
         code, out, _ = run_cli(capsys, "simulate", EXAMPLE, "--runs", 200, "--seed", 3,
                                "--out", tmp_path / "r.csv", "--format", "json")
-        doc = json.loads(out)
+        *summary, last = out.splitlines()
+        assert last == f"wrote {tmp_path / 'r.csv'}"
+        doc = json.loads("\n".join(summary))
         assert code == 0 and doc["runs"] == 200 and doc["seed"] == 3
         assert set(doc["simulated"]["mean"]) == {"value", "se"}
         assert doc["exact"]["mean"] == pytest.approx(0.896123, abs=1e-6)
@@ -78,7 +88,7 @@ class TestSimulateCommand:
     def test_overrides_apply(self, capsys):
         code, out, _ = run_cli(capsys, "simulate", EXAMPLE, "--runs", 50, "--seed", 3,
                                "--review-period", 4, "--scheme", "linear")
-        counts = np.array([int(r.split(",")[1]) for r in out.splitlines()[1:]])
+        counts = np.array([int(r.split(",")[1]) for r in out.splitlines()[2:]])
         assert code == 0 and counts.max() <= 4
 
     def test_progress_bar_on_request(self, capsys):
@@ -107,18 +117,32 @@ class TestValidateCommand:
         path = tmp_path / "static.csv"
         run_cli(capsys, "simulate", EXAMPLE, "--policy", "static", "--runs", 3000, "--seed", 2,
                 "--out", path)
-        code, _, _ = run_cli(capsys, "validate", EXAMPLE, "--runs", path, "--policy", "static")
-        assert code == 0
-        # static runs are not the dynamic policy's: exit 1, the report says why
-        code, out, _ = run_cli(capsys, "validate", EXAMPLE, "--runs", path)
+        code, _, err = run_cli(capsys, "validate", EXAMPLE, "--runs", path, "--policy", "static")
+        assert code == 0 and err == ""
+        # static runs are not the dynamic policy's: exit 1, the report says what disagrees and
+        # the warning says why (the file records the policy it was simulated with)
+        code, out, err = run_cli(capsys, "validate", EXAMPLE, "--runs", path)
         assert code == 1 and "INCONSISTENT" in out and "mean: simulated" in out
+        assert err == (f"slamarkov validate: warning: {path}: the runs were simulated with the "
+                       "static policy, not the dynamic policy tested here, so the verdict compares "
+                       "them with a chain they were not simulated from\n")
+
+    def test_runs_of_another_contract_warn(self, runs_file, capsys):
+        code, _, err = run_cli(capsys, "validate", EXAMPLE, "--runs", runs_file, "--holding", 1)
+        assert code in (0, 1) and len(err.splitlines()) == 1
+        assert err.startswith("slamarkov validate: warning: ")
+        assert "simulated for another problem: costs.holding 1/2 (here 1)" in err
+        # per-period amounts that come to the same contract do not warn
+        code, _, err = run_cli(capsys, "validate", EXAMPLE, "--runs", runs_file,
+                               "--penalty-per-period", 5, "--bonus-per-period", 3)
+        assert code == 0 and err == ""
 
     def test_json_report_to_a_file(self, runs_file, tmp_path, capsys):
         out_path = tmp_path / "report.json"
         code, out, _ = run_cli(capsys, "validate", EXAMPLE, "--runs", runs_file, "--format",
                                "json", "--alpha", 0.05, "--out", out_path)
         doc = json.loads(out_path.read_text())
-        assert code == 0 and out == ""
+        assert code == 0 and out == f"wrote {out_path}\n"
         assert doc["consistent"] is True and doc["alpha"] == 0.05 and doc["runs"] == 3000
         assert doc["level"] == pytest.approx(0.05 / 8)
 
@@ -155,7 +179,8 @@ class TestValidateCommand:
         path.write_text(text)
         code, out, err = run_cli(capsys, "validate", EXAMPLE, "--runs", path)
         assert code == 2 and out == ""
-        assert err.startswith("slamarkov: error: ") and pattern in err and err.count("\n") == 1
+        assert err.startswith("slamarkov validate: error: ") and pattern in err
+        assert err.count("\n") == 1
 
     def test_other_bad_input_exit_2(self, runs_file, tmp_path, capsys):
         code, _, err = run_cli(capsys, "validate", EXAMPLE, "--runs", tmp_path / "none.csv")

@@ -162,7 +162,6 @@ class TestBadInput:
         ["solve", str(EXAMPLE), "--format", "xml"],
         ["solve"],
         ["solve", str(EXAMPLE), "--unknown-flag"],
-        [],
     ])
     def test_usage_errors(self, capsys, argv):
         with pytest.raises(SystemExit) as info:
@@ -291,7 +290,7 @@ class TestOut:
         target = tmp_path / "deep" / "er" / "report.json"
         assert main(["solve", str(EXAMPLE), "--format", "json", "--out", str(target)]) == 0
         out, err = capsys.readouterr()
-        assert out == "" and err == ""
+        assert out == f"wrote {target}\n" and err == ""
         from_file = json.loads(target.read_text())
         assert from_file == solve_json(capsys)
         # nothing left beside it: the temporary file was renamed into place

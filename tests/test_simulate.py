@@ -6,6 +6,7 @@ Order: exact reference values first, then invariants, then property tests on ran
 from __future__ import annotations
 
 import io
+import json
 import math
 from fractions import Fraction
 
@@ -31,11 +32,14 @@ from slamarkov import (
 from slamarkov._layered import n_transient
 from slamarkov._progress import is_terminal, progress
 from slamarkov.simulate import (
+    PROVENANCE_PREFIX,
     RUNS_COLUMNS,
     STUDY_RUNS,
     SimulationResult,
     dkw_epsilon,
     dkw_sample_size,
+    provenance,
+    provenance_mismatch,
     read_runs,
     simulate,
 )
@@ -282,17 +286,54 @@ class TestRunsFile:
         res = simulate(sol.policy, 1000, seed=12)
         path = tmp_path / "out" / "runs.csv"
         res.to_csv(path)
-        assert path.read_text().splitlines()[0] == ",".join(RUNS_COLUMNS)
+        first, header = path.read_text().splitlines()[:2]
+        assert header == ",".join(RUNS_COLUMNS)
+        # the first line records what the runs came from, and the reader gives it back
+        assert first.startswith(PROVENANCE_PREFIX)
+        made = json.loads(first[len(PROVENANCE_PREFIX):])
+        assert made == provenance(sol.problem, "dynamic", 12, 1000)
+        assert made["contract"]["scheme"] == "linear" and made["holding_cost"] == "3/2"
         back = read_runs(path, sol.problem.contract)
+        assert back.provenance == made
         for name in ("ready_count", "holding_cost", "settlement", "total_cost"):
             assert getattr(back, name).tobytes() == getattr(res, name).tobytes()
         assert [p.name for p in tmp_path.joinpath("out").iterdir()] == ["runs.csv"]
+
+    def test_comment_lines_and_line_numbers(self, tmp_path):
+        # other "#" lines at the top are skipped; errors count the file's own lines
+        path = tmp_path / "runs.csv"
+        path.write_text("# made by hand\nready_count\n3\nx\n")
+        with pytest.raises(SimulationError, match=r"line 4, column ready_count: 'x' is not a number"):
+            read_runs(path, Contract(3, "2/3", 1))
+        path.write_text("# made by hand\nready_count\n3\n")
+        back = read_runs(path, Contract(3, "2/3", 1))
+        assert back.ready_count.tolist() == [3] and back.provenance is None
+
+    def test_bad_provenance_line(self, tmp_path):
+        path = tmp_path / "runs.csv"
+        path.write_text(PROVENANCE_PREFIX + "{not json\nready_count\n3\n")
+        with pytest.raises(SimulationError, match="line 1: # slamarkov simulate: must be followed"):
+            read_runs(path, Contract(3, "2/3", 1))
+
+    def test_provenance_mismatch_names_what_differs(self):
+        sol = solve_dynamic(study(10, "linear", 1.5), max_stock=40)
+        res = simulate(sol.policy, 10, seed=1)
+        assert provenance_mismatch(res, sol.problem, "dynamic") is None
+        assert provenance_mismatch(res, sol.problem, "static") == (
+            "the runs were simulated with the dynamic policy, not the static policy tested here")
+        other = study(10, "lump-sum", 1)
+        why = provenance_mismatch(res, other, "dynamic")
+        assert why.startswith("the runs were simulated for another problem: ")
+        assert "contract.scheme linear (here lump-sum)" in why and "costs.holding 3/2 (here 1)" in why
+        # a file without the line: nothing to compare
+        assert provenance_mismatch(SimulationResult(res.contract, res.ready_count), other,
+                                   "static") is None
 
     def test_stock_columns(self, tmp_path):
         pol = Policy(Problem(Contract(3, "2/3", 1, penalty=10), ALWAYS_ONE, 1),
                      [[1], [0, 2], [1, 0, 3]])
         res = simulate(pol, 2, seed=0, record_stock=True)
-        lines = res.csv_text(stock=True).splitlines()
+        lines = res.csv_text(stock=True).splitlines()[1:]  # after the provenance line
         assert lines[0].endswith("total_cost,stock_1,stock_2,stock_3")
         assert lines[1] == "1,3,1.0,3.0,0.0,3.0,1,2,3"
         res.to_csv(tmp_path / "r.csv", stock=True)

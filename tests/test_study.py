@@ -544,7 +544,7 @@ class TestCommandLine:
         assert sorted(p.name for p in tmp_path.iterdir()) == [
             "cost-linear.csv", "published-comparison.csv", "ready-rate-linear.csv",
             "saving-linear.csv", "stock-linear.csv"]
-        assert "wrote 5 files" in capsys.readouterr().out
+        assert capsys.readouterr().out == f"wrote {tmp_path} (5 files)\n"
 
     @pytest.mark.parametrize("argv,match", [
         (["stock", "--holding", "1,2"], "--holding"),

@@ -309,7 +309,7 @@ class TestVerdict:
         assert "INCONSISTENT" in text
         for name in rep.rejected:
             assert f"  {name}: " in text
-        assert "simulated 1 vs exact 0.5" in rep.check("mean").detail
+        assert "simulated 100.0000% vs exact 50.0000%" in rep.check("mean").detail
         with pytest.raises(KeyError):
             rep.check("nope")
 

@@ -8,6 +8,7 @@ line on standard error and exit code 2.
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import pkgutil
 import sys
@@ -18,9 +19,36 @@ __all__ = ["main", "build_parser"]
 
 
 class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose usage errors are one line and exit code 2."""
+    """An ArgumentParser with the command line's conventions.
+
+    Usage errors are one line ``slamarkov COMMAND: error: ...`` and exit code 2; a missing
+    COMMAND (a bare ``slamarkov``) also prints the usage line; an invalid choice suggests the
+    closest one. The parsed namespace records the innermost command's name as ``_prog``.
+    """
+
+    def parse_known_args(self, args=None, namespace=None):
+        namespace = argparse.Namespace() if namespace is None else namespace
+        # a subcommand's parser runs after its parent's and its namespace is copied over the
+        # parent's, so the innermost command's name wins
+        namespace._prog = self.prog
+        return super().parse_known_args(args, namespace)
+
+    def _check_value(self, action, value):
+        if action.choices is not None and value not in action.choices:
+            choices = [str(c) for c in action.choices]
+            close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise argparse.ArgumentError(
+                action, f"invalid choice: {value!r} (choose from {', '.join(choices)}){hint}")
+        super()._check_value(action, value)
 
     def error(self, message):
+        missing_command = any(
+            isinstance(a, argparse._SubParsersAction) and a.required and a.metavar
+            and message.endswith(f"required: {a.metavar}") for a in self._actions)
+        if missing_command:
+            self.print_usage(sys.stderr)
+            message = f"give a {message.rsplit(' ', 1)[-1]} (see {self.prog} --help)"
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
@@ -44,16 +72,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code.
+
+    Every :class:`~slamarkov.errors.SlamarkovError` becomes one line
+    ``slamarkov COMMAND: error: MESSAGE`` on standard error and exit code 2.
+    """
+    from . import _common
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    _common.PROG = getattr(args, "_prog", parser.prog)
     try:
         return int(args.handler(args) or 0)
     except SlamarkovError as exc:
-        print(f"slamarkov: error: {exc}", file=sys.stderr)
+        print(f"{_common.PROG}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("slamarkov: interrupted", file=sys.stderr)
+        print(f"{_common.PROG}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

@@ -1,13 +1,34 @@
-"""Options shared by the subcommands: the contract file and the flags that override its fields."""
+"""Conventions shared by the subcommands, so that every command speaks with one voice.
+
+- The contract FILE and the flags that override its fields (:func:`add_problem_arguments`,
+  :func:`config_from_args`). ``--penalty`` and ``--bonus`` are amounts per review period
+  everywhere; ``--penalty-per-period X`` and ``--bonus-per-period X`` give them per period
+  (L = X T); both forms for one amount are refused.
+- Messages: ``slamarkov COMMAND: error: ...`` (one line, exit code 2), ``slamarkov COMMAND:
+  warning: ...`` and ``slamarkov COMMAND: note: ...``, all on standard error (:func:`warn`,
+  :func:`note`; :data:`PROG` is the running command's name).
+- ``--out PATH``: the format comes from the suffix where a command has several
+  (:func:`out_format`); a suffix the command cannot write is refused; on success one line
+  ``wrote PATH`` goes to standard output (:func:`emit`, :func:`wrote`).
+- Text reports give rates and probabilities in percent, labelled ``%``; JSON and CSV keep
+  fractions (:func:`percent`).
+"""
 
 from __future__ import annotations
 
 import sys
+from fractions import Fraction
+from pathlib import Path
 
 from .._io import atomic_write
 from ..config import Config, load_config, parse_demand_spec
+from ..errors import ConfigError, OutputError
 
-__all__ = ["add_problem_arguments", "config_from_args", "emit"]
+__all__ = ["add_problem_arguments", "config_from_args", "emit", "wrote", "warn", "note",
+           "out_format", "add_out_argument", "percent", "PROG"]
+
+#: the running command, e.g. "slamarkov solve" (set by :func:`slamarkov.cli.main`)
+PROG = "slamarkov"
 
 #: flag -> (dotted key, type, help)
 _OVERRIDES = {
@@ -15,8 +36,10 @@ _OVERRIDES = {
     "--penalty-threshold": ("contract.penalty_threshold", str, "alpha_L, e.g. 0.8"),
     "--bonus-threshold": ("contract.bonus_threshold", str, "alpha_U, e.g. 0.9"),
     "--scheme": ("contract.scheme", str, "lump-sum or linear"),
-    "--penalty": ("contract.penalty", str, "L-, per review period (0: none)"),
-    "--bonus": ("contract.bonus", str, "L+, per review period (0: none)"),
+    "--penalty": ("contract.penalty", str,
+                  "L-, the penalty per review period (0: none); per period: --penalty-per-period"),
+    "--bonus": ("contract.bonus", str,
+                "L+, the bonus per review period (0: none); per period: --bonus-per-period"),
     "--holding": ("costs.holding", str, "h, holding cost per leftover unit"),
     "--purchase": ("costs.purchase", str, "c, purchase cost per unit ordered"),
     "--salvage": ("costs.salvage", str, "s, value of a unit on hand after period T (carry)"),
@@ -24,6 +47,42 @@ _OVERRIDES = {
     "--initial-stock": ("inventory.initial_stock", str, "x1, stock on hand at period 1"),
     "--max-stock": ("solver.max_stock", int, "top of the stock range 0..max_stock"),
 }
+
+#: per-period flag -> (dest, the per-review-period flag it replaces, contract key)
+PER_PERIOD = {
+    "--penalty-per-period": ("penalty_per_period", "--penalty", "contract.penalty"),
+    "--bonus-per-period": ("bonus_per_period", "--bonus", "contract.bonus"),
+}
+
+
+def add_per_period_arguments(group) -> None:
+    """Add ``--penalty-per-period`` and ``--bonus-per-period`` (L = X T) to a parser or group."""
+    for flag, (dest, whole, _key) in PER_PERIOD.items():
+        group.add_argument(flag, dest=dest, default=None, metavar="X",
+                           help=f"{whole[2:]} per period: L = X*T (instead of {whole})")
+
+
+def per_period_amounts(args, review_period: int, whole=None) -> dict:
+    """``{contract key: X * T}`` for the per-period flags given; refuses both forms of one amount.
+
+    ``whole`` maps each per-review-period flag to its value (default: read from ``args``).
+    """
+    from .._numbers import to_fraction
+
+    out = {}
+    for flag, (dest, whole_flag, key) in PER_PERIOD.items():
+        x = getattr(args, dest, None)
+        if x is None:
+            continue
+        given = whole.get(whole_flag) if whole is not None else getattr(args, key, None)
+        if given is not None:
+            raise ConfigError(f"{flag}: give {whole_flag} (per review period) or {flag} "
+                              f"(per period, L = X*T), not both")
+        amount = to_fraction(x, flag, ConfigError)
+        if amount < 0:
+            raise ConfigError(f"{flag}: must be >= 0, got {x}")
+        out[key] = amount * review_period
+    return out
 
 
 def add_problem_arguments(parser, file_required: bool = True) -> None:
@@ -33,6 +92,7 @@ def add_problem_arguments(parser, file_required: bool = True) -> None:
     group = parser.add_argument_group("override fields of the contract file")
     for flag, (key, typ, help_) in _OVERRIDES.items():
         group.add_argument(flag, dest=key, type=typ, default=None, metavar="X", help=help_)
+    add_per_period_arguments(group)
     group.add_argument(
         "--demand", dest="demand_spec", default=None, metavar="KIND:PARAMS",
         help="demand, e.g. poisson:5, normal:15,5, uniform:0,10, empirical:0.2,0.5,0.3",
@@ -43,16 +103,102 @@ def add_problem_arguments(parser, file_required: bool = True) -> None:
 
 def config_from_args(args) -> Config:
     """Load the contract file with the command line's overrides."""
-    overrides = {key: getattr(args, key) for key, *_ in _OVERRIDES.values()}
+    overrides = {key: getattr(args, key, None) for key, *_ in _OVERRIDES.values()}
     overrides["solver.exact"] = getattr(args, "solver.exact", None)
     if args.demand_spec is not None:
         overrides["demand"] = parse_demand_spec(args.demand_spec)
+    if any(getattr(args, dest, None) is not None for dest, *_ in PER_PERIOD.values()):
+        # the per-period amounts need T, which the file or --review-period gives
+        T = load_config(args.file, overrides).problem.review_period
+        overrides.update(per_period_amounts(args, T))
     return load_config(args.file, overrides)
 
 
+def _message(kind: str, text: str) -> None:
+    print(f"{PROG}: {kind}: {text}", file=sys.stderr)
+
+
+def warn(text: str) -> None:
+    """One ``slamarkov COMMAND: warning: ...`` line on standard error."""
+    _message("warning", text)
+
+
+def note(text: str) -> None:
+    """One ``slamarkov COMMAND: note: ...`` line on standard error."""
+    _message("note", text)
+
+
+def wrote(path) -> None:
+    """The one line a command prints on standard output after writing ``path``."""
+    print(f"wrote {path}", flush=True)
+
+
 def emit(text: str, out=None) -> None:
-    """Print ``text``, or write it atomically to ``out``."""
+    """Print ``text``, or write it atomically to ``out`` and print ``wrote PATH``."""
+    text = text if text.endswith("\n") else text + "\n"
     if out is None:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.write(text)
     else:
-        atomic_write(out, text if text.endswith("\n") else text + "\n")
+        atomic_write(out, text)
+        wrote(out)
+
+
+#: suffix -> format name, for every format some command writes
+SUFFIXES = {
+    ".txt": "text", ".text": "text", ".json": "json", ".csv": "csv", ".md": "markdown",
+    ".markdown": "markdown", ".tex": "latex", ".html": "html", ".png": "png", ".svg": "svg",
+    ".pdf": "pdf", ".graphml": "graphml", ".gexf": "gexf", ".dot": "dot", ".gv": "dot",
+}
+
+
+def add_out_argument(parser, formats, help_=None) -> None:
+    """``--out PATH`` whose suffix picks one of ``formats``."""
+    suffixes = " ".join(s for s, f in SUFFIXES.items() if f in formats)
+    parser.add_argument("--out", default=None, metavar="PATH",
+                        help=help_ or f"write to PATH instead of standard output; the suffix "
+                        f"({suffixes}) picks the format")
+
+
+def out_format(out, fmt, formats, default):
+    """The format to write: ``--format`` if given, else the suffix of ``--out``, else ``default``.
+
+    Refuses (:class:`~slamarkov.errors.OutputError`, one line) a suffix that is not one of
+    ``formats`` and a ``--format`` that contradicts the suffix.
+
+    Examples
+    --------
+    >>> out_format("report.json", None, ("text", "json"), "text")
+    'json'
+    >>> out_format(None, None, ("text", "json"), "text")
+    'text'
+    """
+    if out is None:
+        return fmt or default
+    suffix = Path(out).suffix.lower()
+    allowed = [s for s, f in SUFFIXES.items() if f in formats]
+    if not suffix:
+        return fmt or default
+    by_suffix = SUFFIXES.get(suffix) if suffix in allowed else None
+    if by_suffix is None:
+        raise OutputError(f"--out: cannot write {suffix} files here; the suffix must be one of "
+                          f"{', '.join(allowed)} (got {out})")
+    if fmt is not None and fmt != by_suffix:
+        raise OutputError(f"--out: the suffix {suffix} means {by_suffix}, but --format is {fmt}")
+    return by_suffix
+
+
+def percent(x, digits: int = 4) -> str:
+    """A fraction as a labelled percentage (the text reports' unit for rates and probabilities).
+
+    Exact values (a :class:`~fractions.Fraction` that is not an integer) keep the exact fraction
+    beside the percentage.
+
+    Examples
+    --------
+    >>> percent(0.25), percent(Fraction(1, 3), 2)
+    ('25.0000%', '33.33% (exact 1/3)')
+    """
+    text = f"{100 * float(x):.{digits}f}%"
+    if isinstance(x, Fraction) and x.denominator != 1:
+        text += f" (exact {x})"
+    return text

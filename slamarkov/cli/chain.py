@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 from scipy import sparse
 
 from .._io import atomic_path
@@ -11,7 +9,7 @@ from ..chain import AbsorbingChain
 from ..errors import ChainError, ChainSizeError
 from ..policy import Policy
 from ..solve import solve_dynamic, solve_static
-from ._common import add_problem_arguments, config_from_args, emit
+from ._common import add_problem_arguments, config_from_args, emit, note, percent, wrote
 
 
 def register(sub):
@@ -25,8 +23,9 @@ def register(sub):
     p.add_argument("--policy", choices=("dynamic", "static"), default="dynamic")
     p.add_argument("--out", metavar="DIR", default=None, help="folder for the matrices")
     p.add_argument("--from", dest="start", metavar="I,V[,X]", default=None,
-                   help="print summaries from state (I, V): period I with V ready periods so far "
-                   "(and X units on hand when stock carries over)")
+                   help="print summaries from state (I, V): period I (1..T) with V ready periods "
+                   "so far (0..I-1), and X units on hand when stock carries over; I = T+1 is the "
+                   "end of the review period (V in 0..T)")
     p.add_argument("--max-gib", type=float, default=1.0, metavar="G",
                    help="memory guard for N (sparse: its non-zeros) and dense B, in GiB "
                    "(default 1)")
@@ -54,12 +53,24 @@ def policy_of(cfg, which):
     return solve_static(cfg.problem, **opts).policy
 
 
-def _fmt(x):
-    return f"{float(x):.6g}" if not hasattr(x, "denominator") or x.denominator == 1 else f"{x} (~{float(x):.6g})"
+def _fmt(x, unit=""):
+    """A number with its unit; an exact fraction keeps its exact value beside the decimal."""
+    unit = f" {unit}" if unit else ""
+    if hasattr(x, "denominator") and x.denominator != 1:
+        return f"{float(x):.6g}{unit} (exact {x})"
+    return f"{float(x):.6g}{unit}"
+
+
+def _periods(n) -> str:
+    return f"{n} ready period{'s' if n != 1 else ''}"
 
 
 def summary_text(chain: AbsorbingChain, start) -> str:
-    """The text report of the summaries from a start state."""
+    """The text report of the summaries from a start state.
+
+    Rates and probabilities are in percent, as in ``solve``'s report (from state (1, 0) the two
+    agree); counts are in periods and costs in money over the rest of the review period.
+    """
     i, v = start[:2]
     T = chain.T
     dist = chain.ready_rate(start)
@@ -67,24 +78,31 @@ def summary_text(chain: AbsorbingChain, start) -> str:
     cost = chain.cost_decomposition(start)
     bands = chain.band_probabilities(start)
     zero = chain.expected_visits(chain.zero_stock(), start) if i <= T else 0
-    where = f"from state (i={i}, v={v}): period {i} of {T} with {v} ready periods so far"
-    if len(start) == 3:
-        where = (f"from state (i={i}, v={v}, x={start[2]}): period {i} of {T} with {v} ready "
-                 f"periods so far and {start[2]} units on hand")
+    on_hand = f", {start[2]} units on hand" if len(start) == 3 else ""
+    state = f"(i={i}, v={v}{f', x={start[2]}' if len(start) == 3 else ''})"
+    if i <= T:
+        where = f"from state {state}: period {i} of {T}, {_periods(v)} so far{on_hand}"
+    else:
+        where = (f"from state {state}: the end of the review period (all {T} periods done), "
+                 f"{_periods(v)}{on_hand}")
+    total = cost["total"]
+    purchase = (f" + purchases less salvage {_fmt(cost['purchase'])}" if "purchase" in cost
+                else "")
     lines = [
         where,
-        f"  ready rate at the end: mean {100 * float(dist.mean):.4f}%, SD {100 * dist.sd:.4f}%",
-        f"  P(penalty) {_fmt(bands['penalty'])}, P(neutral) {_fmt(bands['neutral'])}, "
-        f"P(bonus) {_fmt(bands['bonus'])}",
-        f"  ready periods still to come: mean {_fmt(rem['mean'])}, variance {_fmt(rem['variance'])}",
-        f"  expected periods still to spend stocking nothing: {_fmt(zero)}",
-        f"  expected cost to the end: holding {_fmt(cost['holding'])} + settlement "
-        f"{_fmt(cost['settlement'])} = {_fmt(cost['total'])}",
+        f"  ready rate at the end: mean {percent(dist.mean)}, SD {100 * dist.sd:.4f}%",
+        f"  P(penalty) {percent(bands['penalty'])}, P(neutral) {percent(bands['neutral'])}, "
+        f"P(bonus) {percent(bands['bonus'])}",
+        f"  ready periods still to come: mean {_fmt(rem['mean'], 'periods')}, variance "
+        f"{_fmt(rem['variance'], 'periods^2')}",
+        f"  expected periods still to spend stocking nothing: {_fmt(zero, 'periods')}",
+        f"  expected cost to the end of the review period: holding {_fmt(cost['holding'])}"
+        f"{purchase} + settlement {_fmt(cost['settlement'])} = {_fmt(total)}",
     ]
-    if "purchase" in cost:
-        lines[-1] = (f"  expected cost to the end: holding {_fmt(cost['holding'])} + purchases "
-                     f"less salvage {_fmt(cost['purchase'])} + settlement "
-                     f"{_fmt(cost['settlement'])} = {_fmt(cost['total'])}")
+    if i == 1 and v == 0:
+        lines.append(f"  cost per period: {_fmt(total / T)} (as solve reports it)")
+    if total < 0:
+        lines.append("  a negative cost is a net gain: the expected bonus exceeds the costs")
     return "\n".join(lines)
 
 
@@ -108,7 +126,7 @@ def write_chain(chain: AbsorbingChain, out, compress: bool = False) -> list[str]
     try:
         N, B = chain.matrices()
     except ChainSizeError as exc:
-        print(f"slamarkov: note: N.npz and B.npz not written: {exc}", file=sys.stderr)
+        note(f"N.npz and B.npz not written: {exc}")
     else:
         save("N.npz", N)
         save("B.npz", B)
@@ -141,8 +159,8 @@ def run(args) -> int:
                 Policy(policy.problem, policy.stock, kind=policy.kind,
                        max_stock=policy.space.max_stock if policy.carries else None),
                 max_bytes=max_bytes)
-        names = write_chain(float_chain, args.out, compress=args.compress)
-        print(f"wrote {', '.join(names)} to {args.out}", file=sys.stderr)
+        write_chain(float_chain, args.out, compress=args.compress)
+        wrote(args.out)
     if start is not None:
         emit(summary_text(chain, start))
     return 0

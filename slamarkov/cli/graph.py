@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from ..graph import GRAPH_FORMATS, _format_of, graph_to_string, inspect_policy, policy_graph
-from ._common import add_problem_arguments, config_from_args, emit
+from ..graph import GRAPH_FORMATS, graph_to_string, inspect_policy, policy_graph
+from ._common import add_problem_arguments, config_from_args, emit, out_format
 
 
 def register(sub):
@@ -24,7 +24,9 @@ def register(sub):
                       help="export format (default: from the suffix of --out)")
     what.add_argument("--inspect", action="store_true", help="print the inspection report")
     p.add_argument("--json", action="store_true", help="with --inspect: the report as JSON")
-    p.add_argument("--out", default=None, metavar="PATH", help="write to PATH instead of stdout")
+    p.add_argument("--out", default=None, metavar="PATH",
+                   help="write to PATH instead of stdout; the suffix picks the format (export: "
+                   ".graphml .gexf .json .dot .gv; --inspect: .txt .json)")
     p.set_defaults(handler=run, _parser=p)
 
 
@@ -40,21 +42,23 @@ def run(args) -> int:
     parser = args._parser
     if args.json and not args.inspect:
         parser.error("--json: only with --inspect")
-    if not args.inspect:
+    if args.inspect:
+        fmt = out_format(args.out, "json" if args.json else None, ("text", "json"), "text")
+    else:
         if args.format is None and args.out is None:
             parser.error("give --format graphml|gexf|json|dot (or --out PATH with one of the "
                          "suffixes .graphml .gexf .json .dot), or --inspect")
-        if args.format is None:
-            try:
-                args.format = _format_of(args.out, None)
-            except ValueError as exc:
-                parser.error(f"--out: {exc}")
+        fmt = out_format(args.out, args.format, GRAPH_FORMATS, None)
+        if fmt is None:
+            parser.error(f"--out: no suffix to tell the format by; give --format "
+                         f"{'|'.join(GRAPH_FORMATS)}")
     cfg = config_from_args(args)
     policy = policy_of(cfg, args.policy)
     if args.inspect:
         report = inspect_policy(policy)
-        text = json.dumps(report.to_dict(), indent=1, allow_nan=False) if args.json else report.to_text()
+        text = (json.dumps(report.to_dict(), indent=1, allow_nan=False) if fmt == "json"
+                else report.to_text())
         emit(text, args.out)
         return 0
-    emit(graph_to_string(policy_graph(policy), args.format), args.out)
+    emit(graph_to_string(policy_graph(policy), fmt), args.out)
     return 0

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from ._common import add_problem_arguments, config_from_args
+from ._common import add_problem_arguments, config_from_args, out_format, wrote
 from .graph import policy_of
 
 
@@ -19,17 +17,17 @@ def register(sub):
     p.add_argument("--kind", choices=("chain", "policy"), required=True)
     p.add_argument("--policy", choices=("dynamic", "static"), default="dynamic",
                    help="which optimal policy (default: dynamic)")
-    p.add_argument("--out", required=True, metavar="PNG", help="the PNG file to write")
+    p.add_argument("--out", required=True, metavar="PNG", help="the PNG file to write (suffix .png)")
     p.set_defaults(handler=run, _parser=p)
 
 
 def run(args) -> int:
-    if Path(args.out).suffix.lower() != ".png":
-        args._parser.error(f"--out: must be a .png file, got {args.out!r}")
+    out_format(args.out, None, ("png",), "png")
     from ..plot_graph import draw_chain, draw_policy_heatmap
 
     cfg = config_from_args(args)
     policy = policy_of(cfg, args.policy)
     draw = draw_chain if args.kind == "chain" else draw_policy_heatmap
     draw(policy, args.out)
+    wrote(args.out)
     return 0

@@ -31,7 +31,7 @@ from ..study import (
     saving_table,
     stock_table,
 )
-from ._common import emit
+from ._common import emit, out_format, wrote
 
 __all__ = ["register"]
 
@@ -83,11 +83,21 @@ def _add_study_arguments(p, *, scheme_default="lump-sum", holding_help=None):
                                               else " (default: both)"))
     g.add_argument("--demand", default=None, metavar="KIND:PARAMS",
                    help="per-period demand (default poisson:5), e.g. normal:15,5")
-    g.add_argument("--penalty", type=_amount, default=None, metavar="X",
-                   help="penalty per period, L- = X*T (default lump-sum 5, linear 25)")
-    g.add_argument("--bonus", type=_amount, default=None, metavar="X",
+    g.add_argument("--penalty-per-period", dest="penalty", type=_amount, default=None,
+                   metavar="X", help="penalty per period, L- = X*T (default lump-sum 5, "
+                   "linear 25)")
+    g.add_argument("--bonus-per-period", dest="bonus", type=_amount, default=None, metavar="X",
                    help="bonus per period, L+ = X*T (default lump-sum 3, linear 15; "
                         "0: penalty-only)")
+    # --penalty and --bonus mean an amount per review period in every command; the study's
+    # grid over T scales its amounts with T, so here they take only 0 (none), the same amount
+    # in both units
+    g.add_argument("--penalty", dest="penalty_whole", type=_amount, default=None, metavar="X",
+                   help="penalty per review period, as in every command: only 0 (no penalty) "
+                   "here, since the study's amounts are per period (--penalty-per-period)")
+    g.add_argument("--bonus", dest="bonus_whole", type=_amount, default=None, metavar="X",
+                   help="bonus per review period, as in every command: only 0 (penalty-only) "
+                   "here, since the study's amounts are per period (--bonus-per-period)")
     g.add_argument("--penalty-threshold", type=_threshold, default="0.8", metavar="A",
                    help="alpha_L (default 0.8)")
     g.add_argument("--bonus-threshold", type=_threshold, default="0.9", metavar="A",
@@ -102,8 +112,11 @@ def _add_study_arguments(p, *, scheme_default="lump-sum", holding_help=None):
 
 
 def _add_output_arguments(p, *, simulate=True):
-    p.add_argument("--format", choices=tuple(FORMATS), default="csv")
-    p.add_argument("--out", default=None, metavar="FILE", help="write to FILE instead of stdout")
+    p.add_argument("--format", choices=tuple(FORMATS), default=None,
+                   help="csv (default), markdown or json; --out's suffix picks it too")
+    p.add_argument("--out", default=None, metavar="FILE",
+                   help="write to FILE instead of stdout; the suffix (.csv .md .json) picks the "
+                   "format")
     if simulate:
         _add_simulate_arguments(p)
 
@@ -121,7 +134,9 @@ def register(sub):
         "reproduce", help="the source study's tables and figures, computed exactly",
         description="Reproduce the source study (docs/model.md section 8): Poisson(5) demand, "
         "thresholds 0.8 and 0.9, T = 10..90, h in {0.5, 1, 1.5, 2}, computed exactly; "
-        "--simulate adds simulated estimates with standard errors.")
+        "--simulate adds simulated estimates with standard errors. The study's penalty and "
+        "bonus are per period (--penalty-per-period, --bonus-per-period: L = X*T); --penalty "
+        "and --bonus mean per review period, as in every command.")
     what = p.add_subparsers(dest="table", metavar="TABLE", parser_class=type(p))
     what.required = True
 
@@ -183,7 +198,27 @@ def register(sub):
     q.set_defaults(handler=_run_all)
 
 
+def _amounts(args) -> None:
+    """Fold --penalty/--bonus (per review period; only 0 here) into the per-period amounts."""
+    for name in ("penalty", "bonus"):
+        whole = getattr(args, f"{name}_whole", None)
+        if whole is None:
+            continue
+        if getattr(args, name) is not None:
+            raise ConfigError(f"--{name}-per-period: give --{name} (per review period) or "
+                              f"--{name}-per-period (per period, L = X*T), not both")
+        if whole != 0:
+            raise ConfigError(f"--{name}: is an amount per review period, and the study's "
+                              f"grid over T takes amounts per period: give --{name}-per-period "
+                              f"{whole} for L = {whole}*T")
+        setattr(args, name, whole)
+        setattr(args, f"{name}_whole", None)
+
+
 def _study(args, scheme=None) -> Study:
+    if args.table != "all":  # a suffix that cannot be written fails before the work
+        out_format(args.out, args.format, tuple(FORMATS), "csv")
+    _amounts(args)
     fields = {
         "scheme": scheme or args.scheme or "lump-sum",
         "penalty": args.penalty,
@@ -209,7 +244,7 @@ def _study(args, scheme=None) -> Study:
 
 
 def _emit(table, args):
-    emit(table.render(args.format), args.out)
+    emit(table.render(out_format(args.out, args.format, tuple(FORMATS), "csv")), args.out)
     return 0
 
 
@@ -250,5 +285,5 @@ def _run_all(args):
                           figures=not args.no_figures, variants=not args.no_variants,
                           simulate=args.simulate, seed=args.seed, study=_study(args, schemes[0]),
                           jobs=args.jobs, progress=progress)
-    print(f"wrote {len(paths)} files to {args.out}")
+    wrote(f"{args.out} ({len(paths)} files)")
     return 0

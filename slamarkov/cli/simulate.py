@@ -8,7 +8,7 @@ import sys
 from ..simulate import STUDY_RUNS, simulate
 from ..solve import solve_dynamic, solve_static
 from ..validate import exact_reference
-from ._common import add_problem_arguments, config_from_args, emit
+from ._common import add_problem_arguments, config_from_args, emit, note, out_format, wrote
 
 POLICIES = ("dynamic", "static")
 
@@ -17,8 +17,10 @@ def register(sub):
     p = sub.add_parser(
         "simulate", help="simulate review periods of the optimal policy, one CSV row per run",
         description="Simulate review periods of a contract file's optimal policy. Writes one CSV "
-        "row per run: run,ready_count,ready_rate,holding_cost,settlement,total_cost. With --out, "
-        "the runs go to the file and a summary (simulated against exact) to standard output.")
+        "row per run: run,ready_count,ready_rate,holding_cost,settlement,total_cost, after one "
+        "comment line '# slamarkov simulate: {...}' recording the contract, policy and seed "
+        "(validate reads it). With --out, the runs go to the file and a summary (simulated "
+        "against exact) to standard output.")
     add_problem_arguments(p)
     p.add_argument("--policy", choices=POLICIES, default="dynamic",
                    help="which optimal policy to simulate (default: dynamic)")
@@ -31,7 +33,7 @@ def register(sub):
     p.add_argument("--record-stock", action="store_true",
                    help="append the columns stock_1..stock_T (the stock of every period)")
     p.add_argument("--out", default=None, metavar="PATH",
-                   help="write the runs to PATH (atomically) instead of standard output")
+                   help="write the runs to PATH (.csv, atomically) instead of standard output")
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="format of the summary printed with --out")
     bar = p.add_mutually_exclusive_group()
@@ -50,29 +52,35 @@ def _solve_policy(cfg, which):
 
 def _summary_text(result, ref) -> str:
     s = result.summary()
-    rows = [("mean ready rate", "mean", ref.mean), ("sd of ready rate", "sd", ref.sd),
-            ("P(penalty)", "p_penalty", ref.p_penalty), ("P(bonus)", "p_bonus", ref.p_bonus),
-            ("mean holding cost", "mean_holding_cost", ref.mean_holding_cost),
-            ("mean settlement", "mean_settlement", ref.mean_settlement),
-            ("mean total cost", "mean_cost", ref.mean_cost)]
+    rates = [("mean ready rate", "mean", ref.mean), ("SD of ready rate", "sd", ref.sd),
+             ("P(penalty)", "p_penalty", ref.p_penalty), ("P(bonus)", "p_bonus", ref.p_bonus)]
+    costs = [("mean holding cost", "mean_holding_cost", ref.mean_holding_cost),
+             ("mean settlement", "mean_settlement", ref.mean_settlement),
+             ("mean total cost", "mean_cost", ref.mean_cost)]
     lines = [f"{result.runs} runs of the {result.policy_kind} policy, seed {result.seed}",
-             f"{'':22}{'simulated':>12}{'std err':>12}{'exact':>12}"]
-    for label, key, exact in rows:
+             f"{'':24}{'simulated':>12}{'std err':>12}{'exact':>12}"]
+    for label, key, exact in rates:
         est = s[key]
-        lines.append(f"{label:22}{est.value:12.6g}{est.se:12.3g}{exact:12.6g}")
-    lines.append("(costs per review period)")
+        lines.append(f"{label + ' (%)':24}{100 * est.value:12.4f}{100 * est.se:12.4f}"
+                     f"{100 * exact:12.4f}")
+    for label, key, exact in costs:
+        est = s[key]
+        lines.append(f"{label:24}{est.value:12.6g}{est.se:12.3g}{exact:12.6g}")
+    lines.append("(rates and probabilities in percent; costs per review period, a negative cost "
+                 "is a net gain)")
     return "\n".join(lines)
 
 
 def run(args) -> int:
+    if args.out is not None:
+        out_format(args.out, None, ("csv",), "csv")
     cfg = config_from_args(args)
     sol = _solve_policy(cfg, args.policy)
     result = simulate(sol.policy, args.runs, args.seed, record_stock=args.record_stock,
                       progress=args.progress)
     if args.out is None:
         if args.seed is None:
-            print(f"slamarkov: seed {result.seed} (pass --seed {result.seed} to reproduce)",
-                  file=sys.stderr)
+            note(f"seed {result.seed} (pass --seed {result.seed} to reproduce)")
         sys.stdout.write(result.csv_text(stock=args.record_stock))
         return 0
     result.to_csv(args.out, stock=args.record_stock)
@@ -83,5 +91,6 @@ def run(args) -> int:
         doc["exact"].pop("pmf")
         emit(json.dumps(doc, indent=2, allow_nan=False))
     else:
-        emit(_summary_text(result, ref) + f"\nruns written to {args.out}")
+        emit(_summary_text(result, ref))
+    wrote(args.out)
     return 0

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 
 from ..report import solve_report, solve_text
-from ._common import add_problem_arguments, config_from_args, emit
+from ._common import add_out_argument, add_problem_arguments, config_from_args, emit, out_format
+
+
+FORMATS = ("text", "json")
 
 
 def register(sub):
@@ -13,17 +16,19 @@ def register(sub):
                        description="Solve a contract file: the dynamic (strategic) and static "
                        "policies, their costs per period and exact ready-rate distributions.")
     add_problem_arguments(p)
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--format", choices=FORMATS, default=None,
+                   help="text (default) or json; --out's suffix picks it too")
     p.add_argument("--summary-only", action="store_true",
                    help="leave out the stock table (JSON) / the table (text)")
-    p.add_argument("--out", default=None, metavar="PATH", help="write to PATH instead of stdout")
+    add_out_argument(p, FORMATS)
     p.set_defaults(handler=run)
 
 
 def run(args) -> int:
+    fmt = out_format(args.out, args.format, FORMATS, "text")  # a bad suffix fails before solving
     cfg = config_from_args(args)
     report = solve_report(cfg, summary_only=args.summary_only)
-    if args.format == "json":
+    if fmt == "json":
         emit(json.dumps(report, indent=2, allow_nan=False), args.out)
     else:
         emit(solve_text(cfg, report), args.out)

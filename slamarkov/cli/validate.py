@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import json
 
-from ..simulate import read_runs
+from ..simulate import provenance_mismatch, read_runs
 from ..validate import validate
-from ._common import add_problem_arguments, config_from_args, emit
+from ._common import add_out_argument, add_problem_arguments, config_from_args, emit, out_format, warn
 from .simulate import POLICIES, _solve_policy
+
+
+FORMATS = ("text", "json")
 
 
 def register(sub):
@@ -19,7 +22,7 @@ def register(sub):
         "1 inconsistent, 2 bad input)",
         description="Test a runs file (CSV with a header; only ready_count or ready_rate is "
         "required, cost columns are tested when present) against the exact distribution of the "
-        "contract file's optimal policy: DKW band, chi-square on the ready-count pmf, z-scores of "
+        "contract file's optimal policy (warns when a simulate file's '# slamarkov simulate:' line says the runs were made for another contract or policy): DKW band, chi-square on the ready-count pmf, z-scores of "
         "the mean, P(penalty), P(bonus) and the mean costs, with a Bonferroni correction. Exit "
         "code 0: consistent; 1: inconsistent; 2: bad input.")
     add_problem_arguments(p)
@@ -28,16 +31,22 @@ def register(sub):
                    help="the policy the runs simulate (default: dynamic)")
     p.add_argument("--alpha", type=float, default=0.01, metavar="A",
                    help="family-wise significance level (default: 0.01)")
-    p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("--out", default=None, metavar="PATH", help="write the report to PATH")
+    p.add_argument("--format", choices=FORMATS, default=None,
+                   help="text (default) or json; --out's suffix picks it too")
+    add_out_argument(p, FORMATS)
     p.set_defaults(handler=run)
 
 
 def run(args) -> int:
+    fmt = out_format(args.out, args.format, FORMATS, "text")
     cfg = config_from_args(args)
     runs = read_runs(args.runs, cfg.problem.contract)
+    why = provenance_mismatch(runs, cfg.problem, args.policy)
+    if why is not None:
+        warn(f"{args.runs}: {why}, so the verdict compares them with a chain they were not "
+             "simulated from")
     report = validate(_solve_policy(cfg, args.policy), runs, alpha=args.alpha)
-    if args.format == "json":
+    if fmt == "json":
         emit(json.dumps(report.to_dict(), indent=2, allow_nan=False), args.out)
     else:
         emit(report.to_text(), args.out)

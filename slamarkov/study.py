@@ -1111,6 +1111,7 @@ _EVENTS = None
 
 
 def _run_group(k):
+    done = []
     for path, run in _GROUPS[k]:
         try:
             run()
@@ -1118,6 +1119,8 @@ def _run_group(k):
             _EVENTS.put(None)  # wake the parent; the pool re-raises the exception
             raise
         _EVENTS.put(str(path))
+        done.append(str(path))
+    return done
 
 
 def _fork_context():
@@ -1175,11 +1178,13 @@ def _run_groups(groups, jobs, progress):
                     done += 1
                     yield Path(msg)
 
-            written = list(events() if progress is None
-                           else progress(events(), total=total, label="reproduce"))
+            for _ in (events() if progress is None
+                      else progress(events(), total=total, label="reproduce")):
+                pass
             wait(futures)
-            for f in futures:
-                f.result()  # re-raises a worker's exception
+            # the files written come from the workers' results: an event still in the queue's
+            # pipe when the last future completes must not drop its file from the list
+            written = [Path(p) for f in futures for p in f.result()]  # re-raises an exception
     finally:
         _GROUPS, _EVENTS = [], None
     return written

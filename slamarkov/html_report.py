@@ -96,6 +96,7 @@ class _PolicyView:
 
     cost_per_period: float
     holding_per_period: float
+    purchase_per_period: float | None
     settlement_per_period: float
     mean: float
     sd: float
@@ -108,7 +109,9 @@ def _policy_view(solution) -> _PolicyView:
     T = solution.problem.review_period
     parts = AbsorbingChain(solution.policy).cost_decomposition()
     dist = solution.ready_rate
+    purchase = parts.get("purchase")  # purchases less salvage, when they are modelled
     return _PolicyView(float(solution.cost_per_period), float(parts["holding"]) / T,
+                       None if purchase is None else float(purchase) / T,
                        float(parts["settlement"]) / T, float(dist.mean), dist.sd,
                        float(dist.p_penalty), float(dist.p_neutral), float(dist.p_bonus))
 
@@ -181,12 +184,13 @@ def render_report(problem: Problem, log=None, *, max_stock=None, exact: bool = F
     figures = {"ready_rate": _png(policies_ready_rate_figure(
         dyn.ready_rate, sta.ready_rate,
         title="Ready rate at the end of a review period, from its start"))}
-    heat = draw_policy_heatmap(dyn.policy)
+    # the heat map draws S_i(v); a carry-over table has a third coordinate, the stock on hand
+    heat = None if problem.carries else draw_policy_heatmap(dyn.policy)
     status = None
     if period_log is not None:
         result = monitor(problem, period_log, dynamic=dyn.policy, static=sta.policy)
         state = result.state
-        if state.period <= T:
+        if state.period <= T and heat is not None:
             ax = heat.axes[0]
             ax.plot([state.period], [state.ready_count], marker="*", markersize=16,
                     color="white", markeredgecolor="black", linestyle="none",
@@ -204,7 +208,8 @@ def render_report(problem: Problem, log=None, *, max_stock=None, exact: bool = F
             "left": T - state.period + 1,
             "source": None if period_log.source in ("log", "<log>") else period_log.source,
         }
-    figures["heatmap"] = _png(heat)
+    if heat is not None:
+        figures["heatmap"] = _png(heat)
 
     demand = problem.demand
     template = env.get_template("report.html.j2")
@@ -214,6 +219,9 @@ def render_report(problem: Problem, log=None, *, max_stock=None, exact: bool = F
         terms=contract_terms(contract),
         demand=demand.describe(),
         holding=_fmt(problem.holding_cost),
+        carries=problem.carries,
+        purchase=_fmt(problem.purchase_cost) if problem.purchase_cost else None,
+        salvage=_fmt(problem.salvage_value) if problem.salvage_value else None,
         discrete=demand.discrete,
         dynamic=_policy_view(dyn),
         static=_policy_view(sta),

@@ -257,6 +257,13 @@ def _validate(rows, header, problem: Problem, source: str) -> PeriodLog:
     return PeriodLog(tuple(ready), tuple(demand), source)
 
 
+def _check_supported(problem: Problem) -> None:
+    if getattr(problem, "carries", False):
+        raise MonitorError(
+            "monitor: contracts with stock carried over ([inventory] leftover = \"carry\") are "
+            "not monitored yet: their state (i, v, x) needs the stock on hand")
+
+
 def parse_log(text: str, problem: Problem, source: str = "<log>") -> PeriodLog:
     """Validate the text of a log (CSV with a header ``period,ready[,demand]``).
 
@@ -282,7 +289,8 @@ def parse_log(text: str, problem: Problem, source: str = "<log>") -> PeriodLog:
         One line naming the row (line number and period) and the rule it breaks: a missing or
         unknown column, a period out of order or repeated, more than T rows, a ready value other
         than 0/1, an impossible demand, or a ``stock_on_hand`` column (stock carried over is
-        not modelled by this contract).
+        not modelled by this contract). Contracts with stock carried over are not monitored
+        yet (their state needs the stock on hand).
 
     Examples
     --------
@@ -295,6 +303,7 @@ def parse_log(text: str, problem: Problem, source: str = "<log>") -> PeriodLog:
     ...
     slamarkov.errors.MonitorError: <log> line 3: period 1 is repeated (periods run 1, 2, ... in order, once each)
     """
+    _check_supported(problem)
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
     numbered = ((reader.line_num, row) for row in reader)
     header = None
@@ -354,6 +363,7 @@ def read_log(path, problem: Problem) -> PeriodLog:
 
 
 def _as_log(log, problem: Problem) -> PeriodLog:
+    _check_supported(problem)
     if isinstance(log, PeriodLog):
         if log.n_periods > problem.review_period:
             raise MonitorError(f"{log.source}: the log is longer than the review period "

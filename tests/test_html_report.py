@@ -25,7 +25,7 @@ from slamarkov import (
     solve_static,
 )
 from slamarkov.cli import main
-from slamarkov.errors import ReportDependencyError
+from slamarkov.errors import MonitorError, ReportDependencyError
 from slamarkov.html_report import contract_terms, render_report, write_report
 from slamarkov.monitor import monitor
 
@@ -143,6 +143,20 @@ class TestContent:
         assert num(dyn.cost_per_period) in page
         assert "exact rational arithmetic" in page
         assert "30 times the shortfall of the ready rate below 50%" in page
+
+    def test_carry_over_and_purchases(self):
+        prob = Problem(Contract.study(5), Poisson(5), 0.5, purchase_cost=1, salvage_value="0.5",
+                       leftover="carry")
+        page = render_report(prob)
+        text = visible(page)
+        assert "leftover stock is carried into the next period" in text
+        assert "of which purchases less salvage" in text
+        assert 'id="no-heatmap"' in page and len(images(page)) == 1
+        with pytest.raises(MonitorError, match="not monitored yet"):
+            render_report(prob, [1])
+        page = visible(render_report(Problem(Contract.study(5), Poisson(5), 0.5,
+                                             purchase_cost=1)))
+        assert "of which purchases " in page and "not carried into the next period" in page
 
     def test_terms(self):
         c = Contract(10, "0.8", "0.9", "linear", penalty=250, bonus=150)

@@ -350,6 +350,34 @@ class TestCli:
         assert_one_line_error(proc.returncode, proc.stdout, proc.stderr, "ready must be 0 or 1")
 
 
+class TestCostModels:
+    def test_purchase_cost(self):
+        # a purchase cost without carry-over keeps the state (i, v): still the chain's rows
+        prob = Problem(Contract.study(8), Poisson(5), 0.5, purchase_cost=1)
+        dyn = solve_dynamic(prob).policy
+        sta = solve_static(prob).policy
+        for ready in ([], [1, 0, 1], [0, 0, 0, 0], [1] * 8):
+            res = monitor(prob, ready, dynamic=dyn, static=sta)
+            state = res.state.chain_state
+            for out, pol in ((res.dynamic, dyn), (res.static, sta)):
+                bands = AbsorbingChain(pol).band_probabilities(state)
+                assert (out.p_penalty, out.p_neutral, out.p_bonus) == (
+                    bands["penalty"], bands["neutral"], bands["bonus"])
+
+    def test_carry_over_is_refused(self, tmp_path, capsys):
+        prob = Problem(Contract.study(5), Poisson(5), 0.5, purchase_cost=1, leftover="carry")
+        with pytest.raises(MonitorError, match=r"leftover = \"carry\"\) are not monitored yet"):
+            monitor(prob, [1, 0])
+        with pytest.raises(MonitorError, match="not monitored yet"):
+            parse_log("period,ready\n", prob)
+        contract = tmp_path / "carry.toml"
+        contract.write_text(EXAMPLE.read_text() + '\n[inventory]\nleftover = "carry"\n')
+        log = write_log(tmp_path, "period,ready\n1,1\n")
+        code = main(["monitor", str(contract), "--log", str(log), "--purchase", "1"])
+        out, err = capsys.readouterr()
+        assert_one_line_error(code, out, err, "not monitored yet")
+
+
 def test_result_fields_are_the_json_keys():
     from dataclasses import fields
 

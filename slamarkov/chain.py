@@ -519,6 +519,21 @@ class AbsorbingChain:
         dist = self.ready_rate(start)
         return {"penalty": dist.p_penalty, "neutral": dist.p_neutral, "bonus": dist.p_bonus}
 
+    def _picker(self, states):
+        """``pick(i, v, stock)`` for a flat mask, a callable, or None (every transient state)."""
+        if states is None:
+            return lambda i, v, s: np.ones(np.shape(v), dtype=bool)
+        if callable(states):
+            return states
+        mask = np.asarray(states, dtype=bool)
+        if mask.shape != (self.n_transient,):
+            raise ChainError(f"states: mask must have t = {self.n_transient} entries")
+
+        def pick(i, v, s):
+            return mask[offset(i) + v]
+
+        return pick
+
     def expected_visits(self, states, start=(1, 0)):
         """Expected number of visits, from a start state, to a set of transient states.
 
@@ -541,15 +556,7 @@ class AbsorbingChain:
         if self.policy.carries:
             return self._expected_visits_stock(states, start)
         i0, v0 = self._start(start)
-        if callable(states):
-            pick = states
-        else:
-            mask = np.asarray(states, dtype=bool)
-            if mask.shape != (self.n_transient,):
-                raise ChainError(f"states: mask must have t = {self.n_transient} entries")
-
-            def pick(i, v, s):
-                return mask[offset(i) + v]
+        pick = self._picker(states)
 
         total = [Fraction(0) if self.exact else 0.0]
 
@@ -740,6 +747,122 @@ class AbsorbingChain:
         (True, True)
         """
         return self.cost_components(start)["total"]
+
+    # -- every start state at once -----------------------------------------------------------
+    def _backward_moments(self, reward):
+        r"""Mean and second moment of a sum of per-period rewards to the end of the period, from
+        every transient state, by one backward pass over the stages (no N).
+
+        ``reward(i, p)`` gives the rewards of the states of stage i on the short and on the
+        ready branch, ``(r0, r1)`` (arrays or scalars). With m, s the next stage's mean and
+        second moment, the step is :math:`m_i(v) = E[r] + \mathrm{step}(m)` and
+        :math:`s_i(v) = E[r^2] + 2 E[r\, m_{i+1}] + \mathrm{step}(s)`, where step is
+        :func:`backward_step` (two shifted, weighted copies).
+        """
+        T, t = self.T, self.n_transient
+        dtype = object if self.exact else np.float64
+        zero = Fraction(0) if self.exact else 0.0
+        mean = np.empty(t, dtype=dtype)
+        second = np.empty(t, dtype=dtype)
+        nxt = np.full((T + 1, 2), zero, dtype=dtype)  # absorbing: nothing more to come
+        for i in range(T, 0, -1):
+            sl = stage_slice(i)
+            p = self.policy.stage_success(i)
+            r0, r1 = reward(i, p)
+            m1, s1 = nxt[:, 0], nxt[:, 1]
+            cur = backward_step(nxt, p, np.empty((i, 2), dtype=dtype))
+            q = 1 - p
+            cur[:, 0] += q * r0 + p * r1
+            cur[:, 1] += q * r0 * r0 + p * r1 * r1 + 2 * (q * r0 * m1[:i] + p * r1 * m1[1:])
+            mean[sl], second[sl] = cur[:, 0], cur[:, 1]
+            nxt = cur
+        var = second - mean * mean
+        if not self.exact:
+            np.maximum(var, 0.0, out=var)  # rounding can make a zero variance slightly negative
+        return {"mean": mean, "variance": var}
+
+    def visit_moments(self, states=None) -> dict:
+        r"""Mean and variance of the number of visits to a set of transient states, from every
+        transient start state at once.
+
+        By a backward recursion over the stages, without N: the count from (i, v) is the
+        indicator of (i, v) plus the count from the next state. With every transient state in
+        the set the mean is :math:`N\mathbf{1}`, the expected number of periods to absorption
+        (T - i + 1 here, with variance 0: every stage is visited once).
+
+        Parameters
+        ----------
+        states : ndarray of bool or callable, optional
+            As in :meth:`expected_visits`; default every transient state.
+
+        Returns
+        -------
+        dict
+            ``{"mean": ndarray, "variance": ndarray}``, each of length t, flat in state order.
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, Poisson, Problem, solve_dynamic
+        >>> sol = solve_dynamic(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40)
+        >>> ch = AbsorbingChain(sol.policy)
+        >>> m = ch.visit_moments(lambda i, v, s: s == 0)
+        >>> round(float(m["mean"][ch.index(6, 4)]), 4)
+        0.0019
+        >>> ch.visit_moments()["mean"][:4].tolist()
+        [10.0, 9.0, 9.0, 8.0]
+        """
+        pick = self._picker(states)
+
+        def reward(i, p):
+            v = np.arange(i)
+            r = np.asarray(pick(i, v, self.policy.stage(i)), dtype=bool)
+            r = r.astype(object) * Fraction(1) if self.exact else r.astype(np.float64)
+            return r, r
+
+        return self._backward_moments(reward)
+
+    def remaining_ready_moments(self) -> dict:
+        """Mean and variance of the number of ready periods still to come, from every transient
+        start state at once (a backward recursion over the stages, without N or B).
+
+        Returns
+        -------
+        dict
+            ``{"mean": ndarray, "variance": ndarray}``, each of length t, flat in state order;
+            entry :meth:`index` (i, v) equals :meth:`remaining_ready` from (i, v).
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, Poisson, Problem, Policy
+        >>> ch = AbsorbingChain(Policy.constant(Problem(Contract.study(3), Poisson(5), 1), 6))
+        >>> r = ch.remaining_ready_moments()
+        >>> bool(abs(r["variance"][0] - ch.remaining_ready()["variance"]) < 1e-12)
+        True
+        """
+        exact = self.exact
+        return self._backward_moments(lambda i, p: (Fraction(0) if exact else 0.0,
+                                                    Fraction(1) if exact else 1.0))
+
+    def visit_variance_matrix(self, dense: bool = False):
+        r""":math:`N_2 = N(2 N_{dg} - I) - N_{sq}`, the variances of the number of visits to every
+        transient state from every transient state; here :math:`N_{dg} = I`, so
+        :math:`N_2 = N - N \circ N`, with N's sparsity (CSR unless ``dense=True``).
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, Poisson, Problem, Policy
+        >>> ch = AbsorbingChain(Policy.constant(Problem(Contract.study(3), Poisson(5), 1), 6))
+        >>> N2 = ch.visit_variance_matrix()
+        >>> bool(np.allclose(N2[ch.index(2, 1)].toarray().ravel(), ch.visit_variance((2, 1))))
+        True
+        """
+        N = self.fundamental_matrix(dense=dense)
+        if dense:
+            return N - N * N
+        N2 = N - N.multiply(N)
+        N2 = sparse.csr_matrix(N2)
+        N2.eliminate_zeros()
+        return N2
 
     # -- named state sets ------------------------------------------------------------------
     def penalty_certain(self) -> np.ndarray:

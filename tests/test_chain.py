@@ -457,6 +457,78 @@ class TestSparseFundamental:
         assert all(type(x) is Fraction for x in N.ravel())
 
 
+def path_moments(policy, start, count):
+    """Exact mean and variance of sum(count(i, v, ready) over the remaining periods), by
+    enumerating every ready/short sequence from ``start`` (small T only)."""
+    T = policy.review_period
+    i0, v0 = start
+    m1 = m2 = Fraction(0)
+    for seq in itertools.product((False, True), repeat=T - i0 + 1):
+        w, v, x = Fraction(1), v0, 0
+        for i, ready in zip(range(i0, T + 1), seq):
+            p = ref_F(policy.problem.demand, policy.stock_at(i, v), exact=True)
+            w *= p if ready else 1 - p
+            x += count(i, v, ready)
+            v += ready
+        m1 += w * x
+        m2 += w * x * x
+    return m1, m2 - m1 * m1
+
+
+class TestEveryStartAtOnce:
+    """Expected visits, their variances and the ready periods to come from every start state by
+    backward recursions (issue 12 item 3), against the single-start queries and enumeration."""
+
+    def zero_stock(self, i, v, s):
+        return s == 0
+
+    @pytest.mark.parametrize(
+        "policy",
+        [
+            pytest.param(exact_dynamic(5).policy, id="dyn-lump-unif04-T5"),
+            pytest.param(exact_dynamic(5, LINEAR).policy, id="dyn-linear-unif04-T5"),
+            pytest.param(Policy(Problem(linear(4), DiscreteUniform(1, 3), 1), np.arange(10) % 4, exact=True),
+                         id="user-linear-unif13-T4"),
+        ],
+    )
+    def test_exact_against_single_starts_and_enumeration(self, policy):
+        chain = AbsorbingChain(policy)
+        T, t = policy.review_period, chain.n_transient
+        visits = chain.visit_moments(self.zero_stock)
+        every = chain.visit_moments()
+        ready = chain.remaining_ready_moments()
+        for k, (i, v) in enumerate(all_states(T)[:t]):
+            assert visits["mean"][k] == chain.expected_visits(self.zero_stock, (i, v))
+            zero = path_moments(policy, (i, v), lambda a, b, r: int(policy.stock_at(a, b) == 0))
+            assert (visits["mean"][k], visits["variance"][k]) == zero
+            assert (every["mean"][k], every["variance"][k]) == (T - i + 1, 0)
+            rem = chain.remaining_ready((i, v))
+            assert (ready["mean"][k], ready["variance"][k]) == (rem["mean"], rem["variance"])
+            assert (ready["mean"][k], ready["variance"][k]) == path_moments(policy, (i, v),
+                                                                            lambda a, b, r: int(r))
+        assert all(type(x) is Fraction for x in ready["variance"])
+
+    @pytest.mark.parametrize("policy", FLOAT_CASES)
+    def test_float_against_single_starts_and_N(self, policy):
+        chain = AbsorbingChain(policy)
+        T, t = policy.review_period, chain.n_transient
+        mask = chain.zero_stock()
+        visits = chain.visit_moments(mask)
+        N = chain.fundamental_matrix(dense=True)
+        np.testing.assert_allclose(visits["mean"], N @ mask, rtol=0, atol=1e-13)
+        np.testing.assert_allclose(chain.visit_moments()["mean"], N.sum(axis=1), rtol=0, atol=1e-13)
+        ready = chain.remaining_ready_moments()
+        for k, s in enumerate(all_states(T)[:t]):
+            rem = chain.remaining_ready(s)
+            assert ready["mean"][k] == pytest.approx(rem["mean"], abs=1e-12)
+            assert ready["variance"][k] == pytest.approx(rem["variance"], abs=1e-12)
+        N2 = chain.visit_variance_matrix()
+        np.testing.assert_allclose(N2.toarray(), N - N * N, rtol=0, atol=1e-15)
+        np.testing.assert_allclose(chain.visit_variance_matrix(dense=True), N - N * N, rtol=0, atol=0)
+        for k, s in enumerate(all_states(T)[:t]):
+            np.testing.assert_allclose(N2[k].toarray().ravel(), chain.visit_variance(s), rtol=0, atol=1e-14)
+
+
 class TestDenseAgreement:
     @pytest.mark.parametrize("policy", FLOAT_CASES)
     def test_N_and_B_match_numpy_inverse(self, policy):

@@ -22,7 +22,6 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
-from scipy import sparse
 
 from ._layered import (
     backward_step,
@@ -202,6 +201,7 @@ class AbsorbingChain:
     def _build(self):
         if self.exact:
             raise ChainError("Q: sparse matrices are float; use dense_canonical() in exact mode")
+        from scipy import sparse  # imported where needed: `import slamarkov` stays light
         t, T = self.n_transient, self.T
         if self.policy.carries:
             qr, qc, qv, rr, rc, rv = _stock.transition_arrays(self.policy)
@@ -232,22 +232,24 @@ class AbsorbingChain:
         self._Q, self._R = Q, R
 
     @property
-    def Q(self) -> sparse.csr_matrix:
+    def Q(self) -> "scipy.sparse.csr_matrix":
         """Transient-to-transient transition probabilities, t x t (scipy.sparse CSR)."""
         if self._Q is None:
             self._build()
         return self._Q
 
     @property
-    def R(self) -> sparse.csr_matrix:
+    def R(self) -> "scipy.sparse.csr_matrix":
         """Transient-to-absorbing transition probabilities, t x (T+1) (scipy.sparse CSR)."""
         if self._R is None:
             self._build()
         return self._R
 
     @property
-    def P(self) -> sparse.csr_matrix:
+    def P(self) -> "scipy.sparse.csr_matrix":
         """The canonical transition matrix [[Q, R], [0, I]] (scipy.sparse CSR)."""
+        from scipy import sparse
+
         n_a = self.n_absorbing
         zero = sparse.csr_matrix((n_a, self.n_transient))
         return sparse.bmat([[self.Q, self.R], [zero, sparse.identity(n_a, format="csr")]],
@@ -360,6 +362,8 @@ class AbsorbingChain:
             nxt = A
         if dense:
             return N
+        from scipy import sparse
+
         N = sparse.csr_matrix((data, indices, indptr), shape=(t, t))
         N.eliminate_zeros()
         return N
@@ -860,7 +864,7 @@ class AbsorbingChain:
         if dense:
             return N - N * N
         N2 = N - N.multiply(N)
-        N2 = sparse.csr_matrix(N2)
+        N2 = N2.tocsr()
         N2.eliminate_zeros()
         return N2
 

@@ -21,7 +21,6 @@ from abc import ABC, abstractmethod
 from fractions import Fraction
 
 import numpy as np
-from scipy import stats
 
 from ._numbers import to_fraction, to_int
 from .errors import DemandError
@@ -221,17 +220,24 @@ class Poisson(DiscreteDemand):
 
     def __init__(self, mean):
         self.lam = _finite_positive(mean, "demand.mean")
-        self._dist = stats.poisson(float(self.lam))
 
     def _cdf_int(self, k):
-        return self._dist.cdf(k)
+        # scipy.special, not scipy.stats (whose import costs more than a typical solve):
+        # scipy.stats.poisson.cdf is this same pdtr
+        from scipy.special import pdtr
+
+        k = np.asarray(k)
+        return np.where(k < 0, 0.0, pdtr(np.maximum(k, 0), float(self.lam)))
 
     def _leftover_int(self, k, F):
         F_prev = np.concatenate(([0.0], F[:-1]))
         return np.maximum(k * F - float(self.lam) * F_prev, 0.0)
 
     def _quantile_guess(self, q):
-        return self._dist.ppf(q)
+        from scipy.special import pdtrik
+
+        g = float(pdtrik(q, float(self.lam)))
+        return math.ceil(g) if math.isfinite(g) else 0  # a guess: quantile() corrects it
 
     def sample(self, rng, size):
         return rng.poisson(float(self.lam), size=size)
@@ -267,10 +273,14 @@ class DiscretisedNormal(DiscreteDemand):
         self.sigma = _finite_positive(sd, "demand.sd")
 
     def _cdf_int(self, k):
-        return stats.norm.cdf((np.asarray(k, dtype=np.float64) + 1 - float(self.mu)) / float(self.sigma))
+        from scipy.special import ndtr  # = scipy.stats.norm.cdf, without importing scipy.stats
+
+        return ndtr((np.asarray(k, dtype=np.float64) + 1 - float(self.mu)) / float(self.sigma))
 
     def _quantile_guess(self, q):
-        return math.ceil(float(self.mu) + float(self.sigma) * stats.norm.ppf(q) - 1)
+        from scipy.special import ndtri
+
+        return math.ceil(float(self.mu) + float(self.sigma) * ndtri(q) - 1)
 
     def sample(self, rng, size):
         x = rng.normal(float(self.mu), float(self.sigma), size=size)
@@ -444,6 +454,8 @@ class ScipyDemand(DiscreteDemand):
     def __init__(self, dist):
         if not hasattr(dist, "dist") or not hasattr(dist, "cdf"):
             raise DemandError("demand: must be a frozen scipy.stats distribution")
+        from scipy import stats  # the caller's distribution has imported it already
+
         if not isinstance(dist.dist, stats.rv_discrete):
             raise DemandError(
                 "demand: a continuous scipy.stats distribution needs real stock; use a discrete "

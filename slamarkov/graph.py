@@ -52,7 +52,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import networkx as nx
 import numpy as np
 
 from ._io import atomic_write
@@ -576,6 +575,8 @@ def policy_graph(policy, start=(1, 0)) -> nx.DiGraph:
                 _BAND_NAME[c.band(va) + 1].tolist(), c.settlement().tolist(), absorb.tolist())
     absorbing = [dict(zip(_ABSORBING_ATTRS, row)) for row in zip(*acolumns)]
 
+    import networkx as nx  # imported here: `import slamarkov` stays light
+
     G = nx.DiGraph(
         name=f"slamarkov {pol.kind} policy chain, T={T}",
         review_period=T, penalty_count=c.penalty_count, bonus_count=c.bonus_count,
@@ -838,6 +839,8 @@ def _format_of(path, fmt) -> str:
 
 
 def _relabelled(G: nx.DiGraph) -> nx.DiGraph:
+    import networkx as nx
+
     return nx.relabel_nodes(G, {n: node_id(n) for n in G.nodes}, copy=True)
 
 
@@ -859,11 +862,14 @@ def graph_to_string(G: nx.DiGraph, fmt: str) -> str:
 
     Examples
     --------
+    >>> import networkx as nx
     >>> G = nx.DiGraph(review_period=1)
     >>> G.add_edge((1, 0), (2, 1), probability=0.5, success=True)
     >>> print(graph_to_string(G, "json"))  # doctest: +ELLIPSIS
     {"directed": true, ..."edges": [{"probability": 0.5, "success": true, "source": "1,0", ...
     """
+    import networkx as nx
+
     fmt = _check_format(fmt)
     H = _relabelled(G)
     if fmt == "graphml":
@@ -890,12 +896,15 @@ def graph_from_string(text: str, fmt: str) -> nx.DiGraph:
 
     Examples
     --------
+    >>> import networkx as nx
     >>> G = nx.DiGraph(review_period=1)
     >>> G.add_edge((1, 0), (2, 1), probability=0.5, success=True)
     >>> H = graph_from_string(graph_to_string(G, "dot"), "dot")
     >>> list(H.edges(data=True)), H.graph
     ([((1, 0), (2, 1), {'probability': 0.5, 'success': True})], {'review_period': 1})
     """
+    import networkx as nx
+
     fmt = _check_format(fmt)
     try:
         if fmt == "graphml":
@@ -946,6 +955,7 @@ def write_graph(G: nx.DiGraph, path, fmt: str | None = None) -> str:
     Examples
     --------
     >>> import tempfile, pathlib
+    >>> import networkx as nx
     >>> G = nx.DiGraph()
     >>> G.add_edge((1, 0), (2, 0), probability=1.0, success=False)
     >>> with tempfile.TemporaryDirectory() as d:
@@ -1096,6 +1106,8 @@ class _DotParser:
     def __init__(self, text):
         self.toks = _tokens(text)
         self.k = 0
+        import networkx as nx
+
         self.G = nx.DiGraph()
 
     def peek(self, ahead=0):

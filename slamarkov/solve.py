@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
-from scipy import optimize, stats
 
+from ._binomial import binomial_pmf
 from ._layered import n_transient, offset, stage_of
 from .distribution import ReadyRateDistribution
 from .errors import SolverError
@@ -476,7 +476,7 @@ def solve_static(problem: Problem, *, max_stock=None, exact: bool = False) -> St
             best = min(range(top + 1), key=lambda s: (costs[s], s))
         else:
             h = float(problem.holding_cost)
-            pmf = stats.binom.pmf(np.arange(T + 1)[None, :], T, F[:, None])
+            pmf = binomial_pmf(T, F)
             costs = T * h * H + pmf @ G
             best = int(np.argmin(costs))
             if demand.rational:
@@ -494,7 +494,7 @@ def solve_static(problem: Problem, *, max_stock=None, exact: bool = False) -> St
         q = demand.cdf(base_stock)
         per_period = None
         costs_best = cost
-    ready_pmf = _binomial_pmf_exact(T, q) if exact else stats.binom.pmf(np.arange(T + 1), T, q)
+    ready_pmf = _binomial_pmf_exact(T, q) if exact else binomial_pmf(T, float(q))
     ready = ReadyRateDistribution(problem.contract, ready_pmf)
     policy = Policy.constant(problem, base_stock, exact=exact)
     cost_pp = per_period[base_stock] if per_period is not None else costs_best / T
@@ -567,7 +567,7 @@ def _static_continuous_uniform(problem, h, G):
     v = np.arange(T + 1)
 
     def cost_q(q):
-        return T * h * q * q * (b - a) / 2 + stats.binom.pmf(v, T, q) @ G
+        return T * h * q * q * (b - a) / 2 + binomial_pmf(T, float(q)) @ G
 
     grid = np.linspace(0.0, 1.0, 2001)
     vals = np.array([cost_q(q) for q in grid])
@@ -575,6 +575,8 @@ def _static_continuous_uniform(problem, h, G):
     lo, hi = grid[max(k - 1, 0)], grid[min(k + 1, len(grid) - 1)]
     best_q, best_c = grid[k], vals[k]
     if hi > lo:
+        from scipy import optimize  # only for continuous demand
+
         res = optimize.minimize_scalar(cost_q, bounds=(lo, hi), method="bounded",
                                        options={"xatol": 1e-12})
         if res.fun < best_c:

@@ -39,7 +39,6 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
 
 from .chain import AbsorbingChain
 from .contract import Contract
@@ -383,6 +382,8 @@ def _chi_square(counts, ref, n):
     parts = (obs - exp) ** 2 / exp
     stat = float(parts.sum())
     df = len(cells) - 1
+    from scipy import stats  # imported here: `import slamarkov` stays light
+
     p = float(stats.chi2.sf(stat, df))
     w = int(np.argmax(parts))
     lo, hi = cells[w][0], cells[w][1]
@@ -405,6 +406,8 @@ def _z_check(name, desc, sample, exact, sd_exact, n, unit=""):
         p = 1.0 if same else 0.0
     else:
         z = diff / se
+        from scipy import stats
+
         p = float(2 * stats.norm.sf(abs(z)))
     if name == "mean":  # the ready rate: in percent, as every text report gives rates
         detail = (f"simulated {100 * sim:.4f}% vs exact {100 * float(exact):.4f}%: off by "
@@ -424,6 +427,8 @@ def _binomial_check(name, desc, k, exact, n):
         p = 1.0 if same else 0.0
     else:
         z = (sim - p0) / math.sqrt(p0 * (1 - p0) / n)
+        from scipy import stats
+
         p = float(stats.binomtest(int(k), n, p0).pvalue)
     detail = (f"simulated {100 * sim:.4g}% vs exact {100 * p0:.4g}% ({k} of {n} runs): "
               f"z = {_z(z)}")

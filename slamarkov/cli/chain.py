@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from scipy import sparse
 
 from .._io import atomic_path
 from ..chain import AbsorbingChain
@@ -115,6 +114,8 @@ def write_chain(chain: AbsorbingChain, out, compress: bool = False) -> list[str]
     if out.exists() and not out.is_dir():
         raise ChainError(f"--out: {out} exists and is not a folder")
     written = []
+
+    from scipy import sparse
 
     def save(name, matrix):
         with atomic_path(out / name) as tmp:

@@ -1,0 +1,59 @@
+"""slamarkov._binomial: the binomial pmf of the static policy without scipy.stats (issue 12)."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from slamarkov._binomial import binomial_pmf
+
+
+def exact_pmf(n, p):
+    q = Fraction(p)
+    return [math.comb(n, k) * q**k * (1 - q) ** (n - k) for k in range(n + 1)]
+
+
+class TestReferenceValues:
+    def test_exact_small_cases(self):
+        np.testing.assert_allclose(binomial_pmf(4, 0.5), [0.0625, 0.25, 0.375, 0.25, 0.0625],
+                                   rtol=2.3e-16, atol=0)  # within one ulp
+        assert binomial_pmf(1, 0.5).tolist() == [0.5, 0.5]  # scipy gives 0.5000000000000001
+        assert binomial_pmf(0, 0.3).tolist() == [1.0]
+
+    @pytest.mark.parametrize("n", [1, 2, 3, 7, 15, 16, 17, 40, 200])
+    @pytest.mark.parametrize("p", [1e-9, 0.01, 0.1, 0.25, 0.5, 0.615961, 0.9, 0.999])
+    def test_against_exact_rationals(self, n, p):
+        ref = np.array([float(x) for x in exact_pmf(n, p)])
+        got = binomial_pmf(n, p)
+        big = ref > 1e-280
+        np.testing.assert_allclose(got[big], ref[big], rtol=1e-12, atol=0)
+        np.testing.assert_allclose(got, ref, rtol=0, atol=1e-15)
+
+    def test_degenerate_p(self):
+        assert binomial_pmf(3, [0.0, 1.0]).tolist() == [[1, 0, 0, 0], [0, 0, 0, 1]]
+
+
+class TestAgainstScipy:
+    @pytest.mark.parametrize("n", [10, 100, 1000, 10_000])
+    def test_rows_for_many_p(self, n):
+        F = np.linspace(0.001, 0.999, 41)
+        got = binomial_pmf(n, F)
+        assert got.shape == (41, n + 1)
+        np.testing.assert_allclose(got, stats.binom.pmf(np.arange(n + 1)[None, :], n, F[:, None]),
+                                   rtol=0, atol=1e-14)
+        np.testing.assert_allclose(got.sum(axis=1), 1, rtol=0, atol=1e-12)
+
+    @settings(max_examples=60, deadline=None)
+    # scipy's own pmf overflows for p below about 1e-200, so the comparison stays above 1e-12
+    @given(st.integers(0, 3000), st.one_of(st.sampled_from([0.0, 1.0]), st.floats(1e-12, 1 - 1e-12)))
+    def test_property(self, n, p):
+        got = binomial_pmf(n, p)
+        assert np.all(got >= 0)
+        assert abs(got.sum() - 1) <= 1e-12
+        np.testing.assert_allclose(got, stats.binom.pmf(np.arange(n + 1), n, p), rtol=0, atol=1e-14)

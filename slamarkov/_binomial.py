@@ -76,7 +76,8 @@ def binomial_pmf(n: int, p) -> np.ndarray:
 
     Examples
     --------
-    >>> binomial_pmf(4, 0.5).tolist()
+    >>> import numpy as np
+    >>> np.round(binomial_pmf(4, 0.5), 15).tolist()
     [0.0625, 0.25, 0.375, 0.25, 0.0625]
     >>> binomial_pmf(2, [0.0, 1.0]).tolist()
     [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]

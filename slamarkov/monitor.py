@@ -506,7 +506,7 @@ def monitor(problem: Problem, log=(), *, max_stock=None, exact: bool = False,
 
 # -- text -------------------------------------------------------------------------------------------
 def _pct(p) -> str:
-    return f"{100 * float(p):.4g}%"
+    return f"{100 * float(p):.4f}%"
 
 
 def _needed_text(need, left, what, impossible):

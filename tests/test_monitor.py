@@ -312,7 +312,8 @@ class TestCli:
         assert main(args + [f"{p * 0.99!r}"]) == 1
         out, err = capsys.readouterr()
         assert json.loads(out)["dynamic"]["p_penalty"] == p  # the result is still printed
-        assert err.startswith("slamarkov: alert: P(penalty)")
+        assert err.startswith("slamarkov monitor: warning: alert: P(penalty) from period 4")
+        assert len(err.splitlines()) == 1
         assert main(args + [f"{p!r}"]) == 0  # exceeds, strictly
         assert main(args + ["1"]) == 0
         capsys.readouterr()

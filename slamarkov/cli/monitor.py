@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 
 from ..errors import MonitorError
 from ..monitor import monitor, monitor_text, read_log
-from ._common import add_problem_arguments, config_from_args, emit
+from ._common import (add_out_argument, add_problem_arguments, config_from_args, emit,
+                      out_format, warn)
+
+FORMATS = ("text", "json")
 
 
 def register(sub):
@@ -23,7 +25,9 @@ def register(sub):
     add_problem_arguments(p)
     p.add_argument("--log", required=True, metavar="LOG.csv",
                    help="the periods so far: period,ready[,demand] (a header alone: none yet)")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--format", choices=FORMATS, default=None,
+                   help="text (default) or json; --out's suffix picks it too")
+    add_out_argument(p, FORMATS)
     p.add_argument("--alert", metavar="P", default=None,
                    help="exit 1 when P(penalty) from here under the dynamic policy exceeds P "
                    "(a probability in [0, 1])")
@@ -42,15 +46,16 @@ def _alert_level(text):
 
 def run(args) -> int:
     level = _alert_level(args.alert) if args.alert is not None else None
+    fmt = out_format(args.out, args.format, FORMATS, "text")
     cfg = config_from_args(args)
     log = read_log(args.log, cfg.problem)
     result = monitor(cfg.problem, log, **cfg.solver_options())
-    if args.format == "json":
-        emit(json.dumps(result.to_dict(), indent=2))
+    if fmt == "json":
+        emit(json.dumps(result.to_dict(), indent=2, allow_nan=False), args.out)
     else:
-        emit(monitor_text(result, cfg.problem))
+        emit(monitor_text(result, cfg.problem), args.out)
     if level is not None and float(result.dynamic.p_penalty) > level:
-        print(f"slamarkov: alert: P(penalty) from period {result.state.period} under the dynamic "
-              f"policy is {float(result.dynamic.p_penalty):.6g} > {level:g}", file=sys.stderr)
+        warn(f"alert: P(penalty) from period {result.state.period} under the dynamic policy is "
+             f"{100 * float(result.dynamic.p_penalty):.4f}%, above --alert {level:g}")
         return 1
     return 0

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-from ..errors import OutputError
 from ..monitor import read_log
-from ._common import add_problem_arguments, config_from_args
+from ._common import add_problem_arguments, config_from_args, out_format, wrote
 
 
 def register(sub):
@@ -19,19 +15,18 @@ def register(sub):
         "the running review period stands (as 'slamarkov monitor' computes it). Needs jinja2 "
         "and matplotlib (pip install 'slamarkov[report]').")
     add_problem_arguments(p)
-    p.add_argument("--out", required=True, metavar="HTML", help="the HTML file to write")
+    p.add_argument("--out", required=True, metavar="HTML",
+                   help="the HTML file to write (suffix .html)")
     p.add_argument("--log", default=None, metavar="LOG.csv",
                    help="the periods so far in the running review period: period,ready[,demand]")
     p.set_defaults(handler=run)
 
 
 def run(args) -> int:
-    if Path(args.out).suffix.lower() not in (".html", ".htm"):
-        raise OutputError(f"--out: must be an .html file, got {args.out!r}")
+    out_format(args.out, None, ("html",), "html")  # a bad suffix fails before solving
     from ..html_report import write_report
 
     cfg = config_from_args(args)
     log = read_log(args.log, cfg.problem) if args.log is not None else None
-    path = write_report(args.out, cfg.problem, log, **cfg.solver_options())
-    print(f"wrote {path}", file=sys.stderr)
+    wrote(write_report(args.out, cfg.problem, log, **cfg.solver_options()))
     return 0

@@ -377,6 +377,48 @@ def stock_figure(study: Study, *, holding_cost=1, review_periods=STOCK_REVIEW_PE
     return fig
 
 
+def carry_over_figure(table):
+    """Discard against carry-over (the table of :func:`~slamarkov.study.carry_over_table`):
+    ready-rate mean and cost per period against T, dynamic and static, one column of panels
+    per quantity, one line per holding cost.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from slamarkov.study import Study, carry_over_table
+    >>> t = carry_over_table(Study(holding_costs=(1,), review_periods=(10, 20)))
+    >>> [ax.get_title() for ax in carry_over_figure(t).axes]
+    ['ready rate mean (%)', 'cost per period']
+    """
+    rows = list(table)
+    hs = sorted({r["h"] for r in rows})
+    fig, axes = _figure(1, 2, 10.2, 4.4, top=1.0)
+    styles = {"discard": "--", "carry": "-"}
+    colours = {"dyn": DYNAMIC_COLOUR, "static": STATIC_COLOUR}
+    for ax, metric, title in ((axes.flat[0], "mean", "ready rate mean (%)"),
+                              (axes.flat[1], "cost", "cost per period")):
+        for h in hs:
+            sub = [r for r in rows if r["h"] == h]
+            Ts = [r["T"] for r in sub]
+            for short in ("dyn", "static"):
+                for rule in ("discard", "carry"):
+                    ys = [r[f"{short}_{metric}_{rule}"] for r in sub]
+                    label = (f"{'dynamic' if short == 'dyn' else 'static'}, {rule}"
+                             + (f", h = {_g(h)}" if len(hs) > 1 else ""))
+                    ax.plot(Ts, ys, styles[rule], color=colours[short], marker="o",
+                            markersize=3, alpha=1.0 if len(hs) == 1 else 0.5 + 0.5 * h / max(hs),
+                            label=label)
+        ax.set_title(title)
+        ax.set_xlabel("review period T (periods)")
+        ax.grid(alpha=0.3)
+    axes.flat[0].legend(fontsize="x-small", loc="best")
+    fig.suptitle(table.title)
+    return fig
+
+
 def save_figure(fig, path, *, dpi: int = 110) -> Path:
     """Write ``fig`` as a PNG to ``path`` atomically and return the path.
 

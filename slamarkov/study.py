@@ -820,6 +820,79 @@ def saving_table(study: Study, *, simulate=None, seed=None, progress=None) -> Ta
                  digits={"saving": ".6f", "saving_sim": ".6f", "saving_se": ".6f"})
 
 
+#: the metrics of the carry-over table, per policy and leftover rule
+CARRY_METRICS = ("mean", "sd", "p_penalty", "p_bonus", "cost")
+LEFTOVERS = ("discard", "carry")
+
+
+def carry_over_table(study: Study, *, purchase=0, salvage=0, initial_stock=0,
+                     progress=None) -> Table:
+    r"""Discard against carry over the study's grid: what changes when stock is kept
+    (docs/model.md section 11).
+
+    For each (h, T) of the study, both leftover rules and both policies: the mean and SD of the
+    ready rate, P(penalty) and P(bonus) in percent, and the expected cost per period. Columns
+    ``h,T`` then ``<policy>_<metric>_<leftover>`` for policy ``dyn`` and ``static``, metric
+    ``mean, sd, p_penalty, p_bonus, cost`` and leftover ``discard, carry`` (the two rules side
+    by side). With the defaults (no purchase price, no salvage, no initial stock) the discard
+    columns are the study's model.
+
+    Parameters
+    ----------
+    study : Study
+    purchase, salvage : number, default 0
+        The purchase price c per unit and the salvage value s of the final stock (carry only).
+    initial_stock : int, default 0
+    progress : callable, optional
+
+    Returns
+    -------
+    Table
+
+    Examples
+    --------
+    >>> t = carry_over_table(Study("lump-sum", holding_costs=(0.5,), review_periods=(10,)))
+    >>> r = t[0]
+    >>> round(r["dyn_mean_discard"], 4), r["dyn_cost_carry"] <= r["static_cost_carry"]
+    (89.6123, True)
+    """
+    from .problem import Problem
+    from .solve import solve_dynamic, solve_static
+
+    columns = ["h", "T"]
+    for short, _ in _POLICIES:
+        for m in CARRY_METRICS:
+            columns += [f"{short}_{m}_{rule}" for rule in LEFTOVERS]
+    cells = [(h, T) for h in study.holding_costs for T in study.review_periods]
+    rows = []
+    for h, T in _iterate(cells, progress, f"carry-over {study.scheme}"):
+        row = {"h": h, "T": T}
+        for rule in LEFTOVERS:
+            problem = Problem(study.contract(T), study.demand, h, purchase_cost=purchase,
+                              salvage_value=salvage if rule == "carry" else 0, leftover=rule,
+                              initial_stock=initial_stock)
+            opts = {"max_stock": study.stock_range_top}
+            sols = {"dynamic": solve_dynamic(problem, **opts),
+                    "static": solve_static(problem, **opts)}
+            for short, name in _POLICIES:
+                sol = sols[name]
+                dist = sol.ready_rate
+                for m in CARRY_METRICS[:-1]:
+                    row[f"{short}_{m}_{rule}"] = 100 * float(getattr(dist, m))
+                row[f"{short}_cost_{rule}"] = float(sol.cost_per_period)
+        rows.append(row)
+    digits = _pct_digits(columns)
+    digits.update({c: ".6f" for c in columns if "_cost_" in c})
+    params = study.parameters()
+    params.update(purchase=_num(Fraction(purchase)) if purchase else 0,
+                  salvage=_num(Fraction(salvage)) if salvage else 0,
+                  initial_stock=initial_stock)
+    return Table(f"carry-over-{study.scheme}", columns, rows,
+                 title=f"Stock discarded vs carried over: ready rate (%) and cost per period, "
+                       f"{study.label}",
+                 parameters=params, digits=digits)
+
+
 def weighted_quantiles(values, weights, probs=(0.25, 0.5, 0.75)):
     """Quantiles of a discrete distribution: for each p, the smallest value with CDF >= p.
 

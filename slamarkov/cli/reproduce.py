@@ -21,6 +21,7 @@ from ..contract import SCHEMES
 from ..demand import make_demand
 from ..errors import ConfigError, SlamarkovError
 from ..study import (
+    carry_over_table,
     FORMATS,
     STOCK_REVIEW_PERIODS,
     Study,
@@ -182,6 +183,23 @@ def register(sub):
     _add_output_arguments(q, simulate=False)
     q.set_defaults(handler=_run_published)
 
+    q = what.add_parser("carry-over", help="stock discarded vs carried over, side by side",
+                        description="Per (h, T): ready-rate mean, SD, P(penalty), P(bonus) (%) "
+                        "and cost per period of both policies when leftover stock is discarded "
+                        "(the study) and when it carries over (docs/model.md section 11).")
+    _add_study_arguments(q)
+    q.add_argument("--purchase", type=_one(to_fraction, "a number >= 0", lambda x: x >= 0),
+                   default=0, metavar="C", help="purchase price c per unit (default 0)")
+    q.add_argument("--salvage", type=_one(to_fraction, "a number >= 0", lambda x: x >= 0),
+                   default=0, metavar="S", help="salvage value s of the final stock (carry; "
+                   "default 0; at most the purchase price)")
+    q.add_argument("--initial-stock", type=_one(to_int, "an integer >= 0", lambda x: x >= 0),
+                   default=0, metavar="X", help="stock on hand at period 1 (default 0)")
+    q.add_argument("--figure", metavar="PNG", default=None,
+                   help="also draw the comparison (needs matplotlib)")
+    _add_output_arguments(q, simulate=False)
+    q.set_defaults(handler=_run_carry_over)
+
     q = what.add_parser("all", help="every table and figure into a folder",
                         description="Write every table (both schemes, the penalty-only and "
                         "normal(15, 5) variants, the published comparison) and the figures.")
@@ -272,6 +290,16 @@ def _run_stock(args):
     Ts = args.review_periods or STOCK_REVIEW_PERIODS
     table = stock_table(_study(args), holding_cost=holding[0], review_periods=Ts,
                         progress=progress)
+    return _emit(table, args)
+
+
+def _run_carry_over(args):
+    table = carry_over_table(_study(args), purchase=args.purchase, salvage=args.salvage,
+                             initial_stock=args.initial_stock, progress=progress)
+    if args.figure is not None:
+        from ..plot import carry_over_figure, save_figure
+
+        save_figure(carry_over_figure(table), args.figure)
     return _emit(table, args)
 
 

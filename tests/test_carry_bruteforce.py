@@ -155,7 +155,7 @@ def enumerate_paths(brute, policy):
     """Every demand path d_1..d_T under ``policy(i, v, x) -> y``: yields (probability, realised
     total cost including the settlement and salvage, final ready count)."""
     T, c, h = brute.T, brute.c, brute.h
-    one = Fraction(1) if brute.zero == 0 and isinstance(brute.zero, Fraction) else 1.0
+    one = Fraction(1) if isinstance(brute.zero, Fraction) else 1.0
 
     def walk(i, v, x, prob, cost):
         if i == T + 1:
@@ -201,8 +201,9 @@ def path_pmf(brute, policy):
     return out, cost
 
 
-def static_policy(S, carry):
-    return (lambda i, v, x: max(S, x))
+def static_policy(S):
+    """The base-stock rule: order up to max(S, x) (with discard x is 0 after period 1)."""
+    return lambda i, v, x: max(S, x)
 
 
 def states(sol):
@@ -289,7 +290,7 @@ def test_static_discard_below_initial_stock():
     prob = Problem(con, demand, 1, purchase_cost=1, salvage_value=0, leftover="discard",
                    initial_stock=3)
     brute = Brute(prob, 4, pmf, exact=True)
-    truth = [evaluate(brute, static_policy(S, False)) for S in range(5)]
+    truth = [evaluate(brute, static_policy(S)) for S in range(5)]
     assert truth == [0, Fraction(-5, 2), Fraction(-9, 2), -6, -2]
     # by hand at S = 0: period 1 orders nothing (3 on hand), is ready surely and leaves
     # E(3 - d)^+ = 3/2 (cost 3/2); period 2 orders up to 0: ready w.p. 1/4, backorders E d = 3/2
@@ -327,6 +328,15 @@ def test_dynamic_exact_every_state(spec, T):
             if prob.carries:
                 assert y >= x
             checked += 1
+        if T <= 3:
+            # the float solver on the same rational problem: values to 1e-9, decisions optimal
+            fl = solve_dynamic(prob, max_stock=top, keep_values=True)
+            assert abs(fl.value_start - float(sol.value_start)) <= TOL, where
+            for i, v, x in states(fl):
+                value, _ = brute.best(i, v, x)
+                assert abs(fl.value(i, v, x) - float(value)) <= TOL, (where, (i, v, x))
+                y = fl.policy.stock_at(i, v, x)
+                assert float(brute.after(i, v, x, y)) <= float(value) + TOL, (where, (i, v, x))
     assert checked > 0
 
 
@@ -367,9 +377,9 @@ def test_static_exact_every_base_stock_by_paths(spec, T):
         where = (prob.contract.describe(), prob.leftover, prob.purchase_cost, prob.initial_stock)
         costs = []
         for S in range(K + 1):
-            pmf_v, cost = path_pmf(brute, static_policy(S, prob.carries))
+            pmf_v, cost = path_pmf(brute, static_policy(S))
             assert sum(pmf_v) == 1
-            assert cost == evaluate(brute, static_policy(S, prob.carries)), (where, S)
+            assert cost == evaluate(brute, static_policy(S)), (where, S)
             assert sol.costs[S] * T == cost, (where, S)
             costs.append(cost)
             if S == sol.base_stock:
@@ -386,7 +396,7 @@ def test_static_float_every_base_stock(spec, T):
         sol = solve_static(prob, max_stock=range_top(prob, 4))
         K = len(sol.costs) - 1
         brute = Brute(prob, K, pmf, exact=False)
-        costs = [evaluate(brute, static_policy(S, prob.carries)) for S in range(K + 1)]
+        costs = [evaluate(brute, static_policy(S)) for S in range(K + 1)]
         where = (prob.contract.describe(), prob.leftover, prob.purchase_cost, prob.initial_stock)
         for S in range(K + 1):
             assert abs(sol.costs[S] * T - costs[S]) <= TOL, (where, S)
@@ -412,7 +422,7 @@ def test_ready_count_pmf_by_paths(spec, T):
         # the solver's own table, walked path by path, gives the same distribution
         pmf_tab, _ = path_pmf(brute, lambda i, v, x: dyn.policy.stock_at(i, v, x))
         assert pmf_tab == pmf_dyn
-        pmf_sta, cost_sta = path_pmf(brute, static_policy(sta.base_stock, prob.carries))
+        pmf_sta, cost_sta = path_pmf(brute, static_policy(sta.base_stock))
         assert list(sta.ready_rate.pmf) == pmf_sta
         assert cost_sta == sta.cost_per_period * T
         assert sum(pmf_dyn) == 1 and sum(pmf_sta) == 1
@@ -535,7 +545,7 @@ def test_random_problems_against_brute_force(case):
     assert dyn.value_start <= sta.cost_per_period * T
     assert dyn.cost_per_period <= sta.cost_per_period
     # the static cost of the solver's S, and its optimality over the range
-    costs = [evaluate(brute, static_policy(S, prob.carries)) for S in range(len(sta.costs))]
+    costs = [evaluate(brute, static_policy(S)) for S in range(len(sta.costs))]
     assert [C * T for C in sta.costs] == costs
     assert sta.cost_per_period * T == costs[sta.base_stock] == min(costs)
     assert sta.base_stock == costs.index(min(costs))
@@ -545,7 +555,7 @@ def test_random_problems_against_brute_force(case):
         assert sum(sol.ready_rate.pmf) == 1
     pmf_dyn, _ = path_pmf(brute, lambda i, v, x: brute.best(i, v, x)[1])
     assert list(dyn.ready_rate.pmf) == pmf_dyn
-    pmf_sta, _ = path_pmf(brute, static_policy(sta.base_stock, prob.carries))
+    pmf_sta, _ = path_pmf(brute, static_policy(sta.base_stock))
     assert list(sta.ready_rate.pmf) == pmf_sta
 
 

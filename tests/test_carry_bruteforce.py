@@ -31,6 +31,15 @@ discard, x1 = 3: the true total costs C(S), S = 0..4, are 0, -5/2, -9/2, -6, -2 
 a period, ready count 2 surely); the solver reports -19/4, -43/8, -51/8, -6, -2 and picks S = 2
 at -51/16 a period with pmf (1/16, 3/8, 9/16). With s > 0 it even reports a static cost below
 the dynamic optimum (T = 1, demand 0, h = 0, c = s = 1/4, x1 = 1: static -1/4 < dynamic 0).
+
+SECOND SOLVER BUG (``test_carry_max_stock_that_cuts_nothing_is_accepted``): with carry,
+``solve_dynamic`` widens the state range to the provable bound and then checks the largest order
+over *all* states, including those whose stock on hand x already exceeds max_stock and so must
+order y >= x. So any max_stock below the bound is refused with a false claim. Case: study contract
+T = 3, Poisson(5), h = 1/2, carry: with max_stock = 11 no state with x <= 9 orders above 9 (so
+0..9 cuts nothing off, as the docstring's "a smaller value that cuts off the optimum raises"
+allows), yet max_stock = 9 raises "9 cuts off the optimum (in some state a stock of 10 lowers the
+cost)"; the stock of 10 is forced in state x = 10, not better. Discard accepts such a max_stock.
 """
 
 from __future__ import annotations
@@ -250,7 +259,8 @@ def contracts(T):
     yield Contract(T, "1/2", "3/4", LUMP_SUM, penalty=10 * T, bonus=6 * T)
     yield Contract(T, "1/2", "3/4", LINEAR, penalty=25 * T, bonus=15 * T)
     yield Contract(T, "2/3", "1", LUMP_SUM, penalty=4 * T, bonus=0)
-    yield Contract(T, "1/4", "1/2", LINEAR, penalty=0, bonus=8 * T)
+    if T <= 2:
+        yield Contract(T, "1/4", "1/2", LINEAR, penalty=0, bonus=8 * T)
 
 
 def problems(spec, T, cost_rows=COSTS):
@@ -300,6 +310,18 @@ def test_static_discard_below_initial_stock():
     assert [C * 2 for C in sol.costs] == truth
     assert sol.base_stock == 3 and sol.cost_per_period == -3
     assert list(sol.ready_rate.pmf) == [0, 0, 1]
+
+
+def test_carry_max_stock_that_cuts_nothing_is_accepted():
+    """See the second bug note at the top: a range that cuts off no optimal order is accepted."""
+    prob = Problem(Contract.study(3), Poisson(5), "1/2", leftover="carry")
+    wide = solve_dynamic(prob, max_stock=11)
+    table = wide.policy.to_lists()
+    assert table[0][0][0] <= 9
+    assert all(y <= 9 for row in table[1:] for cell in row for x, y in enumerate(cell) if x <= 9)
+    narrow = solve_dynamic(prob, max_stock=9)  # raises SolverError on branch carry
+    assert abs(narrow.value_start - wide.value_start) <= TOL
+    assert np.allclose(narrow.ready_rate.pmf, wide.ready_rate.pmf, rtol=0, atol=1e-12)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -390,7 +412,7 @@ def test_static_exact_every_base_stock_by_paths(spec, T):
 
 
 @pytest.mark.parametrize("spec", FLOAT_DEMANDS, ids=str)
-@pytest.mark.parametrize("T", [2, 4])
+@pytest.mark.parametrize("T", [2, 3])
 def test_static_float_every_base_stock(spec, T):
     for prob, pmf, _ in problems(spec, T, COSTS[1:4]):
         sol = solve_static(prob, max_stock=range_top(prob, 4))

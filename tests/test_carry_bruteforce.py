@@ -40,6 +40,13 @@ T = 3, Poisson(5), h = 1/2, carry: with max_stock = 11 no state with x <= 9 orde
 0..9 cuts nothing off, as the docstring's "a smaller value that cuts off the optimum raises"
 allows), yet max_stock = 9 raises "9 cuts off the optimum (in some state a stock of 10 lowers the
 cost)"; the stock of 10 is forced in state x = 10, not better. Discard accepts such a max_stock.
+
+THIRD SOLVER BUG (``test_carry_float_exact_ties_go_to_the_smallest_stock``): the issue asks for
+ties to the smallest stock, exact ties decided exactly for rational demand (as the discard float
+solver does). The carry float solver decides them in float: T = 2, lump-sum, both thresholds
+1/4, penalty 3, no bonus, demand uniform on {1, 2, 3}, h = 5/4, c = s = 0, carry, x1 = 0. From
+(1, 0, 0) ordering up to 1 or 2 costs exactly 5/6 either way; exact mode orders 1 (ready count
+1 surely), float mode orders 2 (ready-count pmf (0, 8/9, 1/9)).
 """
 
 from __future__ import annotations
@@ -324,6 +331,22 @@ def test_carry_max_stock_that_cuts_nothing_is_accepted():
     assert np.allclose(narrow.ready_rate.pmf, wide.ready_rate.pmf, rtol=0, atol=1e-12)
 
 
+def test_carry_float_exact_ties_go_to_the_smallest_stock():
+    """See the third bug note at the top: an exact tie in float mode, rational demand."""
+    con = Contract(2, "1/4", "1/4", LUMP_SUM, penalty=3, bonus=0)
+    demand, pmf, _ = pmf_of(("uniform", 1, 3))
+    prob = Problem(con, demand, "5/4", leftover="carry")
+    exact = solve_dynamic(prob, max_stock=3, exact=True)
+    brute = Brute(prob, solver_top(exact), pmf, exact=True)
+    assert brute.after(1, 0, 0, 1) == brute.after(1, 0, 0, 2) == Fraction(5, 6)
+    assert brute.best(1, 0, 0) == (Fraction(5, 6), 1)
+    assert exact.policy.stock_at(1, 0, 0) == 1
+    assert list(exact.ready_rate.pmf) == [0, 1, 0]
+    fl = solve_dynamic(prob, max_stock=3)
+    assert fl.policy.to_lists() == exact.policy.to_lists()  # float orders 2 on branch carry
+    assert np.allclose(fl.ready_rate.pmf, [0, 1, 0], rtol=0, atol=1e-12)
+
+
 # ---------------------------------------------------------------------------------------------
 # dynamic policy: every state's value and decision against the brute force
 # ---------------------------------------------------------------------------------------------
@@ -354,6 +377,8 @@ def test_dynamic_exact_every_state(spec, T):
             # the float solver on the same rational problem: values to 1e-9, decisions optimal
             fl = solve_dynamic(prob, max_stock=top, keep_values=True)
             assert abs(fl.value_start - float(sol.value_start)) <= TOL, where
+            # exact ties are decided exactly for rational demand: the same table as exact mode
+            assert fl.policy.to_lists() == sol.policy.to_lists(), where
             for i, v, x in states(fl):
                 value, _ = brute.best(i, v, x)
                 assert abs(fl.value(i, v, x) - float(value)) <= TOL, (where, (i, v, x))
@@ -579,6 +604,10 @@ def test_random_problems_against_brute_force(case):
     assert list(dyn.ready_rate.pmf) == pmf_dyn
     pmf_sta, _ = path_pmf(brute, static_policy(sta.base_stock))
     assert list(sta.ready_rate.pmf) == pmf_sta
+    # float mode on the same rational problem: exact ties decided exactly, values to 1e-9
+    fl = solve_dynamic(prob, max_stock=top)
+    assert fl.policy.to_lists() == dyn.policy.to_lists()
+    assert abs(fl.value_start - float(dyn.value_start)) <= TOL
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

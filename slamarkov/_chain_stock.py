@@ -237,6 +237,7 @@ def reward_moments(policy, *, holding=True, purchase=True, settlement=True):
         term = term - s * levels[None, :]
     M1, M2 = term, term * term
     kernel = policy.kernel()
+    kernel_t = np.ascontiguousarray(kernel.T)
     out = [None] * (T + 1)
     for i in range(T, 0, -1):
         Y = np.asarray(policy.layer(i), dtype=np.int64)
@@ -250,8 +251,8 @@ def reward_moments(policy, *, holding=True, purchase=True, settlement=True):
         stay = m1n[:n, 0][:, None]
         if space.carry:
             xprime = np.arange(m1n.shape[1])
-            C0 = m1n[1:] @ kernel.T  # sum_x' P(y - x') M1'(v+1, x')
-            C1 = (m1n[1:] * xprime[None, :]) @ kernel.T
+            C0 = m1n[1:] @ kernel_t  # sum_x' P(y - x') M1'(v+1, x')
+            C1 = (m1n[1:] * xprime[None, :]) @ kernel_t
             rows = np.arange(n)[:, None]
             ready_part = a * C0[rows, Y] + alpha * C1[rows, Y]  # x' = y - d
         else:

@@ -53,8 +53,12 @@ def demand_tables(problem, K: int, exact: bool):
     return F, H, pmf, demand_kernel(pmf), mean
 
 
-def suffix_argmin(W: np.ndarray) -> np.ndarray:
+def suffix_argmin(W: np.ndarray, tie: float = 0.0) -> np.ndarray:
     r"""For each row and each x, the smallest :math:`y \ge x` minimising ``W[row, y]``.
+
+    ``tie`` (float arrays only) is the rounding resolution of W: a y whose W is within ``tie``
+    of every W to its right counts as a minimiser, so values that are equal in exact arithmetic
+    but differ by rounding still go to the smallest stock (docs/model.md section 11).
 
     Examples
     --------
@@ -77,10 +81,17 @@ def suffix_argmin(W: np.ndarray) -> np.ndarray:
         after = np.empty_like(W)
         after[:, :-1] = suffix[:, 1:]
         after[:, -1] = np.inf
-        record = W <= after
+        record = W <= after + tie
     # the optimum from x is the first record at or after x
     idx = np.where(record, np.arange(m)[None, :], m)
     return np.minimum.accumulate(idx[:, ::-1], axis=1)[:, ::-1]
+
+
+def _rounding(W, stages):
+    """The rounding resolution of a layer's W after ``stages`` backward steps: a few units in
+    the last place of its largest entry per step. Exact ties computed in float differ by no
+    more; distinct values of a rational problem differ by far more."""
+    return 8.0 * stages * np.finfo(np.float64).eps * float(np.max(np.abs(W), initial=1.0))
 
 
 def solve_carry_dynamic(problem, K: int, *, exact: bool = False, keep_values: bool = False):
@@ -107,6 +118,8 @@ def solve_carry_dynamic(problem, K: int, *, exact: bool = False, keep_values: bo
     G = problem.contract.settlement(exact=exact)
     levels = np.arange(K + 1)
     period_cost = c * mean + (c + h) * H  # expected cost of a period before -c x, by y
+    # contiguous: numpy multiplies by a transposed view tens of times more slowly
+    kernel_t = np.ascontiguousarray(kernel.T)
     not_ready = one - F
     dtype = object if exact else np.float64
     orders = np.zeros(space.n_transient, dtype=np.uint8 if K <= 255 else np.int64)
@@ -115,16 +128,15 @@ def solve_carry_dynamic(problem, K: int, *, exact: bool = False, keep_values: bo
     V = G[:, None] - s * levels[None, :]
     for i in range(T, 0, -1):
         Vn = V[: i + 1]
-        W = np.asarray(Vn[1:] @ kernel.T, dtype=dtype)  # sum_x' P(y - x') V_{i+1}(v+1, x')
+        W = np.asarray(Vn[1:] @ kernel_t, dtype=dtype)  # sum_x' P(y - x') V_{i+1}(v+1, x')
         W += not_ready[None, :] * Vn[:i, :1]
         W += period_cost[None, :]
         if i == 1:
-            y = x0 + int(np.argmin(W[0, x0:])) if not exact else \
-                x0 + min(range(K + 1 - x0), key=lambda k: (W[0, x0 + k], k))
+            y = int(suffix_argmin(W[:1], 0 if exact else _rounding(W, T))[0, x0])
             Y = np.array([[y]])
             Vi = np.array([[W[0, y] - c * x0]], dtype=dtype)
         else:
-            Y = suffix_argmin(W)
+            Y = suffix_argmin(W, 0 if exact else _rounding(W, T - i + 1))
             Vi = np.take_along_axis(W, Y, axis=1) - c * levels[None, :]
         space.layer(orders, i)[...] = Y
         if keep_values:
@@ -238,22 +250,24 @@ def base_stock_orders(space: StateSpace, S):
 
 
 def static_cost_by_chain(problem, K: int, S: int, *, exact: bool = False):
-    """Expected cost of the base-stock rule max(S, x) with carry, by policy evaluation."""
+    """Expected cost of the base-stock rule max(S, x), by policy evaluation on the problem's
+    state space (stock carried over or thrown away)."""
     T = problem.review_period
     x0 = int(problem.initial_stock)
     top = max(K, x0)
-    space = StateSpace(T, carry=True, max_stock=top, initial_stock=x0)
+    space = StateSpace(T, carry=problem.carries, max_stock=top, initial_stock=x0)
     F, H, pmf, kernel, mean = demand_tables(problem, top, exact)
     h = problem.holding_cost if exact else float(problem.holding_cost)
     c = problem.purchase_cost if exact else float(problem.purchase_cost)
     s = problem.salvage_value if exact else float(problem.salvage_value)
     G = problem.contract.settlement(exact=exact)
-    levels = np.arange(top + 1)
-    terminal = G[:, None] - s * levels[None, :]
+    levels = np.arange(space.final_width)
+    terminal = G[:, None] - (s if problem.carries else 0) * levels[None, :]
 
     def stage_cost(i, Y):
         x = space.stock_levels(i)[None, :]
-        return c * mean + (c + h) * H.take(np.asarray(Y, dtype=np.int64)) - c * x
+        y = np.asarray(Y, dtype=np.int64)
+        return c * mean + (c + h) * H.take(y) - c * np.minimum(y, x)
 
     V = expected_values(space, base_stock_orders(space, S), F, kernel, terminal, stage_cost)
     return V[1][0, 0]

@@ -106,7 +106,7 @@ class Policy:
             )
         if problem.carries:
             _, _, x = space.coordinates()
-            below = np.asarray(flat, dtype=np.int64) < x
+            below = flat < x
             if below.any():
                 k = int(np.argmax(below))
                 raise PolicyError(
@@ -213,7 +213,12 @@ class Policy:
         [[[1]], [[1, 1, 2], [1, 1, 2]]]
         """
         if not problem.carries:
-            return cls.constant(problem, level, exact=exact)
+            if level >= problem.initial_stock:
+                return cls.constant(problem, level, exact=exact)
+            # period 1 orders up to the initial stock; later periods hold nothing
+            table = np.full(n_transient(problem.review_period), level, dtype=np.int64)
+            table[0] = problem.initial_stock
+            return cls(problem, table, kind="static", exact=exact)
         T = problem.review_period
         K = int(max(max_stock if max_stock is not None else level, level, problem.initial_stock))
         space = StateSpace(T, carry=True, max_stock=K, initial_stock=problem.initial_stock)

@@ -393,8 +393,12 @@ def _solve_dynamic_carry(problem, max_stock, exact, keep_values):
         keep_values = space_size <= KEEP_VALUES_UP_TO
     space, orders, value_start, values = solve_carry_dynamic(problem, top, exact=exact,
                                                              keep_values=keep_values)
-    needed = int(orders.max(initial=0))
-    _check_max_stock(max_stock, needed, "in some state")
+    if max_stock is not None:
+        # states holding more than max_stock exist only because the range reaches the bound;
+        # an optimum is cut off when a state inside the user's range orders above it
+        _, _, x = space.coordinates()
+        inside = x <= max_stock
+        _check_max_stock(max_stock, int(orders[inside].max(initial=0)), "in some state")
     policy = Policy(problem, orders, kind="dynamic", exact=exact, max_stock=top)
     ready = policy.ready_count()
     return DynamicSolution(

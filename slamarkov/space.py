@@ -163,18 +163,26 @@ class StateSpace:
 
     def coordinates(self):
         """Period, ready count and stock on hand of every transient state, flat in state order
-        (vectorised; no loop over states)."""
-        n = self.n_transient
-        stage = np.empty(n, dtype=np.int64)
-        ready = np.empty(n, dtype=np.int64)
-        stock = np.empty(n, dtype=np.int64 if isinstance(self.initial_stock, (int, np.integer))
-                         else np.float64)
-        for i in range(1, self.T + 1):
-            o, w = self.offset(i), self.width(i)
-            stage[o : o + i * w] = i
-            ready[o : o + i * w] = np.repeat(np.arange(i), w)
-            stock[o : o + i * w] = np.tile(self.stock_levels(i), i)
-        return stage, ready, stock
+        (vectorised; no loop over states; computed once and kept read-only)."""
+        if getattr(self, "_coords", None) is None:
+            T = self.T
+            layers = np.arange(1, T + 1)
+            widths = self._widths[1 : T + 1]
+            sizes = layers * widths
+            stage = np.repeat(layers, sizes)
+            rank = np.arange(self.n_transient) - np.repeat(self._offsets[1 : T + 1], sizes)
+            w = np.repeat(widths, sizes)
+            ready, col = np.divmod(rank, w)
+            x0 = self.initial_stock
+            if isinstance(x0, (int, np.integer)):
+                stock = col.copy()  # carry layers hold 0..K; discard layers hold 0
+            else:
+                stock = col.astype(np.float64)
+            stock[: widths[0]] = x0  # period 1 holds the initial stock
+            for arr in (stage, ready, stock):
+                arr.setflags(write=False)
+            self._coords = (stage, ready, stock)
+        return self._coords
 
     def state(self, index: int) -> tuple:
         """The state (i, v, x) at a flat transient index."""

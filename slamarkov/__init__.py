@@ -34,9 +34,11 @@ from .errors import (
     OutputError,
     PolicyError,
     SimulationError,
+    SizeError,
     SlamarkovError,
     SolverError,
 )
+from ._limits import memory_limit
 from .monitor import MonitorResult, monitor
 from .policy import Policy
 from .problem import CARRY, DISCARD, LEFTOVER_MODES, Problem
@@ -80,6 +82,8 @@ __all__ = [
     "PolicyError",
     "ChainError",
     "ChainSizeError",
+    "SizeError",
+    "memory_limit",
     "SimulationError",
     "OutputError",
     "MonitorError",

@@ -203,6 +203,10 @@ class AbsorbingChain:
             raise ChainError("Q: sparse matrices are float; use dense_canonical() in exact mode")
         from scipy import sparse  # imported where needed: `import slamarkov` stays light
         t, T = self.n_transient, self.T
+        from ._limits import check_bytes
+
+        # the COO triplets and the CSR copies of Q and R: about 200 bytes per state
+        check_bytes(200 * t, "contract.review_period", f"Q and R of {t:,} states would")
         if self.policy.carries:
             qr, qc, qv, rr, rc, rv = _stock.transition_arrays(self.policy)
             Q = sparse.csr_matrix((np.asarray(qv, dtype=np.float64), (qr, qc)), shape=(t, t))

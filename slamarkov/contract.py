@@ -125,6 +125,10 @@ class Contract:
         Fraction(40, 1)
         """
         T = to_int(review_period, "contract.review_period", ContractError)
+        if T >= 1:  # the amounts grow with T: refuse a T that cannot be solved before them
+            from ._limits import check_states
+
+            check_states(T)
         if scheme not in SCHEMES:
             raise ContractError(_scheme_rule(scheme))
         per_period = {LUMP_SUM: (5, 3), LINEAR: (25, 15)}[scheme]
@@ -164,6 +168,10 @@ class Contract:
     @functools.cached_property
     def _settlement_exact(self) -> tuple:
         T = self.review_period
+        from ._limits import FRACTION_BYTES, check_bytes
+
+        check_bytes((T + 1) * FRACTION_BYTES, "contract.review_period",
+                    f"the settlement of T = {T} periods would")
         if self.scheme == LUMP_SUM:
             g = [
                 self.penalty * (v < self.penalty_count) - self.bonus * (v >= self.bonus_count)

@@ -16,6 +16,7 @@ __all__ = [
     "PolicyError",
     "ChainError",
     "ChainSizeError",
+    "SizeError",
     "SimulationError",
     "OutputError",
     "PlotDependencyError",
@@ -60,7 +61,12 @@ class ChainError(SlamarkovError):
     """An invalid query on a policy's Markov chain (e.g. a state outside the chain)."""
 
 
-class ChainSizeError(ChainError, MemoryError):
+class SizeError(SlamarkovError, MemoryError):
+    """A request whose estimated memory or work exceeds the limit (``--max-gib``), refused
+    before anything is allocated."""
+
+
+class ChainSizeError(ChainError, SizeError):
     """A dense matrix was asked for that would exceed the memory guard."""
 
 

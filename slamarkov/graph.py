@@ -110,6 +110,15 @@ def _policy(obj) -> Policy:
     )
 
 
+def _check_size(pol: Policy, kind: str) -> None:
+    """Refuse, before building anything, a graph or report that cannot fit in memory."""
+    from ._limits import PER_STATE, check_bytes
+
+    n = pol.stock.shape[0]
+    check_bytes(n * PER_STATE[kind], "contract.review_period",
+                f"the {kind} of T = {pol.review_period} ({n:,} states) would")
+
+
 def _floats(a) -> np.ndarray:
     return np.asarray(a, dtype=object).astype(np.float64) if np.asarray(a).dtype == object \
         else np.asarray(a, dtype=np.float64)
@@ -555,6 +564,7 @@ def policy_graph(policy, start=(1, 0)) -> nx.DiGraph:
     (0.9319, True)
     """
     pol = _policy(policy)
+    _check_size(pol, "graph")
     chain = AbsorbingChain(pol)
     c = pol.problem.contract
     T = pol.review_period
@@ -766,6 +776,7 @@ def inspect_policy(policy, start=(1, 0)) -> PolicyInspection:
     (['penalty-certain'], {'bonus-secured': [(10, 9)]}, [])
     """
     pol = _policy(policy)
+    _check_size(pol, "inspect")
     i0, v0 = _start(pol, start)
     roles = state_roles(pol)
     i, v = roles["stage"], roles["ready_count"]

@@ -409,6 +409,9 @@ def simulate(policy: Policy, runs: int, seed=None, *, record_stock: bool = False
     n = to_int(runs, "runs", SimulationError)
     if n < 1:
         raise SimulationError(f"runs: must be >= 1, got {n}")
+    from ._limits import check_runs
+
+    check_runs(n, policy.review_period, record_stock=record_stock)
     rng, seed_used = _resolve_seed(seed)
     problem = policy.problem
     contract = problem.contract

@@ -31,6 +31,7 @@ import numpy as np
 
 from ._binomial import binomial_pmf
 from ._layered import n_transient, offset, stage_of
+from ._limits import check_solve
 from .distribution import ReadyRateDistribution
 from .errors import SolverError
 from .policy import Policy
@@ -245,6 +246,7 @@ def solve_dynamic(problem: Problem, *, max_stock=None, exact: bool = False,
     """
     _check_exact(problem, exact)
     max_stock = _validate_max_stock(problem, max_stock)
+    check_solve(problem, max_stock, exact=exact)
     T = problem.review_period
     n = n_transient(T)
     if problem.carries:
@@ -447,6 +449,7 @@ def solve_static(problem: Problem, *, max_stock=None, exact: bool = False) -> St
     """
     _check_exact(problem, exact)
     max_stock = _validate_max_stock(problem, max_stock)
+    check_solve(problem, max_stock, exact=exact)
     T = problem.review_period
     G = problem.contract.settlement(exact=exact)
     demand = problem.demand
@@ -491,7 +494,10 @@ def solve_static(problem: Problem, *, max_stock=None, exact: bool = False) -> St
         base_stock = best
     else:
         if exact:
-            raise SolverError("exact: the static policy for continuous demand is not solved exactly")
+            raise SolverError(
+                "exact: the static policy for continuous demand has no exact solution (its "
+                "optimal base stock is a root of a polynomial of degree T, in general "
+                "irrational); use exact=False")
         h = float(problem.holding_cost + problem.purchase_cost)
         base_stock, cost = _static_continuous_uniform(problem, h, G)
         cost += T * float(problem.purchase_cost) * demand.mean

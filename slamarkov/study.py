@@ -432,6 +432,10 @@ class Study:
         (250, 200)
         """
         T = to_int(review_period, "review_period", ContractError)
+        if T >= 1:  # the amounts grow with T: a T that cannot be solved is refused first
+            from ._limits import check_states
+
+            check_states(T)
         penalty = self.penalty_per_period * T
         if ratio is None:
             bonus = self.bonus_per_period * T
@@ -540,6 +544,9 @@ def _check_runs(simulate, seed):
     runs = to_int(simulate, "--simulate", SimulationError)
     if runs < 2:
         raise SimulationError(f"--simulate: must be an integer >= 2 (runs), got {simulate!r}")
+    from ._limits import check_runs
+
+    check_runs(runs, 1, field="--simulate")  # before any cell is solved; simulate() checks each
     if seed is not None:
         s = to_int(seed, "--seed", SimulationError)
         if s < 0:

@@ -111,3 +111,72 @@ def test_deeply_nested_toml_is_one_line(tmp_path, nest):
     path = tmp_path / "deep.toml"
     path.write_text(f"[contract]\nreview_period = {nest}\n")
     assert_one_line_error(*run_cli("solve", path), "deep.toml", "nested")
+
+
+# -- sizes are checked before anything is allocated -------------------------------------------
+
+def _toml_with_review_period(tmp_path, text):
+    path = tmp_path / "c.toml"
+    path.write_text(EXAMPLE.read_text().replace("review_period = 10", f"review_period = {text}"))
+    return path
+
+
+TOO_BIG = [
+    (("solve", EXAMPLE, "--review-period", "65535"), "review_period"),
+    (("solve", EXAMPLE, "--review-period", "1000000"), "review_period"),
+    (("solve", EXAMPLE, "--max-stock", "1000000000000"), "max_stock"),
+    (("solve", EXAMPLE, "--demand", "poisson:1e15"), "demand"),
+    (("solve", EXAMPLE, "--demand", "discrete-uniform:0,1e12"), "demand"),
+    (("simulate", EXAMPLE, "--runs", "1000000000", "--out", "{tmp}/r.csv"), "runs"),
+    (("reproduce", "ready-rate", "--review-periods", "10", "--simulate", "1000000000"), "simulate"),
+    (("reproduce", "cost", "--review-periods", "1e15"), "review_period"),
+    (("chain", EXAMPLE, "--review-period", "20000", "--out", "{tmp}/chain"), "review_period"),
+    (("graph", EXAMPLE, "--review-period", "5000", "--format", "json"), "review_period"),
+    (("solve", EXAMPLE, "--review-period", "200", "--max-gib", "0.0001"), "review_period"),
+    (("solve", EXAMPLE, "--holding", "0", "--review-period", "1000000000"), "review_period"),
+]
+
+
+@pytest.mark.parametrize("args,field", TOO_BIG, ids=[" ".join(map(str, a[1:])) for a, _ in TOO_BIG])
+def test_too_large_requests_are_refused_with_estimate_and_limit(tmp_path, args, field):
+    args = [str(a).replace("{tmp}", str(tmp_path)) for a in args]
+    code, out, err = run_cli(*args)
+    assert_one_line_error(code, out, err, field, "GiB", "--max-gib")
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+@pytest.mark.parametrize("text", ["1e9", "1000000000", '"1e12"', "1e15"])
+def test_huge_review_period_in_any_spelling(tmp_path, text):
+    code, out, err = run_cli("solve", _toml_with_review_period(tmp_path, text))
+    assert_one_line_error(code, out, err, "review_period", "states", "GiB")
+
+
+@pytest.mark.parametrize("value", ["inf", "0", "1e400"])
+def test_max_gib_is_validated_on_every_command(value):
+    for args in (("solve", EXAMPLE), ("chain", EXAMPLE, "--from", "1,0"),
+                 ("reproduce", "published")):
+        code, out, err = run_cli(*args, "--max-gib", value)
+        assert_one_line_error(code, out, err, "--max-gib")
+
+
+def test_exact_continuous_uniform_is_refused_before_it_explodes():
+    code, out, err = run_cli("chain", EXAMPLE, "--demand", "uniform:0,10", "--exact",
+                             "--review-period", "21", "--from", "1,0")
+    assert_one_line_error(code, out, err, "review_period", "exact", "bits")
+
+
+def test_exact_continuous_uniform_short_period_still_works():
+    code, out, err = run_cli("chain", EXAMPLE, "--demand", "uniform:0,10", "--exact",
+                             "--review-period", "6", "--from", "1,0")
+    assert code == 0, err
+    assert "P(penalty)" in out
+
+
+def test_api_memory_limit():
+    from slamarkov import SizeError, memory_limit, solve_dynamic
+
+    problem = Problem(Contract.study(300), Poisson(5), 1)
+    with memory_limit(gib="0.0001"):
+        with pytest.raises(SizeError, match=r"^contract\.review_period: T = 300 gives 45,150 states"):
+            solve_dynamic(problem)
+    assert solve_dynamic(Problem(Contract.study(30), Poisson(5), 1)).policy is not None

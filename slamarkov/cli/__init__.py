@@ -52,6 +52,26 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+def _leaves(parser):
+    """The parsers that run a command (those without subcommands of their own)."""
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        yield parser
+        return
+    for action in subs:
+        for child in dict.fromkeys(action.choices.values()):
+            yield from _leaves(child)
+
+
+def _max_gib(text):
+    from .._limits import parse_gib
+
+    try:
+        return parse_gib(text, "value")
+    except SlamarkovError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("value: ")) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .. import __version__
 
@@ -68,6 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
         module.register(sub)
+    for leaf in _leaves(parser):
+        leaf.add_argument("--max-gib", dest="max_bytes", type=_max_gib, default=None,
+                          metavar="G", help="memory limit in GiB: a request estimated to need "
+                          "more is refused before any work (default: half the machine's memory)")
     return parser
 
 
@@ -82,8 +106,11 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _common.PROG = getattr(args, "_prog", parser.prog)
+    from .._limits import memory_limit
+
     try:
-        return int(args.handler(args) or 0)
+        with memory_limit(getattr(args, "max_bytes", None)):
+            return int(args.handler(args) or 0)
     except SlamarkovError as exc:
         print(f"{_common.PROG}: error: {exc}", file=sys.stderr)
         return 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 
+from .. import _limits
 from .._io import atomic_path
 from ..chain import AbsorbingChain
 from ..errors import ChainError, ChainSizeError
@@ -25,9 +26,6 @@ def register(sub):
                    help="print summaries from state (I, V): period I (1..T) with V ready periods "
                    "so far (0..I-1), and X units on hand when stock carries over; I = T+1 is the "
                    "end of the review period (V in 0..T)")
-    p.add_argument("--max-gib", type=float, default=1.0, metavar="G",
-                   help="memory guard for N (sparse: its non-zeros) and dense B, in GiB "
-                   "(default 1)")
     p.add_argument("--compress", action="store_true",
                    help="zip-compress the .npz files (smaller, several times slower to write; "
                    "default: uncompressed)")
@@ -56,6 +54,8 @@ def _fmt(x, unit=""):
     """A number with its unit; an exact fraction keeps its exact value beside the decimal."""
     unit = f" {unit}" if unit else ""
     if hasattr(x, "denominator") and x.denominator != 1:
+        if x.denominator.bit_length() > 200:  # too long to read: its size instead
+            return f"{float(x):.6g}{unit} (exact, a rational of {x.denominator.bit_length():,} bits)"
         return f"{float(x):.6g}{unit} (exact {x})"
     return f"{float(x):.6g}{unit}"
 
@@ -139,12 +139,13 @@ def write_chain(chain: AbsorbingChain, out, compress: bool = False) -> list[str]
 def run(args) -> int:
     if args.out is None and args.start is None:
         raise ChainError("chain: give --out DIR, --from I,V, or both")
-    if not args.max_gib > 0:
-        raise ChainError(f"--max-gib: must be > 0, got {args.max_gib}")
     start = _parse_start(args.start) if args.start is not None else None
     cfg = config_from_args(args)
+    if args.out is not None:  # refuse before solving what cannot be written
+        _limits.check_solve(cfg.problem, cfg.max_stock, exact=cfg.exact,
+                            per_state=_limits.PER_STATE["chain"], what="for the chain files")
     policy = policy_of(cfg, args.policy)
-    max_bytes = int(args.max_gib * 2**30)
+    max_bytes = _limits.max_bytes()  # --max-gib also guards the dense N and B
     chain = AbsorbingChain(policy, max_bytes=max_bytes)
     if start is not None:
         if policy.carries or len(start) == 3:

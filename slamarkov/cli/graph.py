@@ -53,6 +53,11 @@ def run(args) -> int:
             parser.error(f"--out: no suffix to tell the format by; give --format "
                          f"{'|'.join(GRAPH_FORMATS)}")
     cfg = config_from_args(args)
+    from .._limits import PER_STATE, check_solve
+
+    kind = "inspect" if args.inspect else "graph"
+    check_solve(cfg.problem, cfg.max_stock, exact=cfg.exact, per_state=PER_STATE[kind],
+                what=f"for the {kind}")  # before solving what cannot be drawn
     policy = policy_of(cfg, args.policy)
     if args.inspect:
         report = inspect_policy(policy)

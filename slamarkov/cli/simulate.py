@@ -75,6 +75,9 @@ def run(args) -> int:
     if args.out is not None:
         out_format(args.out, None, ("csv",), "csv")
     cfg = config_from_args(args)
+    from .._limits import check_runs
+
+    check_runs(args.runs, cfg.problem.review_period, record_stock=args.record_stock)
     sol = _solve_policy(cfg, args.policy)
     result = simulate(sol.policy, args.runs, args.seed, record_stock=args.record_stock,
                       progress=args.progress)

@@ -270,10 +270,13 @@ def check_solve(problem, max_stock=None, *, exact: bool = False, states: int | N
     slamarkov.errors.SizeError: solver.max_stock: a stock range 0..100,000,000 over T = 10 periods, about 31 GiB to solve, above the memory limit of 1 GiB (--max-gib)
     """
     T = problem.review_period
+    carries = getattr(problem, "carries", False)
+    given = states
     if states is None:
         states = T * (T + 1) // 2
     limit = max_bytes()
-    # first on T alone: the stock bound below reads the settlement, T + 1 rationals
+    # first on T alone (a lower bound with stock carried over): the stock bound below reads the
+    # settlement, T + 1 rationals
     check_states(T, states, per_state=per_state, what=what)
     demand = problem.demand
     K = 0
@@ -287,7 +290,14 @@ def check_solve(problem, max_stock=None, *, exact: bool = False, states: int | N
         else:
             top, field = bound, "demand"
         if top is not None:
-            K = int(top) + 1
+            K = max(int(top), int(getattr(problem, "initial_stock", 0))) + 1
+    layer = ""
+    if carries and given is None and K:
+        # states (i, v, x), x = 0..top: every (i, v) but the start is K states
+        states = 1 + K * (T * (T + 1) // 2 - 1)
+        per_state += 16  # the carry-over DP keeps order-up-to and suffix-minimum tables
+        layer = f" x {K:,} stock levels"
+        field = "contract.review_period" if field == "demand" else field
     sbytes = _stock_bytes(K)
     per = per_state + 2 * sbytes
     if exact:
@@ -303,7 +313,9 @@ def check_solve(problem, max_stock=None, *, exact: bool = False, states: int | N
                 head = (f"demand: {demand.describe()} needs the stock range 0..{_big(K - 1)} "
                         f"over T = {T} periods")
         else:
-            head = f"contract.review_period: T = {T} gives {_big(states)} states"
+            head = f"contract.review_period: T = {T}{layer} gives {_big(states)} states"
+            if layer and field == "solver.max_stock":
+                head = f"solver.max_stock: T = {T}{layer} gives {_big(states)} states"
         raise SizeError(f"{head}, about {_gib(need)} {what}, above the memory limit of "
                         f"{_gib(limit)} (--max-gib)")
     if exact:

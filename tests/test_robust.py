@@ -180,3 +180,15 @@ def test_api_memory_limit():
         with pytest.raises(SizeError, match=r"^contract\.review_period: T = 300 gives 45,150 states"):
             solve_dynamic(problem)
     assert solve_dynamic(Problem(Contract.study(30), Poisson(5), 1)).policy is not None
+
+
+def test_carry_over_states_are_one_more_factor():
+    from slamarkov import SizeError, memory_limit
+    from slamarkov._limits import check_solve
+
+    discard = Problem(Contract.study(400), Poisson(5), 1)
+    carry = Problem(Contract.study(400), Poisson(5), 1, purchase_cost=1, leftover="carry")
+    with memory_limit(gib="0.02"):
+        check_solve(discard)  # 80,200 states fit in 20 MiB, 12 times as many do not
+        with pytest.raises(SizeError, match=r"T = 400 x \d+ stock levels gives [\d,]+ states"):
+            check_solve(carry)

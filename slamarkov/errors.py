@@ -22,6 +22,7 @@ __all__ = [
     "PlotDependencyError",
     "MonitorError",
     "ReportDependencyError",
+    "GraphDependencyError",
 ]
 
 
@@ -88,3 +89,7 @@ class MonitorError(SlamarkovError):
 
 class ReportDependencyError(SlamarkovError, ImportError):
     """jinja2 is not installed (HTML reports need the ``report`` extra)."""
+
+
+class GraphDependencyError(SlamarkovError, ImportError):
+    """pydot is not installed (Graphviz DOT files need the ``graph`` extra)."""

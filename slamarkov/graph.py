@@ -38,13 +38,17 @@ Exports (:func:`write_graph`, :func:`read_graph`) are GraphML, GEXF, node-link J
 DOT. In every export a node's id is the string ``"i,v"`` (e.g. ``"3,2"``); :func:`read_graph`
 turns it back into the tuple ``(3, 2)`` and restores the attribute types, so a round trip gives
 the same nodes, edges and attributes. Graph-level attributes survive GraphML, JSON and DOT; GEXF
-has no place for them beyond the graph's name. The DOT file is written and parsed here (no pydot
-or pygraphviz needed); it declares the attribute types in a graph attribute ``attribute_types``
-and lays stages out in ranks (``rank="same"``), so Graphviz's ``dot`` draws the layered chain.
+has no place for them beyond the graph's name. DOT is written by pydot and read through
+:mod:`networkx.nx_pydot` (the ``graph`` extra: ``pip install 'slamarkov[graph]'``, imported only
+when a DOT file is written or read); the file declares the attribute types in a graph attribute
+``attribute_types`` and lays stages out in ranks (``rank="same"``), so Graphviz's ``dot`` draws
+the layered chain. pydot's parser is slow (seconds for a few hundred states): for large chains that
+are to be read back, GraphML or JSON are the quick formats.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import math
@@ -57,7 +61,7 @@ import numpy as np
 from ._io import atomic_write
 from ._layered import n_transient, offset, stage_of
 from .chain import AbsorbingChain
-from .errors import SlamarkovError
+from .errors import GraphDependencyError, SlamarkovError
 from .policy import Policy
 
 __all__ = [
@@ -1005,20 +1009,32 @@ def read_graph(path, fmt: str | None = None) -> nx.DiGraph:
     return graph_from_string(text, fmt)
 
 
-# -- Graphviz DOT, written and parsed here ----------------------------------------------------
+# -- Graphviz DOT, through pydot and networkx.nx_pydot ---------------------------------------
 #: graph attributes the DOT writer adds for Graphviz, dropped again on reading
 _DOT_LAYOUT = ("rankdir", "attribute_types")
 _TYPE_NAMES = {bool: "bool", int: "int", float: "float", str: "str"}
+_DOT_COMMENT = ("// Graphviz DOT written by slamarkov: a policy's absorbing chain; node ids are "
+                "\"i,v\" (stage i, ready count v)")
 
 
-def _dot_quote(value) -> str:
+def _pydot():
+    """pydot, imported on first use (the ``graph`` extra)."""
+    try:
+        import pydot
+    except ImportError:
+        raise GraphDependencyError(
+            "dot: Graphviz DOT files need pydot; install it with pip install 'slamarkov[graph]' "
+            "(GraphML, GEXF and JSON need nothing more)") from None
+    return pydot
+
+
+def _dot_text(value) -> str:
+    """An attribute value as DOT text: floats round-trip (repr), booleans are true/false."""
     if isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, float):
-        text = repr(value)
-    else:
-        text = str(value)
-    return '"' + text.replace('"', '\\"') + '"'
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
 
 
 def _type_of(value) -> str:
@@ -1041,172 +1057,80 @@ def _attr_types(G) -> str:
     return ";".join(f"{s}:{k}={t}" for (s, k), t in types.items())
 
 
-def _attr_list(d: dict) -> str:
-    return ", ".join(f"{_dot_id(k)}={_dot_quote(x)}" for k, x in d.items())
-
-
-_BARE_ID = re.compile(r"^[A-Za-z_][A-Za-z_0-9]*$")
-_KEYWORDS = {"node", "edge", "graph", "digraph", "subgraph", "strict"}
-
-
-def _dot_id(name: str) -> str:
-    name = str(name)
-    if _BARE_ID.match(name) and name.lower() not in _KEYWORDS:
-        return name
-    return _dot_quote(name)
+def _dot_attrs(d: dict) -> dict:
+    return {str(k): _dot_text(x) for k, x in d.items()}
 
 
 def _to_dot(H: nx.DiGraph) -> str:
+    """DOT text of a graph with "i,v" node ids, written by pydot: the attribute types go into
+    the graph attribute ``attribute_types`` and each stage is one rank, so Graphviz's ``dot``
+    draws the layered chain."""
+    types = _attr_types(H)  # refuses values DOT cannot carry before pydot is needed
+    pydot = _pydot()
     name = H.graph.get("name")
-    header = f"digraph {_dot_quote(name)} {{" if name is not None else "digraph {"
-    out = ["// Graphviz DOT written by slamarkov: a policy's absorbing chain; node ids are "
-           "\"i,v\" (stage i, ready count v)", header]
-    gattrs = {k: x for k, x in H.graph.items()}
+    P = pydot.Dot(graph_name=_dot_text(name) if name is not None else "", graph_type="digraph")
+    gattrs = {k: x for k, x in H.graph.items() if k != "name"}
     gattrs["rankdir"] = "LR"
-    gattrs["attribute_types"] = _attr_types(H)
-    out.append(f"  graph [{_attr_list(gattrs)}];")
+    gattrs["attribute_types"] = types
+    for k, x in _dot_attrs(gattrs).items():
+        P.set(k, x)
     stages: dict = {}
     for n, d in H.nodes(data=True):
         stages.setdefault(d.get("stage"), []).append(n)
     if None not in stages:  # lay each stage out in one rank, as the study draws the chain
-        for s, nodes in stages.items():
-            out.append("  { rank=same; " + " ".join(_dot_quote(n) + ";" for n in nodes) + " }")
+        for nodes in stages.values():
+            rank = pydot.Subgraph(rank="same")
+            for n in nodes:
+                rank.add_node(pydot.Node(str(n)))
+            P.add_subgraph(rank)
     for n, d in H.nodes(data=True):
-        out.append(f"  {_dot_quote(n)} [{_attr_list(d)}];" if d else f"  {_dot_quote(n)};")
+        P.add_node(pydot.Node(str(n), **_dot_attrs(d)))
     for a, b, d in H.edges(data=True):
-        attrs = f" [{_attr_list(d)}]" if d else ""
-        out.append(f"  {_dot_quote(a)} -> {_dot_quote(b)}{attrs};")
-    out.append("}")
-    return "\n".join(out) + "\n"
+        P.add_edge(pydot.Edge(str(a), str(b), **_dot_attrs(d)))
+    return _DOT_COMMENT + "\n" + P.to_string()
 
 
-_TOKEN = re.compile(r"""
-    (?P<ws>\s+|//[^\n]*|/\*.*?\*/|^\#[^\n]*)
-  | (?P<string>"(?:\\.|[^"\\])*")
-  | (?P<edgeop>->|--)
-  | (?P<number>-?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?))
-  | (?P<id>[A-Za-z_\x80-\U0010ffff][A-Za-z_0-9\x80-\U0010ffff]*)
-  | (?P<punct>[{}\[\];,=:+])
-    """, re.VERBOSE | re.DOTALL | re.MULTILINE)
+def _unquote(value):
+    """A DOT id as text: pydot keeps the quotes and escapes of quoted ids."""
+    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1].replace("\\\n", "").replace('\\"', '"')
+    return value
 
 
-def _tokens(text):
-    pos, toks = 0, []
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if not m:
-            line = text.count("\n", 0, pos) + 1
-            raise GraphFormatError(f"dot: unexpected {text[pos]!r} on line {line}")
-        pos = m.end()
-        kind = m.lastgroup
-        if kind == "ws":
-            continue
-        val = m.group()
-        if kind == "string":
-            val = val[1:-1].replace('\\"', '"').replace("\\\n", "")
-            # "a" + "b" concatenation
-            if toks and toks[-1] == ("punct", "+") and len(toks) >= 2 and toks[-2][0] == "string":
-                toks.pop()
-                toks[-1] = ("string", toks[-1][1] + val)
-                continue
-        toks.append((kind, val))
-    return toks
+def _parse_dot(text: str):
+    """The one digraph in ``text``, parsed by pydot (its parse errors become one line)."""
+    pydot = _pydot()
+    said = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(said):  # pydot prints its parse errors
+            graphs = pydot.graph_from_dot_data(text)
+    except Exception as exc:  # pyparsing raises several kinds
+        graphs, said = None, io.StringIO(str(exc))
+    if not graphs:
+        lines = [x.strip() for x in said.getvalue().splitlines() if x.strip()]
+        why = next((x for x in lines if x.startswith("Expected")), lines[-1] if lines else "")
+        raise GraphFormatError(f"dot: cannot read the graph ({why or 'not DOT'})")
+    if len(graphs) != 1:
+        raise GraphFormatError(f"dot: expected one graph, got {len(graphs)}")
+    P = graphs[0]
+    if P.get_type() != "digraph":
+        raise GraphFormatError(f"dot: expected 'digraph', got {P.get_type()!r}")
+    return P
 
 
-class _DotParser:
-    def __init__(self, text):
-        self.toks = _tokens(text)
-        self.k = 0
-        import networkx as nx
-
-        self.G = nx.DiGraph()
-
-    def peek(self, ahead=0):
-        j = self.k + ahead
-        return self.toks[j] if j < len(self.toks) else ("eof", "")
-
-    def take(self, want=None):
-        tok = self.peek()
-        if tok[0] == "eof" or (want is not None and tok[1] != want):
-            got = tok[1] or "end of file"
-            raise GraphFormatError(f"dot: expected {want or 'more input'}, got {got!r}")
-        self.k += 1
-        return tok
-
-    def ident(self):
-        kind, val = self.take()
-        if kind not in ("id", "string", "number"):
-            raise GraphFormatError(f"dot: expected an id, got {val!r}")
-        return val
-
-    def parse(self):
-        if self.peek()[1].lower() == "strict":
-            self.take()
-        kind = self.take()[1].lower()
-        if kind != "digraph":
-            raise GraphFormatError(f"dot: expected 'digraph', got {kind!r}")
-        if self.peek()[1] != "{":
-            name = self.ident()
-            self.G.graph["name"] = name
-        self.block(top=True)
-        if self.peek()[0] != "eof":
-            raise GraphFormatError(f"dot: unexpected {self.peek()[1]!r} after the graph")
-        return self.G
-
-    def attrs(self):
-        d = {}
-        while self.peek()[1] == "[":
-            self.take("[")
-            while self.peek()[1] != "]":
-                key = self.ident()
-                self.take("=")
-                d[key] = self.ident()
-                if self.peek()[1] in (",", ";"):
-                    self.take()
-            self.take("]")
-        return d
-
-    def block(self, top):
-        self.take("{")
-        while self.peek()[1] != "}":
-            tok = self.peek()
-            low = tok[1].lower() if tok[0] == "id" else None
-            if low in ("graph", "node", "edge"):
-                self.take()
-                d = self.attrs()
-                if low == "graph" and top:
-                    self.G.graph.update(d)
-            elif low == "subgraph" or tok[1] == "{":
-                if low == "subgraph":
-                    self.take()
-                    if self.peek()[1] != "{":
-                        self.ident()
-                self.block(top=False)
-            elif self.peek(1)[1] == "=":
-                key = self.ident()
-                self.take("=")
-                val = self.ident()
-                if top:
-                    self.G.graph[key] = val
-            else:
-                chain = [self.ident()]
-                if self.peek()[1] == ":":
-                    raise GraphFormatError("dot: ports (node:port) are not supported")
-                while self.peek()[0] == "edgeop":
-                    if self.take()[1] != "->":
-                        raise GraphFormatError("dot: undirected edge '--' in a digraph")
-                    if self.peek()[1] in ("{", "subgraph"):
-                        raise GraphFormatError("dot: subgraphs as edge ends are not supported")
-                    chain.append(self.ident())
-                d = self.attrs()
-                if len(chain) == 1:
-                    self.G.add_node(chain[0], **d)
-                else:
-                    for a, b in zip(chain, chain[1:]):
-                        self.G.add_edge(a, b, **d)
-            if self.peek()[1] == ";":
-                self.take()
-        self.take("}")
+def _add_subgraphs(G: nx.DiGraph, P) -> None:
+    """Nodes and edges stated inside subgraphs (nx_pydot.from_pydot reads the top level only)."""
+    for sub in P.get_subgraph_list():
+        for node in sub.get_node_list():
+            n = _unquote(node.get_name())
+            if n not in ("node", "graph", "edge"):
+                G.add_node(n, **node.get_attributes())
+        for edge in sub.get_edge_list():
+            a, b = edge.get_source(), edge.get_destination()
+            if not (isinstance(a, str) and isinstance(b, str)):
+                raise GraphFormatError("dot: subgraphs as edge ends are not supported")
+            G.add_edge(_unquote(a), _unquote(b), **edge.get_attributes())
+        _add_subgraphs(G, sub)
 
 
 def _convert(value: str, typ: str):
@@ -1222,7 +1146,23 @@ def _convert(value: str, typ: str):
 
 
 def _from_dot(text: str) -> nx.DiGraph:
-    G = _DotParser(text).parse()
+    import networkx as nx
+
+    P = _parse_dot(text)
+    M = nx.nx_pydot.from_pydot(P)
+    G = nx.DiGraph()
+    G.add_nodes_from(M.nodes(data=True))
+    G.add_edges_from(M.edges(data=True))
+    _add_subgraphs(G, P)
+    G = nx.relabel_nodes(G, {n: _unquote(n) for n in G.nodes}, copy=True)
+    if M.graph.get("name"):
+        G.graph["name"] = _unquote(f'"{M.graph["name"]}"')
+    for defaults in P.get_graph_defaults() or []:  # graph [k=v] statements
+        G.graph.update(defaults)
+    G.graph.update(M.graph.get("graph", {}))
+    for d in [G.graph, *(d for _, d in G.nodes(data=True)), *(d for *_, d in G.edges(data=True))]:
+        for k in d:
+            d[k] = _unquote(d[k])
     decl = G.graph.get("attribute_types", "")
     types = {}
     for item in filter(None, decl.split(";")):

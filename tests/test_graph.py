@@ -541,10 +541,21 @@ class TestExport:
 
     def test_dot_shape(self, study10):
         text = graph_to_string(policy_graph(study10), "dot")
-        assert text.splitlines()[1].startswith('digraph "slamarkov dynamic policy chain, T=10" {')
-        assert '{ rank=same; "2,0"; "2,1"; }' in text
-        assert '"1,0" -> "2,1" [probability="0.9319063652781516", success="true"];' in text
+        lines = text.splitlines()
+        assert lines[0].startswith("// Graphviz DOT written by slamarkov")
+        assert lines[1] == 'digraph "slamarkov dynamic policy chain, T=10" {'
+        assert "rankdir=LR;" in lines
+        # each stage is one rank
+        assert 'subgraph {\nrank=same;\n"2,0";\n"2,1";\n}' in text
+        assert '"1,0" -> "2,1" [probability=0.9319063652781516, success=true];' in lines
         assert text.rstrip().endswith("}")
+
+    def test_dot_readable_by_networkx_and_pydot(self, tmp_path, study10):
+        # the file is plain DOT: networkx's own pydot reader takes it
+        G = policy_graph(study10)
+        write_graph(G, tmp_path / "c.dot")
+        H = nx.nx_pydot.read_dot(tmp_path / "c.dot")
+        assert H.number_of_nodes() == 66 and H.number_of_edges() == 110
 
     def test_dot_parser_reads_other_writers_dot(self):
         text = """/* written elsewhere */
@@ -563,15 +574,15 @@ class TestExport:
 
     @pytest.mark.parametrize("text, message", [
         ("graph { a -- b }", "expected 'digraph'"),
-        ('digraph { "1,0" -> "2,0" ', "expected more input|expected }"),
-        ('digraph { "1,0" -- "2,0" }', "undirected"),
-        ('digraph { "1,0":p -> "2,0" }', "ports"),
-        ('digraph { "1,0" [a=1 }', "expected"),
-        ('digraph { "x" }', "node id: expected 'i,v'"),
+        ('digraph { "1,0" -> "2,0" ', "cannot read the graph .Expected .*found end of text"),
+        ('digraph { "1,0":p -> "2,0" }', "node id: expected 'i,v'"),
+        ('digraph { "1,0" [a=1 }', "cannot read the graph"),
         ('digraph { graph [attribute_types="node:a=complex"]; }', "attribute_types"),
         ('digraph { graph [attribute_types="node:a=int"]; "1,0" [a="x"]; }', "declared type"),
-        ('digraph { <b>html</b> }', "unexpected"),
-        ("digraph {} }", "after the graph"),
+        ('digraph { attribute_types="node:a=bool"; "1,0" [a="x"]; }', "expected true or false"),
+        ('digraph { <b>html</b> }', "node id"),
+        ("digraph { a } digraph { b }", "expected one graph, got 2"),
+        ("", "cannot read the graph"),
     ])
     def test_dot_errors(self, text, message):
         with pytest.raises(GraphFormatError, match=message):

@@ -930,7 +930,7 @@ def graph_from_string(text: str, fmt: str) -> nx.DiGraph:
             H = nx.node_link_graph(json.loads(text), directed=True, edges="edges")
         else:
             H = _from_dot(text)
-    except GraphFormatError:
+    except (GraphFormatError, GraphDependencyError):
         raise
     except Exception as exc:  # networkx and the XML/JSON parsers raise many kinds
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -27,6 +27,7 @@ from slamarkov import (
     solve_static,
 )
 from slamarkov.chain import AbsorbingChain
+from slamarkov.errors import GraphDependencyError
 from slamarkov.graph import (
     GRAPH_FORMATS,
     GraphFormatError,
@@ -571,6 +572,16 @@ class TestExport:
         assert H.edges[(2, 0), (3, 1)] == {"weight": "2", "label": "ab"}
         assert H.nodes[(1, 0)] == {"color": "red"} and (2, 1) in H
         assert H.graph == {}  # rankdir is a layout attribute, dropped
+
+    def test_dot_without_pydot(self, monkeypatch, study10):
+        # pydot is the graph extra: without it DOT is one clear error, other formats still work
+        monkeypatch.setitem(sys.modules, "pydot", None)
+        G = policy_graph(study10)
+        with pytest.raises(GraphDependencyError, match=r"pip install 'slamarkov\[graph\]'"):
+            graph_to_string(G, "dot")
+        with pytest.raises(GraphDependencyError, match="need pydot"):
+            graph_from_string("digraph {}", "dot")
+        assert graph_from_string(graph_to_string(G, "graphml"), "graphml").number_of_nodes() == 66
 
     @pytest.mark.parametrize("text, message", [
         ("graph { a -- b }", "expected 'digraph'"),

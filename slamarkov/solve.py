@@ -550,11 +550,11 @@ _STATIC_TIE_RTOL = 1e-9
 def _static_exact_tie(problem, costs, top):
     """The smallest minimiser of the float static costs, with near-ties decided exactly.
 
-    Rounding (``binom.pmf`` is not exact) can break an exact tie either way, so every S whose
-    float cost is within a relative 1e-9 of the minimum is costed again in exact rational
-    arithmetic and the smallest exact minimiser wins, as in exact mode and as the dynamic
-    solver's exact hull slopes decide (docs/model.md section 5). Only near-tied candidates are costed
-    exactly, so the usual case (one clear minimiser) costs nothing extra.
+    Rounding (the float binomial pmf is not exact) can break an exact tie either way, so every
+    S whose float cost is within a relative 1e-9 of the minimum is costed again in exact
+    rational arithmetic and the smallest exact minimiser wins, as in exact mode and as the
+    dynamic solver's exact hull slopes decide (docs/model.md section 5). Only near-tied
+    candidates are costed exactly, so the usual case (one clear minimiser) costs nothing extra.
     """
     cmin = costs.min()
     tol = _STATIC_TIE_RTOL * max(1.0, float(np.abs(costs).max()))

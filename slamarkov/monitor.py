@@ -82,6 +82,13 @@ class MonitorState:
         return (self.period, self.ready_count)
 
     def to_dict(self) -> dict:
+        """The JSON ``state`` object.
+
+        Examples
+        --------
+        >>> MonitorState(7, 5).to_dict()
+        {'period': 7, 'ready_count': 5}
+        """
         return {"period": self.period, "ready_count": self.ready_count}
 
 
@@ -150,6 +157,16 @@ class PolicyOutlook:
     needed_for_bonus: int | None
 
     def to_dict(self) -> dict:
+        """The JSON ``dynamic`` / ``static`` object (probabilities and settlement as floats).
+
+        Examples
+        --------
+        >>> from fractions import Fraction
+        >>> PolicyOutlook(Fraction(1, 4), Fraction(1, 2), Fraction(1, 4), Fraction(5), 3, 2,
+        ...               None).to_dict()["p_penalty"]
+        0.25
+        """
+
         def num(x):
             return float(x) if isinstance(x, Fraction) else x
 
@@ -185,7 +202,15 @@ class MonitorResult:
     static: PolicyOutlook
 
     def to_dict(self) -> dict:
-        """The JSON document: ``state``, ``decided``, ``dynamic``, ``static``."""
+        """The JSON document: ``state``, ``decided``, ``dynamic``, ``static``.
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, Poisson, Problem
+        >>> doc = monitor(Problem(Contract.study(10), Poisson(5), 0.5), [0, 0, 0]).to_dict()
+        >>> doc["state"], doc["decided"], doc["dynamic"]["needed_for_no_penalty"]
+        ({'period': 4, 'ready_count': 0}, 'penalty', None)
+        """
         return {
             "state": self.state.to_dict(),
             "decided": self.decided,
@@ -347,6 +372,17 @@ def read_log(path, problem: Problem) -> PeriodLog:
     ------
     MonitorError
         On a file that cannot be read, or a row that breaks a rule.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from slamarkov import Contract, Poisson, Problem
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = os.path.join(d, "log.csv")
+    ...     with open(path, "w") as fh:
+    ...         _ = fh.write("period,ready,demand\\n1,1,4\\n2,0,11\\n")
+    ...     read_log(path, Problem(Contract.study(10), Poisson(5), 0.5)).state
+    MonitorState(period=3, ready_count=1)
     """
     p = Path(path)
     try:

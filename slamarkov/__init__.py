@@ -22,6 +22,7 @@ from .demand import (
     make_demand,
 )
 from .distribution import ReadyRateDistribution
+from .gaming import coasting_states, gaming_indicators, give_up_states, ready_rate_gap
 from .errors import (
     ChainError,
     ChainSizeError,
@@ -72,6 +73,10 @@ __all__ = [
     "DynamicSolution",
     "StaticSolution",
     "lower_envelope",
+    "gaming_indicators",
+    "give_up_states",
+    "coasting_states",
+    "ready_rate_gap",
     "SlamarkovError",
     "ContractError",
     "DemandError",

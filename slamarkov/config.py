@@ -9,6 +9,7 @@ The format (every key is checked; unknown keys are refused)::
     scheme = "lump-sum"      # or "linear"
     penalty = 50             # per review period; 0 = none
     bonus = 30
+    # or penalty_per_period / bonus_per_period: the amount per period, times T (not both forms)
     [costs]
     holding = 0.5
     purchase = 0             # optional: c, per unit ordered
@@ -31,25 +32,28 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._numbers import to_int
+from ._numbers import to_fraction, to_int
 from .contract import Contract
 from .demand import DEMAND_KINDS, make_demand
-from .errors import ConfigError
+from .errors import ConfigError, ContractError
 from .problem import Problem
 
-__all__ = ["Config", "load_config", "config_from_dict", "parse_demand_spec", "SCHEMA"]
+__all__ = ["Config", "load_config", "config_from_dict", "parse_demand_spec", "SCHEMA", "LIST_KEYS"]
 
 #: section -> (required keys, optional keys)
 SCHEMA = {
     "contract": (
         ("review_period", "penalty_threshold", "bonus_threshold"),
-        ("scheme", "penalty", "bonus"),
+        ("scheme", "penalty", "bonus", "penalty_per_period", "bonus_per_period"),
     ),
     "costs": (("holding",), ("purchase", "salvage")),
     "inventory": ((), ("leftover", "initial_stock")),
     "demand": (("kind",), ("mean", "sd", "low", "high", "pmf")),
     "solver": ((), ("max_stock", "exact")),
 }
+
+#: keys whose value is itself a list (a grid sweeps them with a list of lists)
+LIST_KEYS = frozenset({"demand.pmf"})
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,19 @@ def _reject_nonfinite(value, field):
     if isinstance(value, list):
         for k, x in enumerate(value):
             _reject_nonfinite(x, f"{field}[{k}]")
+
+
+def _amount(c: dict, name: str):
+    """``contract.<name>`` per review period, or ``<name>_per_period`` times T (the study's way)."""
+    per = f"{name}_per_period"
+    if per not in c:
+        return c.get(name, 0)
+    if name in c:
+        raise ConfigError(f"contract.{per}: give {name} (per review period) or {per}, not both")
+    amount = to_fraction(c[per], f"contract.{per}", ConfigError)
+    if amount < 0:
+        raise ConfigError(f"contract.{per}: must be >= 0, got {float(amount):g}")
+    return amount * to_int(c["review_period"], "contract.review_period", ContractError)
 
 
 def config_from_dict(data: dict, source: str = "<dict>") -> Config:
@@ -118,8 +135,8 @@ def config_from_dict(data: dict, source: str = "<dict>") -> Config:
         penalty_threshold=c["penalty_threshold"],
         bonus_threshold=c["bonus_threshold"],
         scheme=c.get("scheme", "lump-sum"),
-        penalty=c.get("penalty", 0),
-        bonus=c.get("bonus", 0),
+        penalty=_amount(c, "penalty"),
+        bonus=_amount(c, "bonus"),
     )
     d = dict(data["demand"])
     kind = d.pop("kind")

@@ -200,10 +200,14 @@ class Contract:
         [Fraction(50, 1), Fraction(0, 1), Fraction(-15, 1)]
         """
         # computed once per contract (a frozen object); callers get a fresh array
-        g = self._settlement_exact
         if exact:
-            return np.array(g, dtype=object)
-        return np.array([float(x) for x in g], dtype=np.float64)
+            return np.array(self._settlement_exact, dtype=object)
+        return self._settlement_float.copy()
+
+    @functools.cached_property
+    def _settlement_float(self) -> np.ndarray:
+        # one float conversion per contract: sweeps ask for G several times per contract
+        return np.array([float(x) for x in self._settlement_exact], dtype=np.float64)
 
     def max_settlement_drop(self) -> Fraction:
         r"""The largest gain from one more ready period, :math:`\max_v G(v) - G(v+1)`.

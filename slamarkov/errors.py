@@ -23,6 +23,7 @@ __all__ = [
     "MonitorError",
     "ReportDependencyError",
     "GraphDependencyError",
+    "SweepError",
 ]
 
 
@@ -93,3 +94,8 @@ class ReportDependencyError(SlamarkovError, ImportError):
 
 class GraphDependencyError(SlamarkovError, ImportError):
     """pydot is not installed (Graphviz DOT files need the ``graph`` extra)."""
+
+
+class SweepError(SlamarkovError):
+    """A sweep or design request that cannot run (an unreachable scheduler, a bad worker count,
+    an unknown column or an invalid query)."""

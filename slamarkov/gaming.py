@@ -146,9 +146,9 @@ def coasting_states(policy) -> np.ndarray:
 def gaming_indicators(policy, start=(1, 0)) -> dict:
     r"""The gaming indicators of a policy from a start state (docs/model.md section 12).
 
-    One forward pass over the layered chain gives all three: it equals summing the row of the
-    fundamental matrix N over :func:`give_up_states` and :func:`coasting_states`
-    (:meth:`AbsorbingChain.expected_visits` with those masks) and reading the row of B at
+    One forward pass over the layered chain gives all three: the row of the fundamental matrix N
+    summed over :func:`give_up_states` and over :func:`coasting_states` (what
+    :meth:`AbsorbingChain.expected_visits` gives with those masks), and the row of B at
     :math:`n_U`.
 
     Parameters
@@ -184,26 +184,25 @@ def gaming_indicators(policy, start=(1, 0)) -> dict:
     pol = _policy_of(policy)
     chain = AbsorbingChain(pol)
     i0, v0 = chain._start(start)
-    rules = _Rules(pol.problem.contract)
     T, exact = chain.T, chain.exact
+    give_up, coast = _flat_masks(pol)
     zero = Fraction(0) if exact else 0.0
-    sums = [zero, zero]
-    stock = pol.stock
+    if give_up.any() or coast.any():
+        # the row of N from the start state, kept stage by stage as probability moves forward
+        row = np.zeros(give_up.shape[0], dtype=object if exact else np.float64)
+        row[:] = zero
 
-    def add(i, lo, reach):
-        n = reach.shape[0]
-        o = offset(i)
-        z = stock[o + lo : o + lo + n] == 0
-        if not z.any():
-            return
-        give_up, coast = rules.masks(i, np.arange(lo, lo + n))
-        for k, m in enumerate((z & give_up, z & coast)):
-            if m.any():
-                sums[k] += reach[m].sum()
+        def keep(i, lo, reach):
+            o = offset(i) + lo
+            row[o : o + reach.shape[0]] = reach
 
-    pmf = propagate(pol, T, i0, v0, exact=exact, on_stage=add)
-    out = {"give_up_periods": sums[0], "coasting_periods": sums[1],
-           "p_bunching": pmf[rules.n_U]}
+        pmf = propagate(pol, T, i0, v0, exact=exact, on_stage=keep)
+        sums = (row[give_up].sum(), row[coast].sum())
+    else:
+        pmf = propagate(pol, T, i0, v0, exact=exact)
+        sums = (zero, zero)
+    out = {"give_up_periods": sums[0] + zero, "coasting_periods": sums[1] + zero,
+           "p_bunching": pmf[pol.problem.contract.bonus_count]}
     return out if exact else {k: float(x) for k, x in out.items()}
 
 

@@ -38,8 +38,10 @@ from .errors import (
     SizeError,
     SlamarkovError,
     SolverError,
+    SweepError,
 )
 from ._limits import memory_limit
+from .grid import Grid, grid_from_dict, load_grid
 from .monitor import MonitorResult, monitor
 from .policy import Policy
 from .problem import CARRY, DISCARD, LEFTOVER_MODES, Problem
@@ -77,6 +79,9 @@ __all__ = [
     "give_up_states",
     "coasting_states",
     "ready_rate_gap",
+    "Grid",
+    "load_grid",
+    "grid_from_dict",
     "SlamarkovError",
     "ContractError",
     "DemandError",
@@ -94,5 +99,6 @@ __all__ = [
     "MonitorError",
     "monitor",
     "MonitorResult",
+    "SweepError",
     "__version__",
 ]

@@ -29,7 +29,6 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__
 from ._io import atomic_path
 from .chain import AbsorbingChain
 from .config import config_from_dict
@@ -148,6 +147,8 @@ class _Partial:
     """The partial file: a header, then one JSON line per finished point, flushed as it comes."""
 
     def __init__(self, path, grid: Grid, done: dict):
+        from . import __version__
+
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -238,8 +239,9 @@ def _run_dask(tasks, client):
 
     futures = client.map(_run_batch, tasks, pure=False)
     try:
-        for f in as_completed(futures):
-            yield f.result()
+        with client.as_current():  # as_completed looks for the current client
+            for f in as_completed(futures):
+                yield f.result()
     finally:
         client.cancel(futures)
 

@@ -101,8 +101,12 @@ def _amount(c: dict, name: str):
     return amount * to_int(c["review_period"], "contract.review_period", ContractError)
 
 
-def config_from_dict(data: dict, source: str = "<dict>") -> Config:
+def config_from_dict(data: dict, source: str = "<dict>", *, demand_cache: dict | None = None
+                     ) -> Config:
     """Validate a contract-file mapping and build the :class:`Config`.
+
+    ``demand_cache``, a dict kept by the caller, shares one demand object among mappings with the
+    same ``[demand]`` table (a sweep builds many contracts on one demand; demands are immutable).
 
     Raises
     ------
@@ -142,7 +146,13 @@ def config_from_dict(data: dict, source: str = "<dict>") -> Config:
     kind = d.pop("kind")
     if not isinstance(kind, str):
         raise ConfigError("demand.kind: must be a string")
-    demand = make_demand(kind, **d)
+    if demand_cache is None:
+        demand = make_demand(kind, **d)
+    else:
+        key = repr(sorted(data["demand"].items()))
+        demand = demand_cache.get(key)
+        if demand is None:
+            demand = demand_cache[key] = make_demand(kind, **d)
     costs = data["costs"]
     inv = data.get("inventory", {})
     leftover = inv.get("leftover", "discard")

@@ -85,9 +85,26 @@ class _Rules:
 
 
 def _flat_masks(policy: Policy):
-    t = policy.stock.shape[0]
-    i, v = stage_of(np.arange(t))
-    zero = np.asarray(policy.stock) == 0
+    if getattr(policy, "carries", False):
+        # states (i, v, x): the chain knows the layout and what "adds no stock" means
+        chain = AbsorbingChain(policy)
+        st = chain.states()
+        t = chain.n_transient
+        i, v = st["stage"][:t], st["ready_count"][:t]
+        zero = chain.zero_stock()
+    else:
+        # only zero-stock states can qualify: classify those alone
+        stock = np.asarray(policy.stock)
+        zero = stock == 0
+        idx = np.flatnonzero(zero)
+        give_up = np.zeros(stock.shape[0], dtype=bool)
+        coast = np.zeros(stock.shape[0], dtype=bool)
+        if idx.size:
+            i, v = stage_of(idx)
+            g, c = _Rules(policy.problem.contract).masks(i, v)
+            give_up[idx[g]] = True
+            coast[idx[c]] = True
+        return give_up, coast
     give_up, coast = _Rules(policy.problem.contract).masks(i, v)
     return zero & give_up, zero & coast
 
@@ -187,17 +204,24 @@ def gaming_indicators(policy, start=(1, 0)) -> dict:
     T, exact = chain.T, chain.exact
     give_up, coast = _flat_masks(pol)
     zero = Fraction(0) if exact else 0.0
-    if give_up.any() or coast.any():
+    if getattr(pol, "carries", False):  # states (i, v, x): the chain's own row queries
+        out = {"give_up_periods": chain.expected_visits(give_up, start) + zero,
+               "coasting_periods": chain.expected_visits(coast, start) + zero,
+               "p_bunching": chain.absorption(start)[pol.problem.contract.bonus_count]}
+        return out if exact else {k: float(x) for k, x in out.items()}
+    give_idx, coast_idx = np.flatnonzero(give_up), np.flatnonzero(coast)
+    if give_idx.size or coast_idx.size:
         # the row of N from the start state, kept stage by stage as probability moves forward
         row = np.zeros(give_up.shape[0], dtype=object if exact else np.float64)
-        row[:] = zero
+        if exact:
+            row[:] = zero
 
         def keep(i, lo, reach):
             o = offset(i) + lo
             row[o : o + reach.shape[0]] = reach
 
         pmf = propagate(pol, T, i0, v0, exact=exact, on_stage=keep)
-        sums = (row[give_up].sum(), row[coast].sum())
+        sums = (row[give_idx].sum(), row[coast_idx].sum())
     else:
         pmf = propagate(pol, T, i0, v0, exact=exact)
         sums = (zero, zero)

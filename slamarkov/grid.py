@@ -154,9 +154,10 @@ class Grid:
         ConfigError
             ``SOURCE: grid point K of N (key=value, ...): section.key: rule``.
         """
+        demands: dict = {}  # one demand object per distinct [demand] table
         for k in range(len(self)):
             try:
-                config_from_dict(self.point(k), self.source)
+                config_from_dict(self.point(k), self.source, demand_cache=demands)
             except SlamarkovError as exc:
                 raise ConfigError(
                     f"{self.source}: grid point {k + 1} of {len(self)} ({self.describe(k)}): {exc}"

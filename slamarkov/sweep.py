@@ -59,6 +59,10 @@ MAX_BATCH = 32
 _PARTIAL_VERSION = 1
 
 
+#: demands built in this process, shared by the points that use the same [demand] table
+_DEMANDS: dict = {}
+
+
 def solve_point(data: dict) -> list:
     """The two result rows (dynamic, static) of one contract-file mapping.
 
@@ -85,7 +89,9 @@ def solve_point(data: dict) -> list:
     >>> [(r[0], round(r[1], 6), round(r[3], 6)) for r in rows]
     [('dynamic', -1.20155, 0.896123), ('static', -0.87201, 0.931906)]
     """
-    cfg = config_from_dict(data)
+    if len(_DEMANDS) > 64:
+        _DEMANDS.clear()
+    cfg = config_from_dict(data, demand_cache=_DEMANDS)
     problem, options = cfg.problem, cfg.solver_options()
     T = problem.review_period
     solutions = (solve_dynamic(problem, **options), solve_static(problem, **options))

@@ -163,3 +163,40 @@ class TestInvariants:
         pol = _policy(Contract(2, 1, 1, penalty=10), [[6], [0, 8]])
         with pytest.raises(ChainError, match="state"):
             gaming_indicators(pol, start=(4, 0))
+
+
+class TestCarryOver:
+    """States (i, v, x) with stock carried over (docs/model.md section 11): "stocking nothing"
+    is adding no stock; the (i, v) conditions are unchanged."""
+
+    @pytest.mark.parametrize("purchase", [0, 1])
+    def test_masks_and_indicators_follow_the_definitions(self, purchase):
+        from slamarkov.config import config_from_dict
+
+        cfg = config_from_dict({
+            "contract": {"review_period": 6, "penalty_threshold": 0.5, "bonus_threshold": 0.8,
+                         "penalty": 30, "bonus": 12},
+            "costs": {"holding": 0.5, "purchase": purchase},
+            "inventory": {"leftover": "carry"},
+            "demand": {"kind": "poisson", "mean": 3}})
+        sol = solve_dynamic(cfg.problem, **cfg.solver_options())
+        ch = AbsorbingChain(sol.policy)
+        assert sol.policy.carries
+        st = ch.states()
+        t = ch.n_transient
+        G = ch.contract.settlement(exact=True)
+        zero = ch.zero_stock()
+        c = ch.contract
+        give, coast = np.zeros(t, bool), np.zeros(t, bool)
+        for k in range(t):
+            i, v = int(st["stage"][k]), int(st["ready_count"][k])
+            r = ch.T - i + 1
+            settled = G[v] == G[v + r]
+            give[k] = zero[k] and ((v + r < c.penalty_count) or (settled and G[v] > 0))
+            coast[k] = zero[k] and ((v >= c.bonus_count) or (settled and G[v] <= 0))
+        assert give_up_states(sol).tolist() == give.tolist()
+        assert coasting_states(sol).tolist() == coast.tolist()
+        out = gaming_indicators(sol)
+        assert out["give_up_periods"] == ch.expected_visits(give)
+        assert out["coasting_periods"] == ch.expected_visits(coast)
+        assert out["p_bunching"] == ch.absorption()[c.bonus_count]

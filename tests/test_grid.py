@@ -96,10 +96,10 @@ class TestExpansion:
         # as when contract files gain keys (e.g. carry-over costs): the grid follows the loader
         schema = dict(config_module.SCHEMA)
         req, opt = schema["costs"]
-        schema["costs"] = (req, opt + ("purchase",))
+        schema["costs"] = (req, opt + ("storage",))
         monkeypatch.setattr(config_module, "SCHEMA", schema)
-        g = grid_with(costs__purchase=[1, 2, 3])
-        assert len(g) == 3 and g.columns == ("purchase",)
+        g = grid_with(costs__storage=[1, 2, 3])
+        assert len(g) == 3 and g.columns == ("storage",)
 
     def test_fingerprint(self):
         a = grid_with(costs__holding=[0.5, 1])

@@ -138,6 +138,30 @@ class TestRows:
                            atol=1e-12)
 
 
+class TestCarryOver:
+    def test_carry_over_keys_sweep_like_any_other(self):
+        # keys of the carry-over model (docs/model.md section 11) are swept with no grid code
+        data = copy.deepcopy(GRID)
+        data["contract"].update(review_period=[4, 7], penalty_threshold=0.6, scheme="lump-sum")
+        data["costs"] = {"holding": 0.5, "purchase": [0, 1], "salvage": 0}
+        data["inventory"] = {"leftover": ["discard", "carry"], "initial_stock": [0, 2]}
+        out = sweep(data, workers=1)
+        assert list(out.columns[:4]) == ["review_period", "purchase", "leftover", "initial_stock"]
+        grid = grid_from_dict(data)
+        for k in range(len(grid)):
+            cfg = config_from_dict(grid.point(k))
+            T = cfg.problem.review_period
+            for (_, row), solve in zip(out.iloc[2 * k : 2 * k + 2].iterrows(),
+                                       (solve_dynamic, solve_static)):
+                sol = solve(cfg.problem, **cfg.solver_options())
+                assert row.cost_per_period == sol.cost_per_period
+                _, var = AbsorbingChain(sol.policy).cost_moments()
+                assert row.cost_sd == pytest.approx(math.sqrt(var) / T, rel=1e-9, abs=1e-12)
+                assert row.ready_mean == sol.ready_rate.mean
+        dyn, sta = out[out.policy == "dynamic"], out[out.policy == "static"]
+        assert (dyn.cost_per_period.to_numpy() <= sta.cost_per_period.to_numpy() + 1e-12).all()
+
+
 class TestExecutors:
     def test_two_local_workers_same_table(self, table):
         two = sweep(GRID, workers=2, batch_size=3)

@@ -256,4 +256,7 @@ def load_config(path, overrides: dict | None = None) -> Config:
         if not isinstance(data[section], dict):
             raise ConfigError(f"{section}: must be a table")
         data[section][name] = value
+        if key in ("contract.penalty", "contract.bonus"):
+            # an amount given on the command line replaces the file's, in either form
+            data[section].pop(f"{name}_per_period", None)
     return config_from_dict(data, str(p))

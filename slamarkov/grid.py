@@ -309,5 +309,7 @@ def load_grid(path, *, max_points: int = DEFAULT_MAX_POINTS, validate: bool = Tr
         raise ConfigError(f"{p}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{p}: malformed TOML ({exc})") from None
+    except RecursionError:
+        raise ConfigError(f"{p}: malformed TOML (values nested too deeply)") from None
     return grid_from_dict(data, str(p), max_points=max_points, validate=validate)
 

@@ -127,7 +127,9 @@ class TestCli:
         # the same answer from the sweep's table, without solving again
         assert main(["design", str(full), "--minimize", PAYMENT, "--where", WHERE,
                      "--top", "3"]) == 0
-        assert capsys.readouterr().out == text
+        again = capsys.readouterr().out
+        assert again == text.split("wrote ")[0]
+        assert text.endswith(f"wrote {full}\nwrote {out}\n" + (f"wrote {fig}\n" if "--figure" in argv else ""))
 
     def test_infeasible(self, table, tmp_path, capsys):
         path = _written(table, tmp_path)
@@ -136,7 +138,8 @@ class TestCli:
                      "ready_mean > 1", "--out", str(out)])
         captured = capsys.readouterr()
         assert code == INFEASIBLE_EXIT == 3
-        assert "no grid point satisfies --where 'ready_mean > 1'" in captured.err
+        assert captured.err.startswith(
+            "slamarkov design: note: no grid point satisfies --where 'ready_mean > 1'")
         assert captured.err.count("\n") == 1 and not out.exists()
 
     def test_unknown_column_refused_before_any_work(self, tmp_path, capsys, monkeypatch):
@@ -148,7 +151,7 @@ class TestCli:
         code = main(["design", str(grid), "--minimize", "cost_per_period", "--where",
                      "colour > 1", "--out", str(tmp_path / "b.csv")])
         err = capsys.readouterr().err
-        assert code == 2 and err.startswith("slamarkov: error: --where: unknown column 'colour'")
+        assert code == 2 and err.startswith("slamarkov design: error: --where: unknown column 'colour'")
         assert err.count("\n") == 1 and not (tmp_path / "b.csv").exists()
 
 

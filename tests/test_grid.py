@@ -127,6 +127,13 @@ class TestPerPeriodAmounts:
         c = load_config(f).problem.contract
         assert c.penalty == 50 and c.bonus == 0
 
+    def test_command_line_amount_replaces_the_files_per_period_one(self, tmp_path):
+        f = tmp_path / "c.toml"
+        f.write_text('[contract]\nreview_period = 20\npenalty_threshold = 0.8\n'
+                     'bonus_threshold = 0.9\npenalty_per_period = 2.5\n'
+                     '[costs]\nholding = 1\n[demand]\nkind = "poisson"\nmean = 5\n')
+        assert load_config(f, {"contract.penalty": 40}).problem.contract.penalty == 40
+
     def test_both_forms_refused(self):
         with pytest.raises(ConfigError, match=r"contract.penalty_per_period: give penalty .* not both"):
             config_from_dict({**BASE, "contract": {**BASE["contract"], "penalty_per_period": 5}})

@@ -380,7 +380,9 @@ class TestCliRefusals:
 
     def test_csv_written_and_partial_removed(self, capsys, tmp_path, grid_file, table):
         out = tmp_path / "t.csv"
-        code, err = self.run(capsys, "sweep", str(grid_file), "--out", str(out), "--workers", "2")
-        assert code == 0 and err == ""  # no bar when standard error is not a terminal
+        code = main(["sweep", str(grid_file), "--out", str(out), "--workers", "2"])
+        captured = capsys.readouterr()
+        assert code == 0 and captured.err == ""  # no bar when standard error is not a terminal
+        assert captured.out == f"wrote {out}\n"
         assert read_table(out).equals(read_table(_local_csv(table, tmp_path)))
         assert not (tmp_path / "t.csv.partial").exists()

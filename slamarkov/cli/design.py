@@ -57,6 +57,7 @@ def run(args) -> int:
     from ..design import INFEASIBLE_EXIT, check_query, design, pareto_figure, pareto_front, save_figure
     from ..grid import RESULT_COLUMNS, load_grid
     from ..sweep import TABLE_FORMATS, check_table_path, read_table, sweep, write_table
+    from ._common import note, wrote
 
     for path in (args.out, args.table):
         if path is not None:
@@ -70,6 +71,7 @@ def run(args) -> int:
     if args.top < 1:
         raise OutputError(f"--top: must be an integer >= 1, got {args.top}")
     options = executor_options(args)
+    written = []
     policy = None if args.policy == "both" else args.policy
     if Path(args.grid).suffix.lower() in TABLE_FORMATS:
         table = read_table(args.grid)
@@ -84,17 +86,20 @@ def run(args) -> int:
         table = sweep(grid, scheduler=args.scheduler, **options)
         if args.table is not None:
             write_table(table, args.table)
+            written.append(args.table)
     best = design(table, args.minimize, args.where, policy)
     n_rows = int((table["policy"] == policy).sum()) if policy else len(table)
     if best.empty:
-        print(f"slamarkov: no grid point satisfies --where {args.where!r} "
-              f"({n_rows} rows, policy {args.policy}); nothing written", file=sys.stderr)
+        note(f"no grid point satisfies --where {args.where!r} ({n_rows} rows, policy "
+             f"{args.policy}); nothing written")
         return INFEASIBLE_EXIT
     front = pareto_front(best)
     if args.out is not None:
         write_table(best, args.out)
+        written.append(args.out)
     if args.figure is not None:
         save_figure(pareto_figure(best, front, title=f"{args.policy} supplier"), args.figure)
+        written.append(args.figure)
     where = f" with {args.where}" if args.where else ""
     lines = [
         f"{len(best)} of {n_rows} rows satisfy the constraints{where} (policy {args.policy}); "
@@ -106,4 +111,6 @@ def run(args) -> int:
         _text(front, keys),
     ]
     sys.stdout.write("\n".join(lines) + "\n")
+    for path in written:
+        wrote(path)
     return 0

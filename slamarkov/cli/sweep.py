@@ -72,6 +72,7 @@ def partial_path(out) -> Path:
 def run(args) -> int:
     from ..grid import load_grid
     from ..sweep import check_table_path, connect, sweep, write_table
+    from ._common import wrote
 
     out = check_table_path(args.out)
     options = executor_options(args)
@@ -86,4 +87,5 @@ def run(args) -> int:
     write_table(table, out)
     with contextlib.suppress(FileNotFoundError):
         partial.unlink()
+    wrote(out)
     return 0

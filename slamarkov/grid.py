@@ -149,15 +149,21 @@ class Grid:
     def validate(self):
         """Check every point as a contract file; raise on the first bad one.
 
+        Every point is also checked against the memory limit (``--max-gib``).
+
         Raises
         ------
         ConfigError
             ``SOURCE: grid point K of N (key=value, ...): section.key: rule``.
         """
+        from ._limits import check_solve
+
         demands: dict = {}  # one demand object per distinct [demand] table
         for k in range(len(self)):
             try:
-                config_from_dict(self.point(k), self.source, demand_cache=demands)
+                cfg = config_from_dict(self.point(k), self.source, demand_cache=demands)
+                # a point too large for the memory limit is refused now, not mid-sweep
+                check_solve(cfg.problem, cfg.max_stock, exact=cfg.exact)
             except SlamarkovError as exc:
                 raise ConfigError(
                     f"{self.source}: grid point {k + 1} of {len(self)} ({self.describe(k)}): {exc}"

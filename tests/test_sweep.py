@@ -353,6 +353,16 @@ class TestCliRefusals:
         assert "--max-points" in err and err.count("\n") == 1
         self.assert_nothing_written(tmp_path)
 
+    def test_point_above_the_memory_limit(self, capsys, tmp_path):
+        data = copy.deepcopy(GRID)
+        data["contract"]["review_period"] = [10, 10**6]
+        grid = write_grid(tmp_path / "grid.toml", data)
+        code, err = self.run(capsys, "sweep", str(grid), "--out", str(tmp_path / "t.csv"),
+                             "--max-gib", "1")
+        assert code == 2 and err.count("\n") == 1
+        assert "grid point 13 of 24 (review_period=1000000," in err and "--max-gib" in err
+        self.assert_nothing_written(tmp_path)
+
     def test_unknown_suffix(self, capsys, tmp_path, grid_file):
         code, err = self.run(capsys, "sweep", str(grid_file), "--out", str(tmp_path / "t.xlsx"))
         assert code == 2 and "unknown table format '.xlsx'" in err and err.count("\n") == 1

@@ -192,3 +192,89 @@ def test_carry_over_states_are_one_more_factor():
         check_solve(discard)  # 80,200 states fit in 20 MiB, 12 times as many do not
         with pytest.raises(SizeError, match=r"T = 400 x \d+ stock levels gives [\d,]+ states"):
             check_solve(carry)
+
+
+# -- chain --out writes a set of files as a set -----------------------------------------------
+
+def _consistent_chain_folder(out):
+    """The folder's Q, R and states.csv belong to one run: their sizes agree."""
+    from scipy import sparse
+
+    names = sorted(p.name for p in out.iterdir())
+    assert not [n for n in names if n.startswith(".")], names
+    Q = sparse.load_npz(out / "Q.npz")
+    R = sparse.load_npz(out / "R.npz")
+    rows = (out / "states.csv").read_text().splitlines()[1:]
+    t = Q.shape[0]
+    assert R.shape[0] == t
+    assert len(rows) == t + R.shape[1]  # transient and absorbing states
+    return t
+
+
+def _no_partial(folder):
+    left = [p.name for p in folder.iterdir() if ".partial-" in p.name]
+    assert left == [], left
+
+
+def test_two_runs_with_different_options_never_mix(tmp_path):
+    out = tmp_path / "chain"
+    for T, t in (("10", 55), ("12", 78), ("10", 55)):
+        code, _, err = run_cli("chain", EXAMPLE, "--review-period", T, "--out", out)
+        assert code == 0, err
+        assert _consistent_chain_folder(out) == t
+    _no_partial(tmp_path)
+
+
+def test_concurrent_runs_leave_one_whole_set(tmp_path):
+    import subprocess
+    import sys
+
+    from test_cli_solve import ROOT
+
+    out = tmp_path / "chain"
+    procs = [subprocess.Popen([sys.executable, "-m", "slamarkov.cli", "chain", str(EXAMPLE),
+                               "--review-period", T, "--out", str(out)], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+             for T in ("30", "40")]
+    codes = [p.wait() for p in procs]
+    assert 0 in codes and set(codes) <= {0, 2}  # a loser may be refused, never half-written
+    assert _consistent_chain_folder(out) in (465, 820)
+    _no_partial(tmp_path)
+
+
+def test_a_folder_with_other_files_is_not_replaced(tmp_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "thesis.tex").write_text("precious")
+    code, out_, err = run_cli("chain", EXAMPLE, "--out", out)
+    assert_one_line_error(code, out_, err, "thesis.tex")
+    assert (out / "thesis.tex").read_text() == "precious"
+    _no_partial(tmp_path)
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGKILL"])
+def test_a_killed_run_leaves_no_output_and_no_hidden_files(tmp_path, sig):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from test_cli_solve import ROOT
+
+    out = tmp_path / "chain"
+    run_cli("chain", EXAMPLE, "--review-period", "10", "--out", out)  # an old, whole set
+    proc = subprocess.Popen([sys.executable, "-m", "slamarkov.cli", "chain", str(EXAMPLE),
+                             "--review-period", "1500", "--out", str(out)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while proc.poll() is None and not any(".partial-" in p.name for p in tmp_path.iterdir()):
+        time.sleep(0.05)
+    proc.send_signal(getattr(signal, sig))
+    proc.wait()
+    if sig == "SIGTERM":
+        _no_partial(tmp_path)  # cleaned up on the way out
+    # the old set is intact, whole; a later run clears what a SIGKILL left behind
+    assert _consistent_chain_folder(out) in (55, 1125750)
+    code, _, err = run_cli("chain", EXAMPLE, "--review-period", "12", "--out", out)
+    assert code == 0, err
+    assert _consistent_chain_folder(out) == 78
+    _no_partial(tmp_path)

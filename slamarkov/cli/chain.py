@@ -4,7 +4,6 @@ from __future__ import annotations
 
 
 from .. import _limits
-from .._io import atomic_path
 from ..chain import AbsorbingChain
 from ..errors import ChainError, ChainSizeError
 from ..policy import Policy
@@ -105,34 +104,40 @@ def summary_text(chain: AbsorbingChain, start) -> str:
     return "\n".join(lines)
 
 
+#: the files ``chain --out`` writes; a folder holding only these may be replaced
+CHAIN_FILES = ("Q.npz", "R.npz", "N.npz", "B.npz", "states.csv")
+
+
 def write_chain(chain: AbsorbingChain, out, compress: bool = False) -> list[str]:
     """Write Q.npz, R.npz, N.npz, B.npz (where they fit) and states.csv into ``out``; returns
-    the names written. The .npz files are uncompressed unless ``compress``."""
-    from pathlib import Path
+    the names written. The .npz files are uncompressed unless ``compress``.
 
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ChainError(f"--out: {out} exists and is not a folder")
-    written = []
-
+    The files are written as a set: into a temporary folder beside ``out`` that then replaces
+    ``out`` whole (:func:`~slamarkov._io.atomic_dir`), so ``out`` never holds a half-written set
+    or files of two runs.
+    """
     from scipy import sparse
 
-    def save(name, matrix):
-        with atomic_path(out / name) as tmp:
-            sparse.save_npz(tmp, sparse.csr_matrix(matrix), compressed=compress)
-        written.append(name)
+    from .._io import atomic_dir
 
-    save("Q.npz", chain.Q)
-    save("R.npz", chain.R)
-    try:
-        N, B = chain.matrices()
-    except ChainSizeError as exc:
-        note(f"N.npz and B.npz not written: {exc}")
-    else:
-        save("N.npz", N)
-        save("B.npz", B)
-    chain.write_states_csv(out / "states.csv")
-    written.append("states.csv")
+    written = []
+    with atomic_dir(out, owned=CHAIN_FILES) as tmp:
+
+        def save(name, matrix):
+            sparse.save_npz(tmp / name, sparse.csr_matrix(matrix), compressed=compress)
+            written.append(name)
+
+        save("Q.npz", chain.Q)
+        save("R.npz", chain.R)
+        try:
+            N, B = chain.matrices()
+        except ChainSizeError as exc:
+            note(f"N.npz and B.npz not written: {exc}")
+        else:
+            save("N.npz", N)
+            save("B.npz", B)
+        chain.write_states_csv(tmp / "states.csv")
+        written.append("states.csv")
     return written
 
 

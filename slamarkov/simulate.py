@@ -611,51 +611,130 @@ def read_runs(path, contract: Contract) -> SimulationResult:
     ...     read_runs(p, Contract(2, 0.5, 1)).ready_count.tolist()
     [1, 2]
     """
+    chunks, made = [], None
+    for made, chunk in _stream_runs(path, contract):
+        chunks.append(chunk)
+    cols = {c: np.concatenate([ch[c] for ch in chunks]) for c in chunks[0]}
+    return SimulationResult(
+        contract=contract,
+        ready_count=cols.pop("ready_count_int"),
+        holding_cost=cols.get("holding_cost"),
+        settlement=cols.get("settlement"),
+        purchase_cost=cols.get("purchase_cost"),
+        total_cost=cols.get("total_cost"),
+        provenance=made,
+    )
+
+
+#: rows of a runs file parsed at a time when streaming (memory: a few MB per chunk)
+CHUNK_ROWS = 1 << 16
+
+
+def _stream_runs(path, contract: Contract, chunk_rows: int = CHUNK_ROWS):
+    """Read a runs file in chunks of rows, checking each as :func:`read_runs` describes.
+
+    Yields ``(provenance, chunk)`` where ``chunk`` maps each column read (``ready_count_int``,
+    the checked ready counts, and the cost columns present) to a float64 array of at most
+    ``chunk_rows`` rows. Only the columns tested are converted; memory is one chunk.
+    """
     where = str(path)
     try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            text = fh.read()
-        # leading comment lines: the provenance line, or any other "#" line (skipped)
-        lines = text.splitlines(keepends=True)
-        made = None
-        skip = 0
-        while skip < len(lines) and lines[skip].startswith("#"):
-            if lines[skip].startswith(PROVENANCE_PREFIX):
-                made = _read_provenance(lines[skip][len(PROVENANCE_PREFIX):], where, skip + 1)
-            skip += 1
-        rows = list(csv.reader(lines[skip:]))
+        fh = open(path, newline="", encoding="utf-8")
     except FileNotFoundError:
         raise SimulationError(f"{where}: no such file") from None
+    except OSError as exc:
+        raise SimulationError(f"{where}: cannot be read ({exc})") from None
+    try:
+        with fh:
+            yield from _stream_open(fh, where, contract, chunk_rows)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise SimulationError(f"{where}: cannot be read ({exc})") from None
-    while rows and not any(cell.strip() for cell in rows[-1]):
-        rows.pop()  # trailing blank lines
-    if not rows:
+
+
+def _stream_open(fh, where, contract, chunk_rows):
+    # leading comment lines: the provenance line, or any other "#" line (skipped)
+    made, skip = None, 0
+    while True:
+        pos = fh.tell()
+        line = fh.readline()
+        if not line.startswith("#"):
+            fh.seek(pos)
+            break
+        skip += 1
+        if line.startswith(PROVENANCE_PREFIX):
+            made = _read_provenance(line[len(PROVENANCE_PREFIX):].rstrip("\r\n"), where, skip)
+    reader = csv.reader(fh)
+    header = None
+    for row in reader:
+        if any(cell.strip() for cell in row):
+            header = [h.strip() for h in row]
+            break
+        if row:  # a line of blanks before the header
+            raise SimulationError(f"{where}: line {skip + reader.line_num}: expected the header "
+                                  "line")
+    if header is None:
         raise SimulationError(f"{where}: empty file (expected a header line and one row per run)")
-    header = [h.strip() for h in rows[0]]
+    header_line = skip + reader.line_num
     seen = set()
     for name in header:
         if name in seen:
-            raise SimulationError(f"{where}: line {skip + 1}: duplicate column {name!r}")
+            raise SimulationError(f"{where}: line {header_line}: duplicate column {name!r}")
         seen.add(name)
     if "ready_count" not in seen and "ready_rate" not in seen:
         raise SimulationError(f"{where}: missing column ready_count (or ready_rate) in the header "
                               f"line {','.join(header)!r}")
-    body = rows[1:]
-    if not body:
-        raise SimulationError(f"{where}: no runs (only a header line)")
     T = contract.review_period
     width = len(header)
     index = {name: k for k, name in enumerate(header)}
     wanted = [c for c in ("ready_count", "ready_rate", *COST_COLUMNS) if c in index]
-    data = {c: np.empty(len(body)) for c in wanted}
-    for r, row in enumerate(body):
-        line = r + skip + 2
+    picks = [index[c] for c in wanted]
+    cells = [[] for _ in wanted]
+    lines = []
+    blank = None  # a blank line is allowed only at the end
+    total = 0
+
+    def flush():
+        data = {}
+        for c, col in zip(wanted, cells):
+            try:
+                data[c] = np.array(col, dtype=np.float64)
+            except ValueError:
+                data[c] = np.array([_parse_float(x, ln, c, where) for x, ln in zip(col, lines)])
+            bad = ~np.isfinite(data[c])
+            if bad.any():
+                r = int(np.flatnonzero(bad)[0])
+                _parse_float(col[r], lines[r], c, where)  # raises with the line and the rule
+        chunk = _check_chunk(data, np.array(lines), T, where)
+        for col in cells:
+            col.clear()
+        lines.clear()
+        return chunk
+
+    for row in reader:
+        line = skip + reader.line_num
+        if not any(cell.strip() for cell in row):
+            blank = blank or (line, len(row))
+            continue
+        if blank is not None:
+            raise SimulationError(f"{where}: line {blank[0]}: {blank[1]} fields, the header has "
+                                  f"{width}")
         if len(row) != width:
             raise SimulationError(f"{where}: line {line}: {len(row)} fields, the header has {width}")
-        for c in wanted:
-            data[c][r] = _parse_float(row[index[c]], line, c, where)
+        for col, k in zip(cells, picks):
+            col.append(row[k])
+        lines.append(line)
+        if len(lines) >= chunk_rows:
+            total += len(lines)
+            yield made, flush()
+    if lines:
+        total += len(lines)
+        yield made, flush()
+    if total == 0:
+        raise SimulationError(f"{where}: no runs (only a header line)")
 
+
+def _check_chunk(data, lines, T, where) -> dict:
+    """The rules of a runs file on one chunk of rows; adds the checked ``ready_count_int``."""
     def bad_row(mask):
         return int(np.flatnonzero(mask)[0])
 
@@ -665,28 +744,28 @@ def read_runs(path, contract: Contract) -> SimulationResult:
         frac = x != np.floor(x)
         if frac.any():
             r = bad_row(frac)
-            raise SimulationError(f"{where}: line {r + skip + 2}, column ready_count: must be an integer, "
-                                  f"got {x[r]:g}")
+            raise SimulationError(f"{where}: line {lines[r]}, column ready_count: must be an "
+                                  f"integer, got {x[r]:g}")
         out = (x < 0) | (x > T)
         if out.any():
             r = bad_row(out)
-            raise SimulationError(f"{where}: line {r + skip + 2}, column ready_count: {x[r]:g} is outside "
-                                  f"0..T = 0..{T}")
+            raise SimulationError(f"{where}: line {lines[r]}, column ready_count: {x[r]:g} is "
+                                  f"outside 0..T = 0..{T}")
         count = x.astype(np.int64)
     if "ready_rate" in data:
         y = data["ready_rate"]
         out = (y < -1e-9) | (y > 1 + 1e-9)
         if out.any():
             r = bad_row(out)
-            raise SimulationError(f"{where}: line {r + skip + 2}, column ready_rate: {y[r]:g} is outside "
-                                  "[0, 1]")
+            raise SimulationError(f"{where}: line {lines[r]}, column ready_rate: {y[r]:g} is "
+                                  "outside [0, 1]")
         scaled = y * T
         near = np.rint(scaled)
         off = np.abs(scaled - near) > 1e-9 * max(T, 1)
         if off.any():
             r = bad_row(off)
-            raise SimulationError(f"{where}: line {r + skip + 2}, column ready_rate: {y[r]:g} is not a "
-                                  f"multiple of 1/T = 1/{T}")
+            raise SimulationError(f"{where}: line {lines[r]}, column ready_rate: {y[r]:g} is not "
+                                  f"a multiple of 1/T = 1/{T}")
         from_rate = near.astype(np.int64)
         if count is None:
             count = from_rate
@@ -694,17 +773,11 @@ def read_runs(path, contract: Contract) -> SimulationResult:
             clash = from_rate != count
             if clash.any():
                 r = bad_row(clash)
-                raise SimulationError(f"{where}: line {r + skip + 2}: ready_rate {y[r]:g} disagrees with "
-                                      f"ready_count {count[r]} / T = {count[r] / T:g}")
-    return SimulationResult(
-        contract=contract,
-        ready_count=count,
-        holding_cost=data.get("holding_cost"),
-        settlement=data.get("settlement"),
-        purchase_cost=data.get("purchase_cost"),
-        total_cost=data.get("total_cost"),
-        provenance=made,
-    )
+                raise SimulationError(f"{where}: line {lines[r]}: ready_rate {y[r]:g} disagrees "
+                                      f"with ready_count {count[r]} / T = {count[r] / T:g}")
+    out = {c: v for c, v in data.items() if c not in ("ready_count", "ready_rate")}
+    out["ready_count_int"] = count
+    return out
 
 
 def _read_provenance(text, where, line) -> dict:

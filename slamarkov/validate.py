@@ -48,7 +48,7 @@ from .simulate import SimulationResult
 from .solve import DynamicSolution, StaticSolution
 
 __all__ = ["validate", "validate_runs", "exact_reference", "ExactReference", "ValidationReport",
-           "Check"]
+           "Check", "summarise_runs", "validate_summary", "RunsSummary", "Moments"]
 
 #: pool ready counts until each cell of the chi-square test expects at least this many runs
 MIN_EXPECTED = 5.0
@@ -393,10 +393,44 @@ def _chi_square(counts, ref, n):
     return ("chi_square", desc, None, None, stat, p, detail)
 
 
+class Moments:
+    """Count, mean and sum of squared deviations of a column, merged chunk by chunk (Chan et
+    al.'s pairwise update), so that a column of any length is summarised in O(1) memory."""
+
+    __slots__ = ("n", "mean", "m2")
+
+    def __init__(self, n=0, mean=0.0, m2=0.0):
+        self.n, self.mean, self.m2 = n, mean, m2
+
+    @classmethod
+    def of(cls, x) -> "Moments":
+        x = np.asarray(x, dtype=np.float64)
+        if x.size == 0:
+            return cls()
+        m = float(x.mean())
+        return cls(int(x.size), m, float(((x - m) ** 2).sum()))
+
+    def add(self, x) -> None:
+        other = Moments.of(x)
+        n = self.n + other.n
+        if other.n == 0:
+            return
+        delta = other.mean - self.mean
+        self.m2 += other.m2 + delta * delta * self.n * other.n / n
+        self.mean += delta * other.n / n
+        self.n = n
+
+    @property
+    def sd(self) -> float:
+        """The sample SD (ddof = 1)."""
+        return math.sqrt(max(self.m2, 0.0) / (self.n - 1)) if self.n > 1 else 0.0
+
+
 def _z_check(name, desc, sample, exact, sd_exact, n, unit=""):
-    sim = float(np.mean(sample))
+    mom = sample if isinstance(sample, Moments) else Moments.of(sample)
+    sim = mom.mean
     if sd_exact is None:  # no exact second moment: the plug-in SD
-        sd_exact = float(np.std(sample, ddof=1)) if n > 1 else 0.0
+        sd_exact = mom.sd
     se = sd_exact / math.sqrt(n)
     tol = 1e-9 * (1 + abs(exact))
     diff = sim - exact
@@ -536,11 +570,35 @@ def validate_runs(source, ready_count, *, holding_cost=None, settlement=None, to
                       "mean total cost per review period"),
     }
     counts = np.bincount(v, minlength=T + 1)
+    moments = {name: Moments.of(col) for name, (col, *_) in costs.items() if col is not None}
+    return _verdict(ref, counts, moments, a)
+
+
+def _ready_moments(counts, T) -> Moments:
+    """Moments of the ready rate v/T from the counts of each v (no per-run array)."""
+    n = int(counts.sum())
+    rates = np.arange(T + 1) / T
+    mean = float((counts * rates).sum() / n)
+    return Moments(n, mean, float((counts * (rates - mean) ** 2).sum()))
+
+
+def _verdict(ref, counts, moments, a) -> ValidationReport:
+    """The checks on the ready-count histogram ``counts`` and the cost columns' moments."""
+    T = ref.contract.review_period
+    n = int(counts.sum())
+    costs = {
+        "mean_holding_cost": (moments.get("mean_holding_cost"), ref.mean_holding_cost,
+                              ref.sd_holding_cost, "mean holding cost per review period"),
+        "mean_settlement": (moments.get("mean_settlement"), ref.mean_settlement,
+                            ref.sd_settlement, "mean settlement per review period"),
+        "mean_cost": (moments.get("mean_cost"), ref.mean_cost, ref.sd_cost,
+                      "mean total cost per review period"),
+    }
     c = ref.contract
     raw = [
         _dkw(counts, ref, n),
         _chi_square(counts, ref, n),
-        _z_check("mean", "mean ready rate", v / T, ref.mean, ref.sd, n),
+        _z_check("mean", "mean ready rate", _ready_moments(counts, T), ref.mean, ref.sd, n),
     ]
     if c.penalty_count > 0:  # otherwise no run can be penalised: nothing to test
         raw.append(_binomial_check("p_penalty", "P(ready rate < penalty threshold)",
@@ -586,3 +644,96 @@ def validate(source, runs: SimulationResult, *, alpha=0.01) -> ValidationReport:
             f"T = {ref.contract.review_period}")
     return validate_runs(ref, runs.ready_count, holding_cost=runs.holding_cost,
                          settlement=runs.settlement, total_cost=runs.total_cost, alpha=alpha)
+
+
+#: the runs file's cost columns and the checks that test them
+_FILE_COLUMNS = {"holding_cost": "mean_holding_cost", "settlement": "mean_settlement",
+                 "total_cost": "mean_cost"}
+
+
+class RunsSummary:
+    """What validation needs of a runs file, read in one streaming pass: the ready-count
+    histogram (T + 1 numbers) and the moments of each cost column; memory proportional to T,
+    not to the number of runs.
+
+    Attributes
+    ----------
+    contract : Contract
+    counts : ndarray
+        Runs per final ready count v = 0..T.
+    moments : dict
+        Check name -> :class:`Moments` of the cost column it tests.
+    provenance : dict or None
+        The file's ``# slamarkov simulate:`` record.
+    """
+
+    def __init__(self, contract, counts, moments, provenance=None):
+        self.contract, self.counts, self.moments = contract, counts, moments
+        self.provenance = provenance
+
+    @property
+    def runs(self) -> int:
+        return int(self.counts.sum())
+
+    @property
+    def review_period(self) -> int:
+        return self.contract.review_period
+
+
+def summarise_runs(path, contract, *, chunk_rows=None) -> RunsSummary:
+    """Read a runs file in chunks into a :class:`RunsSummary`, with the rules of
+    :func:`~slamarkov.simulate.read_runs` (one line naming the line, column and rule).
+
+    Only the columns tested are converted (``ready_count``/``ready_rate`` and the cost columns);
+    a chunk of rows at a time is held in memory.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from slamarkov import Contract
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = pathlib.Path(d) / "runs.csv"
+    ...     _ = p.write_text("run,ready_count,total_cost\\n1,1,3\\n2,2,5\\n")
+    ...     s = summarise_runs(p, Contract(2, 0.5, 1))
+    >>> s.counts.tolist(), s.runs, s.moments["mean_cost"].mean
+    ([0, 1, 1], 2, 4.0)
+    """
+    from .simulate import CHUNK_ROWS, _stream_runs
+
+    T = contract.review_period
+    counts = np.zeros(T + 1, dtype=np.int64)
+    moments = {}
+    made = None
+    for made, chunk in _stream_runs(path, contract, chunk_rows or CHUNK_ROWS):
+        counts += np.bincount(chunk["ready_count_int"], minlength=T + 1)
+        for col, check in _FILE_COLUMNS.items():
+            if col in chunk:
+                moments.setdefault(check, Moments()).add(chunk[col])
+    return RunsSummary(contract, counts, moments, made)
+
+
+def validate_summary(source, summary: RunsSummary, *, alpha=0.01) -> ValidationReport:
+    """Test a :class:`RunsSummary` (a runs file read by :func:`summarise_runs`) against the exact
+    chain of ``source``; the same checks as :func:`validate_runs`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from slamarkov import Contract, DiscreteUniform, Policy, Problem
+    >>> prob = Problem(Contract(2, 0.5, 1, penalty=10), DiscreteUniform(0, 1), 1)
+    >>> pol = Policy.constant(prob, 0)
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = pathlib.Path(d) / "runs.csv"
+    ...     _ = p.write_text("ready_count\\n" + "0\\n" * 25 + "1\\n" * 50 + "2\\n" * 25)
+    ...     rep = validate_summary(pol, summarise_runs(p, prob.contract))
+    >>> rep.consistent, rep.runs
+    (True, 100)
+    """
+    a = _check_alpha(alpha)
+    ref = exact_reference(source)
+    if summary.review_period != ref.contract.review_period:
+        raise SimulationError(
+            f"runs: simulated with T = {summary.review_period}, the policy has "
+            f"T = {ref.contract.review_period}")
+    return _verdict(ref, summary.counts, summary.moments, a)
+

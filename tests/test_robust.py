@@ -278,3 +278,32 @@ def test_a_killed_run_leaves_no_output_and_no_hidden_files(tmp_path, sig):
     assert code == 0, err
     assert _consistent_chain_folder(out) == 78
     _no_partial(tmp_path)
+
+
+# -- validate streams the runs file ------------------------------------------------------------
+
+def test_streamed_summary_equals_in_memory_validation(tmp_path):
+    from slamarkov import solve_dynamic
+    from slamarkov.simulate import read_runs, simulate
+    from slamarkov.validate import summarise_runs, validate, validate_summary
+
+    sol = solve_dynamic(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40)
+    path = tmp_path / "runs.csv"
+    simulate(sol.policy, 3000, seed=5).to_csv(path)
+    whole = validate(sol, read_runs(path, sol.problem.contract))
+    for chunk in (1, 7, 1000, 10**6):
+        s = summarise_runs(path, sol.problem.contract, chunk_rows=chunk)
+        rep = validate_summary(sol, s)
+        assert rep.runs == whole.runs == 3000
+        for a, b in zip(rep.checks, whole.checks):
+            assert a.name == b.name and a.reject == b.reject
+            assert a.statistic == pytest.approx(b.statistic, rel=1e-9, abs=1e-12)
+
+
+def test_bad_row_in_a_late_chunk_names_its_line(tmp_path):
+    from slamarkov.validate import summarise_runs
+
+    path = tmp_path / "runs.csv"
+    path.write_text("# a comment\nready_count,total_cost\n" + "3,1\n" * 10 + "3,x\n")
+    with pytest.raises(Exception, match=r"line 13, column total_cost: 'x' is not a number"):
+        summarise_runs(path, Contract.study(10), chunk_rows=4)

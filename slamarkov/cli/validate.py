@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 
-from ..simulate import provenance_mismatch, read_runs
-from ..validate import validate
+from ..simulate import provenance_mismatch
+from ..validate import summarise_runs, validate_summary
 from ._common import add_out_argument, add_problem_arguments, config_from_args, emit, out_format, warn
 from .simulate import POLICIES, _solve_policy
 
@@ -40,12 +40,12 @@ def register(sub):
 def run(args) -> int:
     fmt = out_format(args.out, args.format, FORMATS, "text")
     cfg = config_from_args(args)
-    runs = read_runs(args.runs, cfg.problem.contract)
+    runs = summarise_runs(args.runs, cfg.problem.contract)  # streamed: memory ~ T, not runs
     why = provenance_mismatch(runs, cfg.problem, args.policy)
     if why is not None:
         warn(f"{args.runs}: {why}, so the verdict compares them with a chain they were not "
              "simulated from")
-    report = validate(_solve_policy(cfg, args.policy), runs, alpha=args.alpha)
+    report = validate_summary(_solve_policy(cfg, args.policy), runs, alpha=args.alpha)
     if fmt == "json":
         emit(json.dumps(report.to_dict(), indent=2, allow_nan=False), args.out)
     else:

@@ -7,15 +7,29 @@ measured in one process (the machine is shared; only ratios are comparable betwe
 * ratio to one in-place numpy pass over T(T+1)/2 float64 values;
 * peak memory of the solve (tracemalloc, which numpy reports its buffers to).
 
-Targets at T = 10,000: speed-up >= 10, pass ratio <= 30, peak memory < 1.5 GB.
+Targets at T = 10,000: speed-up >= 10, pass ratio <= 15 (issue 12), peak memory < 1.5 GB.
 
-Usage: ``python benchmarks/bench_solve.py [T]``
+Issue 12 adds, each against a baseline measured in the same run:
+
+* peak memory of the solve at T = 30,000 against the stock table it returns (target < 1.3);
+* the whole ``slamarkov solve`` command at T = 10,000 (both policies, JSON summary), start-up
+  subtracted, against ``solve_dynamic`` plus start-up (target <= 1.3), and its peak memory
+  against the dynamic stock table (target <= 1.3);
+* start-up: wall time of a fresh interpreter running ``import slamarkov`` and
+  ``slamarkov --help``, against one running ``import numpy, scipy.stats`` (target <= 0.5).
+
+Usage: ``python benchmarks/bench_solve.py [T]`` (``--quick`` skips the T = 30,000 memory run)
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
+import subprocess
 import sys
+import time
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 
@@ -71,10 +85,88 @@ def main(T=10_000):
     print(f"baseline (every S in every state):            {t_base:.3f} s")
     print(f"one in-place numpy pass over T(T+1)/2 values: {t_pass:.4f} s")
     print(f"speed-up over the baseline: {t_base / t_ours:.1f}x   (target >= 10)")
-    print(f"ratio to one in-place pass: {t_ours / t_pass:.1f}x   (target <= 30)")
+    print(f"ratio to one in-place pass: {t_ours / t_pass:.1f}x   (target <= 15)")
     print(f"states whose stock differs from the baseline on a float near-tie: {differ:,}")
     print(f"peak memory of the solve:   {peak / 2**30:.3f} GiB (target < 1.5 GB)")
 
 
+def peak_bytes(fn):
+    """Peak of the memory traced while ``fn`` runs (numpy reports its buffers to tracemalloc)."""
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def memory_30k():
+    T = 30_000
+    problem = Problem(Contract.study(T), Poisson(5), 1)
+    peak = peak_bytes(lambda: solve_dynamic(problem, max_stock=40))
+    table = n_transient(T)  # one byte per state
+    print(f"T = 30,000: peak memory of the solve {peak / 2**20:.0f} MiB, stock table "
+          f"{table / 2**20:.0f} MiB: ratio {peak / table:.2f} (target < 1.3)")
+
+
+def fresh_seconds(code, repeat=5):
+    """Best wall time of a fresh interpreter running ``code``."""
+    root = Path(__file__).resolve().parents[1]
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True, cwd=root, capture_output=True)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def command(T=10_000):
+    """The whole solve command (both policies, JSON summary) against solve_dynamic + start-up."""
+    from slamarkov.cli import main as cli_main
+
+    contract = Path(__file__).resolve().parents[1] / "examples" / "contract.toml"
+    argv = ["solve", str(contract), "--review-period", str(T), "--format", "json", "--summary-only"]
+    from slamarkov.config import load_config
+
+    cfg = load_config(contract, {"contract.review_period": T})
+    problem, opts = cfg.problem, cfg.solver_options()
+
+    def run():
+        with contextlib.redirect_stdout(io.StringIO()):
+            assert cli_main(argv) == 0
+
+    t_dyn, _ = best_of(lambda: solve_dynamic(problem, **opts), repeat=3)
+    t_cmd_inproc, _ = best_of(run, repeat=3)
+    help_code = "from slamarkov.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass"
+    t_start = fresh_seconds(help_code, repeat=3)
+    cmd_code = ("import io, contextlib\nfrom slamarkov.cli import main\n"
+                f"with contextlib.redirect_stdout(io.StringIO()):\n    main({argv!r})")
+    t_cmd = fresh_seconds(cmd_code, repeat=3)
+    peak = peak_bytes(run)
+    table = solve_dynamic(problem, **opts).policy.stock.nbytes
+    print(f"solve command at T = {T:,}: {t_cmd:.2f} s in a fresh interpreter, start-up "
+          f"({t_start:.2f} s) subtracted {t_cmd - t_start:.2f} s; in process {t_cmd_inproc:.2f} s; "
+          f"solve_dynamic {t_dyn:.2f} s")
+    print(f"  command / (solve_dynamic + start-up): {t_cmd / (t_dyn + t_start):.2f} (target <= 1.3); "
+          f"in process / solve_dynamic: {t_cmd_inproc / t_dyn:.2f}")
+    print(f"  peak memory of the command {peak / 2**20:.0f} MiB, dynamic stock table "
+          f"{table / 2**20:.0f} MiB: ratio {peak / table:.2f} (target <= 1.3)")
+
+
+def startup():
+    t_base = fresh_seconds("import numpy, scipy.stats")
+    t_import = fresh_seconds("import slamarkov")
+    t_help = fresh_seconds("from slamarkov.cli import main\ntry:\n    main(['--help'])\n"
+                           "except SystemExit:\n    pass")
+    print(f"start-up (fresh interpreter, best of 5): import numpy, scipy.stats {t_base:.3f} s; "
+          f"import slamarkov {t_import:.3f} s ({t_import / t_base:.2f}); slamarkov --help "
+          f"{t_help:.3f} s ({t_help / t_base:.2f}) (targets <= 0.5)")
+
+
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    main(int(args[0]) if args else 10_000)
+    startup()
+    command()
+    if "--quick" not in sys.argv:
+        memory_30k()

@@ -24,7 +24,9 @@ def n_transient(T: int) -> int:
 
 def offset(i):
     """Flat index of state (i, 0); vectorised."""
-    return (np.asarray(i) - 1) * np.asarray(i) // 2 if np.ndim(i) else (i - 1) * i // 2
+    if isinstance(i, (int, np.integer)):
+        return (i - 1) * i // 2
+    return (np.asarray(i) - 1) * np.asarray(i) // 2
 
 
 def stage_slice(i: int) -> slice:

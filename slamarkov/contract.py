@@ -165,6 +165,14 @@ class Contract:
             np.int8
         )
 
+    def _g_exact(self, v: int) -> Fraction:
+        if self.scheme == LUMP_SUM:
+            return Fraction(self.penalty * (v < self.penalty_count)
+                            - self.bonus * (v >= self.bonus_count))
+        T, aL, aU = self.review_period, self.penalty_threshold, self.bonus_threshold
+        return Fraction(self.penalty * max(aL - Fraction(v, T), 0)
+                        - self.bonus * max(Fraction(v, T) - aU, 0))
+
     @functools.cached_property
     def _settlement_exact(self) -> tuple:
         T = self.review_period
@@ -172,18 +180,32 @@ class Contract:
 
         check_bytes((T + 1) * FRACTION_BYTES, "contract.review_period",
                     f"the settlement of T = {T} periods would")
+        return tuple(self._g_exact(v) for v in range(T + 1))
+
+    @functools.cached_property
+    def _settlement_float(self) -> np.ndarray:
+        """G(v) in float64, each the correctly rounded exact value, without T + 1 Fractions: a
+        float solve at T = 10,000 should not spend its time in rational arithmetic."""
+        T = self.review_period
+        v = np.arange(T + 1, dtype=np.int64)
         if self.scheme == LUMP_SUM:
-            g = [
-                self.penalty * (v < self.penalty_count) - self.bonus * (v >= self.bonus_count)
-                for v in range(T + 1)
-            ]
-        else:
-            aL, aU = self.penalty_threshold, self.bonus_threshold
-            g = [
-                self.penalty * max(aL - Fraction(v, T), 0) - self.bonus * max(Fraction(v, T) - aU, 0)
-                for v in range(T + 1)
-            ]
-        return tuple(Fraction(x) for x in g)
+            pen, bon = v < self.penalty_count, v >= self.bonus_count
+            val = {(a, b): float(self.penalty * a - self.bonus * b) for a in (0, 1) for b in (0, 1)}
+            return np.where(pen, np.where(bon, val[1, 1], val[1, 0]),
+                            np.where(bon, val[0, 1], val[0, 0]))
+        # G(v) = N(v) / D in integers; with N and D below 2**53 both are exact doubles and one
+        # IEEE division rounds the exact quotient correctly, as float(Fraction) does
+        aL, aU = Fraction(self.penalty_threshold), Fraction(self.bonus_threshold)
+        P, B = Fraction(self.penalty), Fraction(self.bonus)
+        d1, d2 = P.denominator * aL.denominator * T, B.denominator * aU.denominator * T
+        D = d1 * d2 // math.gcd(d1, d2)
+        c1, c2 = D // d1 * P.numerator, D // d2 * B.numerator
+        top = c1 * (aL.numerator * T) + c2 * (aU.denominator * T)
+        if max(top, D) >= 2**53:
+            return np.array([float(x) for x in self._settlement_exact], dtype=np.float64)
+        N = (c1 * np.maximum(aL.numerator * T - v * aL.denominator, 0)
+             - c2 * np.maximum(v * aU.denominator - aU.numerator * T, 0))
+        return N.astype(np.float64) / float(D)
 
     def settlement(self, exact: bool = False) -> np.ndarray:
         """The settlement :math:`G(v)` for v = 0..T (positive: the supplier pays).
@@ -204,11 +226,6 @@ class Contract:
             return np.array(self._settlement_exact, dtype=object)
         return self._settlement_float.copy()
 
-    @functools.cached_property
-    def _settlement_float(self) -> np.ndarray:
-        # one float conversion per contract: sweeps ask for G several times per contract
-        return np.array([float(x) for x in self._settlement_exact], dtype=np.float64)
-
     def max_settlement_drop(self) -> Fraction:
         r"""The largest gain from one more ready period, :math:`\max_v G(v) - G(v+1)`.
 
@@ -220,8 +237,17 @@ class Contract:
         >>> Contract(10, 0.8, 0.9, penalty=50, bonus=30).max_settlement_drop()
         Fraction(50, 1)
         """
-        g = self._settlement_exact
-        return max([a - b for a, b in zip(g, g[1:])] + [Fraction(0)])
+        T = self.review_period
+        if T <= 16:
+            g = self._settlement_exact
+            return max([a - b for a, b in zip(g, g[1:])] + [Fraction(0)])
+        # G(v) - G(v + 1) is constant away from the thresholds (L-/T, L+/T or 0 for the linear
+        # scheme, 0 for lump-sum): the steps at both ends and around each threshold cover it
+        marks = (self.penalty_count, self.bonus_count,
+                 math.floor(self.penalty_threshold * T), math.ceil(self.bonus_threshold * T))
+        steps = {0, T - 1} | {m + k for m in marks for k in (-2, -1, 0, 1)}
+        return max([self._g_exact(v) - self._g_exact(v + 1) for v in steps if 0 <= v < T]
+                   + [Fraction(0)])
 
     def describe(self) -> str:
         """A one-line human description.

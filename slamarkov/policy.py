@@ -24,8 +24,8 @@ def _compact(stock: np.ndarray) -> np.ndarray:
     top = int(stock.max(initial=0))
     for dt in (np.uint8, np.uint16, np.uint32):
         if top <= np.iinfo(dt).max:
-            return stock.astype(dt)
-    return stock.astype(np.int64)
+            return stock.astype(dt, copy=False)  # no second copy of a table already compact
+    return stock.astype(np.int64, copy=False)
 
 
 class Policy:
@@ -80,6 +80,12 @@ class Policy:
         else:
             flat = self._flatten(stock, T)
             space = StateSpace(T, initial_stock=problem.initial_stock)
+        # one level in every state, given as a broadcast (stride-0) array: check and compact the
+        # one value and keep the table a view of it, so a constant policy holds no table
+        n_states = flat.shape[0]
+        constant = (not problem.carries and n_states > 1 and flat.strides == (0,))
+        if constant:
+            flat = np.array(flat[:1])
         if problem.demand.discrete:
             if flat.dtype.kind == "f" or flat.dtype == object:
                 asfloat = flat.astype(np.float64)
@@ -113,6 +119,10 @@ class Policy:
                     f"stock: the order-up-to level in state {space.state(k)} is below the stock "
                     f"on hand ({int(flat[k])} < {int(x[k])}); stock carries over, so y >= x"
                 )
+        self._constant = None
+        if constant:
+            self._constant = flat[0]
+            flat = np.broadcast_to(flat, (n_states,))  # read-only, no memory
         if flat.dtype != object:
             flat.setflags(write=False)
         self.problem = problem
@@ -240,7 +250,9 @@ class Policy:
             return cls.base_stock(problem, stock, exact=exact)
         n = n_transient(problem.review_period)
         dtype = object if isinstance(stock, Fraction) else None
-        return cls(problem, np.full(n, stock, dtype=dtype), kind=kind, exact=exact)
+        # a read-only view of one value: no table of n entries is built
+        return cls(problem, np.broadcast_to(np.array(stock, dtype=dtype), (n,)), kind=kind,
+                   exact=exact)
 
     @property
     def review_period(self) -> int:
@@ -302,7 +314,7 @@ class Policy:
         """F(S), H(S) and E[((S - d)^+)^2] on 0..max stock (discrete demand), built once."""
         if self._tabs is None:
             demand = self.problem.demand
-            top = int(self.stock.max(initial=0))
+            top = int(self.stock.max(initial=0) if self._constant is None else self._constant)
             if self.carries:
                 top = max(top, self.space.max_stock)
             F, H = demand.table(top, exact=self.exact)
@@ -329,7 +341,8 @@ class Policy:
         s = self.stage(i)
         demand = self.problem.demand
         if demand.discrete:
-            return self._table().take(s)
+            # intp indices: numpy's take casts small-integer indices on a path several times slower
+            return self._table().take(s.astype(np.intp))
         return demand.cdf(s, exact=True) if self.exact else demand.cdf(s)
 
     def success_window(self, i: int, lo: int, hi: int) -> np.ndarray:
@@ -338,7 +351,8 @@ class Policy:
         s = self.stock[o + lo : o + hi]
         demand = self.problem.demand
         if demand.discrete:
-            return self._table().take(s)
+            # intp indices: numpy's take casts small-integer indices on a path several times slower
+            return self._table().take(s.astype(np.intp))
         return demand.cdf(s, exact=True) if self.exact else demand.cdf(s)
 
     def success(self) -> np.ndarray:
@@ -405,4 +419,5 @@ class Policy:
         return ReadyRateDistribution(self.problem.contract, pmf)
 
     def __repr__(self):
-        return f"Policy(kind={self.kind!r}, T={self.review_period}, max_stock={self.stock.max(initial=0)})"
+        top = self.stock.max(initial=0) if self._constant is None else self._constant
+        return f"Policy(kind={self.kind!r}, T={self.review_period}, max_stock={top})"

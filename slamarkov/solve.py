@@ -302,7 +302,7 @@ def solve_dynamic(problem: Problem, *, max_stock=None, exact: bool = False,
             else:
                 di = di[a:b]
                 lo, hi = lo + a, lo + b
-                k = np.searchsorted(slopes, di, side="left")
+                k = slopes.searchsorted(di, side="left")
                 stock[o + lo : o + hi] = hs.take(k)
                 # V_i(v) = V_{i+1}(v) + h H(S) - Delta F(S)
                 w = V[lo:hi]
@@ -483,8 +483,9 @@ def solve_static(problem: Problem, *, max_stock=None, exact: bool = False) -> St
             best = min(range(top + 1), key=lambda s: (costs[s], s))
         else:
             h = float(problem.holding_cost)
-            pmf = binomial_pmf(T, F)
-            costs = T * h * H + pmf @ G
+            # one Binomial(T, F(S)) row at a time: the memory of one row, not of (K + 1) x (T + 1);
+            # multiply-and-sum, not a BLAS dot, whose thread start-up costs more than the sum
+            costs = T * h * H + np.array([(binomial_pmf(T, float(f)) * G).sum() for f in F])
             best = int(np.argmin(costs))
             if demand.rational:
                 best = _static_exact_tie(problem, costs, top)

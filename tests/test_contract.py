@@ -317,3 +317,38 @@ class TestDescribe:
 
 def test_scheme_constants():
     assert SCHEMES == (LUMP_SUM, LINEAR) == ("lump-sum", "linear")
+
+
+class TestFloatSettlement:
+    """The float settlement is built without T + 1 Fractions (issue 12) and equals, value by value,
+    the correctly rounded exact settlement; the largest drop needs no full exact table."""
+
+    @settings(max_examples=150, deadline=None)
+    @given(
+        st.integers(1, 400),
+        st.fractions(0, 1, max_denominator=40),
+        st.fractions(0, 1, max_denominator=40),
+        st.sampled_from(SCHEMES),
+        st.fractions(0, 500, max_denominator=7),
+        st.fractions(0, 500, max_denominator=7),
+    )
+    def test_equals_rounded_exact(self, T, a, b, scheme, penalty, bonus):
+        aL, aU = min(a, b), max(a, b)
+        c = Contract(T, aL, aU, scheme, penalty=penalty, bonus=bonus)
+        exact = [Fraction(x) for x in c.settlement(exact=True)]
+        assert c.settlement().tolist() == [float(x) for x in exact]
+        assert c.max_settlement_drop() == max([x - y for x, y in zip(exact, exact[1:])] + [Fraction(0)])
+
+    def test_huge_denominators_fall_back_exactly(self):
+        c = Contract(50, Fraction(1, 2**31 - 1), Fraction(2, 3), LINEAR,
+                     penalty=Fraction(10**12, 2**30 + 3), bonus=Fraction(7, 10**9 + 7))
+        assert c.settlement().tolist() == [float(x) for x in c.settlement(exact=True)]
+
+    def test_float_call_builds_no_fractions(self):
+        c = Contract(10_000, "0.8", "0.9", LINEAR, penalty=50_000, bonus=30_000)
+        G = c.settlement()
+        assert "_settlement_exact" not in c.__dict__  # the exact tuple was never built
+        assert c.max_settlement_drop() == 5
+        assert "_settlement_exact" not in c.__dict__
+        G[0] = 123.0  # callers get their own array
+        assert c.settlement()[0] == 40_000.0

@@ -273,3 +273,38 @@ class TestReadyCount:
         pol = Policy(problem(3, DiscreteUniform(1, 2)), [[0], [2, 0], [0, 2, 0]], exact=True)
         # v: period 1 short (v=0); period 2 S_2(0)=2 ready (v=1); period 3 S_3(1)=2 ready (v=2)
         assert pol.ready_count().pmf.tolist() == [0, 0, 1, 0]
+
+
+class TestConstantHoldsNoTable:
+    """A constant policy is one value, not a table of T(T+1)/2 stocks (issue 12)."""
+
+    def test_view_of_one_value_behaves_as_the_full_table(self):
+        prob = problem(T=60)
+        const = Policy.constant(prob, 7)
+        full = Policy(prob, np.full(60 * 61 // 2, 7), kind="static")
+        assert const.stock.strides == (0,) and const.stock.shape == full.stock.shape
+        assert const.stock.dtype == full.stock.dtype == np.uint8
+        assert not const.stock.flags.writeable
+        assert const.to_lists() == full.to_lists()
+        np.testing.assert_array_equal(const.success(), full.success())
+        for i in (1, 30, 60):
+            np.testing.assert_array_equal(const.stage_success(i), full.stage_success(i))
+        assert const.ready_count().pmf.tolist() == full.ready_count().pmf.tolist()
+        assert repr(const) == repr(full)
+
+    def test_large_constant_is_instant_in_memory(self):
+        T = 20_000  # 200 million states: a table would take 200 MB
+        pol = Policy.constant(problem(T=T), 6)
+        assert pol.stock.shape == (T * (T + 1) // 2,) and pol.stock.strides == (0,)
+        assert pol.stock_at(T, T - 1) == 6
+
+    def test_constant_is_checked_like_a_table(self):
+        with pytest.raises(PolicyError, match="must be >= 0"):
+            Policy.constant(problem(), -1)
+        with pytest.raises(PolicyError, match="integers"):
+            Policy.constant(problem(), 1.5)
+
+    def test_exact_constant(self):
+        pol = Policy.constant(problem(T=4, demand=DiscreteUniform(0, 3)), 2, exact=True)
+        assert pol.ready_count().pmf.tolist() == [
+            Fraction(1, 256), Fraction(12, 256), Fraction(54, 256), Fraction(108, 256), Fraction(81, 256)]

@@ -133,7 +133,10 @@ TOO_BIG = [
     (("chain", EXAMPLE, "--review-period", "20000", "--out", "{tmp}/chain"), "review_period"),
     (("graph", EXAMPLE, "--review-period", "5000", "--format", "json"), "review_period"),
     (("solve", EXAMPLE, "--review-period", "200", "--max-gib", "0.0001"), "review_period"),
-    (("solve", EXAMPLE, "--holding", "0", "--review-period", "1000000000"), "review_period"),
+    # h = 0 with bounded demand is valid, so the size check must refuse it; with unbounded demand
+    # h = 0 is refused first (the largest settlement drop needs no table of T + 1 rationals)
+    (("solve", EXAMPLE, "--holding", "0", "--demand", "discrete-uniform:0,9", "--review-period",
+      "1000000000"), "review_period"),
 ]
 
 

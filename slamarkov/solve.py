@@ -302,7 +302,7 @@ def solve_dynamic(problem: Problem, *, max_stock=None, exact: bool = False,
             else:
                 di = di[a:b]
                 lo, hi = lo + a, lo + b
-                k = slopes.searchsorted(di, side="left")
+                k = np.searchsorted(slopes, di, side="left")
                 stock[o + lo : o + hi] = hs.take(k)
                 # V_i(v) = V_{i+1}(v) + h H(S) - Delta F(S)
                 w = V[lo:hi]

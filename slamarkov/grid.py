@@ -69,6 +69,9 @@ RESULT_COLUMNS = (
 
 _RANGE_KEYS = ("start", "stop", "step")
 
+#: grids up to this size keep their checked contracts for a sweep run in the same process
+KEEP_CONFIGS = 20_000
+
 
 @dataclass(frozen=True)
 class Grid:
@@ -102,7 +105,7 @@ class Grid:
     axes: tuple
     columns: tuple
     source: str = "<dict>"
-    _sizes: tuple = field(default=(), repr=False)
+    _configs: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
         return math.prod(len(values) for _, values in self.axes)
@@ -125,6 +128,11 @@ class Grid:
     def describe(self, k: int) -> str:
         """``review_period=10, holding=0.5`` for point k."""
         return ", ".join(f"{c}={v}" for c, v in zip(self.columns, self.labels(k))) or "no sweep"
+
+    def config(self, k: int):
+        """Point k's checked :class:`~slamarkov.config.Config` (built again if not kept)."""
+        cfg = self._configs.get(k)
+        return cfg if cfg is not None else config_from_dict(self.point(k), self.source)
 
     def point(self, k: int) -> dict:
         """The plain contract-file mapping of point k."""
@@ -164,6 +172,8 @@ class Grid:
                 cfg = config_from_dict(self.point(k), self.source, demand_cache=demands)
                 # a point too large for the memory limit is refused now, not mid-sweep
                 check_solve(cfg.problem, cfg.max_stock, exact=cfg.exact)
+                if len(self) <= KEEP_CONFIGS:
+                    self._configs[k] = cfg  # a sweep in this process solves these as they are
             except SlamarkovError as exc:
                 raise ConfigError(
                     f"{self.source}: grid point {k + 1} of {len(self)} ({self.describe(k)}): {exc}"

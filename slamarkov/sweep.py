@@ -31,7 +31,7 @@ from pathlib import Path
 
 from ._io import atomic_path
 from .chain import AbsorbingChain
-from .config import config_from_dict
+from .config import Config, config_from_dict
 from .errors import ConfigError, OutputError, SweepError
 from .gaming import GAMING_INDICATORS, gaming_indicators, ready_rate_gap
 from .grid import DEFAULT_MAX_POINTS, RESULT_COLUMNS, Grid, grid_from_dict, load_grid
@@ -63,7 +63,7 @@ _PARTIAL_VERSION = 1
 _DEMANDS: dict = {}
 
 
-def solve_point(data: dict) -> list:
+def solve_point(data) -> list:
     """The two result rows (dynamic, static) of one contract-file mapping.
 
     Each row holds the values of :data:`RESULT_COLUMNS` in order, as Python floats (and the
@@ -72,8 +72,9 @@ def solve_point(data: dict) -> list:
 
     Parameters
     ----------
-    data : dict
-        A contract-file mapping (one grid point, :meth:`Grid.point`).
+    data : dict or Config
+        A contract-file mapping (one grid point, :meth:`Grid.point`), or its checked
+        :class:`~slamarkov.config.Config`.
 
     Returns
     -------
@@ -89,9 +90,12 @@ def solve_point(data: dict) -> list:
     >>> [(r[0], round(r[1], 6), round(r[3], 6)) for r in rows]
     [('dynamic', -1.20155, 0.896123), ('static', -0.87201, 0.931906)]
     """
-    if len(_DEMANDS) > 64:
-        _DEMANDS.clear()
-    cfg = config_from_dict(data, demand_cache=_DEMANDS)
+    if isinstance(data, Config):
+        cfg = data
+    else:
+        if len(_DEMANDS) > 64:
+            _DEMANDS.clear()
+        cfg = config_from_dict(data, demand_cache=_DEMANDS)
     problem, options = cfg.problem, cfg.solver_options()
     T = problem.review_period
     solutions = (solve_dynamic(problem, **options), solve_static(problem, **options))
@@ -327,7 +331,10 @@ def sweep(grid, *, workers=None, scheduler=None, partial=None, resume: bool = Fa
         done = _read_partial(Path(partial), grid) if (partial is not None and resume) else {}
         writer = _Partial(partial, grid, done) if partial is not None else None
         todo = [k for k in range(len(grid)) if k not in done]
-        tasks = [[(k, grid.point(k)) for k in batch]
+        # in this process the checked contracts are used as they are; other processes and
+        # Dask workers get the plain mappings (small, and only slamarkov needed to read them)
+        here = client is None and (n_workers == 1 or len(todo) <= 1)
+        tasks = [[(k, grid.config(k) if here else grid.point(k)) for k in batch]
                  for batch in _batches(todo, n_workers, batch_size)]
         results = _run_dask(tasks, client) if client is not None else _run_local(tasks, n_workers)
         from tqdm import tqdm

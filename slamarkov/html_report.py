@@ -4,7 +4,8 @@
 template ``templates/report.html.j2`` shipped with the package: the terms in words, both
 policies' costs and ready-rate summaries, their ready-rate distributions side by side
 (:func:`slamarkov.plot.policies_ready_rate_figure`), the dynamic policy's stock table as a heat map
-(:func:`slamarkov.plot_graph.draw_policy_heatmap`), and, given a log of the periods so far, the
+(:func:`slamarkov.plot_graph.draw_policy_heatmap`), the gaming indicators of both policies
+(:mod:`slamarkov.gaming`, docs/model.md section 12) and, given a log of the periods so far, the
 monitor's result (docs/model.md section 13) with the distributions from the current state.
 Figures are PNGs embedded as base64 data URIs and the style sheet is inline, so the page needs no
 network access. :func:`write_report` writes it atomically.
@@ -169,6 +170,7 @@ def render_report(problem: Problem, log=None, *, max_stock=None, exact: bool = F
     >>> html.startswith("<!DOCTYPE html>"), "http://" in html, html.count("<img")
     (True, False, 3)
     """
+    from .gaming import gaming_indicators, ready_rate_gap
     from .monitor import _as_log, monitor
     from .plot import policies_ready_rate_figure
     from .plot_graph import draw_policy_heatmap
@@ -211,6 +213,13 @@ def render_report(problem: Problem, log=None, *, max_stock=None, exact: bool = F
     if heat is not None:
         figures["heatmap"] = _png(heat)
 
+    gaming = {
+        "dynamic": gaming_indicators(dyn),
+        "static": gaming_indicators(sta),
+        "ready_gap": float(ready_rate_gap(dyn, sta)),
+        "bonus_count": contract.bonus_count,
+    }
+
     demand = problem.demand
     template = env.get_template("report.html.j2")
     return template.render(
@@ -231,7 +240,7 @@ def render_report(problem: Problem, log=None, *, max_stock=None, exact: bool = F
         exact=exact,
         figures=figures,
         status=status,
-        gaming=None,
+        gaming=gaming,
         version=_version(),
     )
 

@@ -98,6 +98,24 @@ class TestContent:
         assert "fewer than 8 of the 10 periods are ready" in text
         assert "period 7" in text and "4 periods left" in text
 
+    def test_gaming_indicators(self, page):
+        from slamarkov.gaming import gaming_indicators, ready_rate_gap
+
+        dyn = solve_dynamic(PROBLEM, max_stock=40)
+        sta = solve_static(PROBLEM, max_stock=40)
+        text = visible(page)
+        assert "Does the contract invite gaming?" in text
+        for sol in (dyn, sta):
+            ind = gaming_indicators(sol)
+            for key in ("give_up_periods", "coasting_periods"):
+                assert f"{ind[key]:.4g}" in text, key
+            assert pct(ind["p_bunching"]) in text
+        gap = ready_rate_gap(dyn, sta)
+        assert f"minus the dynamic one's is {pct(gap)} (positive: the contract is being gamed)" \
+            in text
+        # reference values (the study's T = 10 lump-sum cell, h = 0.5)
+        assert "0.3749" in text and "95.99%" in text
+
     def test_self_contained(self, page):
         srcs = images(page)
         assert len(srcs) == 3

@@ -11,7 +11,8 @@ def register(sub):
         "report", help="a contract's report as one self-contained HTML page",
         description="Write one self-contained HTML file (figures embedded, no network access "
         "needed to view it): the terms in words, both policies' costs and ready-rate "
-        "distributions, the dynamic policy's stock table as a heat map and, with --log, where "
+        "distributions, the dynamic policy's stock table as a heat map, the gaming indicators "
+        "and, with --log, where "
         "the running review period stands (as 'slamarkov monitor' computes it). Needs jinja2 "
         "and matplotlib (pip install 'slamarkov[report]').")
     add_problem_arguments(p)

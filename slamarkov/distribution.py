@@ -37,7 +37,9 @@ class ReadyRateDistribution:
         self.contract = contract
         arr = np.asarray(pmf)
         self.exact = arr.dtype == object
-        self.pmf = arr if self.exact else arr.astype(np.float64)
+        # a float entry of a pushed-forward pmf can round to 1.0000000000000002 (or -1e-17):
+        # clipped back into [0, 1]; anything further out is an error, not rounding
+        self.pmf = arr if self.exact else clip_probability(arr.astype(np.float64), "pmf")
         if self.pmf.shape != (contract.review_period + 1,):
             raise ValueError(
                 f"pmf: must have T + 1 = {contract.review_period + 1} entries, got {self.pmf.shape}"

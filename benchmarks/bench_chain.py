@@ -6,7 +6,7 @@
 * Full N and B at T = 90 from the layered structure, against ``numpy.linalg.inv(I - Q) @ R`` on
   the dense matrices (target: >= 50 times faster).
 * The start row of B at T = 10,000 (50 million transient states), without building Q, against
-  one in-place numpy pass over T(T+1)/2 float64 values (target: within 5 times).
+  one in-place numpy pass over T(T+1)/2 float64 values (target: within 3 times, issue 12).
 * Sparse Q and R at T = 1,000 (500,500 states) (target: under 1 s), and the states table.
 
 Usage: ``python benchmarks/bench_chain.py``
@@ -22,6 +22,18 @@ from _common import best_of, inplace_pass_seconds
 from slamarkov import Contract, Poisson, Problem, solve_dynamic
 from slamarkov._layered import n_transient
 from slamarkov.chain import AbsorbingChain
+
+
+def cpu_best_of(fn, repeat=3):
+    """Smallest CPU time (time.process_time) of ``repeat`` calls of ``fn``."""
+    import time
+
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.process_time()
+        fn()
+        best = min(best, time.process_time() - t0)
+    return best
 
 
 def policy(T):
@@ -77,7 +89,14 @@ def main():
     t_pass = inplace_pass_seconds(n_transient(T))
     assert abs(row.sum() - 1) < 1e-12
     print(f"T = 10,000, start row of B: {t_row:.3f} s; one in-place pass over "
-          f"{n_transient(T):,} values {t_pass:.4f} s: ratio {t_row / t_pass:.1f}x (target <= 5)")
+          f"{n_transient(T):,} values {t_pass:.4f} s: ratio {t_row / t_pass:.1f}x (target <= 3)")
+    # on a shared, loaded machine wall time charges other processes' work to the Python loop
+    # more than to the memory-bound pass: the CPU-time ratio is printed as well
+    c_row = cpu_best_of(big.absorption, repeat=3)
+    x = np.zeros(n_transient(T))
+    np.add(x, 1.0, out=x)
+    c_pass = cpu_best_of(lambda: np.add(x, 1.0, out=x), repeat=5)
+    print(f"  CPU time: start row {c_row:.3f} s, pass {c_pass:.4f} s: ratio {c_row / c_pass:.1f}x")
 
     # -- sparse Q and R at T = 1,000
     pol = policy(1000)

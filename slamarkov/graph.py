@@ -34,8 +34,25 @@ a state with zero stock is, checking in this order:
 
 States with positive stock have role ``stocking`` and reason ``""``.
 
+**Stock that carries over** (docs/model.md section 11). When the policy carries stock over, the
+transient nodes are the states :math:`(i, v, x)` of :class:`~slamarkov.space.StateSpace`, x the
+stock on hand (the initial stock at i = 1, 0..K after), and the absorbing ones are still
+:math:`(T+1, v)`. From :math:`(i, v, x)` with order-up-to level :math:`y = y_i(v, x)` the edges
+are the short period, to :math:`(i+1, v, 0)` with probability :math:`1 - F(y)`, and one ready
+edge to :math:`(i+1, v+1, y-d)` with probability :math:`P(d)` for each :math:`d = 0..y` (after
+period T the ready edges merge into one, to :math:`(T+1, v+1)` with probability :math:`F(y)`).
+As in the study's chain every such edge is kept even where the demand gives it probability 0,
+so a node has :math:`y + 2` out-edges (2 after period T). A state *adds no stock* when
+:math:`y = x` (the policy never orders below what it holds); that replaces "zero stock" in the
+give-up and coasting definitions above, whose conditions on :math:`(i, v)` are unchanged (with
+:math:`x = 0` it is the study's definition). :func:`decision_boundary` compares ready counts
+within each slice of equal stock on hand; the drawings of :mod:`slamarkov.plot_graph` show one
+such slice. Every function takes the start as :math:`(i, v, x)`, or :math:`(1, 0)` meaning the
+initial stock.
+
 Exports (:func:`write_graph`, :func:`read_graph`) are GraphML, GEXF, node-link JSON and Graphviz
-DOT. In every export a node's id is the string ``"i,v"`` (e.g. ``"3,2"``); :func:`read_graph`
+DOT. In every export a node's id is the string ``"i,v"`` (e.g. ``"3,2"``), or ``"i,v,x"`` for
+a transient state with stock carried over; :func:`read_graph`
 turns it back into the tuple ``(3, 2)`` and restores the attribute types, so a round trip gives
 the same nodes, edges and attributes. Graph-level attributes survive GraphML, JSON and DOT; GEXF
 has no place for them beyond the graph's name. DOT is written by pydot and read through
@@ -61,7 +78,7 @@ import numpy as np
 from ._io import atomic_write
 from ._layered import n_transient, offset, stage_of
 from .chain import AbsorbingChain
-from .errors import GraphDependencyError, SlamarkovError
+from .errors import ChainError, GraphDependencyError, SlamarkovError
 from .policy import Policy
 
 __all__ = [
@@ -103,11 +120,6 @@ def _policy(obj) -> Policy:
     if isinstance(obj, AbsorbingChain):
         obj = obj.policy
     if isinstance(obj, Policy):
-        if obj.carries:
-            raise SlamarkovError(
-                "policy: graph views of a carry-over policy (states (i, v, x)) are not built yet; "
-                "use AbsorbingChain for its matrices and row queries"
-            )
         return obj
     raise SlamarkovError(
         f"policy: must be a slamarkov.Policy or AbsorbingChain, got {type(obj).__name__}"
@@ -119,6 +131,8 @@ def _check_size(pol: Policy, kind: str) -> None:
     from ._limits import PER_STATE, check_bytes
 
     n = pol.stock.shape[0]
+    if pol.carries and kind == "graph":  # y + 2 out-edges per state (y_i(v, x) + 2), not 2
+        n = max(n, int(np.asarray(pol.stock, dtype=np.int64).sum() // 2) + n)
     check_bytes(n * PER_STATE[kind], "contract.review_period",
                 f"the {kind} of T = {pol.review_period} ({n:,} states) would")
 
@@ -154,7 +168,10 @@ def state_roles(policy) -> dict:
         Flat in state order (docs/model.md section 6): ``stage``, ``ready_count``, ``stock``,
         ``role`` ("stocking", "give-up", "coasting") and ``reason`` ("" for stocking states;
         "penalty-certain", "penalty-avoidable", "bonus-reachable" for give-up;
-        "bonus-secured", "nothing-at-stake" for coasting).
+        "bonus-secured", "nothing-at-stake" for coasting). With stock carried over also
+        ``stock_on_hand`` (x, after ``ready_count``), ``stock`` is the order-up-to level
+        :math:`y_i(v, x)` and a state gives up or coasts when it adds no stock, y = x
+        (docs/model.md section 11).
 
     Examples
     --------
@@ -170,13 +187,19 @@ def state_roles(policy) -> dict:
     pol = _policy(policy)
     c = pol.problem.contract
     T = pol.review_period
-    i, v = _transient_grid(T)
+    if pol.carries:
+        # (i, v, x): "stocking nothing" becomes "adding no stock", y <= x (docs/model.md
+        # section 11); the conditions on (i, v) are unchanged
+        i, v, x = pol.space.coordinates()
+        zero = np.asarray(pol.stock) <= x
+    else:
+        i, v = _transient_grid(T)
+        zero = np.asarray(pol.stock == 0, dtype=bool)
     top = v + (T - i + 1)  # the highest reachable final count
     low_band, high_band = c.band(v), c.band(top)
     G = c.settlement(exact=True)
     drops = np.concatenate(([0], np.cumsum([G[k] != G[k + 1] for k in range(T)]))).astype(np.int64)
     at_stake = drops[top] > drops[v]
-    zero = np.asarray(pol.stock == 0, dtype=bool)
     has_penalty = c.penalty > 0
     certain = (high_band == -1) & has_penalty
     conditions = [
@@ -191,11 +214,20 @@ def state_roles(policy) -> dict:
     reason = np.select(conditions, ["", "penalty-certain", "bonus-secured", "nothing-at-stake",
                                     "penalty-avoidable"], "bonus-reachable")
     stock = np.asarray(_stock_list(pol))
+    if pol.carries:
+        return {"stage": i, "ready_count": v, "stock_on_hand": x, "stock": stock, "role": role,
+                "reason": reason}
     return {"stage": i, "ready_count": v, "stock": stock, "role": role, "reason": reason}
 
 
-def _states(mask, i, v) -> list:
-    return list(zip(i[mask].tolist(), v[mask].tolist()))
+def _states(mask, i, v, x=None) -> list:
+    if x is None:
+        return list(zip(i[mask].tolist(), v[mask].tolist()))
+    return list(zip(i[mask].tolist(), v[mask].tolist(), x[mask].tolist()))
+
+
+def _role_states(roles, mask) -> list:
+    return _states(mask, roles["stage"], roles["ready_count"], roles.get("stock_on_hand"))
 
 
 def give_up_states(policy, reason: str | None = None) -> list:
@@ -211,7 +243,8 @@ def give_up_states(policy, reason: str | None = None) -> list:
     Returns
     -------
     list of (int, int)
-        States (i, v) in state order.
+        States (i, v) in state order; (i, v, x) when stock carries over (a state gives up
+        when it adds no stock, y = x).
 
     Examples
     --------
@@ -238,6 +271,7 @@ def coasting_states(policy, reason: str | None = None) -> list:
     Returns
     -------
     list of (int, int)
+        States (i, v) in state order; (i, v, x) when stock carries over.
 
     Examples
     --------
@@ -256,11 +290,13 @@ def _by_role(policy, role, reason, allowed):
     mask = r["role"] == role
     if reason is not None:
         mask &= r["reason"] == reason
-    return _states(mask, r["stage"], r["ready_count"])
+    return _role_states(r, mask)
 
 
 # -- reachability -----------------------------------------------------------------------------
 def _start(pol: Policy, start):
+    if pol.carries:
+        return _start_carry(pol, start)
     T = pol.review_period
     try:
         i0, v0 = (int(x) for x in start)
@@ -270,6 +306,54 @@ def _start(pol: Policy, start):
         raise SlamarkovError(
             f"start: ({i0}, {v0}) is not a transient state (1 <= i <= {T}, 0 <= v < i)")
     return i0, v0
+
+
+def _start_carry(pol: Policy, start) -> tuple:
+    """A transient start state (i, v, x); (i, v) is accepted at i = 1 (the initial stock)."""
+    from ._chain_stock import start_state
+
+    i0, v0, x0 = start_state(pol, start)  # ChainError naming the rule
+    if i0 == pol.review_period + 1:
+        raise ChainError(f"start: ({i0}, {v0}) is not a transient state ({pol.space.rule()})")
+    return i0, v0, int(x0)
+
+
+def _levels_pos(space, i: int, x) -> int:
+    return int(np.flatnonzero(space.stock_levels(i) == x)[0])
+
+
+def _support(pol: Policy):
+    """Which transitions can happen: ``short[y]`` (1 - F(y) > 0), ``ready[y]`` (F(y) > 0) and
+    ``kernel[y, x']`` (P(d = y - x') > 0), decided on the exact tables when exact."""
+    F = pol._table()
+    return (np.asarray(F < 1, dtype=bool), np.asarray(F > 0, dtype=bool),
+            np.asarray(pol.kernel() > 0, dtype=bool))
+
+
+def _reachable_carry(pol: Policy, start) -> np.ndarray:
+    space = pol.space
+    T = space.T
+    i0, v0, x0 = start
+    t = space.n_transient
+    out = np.zeros(t + T + 1, dtype=bool)
+    short, ready, kern = _support(pol)
+    cur = np.zeros((1, space.width(i0)), dtype=bool)
+    cur[0, _levels_pos(space, i0, x0)] = True
+    lo = v0
+    for i in range(i0, T + 1):
+        n = cur.shape[0]
+        space.layer(out[:t], i)[lo: lo + n] = cur
+        Y = np.asarray(pol.layer(i)[lo: lo + n], dtype=np.int64)
+        w_next = space.width(i + 1) if i < T else 1
+        nxt = np.zeros((n + 1, w_next), dtype=bool)
+        nxt[:n, 0] = (cur & short[Y]).any(axis=1)  # a short period: (v, 0)
+        if i < T:  # a ready one: (v + 1, y - d) for each d <= y the demand can take
+            nxt[1:] |= (cur[:, :, None] & kern[Y]).any(axis=1)
+        else:
+            nxt[1:, 0] |= (cur & ready[Y]).any(axis=1)
+        cur = nxt
+    out[t + lo: t + lo + cur.shape[0]] = cur[:, 0]
+    return out
 
 
 def reachable(policy, start=(1, 0)) -> np.ndarray:
@@ -286,8 +370,19 @@ def reachable(policy, start=(1, 0)) -> np.ndarray:
     >>> prob = Problem(Contract(2, 0.5, 1, penalty=10), DiscreteUniform(1, 3), 1)
     >>> reachable(Policy(prob, [[0], [3, 3]])).astype(int).tolist()  # F(0) = 0, F(3) = 1
     [1, 1, 0, 0, 1, 0]
+
+    With stock carried over the transient states are (i, v, x) in the chain's order
+    (:class:`~slamarkov.space.StateSpace`) and ``start`` may be (i, v, x):
+
+    >>> carry = Problem(Contract(2, 0.5, 1, penalty=10), DiscreteUniform(1, 3), 1,
+    ...                 leftover="carry")
+    >>> pol = Policy(carry, [[[1]], [[1, 1, 2, 3], [1, 1, 2, 3]]])  # d >= 1 leaves x' = 0
+    >>> reachable(pol).astype(int).tolist()
+    [1, 1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1]
     """
     pol = _policy(policy)
+    if pol.carries:
+        return _reachable_carry(pol, _start(pol, start))
     T = pol.review_period
     i0, v0 = _start(pol, start)
     t = n_transient(T)
@@ -328,26 +423,47 @@ def unreachable_states(policy, start=(1, 0)) -> list:
     >>> prob = Problem(Contract(2, 0.5, 1, penalty=10), DiscreteUniform(1, 3), 1)
     >>> unreachable_states(Policy(prob, [[0], [3, 3]]))
     [(2, 1), (3, 0), (3, 2)]
+
+    With stock carried over transient states are (i, v, x), absorbing ones still (T + 1, v).
     """
     pol = _policy(policy)
     mask = ~reachable(pol, start)
+    if pol.carries:
+        T = pol.review_period
+        i, v, x = pol.space.coordinates()
+        t = i.shape[0]
+        return (_states(mask[:t], i, v, x)
+                + _states(mask[t:], np.full(T + 1, T + 1), np.arange(T + 1)))
     i, v = _all_states(pol.review_period)
     return _states(mask, i, v)
 
 
 # -- decision boundary ------------------------------------------------------------------------
-def decision_boundary(policy) -> dict:
+def decision_boundary(policy, stock_on_hand=None) -> dict:
     """Per stage, the ready counts where the stock changes: S_i(v) != S_i(v - 1).
+
+    With stock carried over the boundary is taken within each slice of equal stock on hand:
+    the states (i, v, x) where y_i(v, x) != y_i(v - 1, x) (docs/model.md section 11).
 
     Parameters
     ----------
     policy : Policy or AbsorbingChain
+    stock_on_hand : int, optional
+        Carry-over only: the boundary of the one slice x = ``stock_on_hand`` (period 1 holds
+        only the initial stock and has no boundary). Without carry-over only 0 (or None).
 
     Returns
     -------
     dict
         ``{i: [(v, S_i(v - 1), S_i(v)), ...]}`` for every stage i = 1..T (an empty list where
-        the stage's stock is constant).
+        the stage's stock is constant). With stock carried over, ``{i: [(v, x, y_i(v - 1, x),
+        y_i(v, x)), ...]}`` in state order, or the triples ``(v, y_i(v - 1, x), y_i(v, x))``
+        of one slice when ``stock_on_hand`` is given.
+
+    Raises
+    ------
+    SlamarkovError
+        When ``stock_on_hand`` is not a stock level of the chain.
 
     Examples
     --------
@@ -359,9 +475,23 @@ def decision_boundary(policy) -> dict:
     [(7, 0, 10), (9, 10, 0)]
     >>> decision_boundary(pol)[1]
     []
+
+    With stock carried over:
+
+    >>> from slamarkov import DiscreteUniform
+    >>> carry = Problem(Contract(2, 0.5, 1, penalty=10), DiscreteUniform(1, 3), 1,
+    ...                 leftover="carry")
+    >>> pol = Policy(carry, [[[1]], [[1, 1, 2, 3], [0, 1, 2, 3]]])
+    >>> decision_boundary(pol)[2], decision_boundary(pol, stock_on_hand=0)[2]
+    ([(1, 0, 1, 0)], [(1, 1, 0)])
     """
     pol = _policy(policy)
     T = pol.review_period
+    if pol.carries:
+        return _boundary_carry(pol, stock_on_hand)
+    if stock_on_hand is not None and stock_on_hand != 0:
+        raise SlamarkovError(
+            f"stock_on_hand: stock does not carry over, so it is always 0; got {stock_on_hand!r}")
     stock = np.asarray(_stock_list(pol), dtype=object if not pol.problem.demand.discrete
                        else np.int64)
     i, v = _transient_grid(T)
@@ -373,6 +503,35 @@ def decision_boundary(policy) -> dict:
     before, after = stock[k - 1].tolist(), stock[k].tolist()
     for s, vv, b, a in zip(i[k].tolist(), v[k].tolist(), before, after):
         out[s].append((vv, b, a))
+    return out
+
+
+def _check_slice(pol: Policy, x):
+    """A validated stock-on-hand slice of a carry-over chain, as an int."""
+    K = pol.space.max_stock
+    ok = isinstance(x, (int, np.integer)) and not isinstance(x, bool) and 0 <= x <= K
+    if not ok:
+        raise SlamarkovError(f"stock_on_hand: must be an integer in 0..{K} (the stock range), "
+                             f"got {x!r}")
+    return int(x)
+
+
+def _boundary_carry(pol: Policy, stock_on_hand):
+    space = pol.space
+    x_only = None if stock_on_hand is None else _check_slice(pol, stock_on_hand)
+    out = {s: [] for s in range(1, space.T + 1)}
+    for i in range(2, space.T + 1):
+        Y = np.asarray(pol.layer(i), dtype=np.int64)
+        levels = space.stock_levels(i)
+        if x_only is not None:
+            Y = Y[:, levels == x_only]
+            levels = levels[levels == x_only]
+        vv, cc = np.nonzero(Y[1:] != Y[:-1])
+        before, after = Y[vv, cc].tolist(), Y[vv + 1, cc].tolist()
+        if x_only is None:
+            out[i] = list(zip((vv + 1).tolist(), levels[cc].tolist(), before, after))
+        else:
+            out[i] = list(zip((vv + 1).tolist(), before, after))
     return out
 
 
@@ -413,7 +572,7 @@ def most_probable_paths(policy, start=(1, 0)) -> dict:
     Parameters
     ----------
     policy : Policy or AbsorbingChain
-    start : (int, int), default (1, 0)
+    start : (int, int) or (int, int, int), default (1, 0)
 
     Returns
     -------
@@ -428,8 +587,21 @@ def most_probable_paths(policy, start=(1, 0)) -> dict:
     >>> best = most_probable_paths(pol)["bonus"]
     >>> best.final_count, round(best.probability, 4), best.path[:3]
     (9, 0.3724, [(1, 0), (2, 1), (3, 2)])
+
+    With stock carried over the path runs through states (i, v, x) and ends at (T + 1, v); a
+    ready period may leave any stock y - d on hand, and the pass keeps the best path into
+    every (v, x) (ties go to the short period, then to the smallest stock on hand before):
+
+    >>> from slamarkov import DiscreteUniform
+    >>> carry = Problem(Contract(2, 0.5, 1, penalty=10), DiscreteUniform(0, 2), 1,
+    ...                 leftover="carry")
+    >>> best = most_probable_paths(Policy(carry, [[[2]], [[0, 1, 2], [0, 1, 2]]]))["bonus"]
+    >>> best.path, best.probability  # P(d = 0) * P(d <= 2) = 1/3
+    ([(1, 0, 0), (2, 1, 2), (3, 2)], 0.3333333333333333)
     """
     pol = _policy(policy)
+    if pol.carries:
+        return _paths_carry(pol, _start(pol, start))
     T = pol.review_period
     c = pol.problem.contract
     i0, v0 = _start(pol, start)
@@ -469,6 +641,63 @@ def most_probable_paths(policy, start=(1, 0)) -> dict:
     return out
 
 
+def _paths_carry(pol: Policy, start) -> dict:
+    """The Viterbi pass over the layers of (v, x) states (docs/model.md section 11)."""
+    space = pol.space
+    T = space.T
+    c = pol.problem.contract
+    i0, v0, x0 = start
+    F = _floats(pol._table())
+    with np.errstate(divide="ignore"):
+        log_short, log_ready = np.log1p(-F), np.log(F)
+        log_kernel = np.log(_floats(pol.kernel()))
+    score = np.full((1, space.width(i0)), -np.inf)
+    score[0, _levels_pos(space, i0, x0)] = 0.0
+    back = []  # per layer i0..T: (came_up, from_column) of the next layer's states
+    for i in range(i0, T + 1):
+        n, w = score.shape
+        Y = np.asarray(pol.layer(i)[v0: v0 + n], dtype=np.int64)
+        stay = score + log_short[Y]  # to (v, 0)
+        if i < T:  # to (v + 1, x') for every x'
+            cand = score[:, :, None] + log_kernel[Y]  # (n, w, K + 1)
+        else:  # to the absorbing (v + 1), whatever is left on hand
+            cand = (score + log_ready[Y])[:, :, None]
+        ready_col = np.argmax(cand, axis=1)  # the first best: the smallest stock before
+        ready = np.take_along_axis(cand, ready_col[:, None, :], axis=1)[:, 0, :]
+        stay_col = np.argmax(stay, axis=1)
+        nxt = np.full((n + 1, cand.shape[2]), -np.inf)
+        col = np.zeros(nxt.shape, dtype=np.int64)
+        nxt[:n, 0] = stay[np.arange(n), stay_col]
+        col[:n, 0] = stay_col
+        better = ready > nxt[1:]  # ties go to the short period
+        nxt[1:] = np.where(better, ready, nxt[1:])
+        col[1:] = np.where(better, ready_col, col[1:])
+        up = np.zeros(nxt.shape, dtype=bool)
+        up[1:] = better
+        back.append((up, col))
+        score = nxt
+    final = score[:, 0]
+    bands = c.band(np.arange(v0, v0 + final.shape[0]))
+    out = {}
+    for code, name in zip((-1, 0, 1), BANDS):
+        sel = np.flatnonzero((bands == code) & np.isfinite(final))
+        if sel.size == 0:
+            out[name] = None
+            continue
+        j = int(sel[np.argmax(final[sel])])
+        logp = float(final[j])
+        path = [(T + 1, v0 + j)]
+        k = 0
+        for step in range(len(back) - 1, -1, -1):
+            up, col = back[step]
+            j, k = j - int(up[j, k]), int(col[j, k])
+            i = i0 + step
+            path.append((i, v0 + j, int(space.stock_levels(i)[k])))
+        path.reverse()
+        out[name] = BandPath(name, math.exp(logp), logp, path)
+    return out
+
+
 # -- probability flow into the bands ----------------------------------------------------------
 def band_flow(policy, start=(1, 0)) -> dict:
     r"""When the probability commits to each band: per stage, the probability of having
@@ -500,18 +729,29 @@ def band_flow(policy, start=(1, 0)) -> dict:
     pol = _policy(policy)
     T = pol.review_period
     c = pol.problem.contract
-    i0, v0 = _start(pol, start)
+    start = _start(pol, start)
+    i0, v0 = start[:2]
     stages = np.arange(i0, T + 2)
     committed = {b: np.zeros(stages.shape[0]) for b in BANDS}
+    if pol.carries:  # the band depends on (i, v) only: sum each layer's mass over x
+        from .carry import forward_pmf
+
+        masses = []
+        F = _floats(pol._table())
+        final = forward_pmf(pol.space, pol.stock, F, _floats(pol.kernel()), start=start,
+                            on_layer=lambda i, lo, mass: masses.append(mass.sum(axis=1)))
+        masses.append(final[v0: v0 + T - i0 + 2])
     P = np.ones(1)
     for k, i in enumerate(stages):
+        if pol.carries:
+            P = masses[k]
         n = P.shape[0]
         v = np.arange(v0, v0 + n)
         lo, hi = c.band(v), c.band(v + (T - i + 1))
         for code, name in zip((-1, 0, 1), BANDS):
             committed[name][k] = P[(lo == code) & (hi == code)].sum()
-        if i == T + 1:
-            break
+        if i == T + 1 or pol.carries:
+            continue
         p = _floats(pol.stage_success(i)[v0: v0 + n])
         moved = P * p
         nxt = np.zeros(n + 1)
@@ -535,7 +775,7 @@ def policy_graph(policy, start=(1, 0)) -> nx.DiGraph:
     ----------
     policy : Policy or AbsorbingChain
         Any stock table. An exact policy gives float attributes (the exact values rounded).
-    start : (int, int), default (1, 0)
+    start : (int, int) or (int, int, int), default (1, 0)
         The state the reach probabilities and expected visits are counted from.
 
     Returns
@@ -553,6 +793,13 @@ def policy_graph(policy, start=(1, 0)) -> nx.DiGraph:
         ``demand``, ``holding_cost``, ``start_state`` ("i,v"; not ``start``, which Graphviz
         reserves).
 
+        With stock carried over (docs/model.md section 11) transient nodes are ``(i, v, x)``
+        and carry ``stock_on_hand`` (x) besides; ``stock`` is the order-up-to level
+        :math:`y_i(v, x)`; the edges are those of the module's description, built from the
+        chain's transition arrays in one pass; the graph also records ``leftover``
+        ("carry"), ``max_stock``, ``initial_stock``, ``purchase_cost`` and ``salvage_value``,
+        and ``start_state`` is "i,v,x".
+
     Examples
     --------
     >>> from slamarkov import Contract, Poisson, Problem, solve_dynamic
@@ -566,9 +813,22 @@ def policy_graph(policy, start=(1, 0)) -> nx.DiGraph:
     ('bonus', 0.9599)
     >>> round(G.edges[(1, 0), (2, 1)]["probability"], 4), G.edges[(1, 0), (2, 1)]["success"]
     (0.9319, True)
+
+    With stock carried over, T = 2 and demand uniform on 0..2, ordering up to 2 at the start:
+
+    >>> from slamarkov import DiscreteUniform, Policy
+    >>> carry = Problem(Contract(2, 0.5, 1, penalty=10), DiscreteUniform(0, 2), 1,
+    ...                 leftover="carry")
+    >>> G = policy_graph(Policy(carry, [[[2]], [[0, 1, 2], [0, 1, 2]]]))
+    >>> sorted(G.successors((1, 0, 0)))  # short, or ready with 0, 1 or 2 units left
+    [(2, 0, 0), (2, 1, 0), (2, 1, 1), (2, 1, 2)]
+    >>> G.nodes[(2, 1, 2)]["role"], round(G.nodes[(2, 1, 2)]["reach"], 4)
+    ('coasting', 0.3333)
     """
     pol = _policy(policy)
     _check_size(pol, "graph")
+    if pol.carries:
+        return _graph_carry(pol, _start(pol, start))
     chain = AbsorbingChain(pol)
     c = pol.problem.contract
     T = pol.review_period
@@ -609,25 +869,112 @@ def policy_graph(policy, start=(1, 0)) -> nx.DiGraph:
     return G
 
 
+_CARRY_ATTRS = ("stage", "ready_count", "stock_on_hand", "stock", "success", "kind", "role",
+                "reason", "reach", "visits")
+
+
+def _graph_carry(pol: Policy, start) -> nx.DiGraph:
+    """:func:`policy_graph` over the states (i, v, x) (docs/model.md section 11)."""
+    from ._chain_stock import transition_arrays
+
+    chain = AbsorbingChain(pol)
+    space = pol.space
+    c = pol.problem.contract
+    T = pol.review_period
+    roles = state_roles(pol)
+    i, v, x = roles["stage"], roles["ready_count"], roles["stock_on_hand"]
+    t = i.shape[0]
+    p = _floats(pol.success())
+    reach = _floats(chain.visits(start)).tolist()
+    absorb = _floats(chain.absorption(start))
+    keys = np.empty(t + T + 1, dtype=object)  # node keys by flat index, absorbing ones after
+    keys[:t] = list(zip(i.tolist(), v.tolist(), x.tolist()))
+    keys[t:] = [(T + 1, w) for w in range(T + 1)]
+    columns = (i.tolist(), v.tolist(), x.tolist(), roles["stock"].tolist(), p.tolist(),
+               ["transient"] * t, roles["role"].tolist(), roles["reason"].tolist(), reach, reach)
+    transient = [dict(zip(_CARRY_ATTRS, row)) for row in zip(*columns)]
+    va = np.arange(T + 1)
+    acolumns = ([T + 1] * (T + 1), va.tolist(), ["absorbing"] * (T + 1),
+                _BAND_NAME[c.band(va) + 1].tolist(), c.settlement().tolist(), absorb.tolist())
+    absorbing = [dict(zip(_ABSORBING_ATTRS, row)) for row in zip(*acolumns)]
+    G = nx.DiGraph(
+        name=f"slamarkov {pol.kind} policy chain, T={T}, stock carried over",
+        review_period=T, penalty_count=c.penalty_count, bonus_count=c.bonus_count,
+        scheme=c.scheme, policy=pol.kind, demand=pol.problem.demand.describe(),
+        holding_cost=float(pol.problem.holding_cost), leftover="carry",
+        max_stock=space.max_stock, initial_stock=int(space.initial_stock),
+        purchase_cost=float(pol.problem.purchase_cost),
+        salvage_value=float(pol.problem.salvage_value), start_state=node_id(start),
+    )
+    G.add_nodes_from(zip(keys[:t].tolist(), transient))
+    G.add_nodes_from(zip(keys[t:].tolist(), absorbing))
+    # every transition the order allows: the short period to (i+1, v, 0) and a ready one to
+    # (i+1, v+1, y-d) for each d = 0..y (to (T+1, v+1) after period T), kept even where the
+    # demand gives it probability 0, as the study's chain keeps both of its edges
+    qr, qc, qv, rr, rc, rv = transition_arrays(pol)
+    rows = np.concatenate((qr, rr))
+    cols = np.concatenate((qc, t + rc))
+    prob = _floats(np.concatenate((np.asarray(qv, dtype=object), np.asarray(rv, dtype=object)))
+                   if pol.exact else np.concatenate((qv, rv)))
+    success = np.concatenate((v[qc] > v[qr], rc > v[rr]))
+    G.add_edges_from(zip(keys[rows].tolist(), keys[cols].tolist(),
+                         [{"probability": q, "success": b}
+                          for q, b in zip(prob.tolist(), success.tolist())]))
+    return G
+
+
 # -- inspection report ------------------------------------------------------------------------
-def _ranges(states) -> str:
-    """'stage 4: v 0; stage 5: v 0-1' for a list of states in state order."""
-    by_stage: dict[int, list[int]] = {}
-    for i, v in states:
-        by_stage.setdefault(i, []).append(v)
-    parts = []
-    for i, vs in by_stage.items():
-        runs, a, b = [], vs[0], vs[0]
-        for x in vs[1:]:
-            if x == b + 1:
-                b = x
-                continue
-            runs.append((a, b))
-            a = b = x
+def _runs(values) -> str:
+    """'0-2,5' for the sorted integers 0, 1, 2, 5."""
+    runs, a, b = [], values[0], values[0]
+    for x in values[1:]:
+        if x == b + 1:
+            b = x
+            continue
         runs.append((a, b))
-        txt = ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
-        parts.append(f"{i}: v {txt}")
+        a = b = x
+    runs.append((a, b))
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+
+
+def _ranges(states) -> str:
+    """'stage 4: v 0; stage 5: v 0-1' for a list of states in state order; states (i, v, x)
+    give 'stage 4: v 0 (x 0-3); 5: v 0-1 (x 0-40)' (ready counts with the same stock levels
+    run together)."""
+    by_stage: dict[int, list] = {}
+    for s in states:
+        by_stage.setdefault(s[0], []).append(s[1:])
+    parts = []
+    for i, rest in by_stage.items():
+        if len(rest[0]) == 1:
+            parts.append(f"{i}: v {_runs([r[0] for r in rest])}")
+            continue
+        by_v: dict[int, list[int]] = {}
+        for v, x in rest:
+            by_v.setdefault(v, []).append(x)
+        groups: list = []  # [v values, x runs]
+        for v, xs in by_v.items():
+            xr = _runs(xs)
+            if groups and groups[-1][1] == xr and groups[-1][0][-1] == v - 1:
+                groups[-1][0].append(v)
+            else:
+                groups.append([[v], xr])
+        parts.append(f"{i}: " + ", ".join(f"v {_runs(vs)} (x {xr})" for vs, xr in groups))
     return "; ".join(parts)
+
+
+def _boundary_lines(boundary) -> list:
+    """The decision boundary of a carry-over policy, one line per stage: the ready counts v,
+    the stock levels x where the order changes there, and the change at the first of them."""
+    lines = []
+    for i, b in boundary.items():
+        by_v: dict[int, list] = {}
+        for v, x, a, z in b:
+            by_v.setdefault(v, []).append((x, a, z))
+        cells = [f"v={v} at x {_runs([e[0] for e in xs])} (x={xs[0][0]}: {xs[0][1]}->{xs[0][2]})"
+                 for v, xs in by_v.items()]
+        lines.append(f"  stage {i}: " + ", ".join(cells))
+    return lines
 
 
 @dataclass
@@ -639,7 +986,7 @@ class PolicyInspection:
     review_period : int
     policy : str
         The policy's kind ("dynamic", "static", "user").
-    start : (int, int)
+    start : (int, int) or (int, int, int)
     unreachable : list of (int, int)
     give_up : dict
         reason -> list of states (only reasons that occur).
@@ -709,25 +1056,36 @@ class PolicyInspection:
         Inspection of the dynamic policy, T = 10, from state (1, 0)
         """
         T = self.review_period
+        carry = len(self.start) == 3
         lines = [f"Inspection of the {self.policy} policy, T = {T}, from state "
-                 f"({self.start[0]}, {self.start[1]})", ""]
+                 f"({', '.join(map(str, self.start))})"
+                 + (" (stage, ready count, stock on hand)" if carry else ""), ""]
+        none = "adds no stock, y = x" if carry else "zero stock"
         n_un = len(self.unreachable)
         lines.append(f"Unreachable states (probability 0): {n_un}")
         if n_un:
             lines.append(f"  stage {_ranges(self.unreachable)}")
-        for title, groups in (("Give-up states (zero stock, penalty certain or a better "
+        for title, groups in ((f"Give-up states ({none}, penalty certain or a better "
                                "settlement given up)", self.give_up),
-                              ("Coasting states (zero stock, bonus secured or nothing at "
+                              (f"Coasting states ({none}, bonus secured or nothing at "
                                "stake)", self.coasting)):
             total = sum(len(x) for x in groups.values())
             lines.append(f"{title}: {total}")
             for reason, xs in groups.items():
                 lines.append(f"  {reason} ({len(xs)}): stage {_ranges(xs)}")
-        lines.append("Decision boundary (ready counts v where S_i(v) != S_i(v-1)):")
         changed = {i: b for i, b in self.boundary.items() if b}
-        if not changed:
-            lines.append("  none: the stock is constant within every stage")
-        for i, b in changed.items():
+        if carry:
+            lines.append("Decision boundary (ready counts v where y_i(v, x) != y_i(v-1, x), "
+                         "for each stock on hand x):")
+            if not changed:
+                lines.append("  none: the order-up-to level is constant in v at every stage "
+                             "and stock on hand")
+            lines.extend(_boundary_lines(changed))
+        else:
+            lines.append("Decision boundary (ready counts v where S_i(v) != S_i(v-1)):")
+            if not changed:
+                lines.append("  none: the stock is constant within every stage")
+        for i, b in ({} if carry else changed).items():
             lines.append(f"  stage {i}: " + ", ".join(f"v={v} ({a}->{z})" for v, a, z in b))
         lines.append("Most probable path into each band:")
         for band, bp in self.paths.items():
@@ -764,7 +1122,7 @@ def inspect_policy(policy, start=(1, 0)) -> PolicyInspection:
     Parameters
     ----------
     policy : Policy or AbsorbingChain
-    start : (int, int), default (1, 0)
+    start : (int, int) or (int, int, int), default (1, 0)
 
     Returns
     -------
@@ -781,58 +1139,61 @@ def inspect_policy(policy, start=(1, 0)) -> PolicyInspection:
     """
     pol = _policy(policy)
     _check_size(pol, "inspect")
-    i0, v0 = _start(pol, start)
+    start = _start(pol, start)
     roles = state_roles(pol)
-    i, v = roles["stage"], roles["ready_count"]
     groups = {}
     for role, reasons in (("give-up", ("penalty-certain", "penalty-avoidable", "bonus-reachable")),
                           ("coasting", ("bonus-secured", "nothing-at-stake"))):
         groups[role] = {}
         for reason in reasons:
-            xs = _states((roles["role"] == role) & (roles["reason"] == reason), i, v)
+            xs = _role_states(roles, (roles["role"] == role) & (roles["reason"] == reason))
             if xs:
                 groups[role][reason] = xs
     return PolicyInspection(
-        review_period=pol.review_period, policy=pol.kind, start=(i0, v0),
-        unreachable=unreachable_states(pol, (i0, v0)), give_up=groups["give-up"],
+        review_period=pol.review_period, policy=pol.kind, start=start,
+        unreachable=unreachable_states(pol, start), give_up=groups["give-up"],
         coasting=groups["coasting"], boundary=decision_boundary(pol),
-        paths=most_probable_paths(pol, (i0, v0)), flow=band_flow(pol, (i0, v0)),
+        paths=most_probable_paths(pol, start), flow=band_flow(pol, start),
     )
 
 
 # -- export and import ------------------------------------------------------------------------
 def node_id(state) -> str:
-    """The export id of a state: ``(3, 2)`` -> ``"3,2"``.
+    """The export id of a state: ``(3, 2)`` -> ``"3,2"``; with stock on hand
+    ``(3, 2, 4)`` -> ``"3,2,4"``.
 
     Examples
     --------
-    >>> node_id((3, 2))
-    '3,2'
+    >>> node_id((3, 2)), node_id((3, 2, 4))
+    ('3,2', '3,2,4')
     """
-    i, v = state
-    return f"{i},{v}"
+    return ",".join(str(k) for k in state)
 
 
-_ID = re.compile(r"^\s*(\d+)\s*,\s*(\d+)\s*$")
+_ID = re.compile(r"^\s*(\d+)\s*,\s*(\d+)\s*(?:,\s*(\d+)\s*)?$")
 
 
 def parse_node_id(text: str) -> tuple:
-    """The state of an export id: ``"3,2"`` -> ``(3, 2)``.
+    """The state of an export id: ``"3,2"`` -> ``(3, 2)``, ``"3,2,4"`` -> ``(3, 2, 4)``
+    (stage, ready count and, with stock carried over, stock on hand).
 
     Raises
     ------
     GraphFormatError
-        When the id is not two non-negative integers separated by a comma.
+        When the id is not two or three non-negative integers separated by commas.
 
     Examples
     --------
-    >>> parse_node_id("3,2")
-    (3, 2)
+    >>> parse_node_id("3,2"), parse_node_id("3,2,4")
+    ((3, 2), (3, 2, 4))
     """
     m = _ID.match(str(text))
     if not m:
-        raise GraphFormatError(f"node id: expected 'i,v' (e.g. '3,2'), got {text!r}")
-    return int(m.group(1)), int(m.group(2))
+        raise GraphFormatError(
+            f"node id: expected 'i,v' or 'i,v,x' (e.g. '3,2' or '3,2,4'), got {text!r}")
+    if m.group(3) is None:
+        return int(m.group(1)), int(m.group(2))
+    return int(m.group(1)), int(m.group(2)), int(m.group(3))
 
 
 def _check_format(fmt) -> str:
@@ -1015,6 +1376,8 @@ _DOT_LAYOUT = ("rankdir", "attribute_types")
 _TYPE_NAMES = {bool: "bool", int: "int", float: "float", str: "str"}
 _DOT_COMMENT = ("// Graphviz DOT written by slamarkov: a policy's absorbing chain; node ids are "
                 "\"i,v\" (stage i, ready count v)")
+_DOT_COMMENT_CARRY = ("// Graphviz DOT written by slamarkov: a policy's absorbing chain; node ids "
+                      "are \"i,v,x\" (stage i, ready count v, stock on hand x; absorbing: \"i,v\")")
 
 
 def _pydot():
@@ -1062,7 +1425,7 @@ def _dot_attrs(d: dict) -> dict:
 
 
 def _to_dot(H: nx.DiGraph) -> str:
-    """DOT text of a graph with "i,v" node ids, written by pydot: the attribute types go into
+    """DOT text of a graph with "i,v" (or "i,v,x") node ids, written by pydot: the attribute types go into
     the graph attribute ``attribute_types`` and each stage is one rank, so Graphviz's ``dot``
     draws the layered chain."""
     types = _attr_types(H)  # refuses values DOT cannot carry before pydot is needed
@@ -1087,7 +1450,8 @@ def _to_dot(H: nx.DiGraph) -> str:
         P.add_node(pydot.Node(str(n), **_dot_attrs(d)))
     for a, b, d in H.edges(data=True):
         P.add_edge(pydot.Edge(str(a), str(b), **_dot_attrs(d)))
-    return _DOT_COMMENT + "\n" + P.to_string()
+    carry = any(str(n).count(",") == 2 for n in H)
+    return (_DOT_COMMENT_CARRY if carry else _DOT_COMMENT) + "\n" + P.to_string()
 
 
 def _unquote(value):

@@ -312,7 +312,13 @@ def _start_carry(pol: Policy, start) -> tuple:
     """A transient start state (i, v, x); (i, v) is accepted at i = 1 (the initial stock)."""
     from ._chain_stock import start_state
 
-    i0, v0, x0 = start_state(pol, start)  # ChainError naming the rule
+    try:
+        i0, v0, x0 = start_state(pol, start)
+    except ChainError as exc:  # name the argument, and the rule
+        text = str(exc)
+        if not text.startswith("start:"):
+            text = "start: " + text.removeprefix("state: ")
+        raise ChainError(text) from None
     if i0 == pol.review_period + 1:
         raise ChainError(f"start: ({i0}, {v0}) is not a transient state ({pol.space.rule()})")
     return i0, v0, int(x0)

@@ -8,6 +8,13 @@
   stages the table is sampled on an even grid), with the penalty and bonus counts and the
   penalty-certain boundary drawn.
 
+With stock carried over (docs/model.md section 11) the states are (i, v, x); both drawings show
+one *slice* of them, the states with stock on hand x = ``stock_on_hand`` (default 0), and say so in
+the title; period 1 holds only the initial stock, so its one state is drawn whatever the slice. A
+node's colour is then the order-up-to level :math:`y_i(v, x)` and its edges the probabilities of
+a short and of a ready period from it (wherever the ready period leaves the stock); the ring
+marks the states that add no stock (y = x) where the policy gives up or coasts.
+
 Both return a :class:`matplotlib.figure.Figure` on the Agg canvas without touching pyplot's global
 state, and write a PNG atomically when given ``path``. matplotlib (the ``plot`` extra) is imported
 inside the functions; without it they raise :class:`PlotDependencyError`.
@@ -23,7 +30,7 @@ from ._io import atomic_path
 from ._layered import offset
 from .chain import AbsorbingChain
 from .errors import ChainError, SlamarkovError, PlotDependencyError
-from .graph import _floats, _policy, state_roles
+from .graph import _check_slice, _floats, _policy, state_roles
 
 __all__ = ["PlotDependencyError", "draw_chain", "draw_policy_heatmap", "CHAIN_MAX_REVIEW_PERIOD"]
 
@@ -62,6 +69,22 @@ def _title(pol, width=110) -> tuple[str, str]:
     return head, "\n".join(textwrap.wrap(sub, width))
 
 
+def _slice(pol, stock_on_hand):
+    """The drawn states of a carry-over policy: (mask over the transient states, x, a title
+    note, the colour bar's label); (None, None, "", "stock S_i(v)") without carry-over."""
+    if not pol.carries:
+        if stock_on_hand is not None and stock_on_hand != 0:
+            raise SlamarkovError(
+                f"stock_on_hand: stock does not carry over, so it is always 0; got "
+                f"{stock_on_hand!r}")
+        return None, None, "", "stock S_i(v)"
+    x = _check_slice(pol, 0 if stock_on_hand is None else stock_on_hand)
+    i, _, on_hand = pol.space.coordinates()
+    x1 = pol.space.initial_stock
+    note = f" at stock on hand x = {x}" + (f" (period 1: x = {x1})" if x1 != x else "")
+    return (on_hand == x) | (i == 1), x, note, f"order-up-to level y_i(v, {x})"
+
+
 def _stock_colours(stock, discrete):
     """A colormap and norm for the stock: one colour per level when there are few levels."""
     import matplotlib as mpl
@@ -76,7 +99,8 @@ def _stock_colours(stock, discrete):
     return mpl.colormaps["viridis"], mpl.colors.Normalize(0, max(top, 1e-12)), None
 
 
-def draw_chain(policy, path=None, *, annotate=None, max_review_period=CHAIN_MAX_REVIEW_PERIOD):
+def draw_chain(policy, path=None, *, annotate=None, max_review_period=CHAIN_MAX_REVIEW_PERIOD,
+               stock_on_hand=None):
     """Draw a policy's absorbing chain in the layered layout (stage x ready count).
 
     Parameters
@@ -88,6 +112,9 @@ def draw_chain(policy, path=None, *, annotate=None, max_review_period=CHAIN_MAX_
         Print each transient state's stock inside its node; by default when T <= 15.
     max_review_period : int, default 40
         Refuse larger T: the nodes would be too small to read (use :func:`draw_policy_heatmap`).
+    stock_on_hand : int, optional
+        With stock carried over, the slice of states drawn: those with this stock on hand
+        (default 0; see the module's description). Without carry-over only 0 (or None).
 
     Returns
     -------
@@ -97,6 +124,8 @@ def draw_chain(policy, path=None, *, annotate=None, max_review_period=CHAIN_MAX_
     ------
     ChainError
         When T exceeds ``max_review_period``.
+    SlamarkovError
+        When ``stock_on_hand`` is not a stock level of the chain.
     PlotDependencyError
         When matplotlib is not installed.
 
@@ -110,8 +139,18 @@ def draw_chain(policy, path=None, *, annotate=None, max_review_period=CHAIN_MAX_
     ('stage i (period)', 'ready count v (ready periods so far)')
     >>> fig.axes[1].get_ylabel()  # the colour bar
     'stock S_i(v)'
+
+    With stock carried over, one slice of the states (i, v, x):
+
+    >>> carry = Problem(Contract.study(6), Poisson(5), 0.5, leftover="carry")
+    >>> fig = draw_chain(solve_dynamic(carry, max_stock=20).policy, stock_on_hand=2)
+    >>> fig.axes[0].get_title().splitlines()[0]
+    'Dynamic policy, T = 6: the absorbing chain at stock on hand x = 2 (period 1: x = 0)'
+    >>> fig.axes[1].get_ylabel()
+    'order-up-to level y_i(v, 2)'
     """
     pol = _policy(policy)
+    mask, x_slice, note, bar = _slice(pol, stock_on_hand)
     T = pol.review_period
     if T > max_review_period:
         raise ChainError(
@@ -123,9 +162,12 @@ def draw_chain(policy, path=None, *, annotate=None, max_review_period=CHAIN_MAX_
 
     c = pol.problem.contract
     roles = state_roles(pol)
+    p = _floats(pol.success())
+    if mask is not None:
+        roles = {k: a[mask] for k, a in roles.items()}
+        p = p[mask]
     i, v = roles["stage"], roles["ready_count"]
     stock = _floats(roles["stock"])
-    p = _floats(pol.success())
     absorb = _floats(AbsorbingChain(pol).absorption())
     if annotate is None:
         annotate = T <= 15
@@ -178,7 +220,7 @@ def draw_chain(policy, path=None, *, annotate=None, max_review_period=CHAIN_MAX_
                     color=colour, fontsize=8, va="bottom", ha="left")
 
     cb = fig.colorbar(sc, ax=ax, shrink=0.8, pad=0.01)
-    cb.set_label("stock S_i(v)")
+    cb.set_label(bar)
     if ticks is not None:
         cb.set_ticks(ticks)
     ax.set_xlim(0.4, T + (2.3 if T <= 15 else 1.6))
@@ -189,18 +231,19 @@ def draw_chain(policy, path=None, *, annotate=None, max_review_period=CHAIN_MAX_
     ax.set_xlabel("stage i (period)")
     ax.set_ylabel("ready count v (ready periods so far)")
     head, sub = _title(pol)
-    ax.set_title(f"{head}: the absorbing chain\n{sub}", fontsize=10)
+    ax.set_title(f"{head}: the absorbing chain{note}\n{sub}", fontsize=10)
     ax.grid(False)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
+    none = "adds no stock" if pol.carries else "zero stock"
     handles = [
         Line2D([], [], color="0.45", alpha=0.7, linewidth=0.25 + 4.0 * q * (1.0 if T <= 15 else
                0.6), label=f"transition p = {q:g}") for q in (0.1, 0.5, 0.9)
     ] + [
         Line2D([], [], marker="o", linestyle="", markerfacecolor="white", markeredgecolor=colour,
                markeredgewidth=2.0, markersize=9, label=label)
-        for colour, label in ((_ROLE_RINGS["give-up"], "give-up (zero stock)"),
-                              (_ROLE_RINGS["coasting"], "coasting (zero stock)"))
+        for colour, label in ((_ROLE_RINGS["give-up"], f"give-up ({none})"),
+                              (_ROLE_RINGS["coasting"], f"coasting ({none})"))
     ] + [
         Line2D([], [], marker="s", linestyle="", markerfacecolor=_BAND_COLOURS[b],
                markeredgecolor="black", markersize=9, label=f"absorbing: {name}")
@@ -220,7 +263,7 @@ def _sampled_grid(T, max_cells):
     return stages, counts
 
 
-def draw_policy_heatmap(policy, path=None, *, max_cells=800):
+def draw_policy_heatmap(policy, path=None, *, max_cells=800, stock_on_hand=None):
     """Draw a policy's stock table as a heat map: stage i x ready count v -> S_i(v).
 
     Parameters
@@ -231,6 +274,9 @@ def draw_policy_heatmap(policy, path=None, *, max_cells=800):
     max_cells : int, default 800
         Above this many stages the table is sampled on an even grid of at most
         ``max_cells`` x ``max_cells`` states (nearest state), so any T can be drawn.
+    stock_on_hand : int, optional
+        With stock carried over, the slice drawn: the order-up-to levels
+        :math:`y_i(v, x)` at this stock on hand (default 0). Without carry-over only 0 (or None).
 
     Returns
     -------
@@ -238,6 +284,8 @@ def draw_policy_heatmap(policy, path=None, *, max_cells=800):
 
     Raises
     ------
+    SlamarkovError
+        When ``stock_on_hand`` is not a stock level of the chain.
     PlotDependencyError
         When matplotlib is not installed.
 
@@ -248,8 +296,16 @@ def draw_policy_heatmap(policy, path=None, *, max_cells=800):
     >>> fig = draw_policy_heatmap(pol)
     >>> fig.axes[0].get_title().splitlines()[0]
     'Dynamic policy, T = 30: stock table S_i(v)'
+
+    With stock carried over, the slice x = 0 by default:
+
+    >>> carry = Problem(Contract.study(6), Poisson(5), 0.5, leftover="carry")
+    >>> fig = draw_policy_heatmap(solve_dynamic(carry, max_stock=20).policy)
+    >>> fig.axes[0].get_title().splitlines()[0]
+    'Dynamic policy, T = 6: order-up-to table y_i(v, x) at stock on hand x = 0'
     """
     pol = _policy(policy)
+    _, x_slice, slice_note, bar = _slice(pol, stock_on_hand)
     if int(max_cells) < 2:
         raise SlamarkovError(f"max_cells: must be >= 2, got {max_cells}")
     T = pol.review_period
@@ -257,7 +313,13 @@ def draw_policy_heatmap(policy, path=None, *, max_cells=800):
     stages, counts = _sampled_grid(T, int(max_cells))
     I, V = np.meshgrid(stages, counts)  # rows: ready count, columns: stage
     inside = V < I
-    flat = np.where(inside, offset(I) + V, 0)
+    if pol.carries:  # the states (I, V, x_slice), and period 1's only state
+        space = pol.space
+        first = np.array([space.offset(k) for k in range(T + 1)] + [0])[I]
+        width = np.array([space.width(k) for k in range(T + 1)] + [1])[I]
+        flat = np.where(inside, first + V * width + np.where(I == 1, 0, x_slice), 0)
+    else:
+        flat = np.where(inside, offset(I) + V, 0)
     stock_all = pol.stock
     if stock_all.dtype == object:
         stock_all = _floats(stock_all)
@@ -274,7 +336,7 @@ def draw_policy_heatmap(policy, path=None, *, max_cells=800):
                    interpolation="nearest",
                    extent=(stages[0] - dx, stages[-1] + dx, counts[0] - dy, counts[-1] + dy))
     cb = fig.colorbar(im, ax=ax, shrink=0.9, pad=0.01)
-    cb.set_label("stock S_i(v)")
+    cb.set_label(bar)
     if ticks is not None:
         cb.set_ticks(ticks)
     x = np.array([1, T], dtype=float)
@@ -294,7 +356,8 @@ def draw_policy_heatmap(policy, path=None, *, max_cells=800):
     ax.set_ylabel("ready count v (ready periods so far)")
     head, sub = _title(pol, width=72)
     note = "" if T <= max_cells else f" (sampled on {len(stages)} x {len(counts)} states)"
-    ax.set_title(f"{head}: stock table S_i(v){note}\n{sub}", fontsize=10)
+    table = "order-up-to table y_i(v, x)" + slice_note if pol.carries else "stock table S_i(v)"
+    ax.set_title(f"{head}: {table}{note}\n{sub}", fontsize=10)
     ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
     _save(fig, path)
     return fig

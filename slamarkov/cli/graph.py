@@ -12,7 +12,8 @@ def register(sub):
     p = sub.add_parser(
         "graph", help="export a policy's Markov chain as a graph, or inspect it",
         description="Build the absorbing Markov chain of a contract file's policy as a graph and "
-        "export it (GraphML, GEXF, node-link JSON, Graphviz DOT; node ids are \"i,v\"), or print "
+        "export it (GraphML, GEXF, node-link JSON, Graphviz DOT; node ids are \"i,v\", or "
+        "\"i,v,x\" with x the stock on hand when stock carries over), or print "
         "the inspection report: unreachable states, give-up and coasting states, the decision "
         "boundary, the most probable path into each band and the probability committed to each "
         "band by stage.")

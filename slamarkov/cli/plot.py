@@ -12,12 +12,17 @@ def register(sub):
         description="Draw the policy of a contract file: --kind chain is the absorbing chain in "
         "the layered layout (stage x ready count, nodes coloured by stock, edges as wide as "
         "their probability; T up to 40), --kind policy the heat map of the stock table "
-        "(any T). Needs matplotlib (pip install 'slamarkov[plot]').")
+        "(any T). With stock carried over (--leftover carry) both draw one slice of the states "
+        "(i, v, x): those with stock on hand --stock-on-hand X (default 0). Needs matplotlib "
+        "(pip install 'slamarkov[plot]').")
     add_problem_arguments(p)
     p.add_argument("--kind", choices=("chain", "policy"), required=True)
     p.add_argument("--policy", choices=("dynamic", "static"), default="dynamic",
                    help="which optimal policy (default: dynamic)")
     p.add_argument("--out", required=True, metavar="PNG", help="the PNG file to write (suffix .png)")
+    p.add_argument("--stock-on-hand", type=int, default=None, metavar="X",
+                   help="with stock carried over: draw the states with X units on hand "
+                   "(default 0)")
     p.set_defaults(handler=run, _parser=p)
 
 
@@ -28,6 +33,6 @@ def run(args) -> int:
     cfg = config_from_args(args)
     policy = policy_of(cfg, args.policy)
     draw = draw_chain if args.kind == "chain" else draw_policy_heatmap
-    draw(policy, args.out)
+    draw(policy, args.out, stock_on_hand=args.stock_on_hand)
     wrote(args.out)
     return 0

@@ -623,5 +623,5 @@ class TestCommandLine:
         code, out, err = run(capsys, "plot", carry_file, "--kind", "chain", "--stock-on-hand",
                              "16", "--out", str(png))
         assert code == 2 and not png.exists()
-        assert err.strip() == ("slamarkov: error: stock_on_hand: must be an integer in 0..15 "
-                               "(the stock range), got 16")
+        assert err.strip() == ("slamarkov plot: error: stock_on_hand: must be an integer in "
+                               "0..15 (the stock range), got 16")

@@ -881,6 +881,8 @@ _CARRY_ATTRS = ("stage", "ready_count", "stock_on_hand", "stock", "success", "ki
 
 def _graph_carry(pol: Policy, start) -> nx.DiGraph:
     """:func:`policy_graph` over the states (i, v, x) (docs/model.md section 11)."""
+    import networkx as nx  # imported here: `import slamarkov` stays light
+
     from ._chain_stock import transition_arrays
 
     chain = AbsorbingChain(pol)

@@ -131,9 +131,10 @@ def _check_size(pol: Policy, kind: str) -> None:
     from ._limits import PER_STATE, check_bytes
 
     n = pol.stock.shape[0]
-    if pol.carries and kind == "graph":  # y + 2 out-edges per state (y_i(v, x) + 2), not 2
-        n = max(n, int(np.asarray(pol.stock, dtype=np.int64).sum() // 2) + n)
-    check_bytes(n * PER_STATE[kind], "contract.review_period",
+    units = n
+    if pol.carries and kind == "graph":  # y + 2 out-edges per state, not 2
+        units = n + int(np.asarray(pol.stock, dtype=np.int64).sum() // 2)
+    check_bytes(units * PER_STATE[kind], "contract.review_period",
                 f"the {kind} of T = {pol.review_period} ({n:,} states) would")
 
 

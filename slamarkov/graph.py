@@ -1434,9 +1434,9 @@ def _dot_attrs(d: dict) -> dict:
 
 
 def _to_dot(H: nx.DiGraph) -> str:
-    """DOT text of a graph with "i,v" (or "i,v,x") node ids, written by pydot: the attribute types go into
-    the graph attribute ``attribute_types`` and each stage is one rank, so Graphviz's ``dot``
-    draws the layered chain."""
+    """DOT text of a graph with "i,v" (or "i,v,x") node ids, written by pydot: the attribute
+    types go into the graph attribute ``attribute_types`` and each stage is one rank, so
+    Graphviz's ``dot`` draws the layered chain."""
     types = _attr_types(H)  # refuses values DOT cannot carry before pydot is needed
     pydot = _pydot()
     name = H.graph.get("name")

@@ -48,8 +48,9 @@ __all__ = [
     "monitor_text",
 ]
 
-#: the columns a log may have; ``period`` and ``ready`` are required
-LOG_COLUMNS = ("period", "ready", "demand")
+#: the columns a log may have; ``period`` and ``ready`` are required, ``stock_on_hand`` (the
+#: stock left at the end of the period) only when stock carries over, and then it is required
+LOG_COLUMNS = ("period", "ready", "demand", "stock_on_hand")
 
 #: bands of the final ready count, as named in results
 BANDS = ("penalty", "neutral", "bonus")
@@ -66,30 +67,43 @@ class MonitorState:
         period is over.
     ready_count : int
         :math:`v`, the ready periods so far.
+    stock_on_hand : int, optional
+        :math:`x`, the stock carried into period i, when stock carries over
+        (docs/model.md section 11); None otherwise.
 
     Examples
     --------
-    >>> MonitorState(7, 5).chain_state
-    (7, 5)
+    >>> MonitorState(7, 5).chain_state, MonitorState(7, 5, 3).chain_state
+    ((7, 5), (7, 5, 3))
     """
 
     period: int
     ready_count: int
+    stock_on_hand: int | None = None
+
+    def __repr__(self):
+        x = "" if self.stock_on_hand is None else f", stock_on_hand={self.stock_on_hand}"
+        return f"MonitorState(period={self.period}, ready_count={self.ready_count}{x})"
 
     @property
     def chain_state(self) -> tuple:
-        """The state as the chain's row queries take it."""
-        return (self.period, self.ready_count)
+        """The state as the chain's row queries take it: (i, v), or (i, v, x)."""
+        if self.stock_on_hand is None:
+            return (self.period, self.ready_count)
+        return (self.period, self.ready_count, self.stock_on_hand)
 
     def to_dict(self) -> dict:
         """The JSON ``state`` object.
 
         Examples
         --------
-        >>> MonitorState(7, 5).to_dict()
-        {'period': 7, 'ready_count': 5}
+        >>> MonitorState(7, 5).to_dict(), MonitorState(7, 5, 3).to_dict()["stock_on_hand"]
+        ({'period': 7, 'ready_count': 5}, 3)
         """
-        return {"period": self.period, "ready_count": self.ready_count}
+        out = {"period": self.period, "ready_count": self.ready_count}
+        if self.stock_on_hand is not None:
+            out["stock_on_hand"] = self.stock_on_hand
+        return out
 
 
 @dataclass(frozen=True)
@@ -105,11 +119,17 @@ class PeriodLog:
         The logged demand of each period (``None`` where not logged).
     source : str
         Where the log came from (a file name), for messages.
+    stock_on_hand : tuple or None
+        With stock carried over: the stock left at the end of each period (carried into the
+        next), and ``initial_stock`` the stock at the start of period 1.
+    initial_stock : int or None
     """
 
     ready: tuple
     demand: tuple
     source: str = "<log>"
+    stock_on_hand: tuple | None = None
+    initial_stock: int | None = None
 
     @property
     def n_periods(self) -> int:
@@ -124,7 +144,10 @@ class PeriodLog:
         >>> PeriodLog((1, 1, 0), (None,) * 3).state
         MonitorState(period=4, ready_count=2)
         """
-        return MonitorState(self.n_periods + 1, sum(self.ready))
+        if self.stock_on_hand is None:
+            return MonitorState(self.n_periods + 1, sum(self.ready))
+        x = self.stock_on_hand[-1] if self.stock_on_hand else self.initial_stock
+        return MonitorState(self.n_periods + 1, sum(self.ready), x)
 
 
 @dataclass(frozen=True)
@@ -245,11 +268,18 @@ def _parse_demand(text, line, k, ready, problem, source):
     return int(d) if d.denominator == 1 else float(d)
 
 
-def _validate(rows, header, problem: Problem, source: str) -> PeriodLog:
-    """Check every row of a log: periods 1..n in order, ready 0/1, demand consistent."""
+def _validate(rows, header, problem: Problem, source: str, max_stock=None) -> PeriodLog:
+    """Check every row of a log: periods 1..n in order, ready 0/1, demand consistent, and with
+    stock carried over a stock on hand the chain can reach."""
     T = problem.review_period
     ready, demand = [], []
     has_demand = "demand" in header
+    carry = problem.carries
+    if carry and rows and "stock_on_hand" not in header:
+        raise MonitorError(f"{source}: missing column 'stock_on_hand': stock carries over, so "
+                           "the state needs the stock left at the end of each period")
+    on_hand = [] if carry else None
+    previous = problem.initial_stock
     for k, (line, row) in enumerate(rows, start=1):
         if len(row) != len(header):
             raise _row_error(source, line, None, f"expected {len(header)} fields "
@@ -277,19 +307,47 @@ def _validate(rows, header, problem: Problem, source: str) -> PeriodLog:
         d = None
         if has_demand and rec["demand"] != "":
             d = _parse_demand(rec["demand"], line, k, r, problem, source)
+        if carry:
+            x = _parse_on_hand(rec["stock_on_hand"], line, k, r, d, previous, max_stock, source)
+            on_hand.append(x)
+            previous = x
         ready.append(r)
         demand.append(d)
+    if carry:
+        return PeriodLog(tuple(ready), tuple(demand), source, tuple(on_hand),
+                         int(problem.initial_stock))
     return PeriodLog(tuple(ready), tuple(demand), source)
 
 
-def _check_supported(problem: Problem) -> None:
-    if getattr(problem, "carries", False):
-        raise MonitorError(
-            "monitor: contracts with stock carried over ([inventory] leftover = \"carry\") are "
-            "not monitored yet: their state (i, v, x) needs the stock on hand")
+def _parse_on_hand(text, line, k, ready, d, previous, max_stock, source):
+    """The stock left at the end of period k, checked against what the chain can reach: an
+    integer in the stock range, 0 after a short period, and y = x + d >= the stock carried in
+    when the demand is logged (docs/model.md section 11)."""
+    try:
+        x = int(text)
+    except ValueError:
+        raise _row_error(source, line, k, f"stock_on_hand must be an integer >= 0, got "
+                         f"{text!r}") from None
+    if x < 0:
+        raise _row_error(source, line, k, f"stock_on_hand must be an integer >= 0, got {text}")
+    if ready == 0 and x != 0:
+        raise _row_error(source, line, k, f"stock_on_hand {x} after a short period: demand "
+                         "above the stock leaves nothing on hand")
+    if max_stock is not None and x > max_stock:
+        raise _row_error(source, line, k, f"stock_on_hand {x} is above the stock range "
+                         f"0..{max_stock} (no order goes above it)")
+    if d is not None and ready == 1 and x + d < previous:
+        raise _row_error(source, line, k, f"stock_on_hand {x} with demand {d} means an "
+                         f"order-up-to level of {x + d}, below the {previous} units carried "
+                         "in; stock carries over, so the order is at least what is on hand")
+    if d is not None and ready == 1 and max_stock is not None and x + d > max_stock:
+        raise _row_error(source, line, k, f"stock_on_hand {x} with demand {d} means an "
+                         f"order-up-to level of {x + d}, above the stock range 0..{max_stock}")
+    return x
 
 
-def parse_log(text: str, problem: Problem, source: str = "<log>") -> PeriodLog:
+def parse_log(text: str, problem: Problem, source: str = "<log>", *,
+              max_stock=None) -> PeriodLog:
     """Validate the text of a log (CSV with a header ``period,ready[,demand]``).
 
     Parameters
@@ -298,11 +356,16 @@ def parse_log(text: str, problem: Problem, source: str = "<log>") -> PeriodLog:
         One row per period observed so far; ``period`` runs 1, 2, ... in order, ``ready`` is 0
         or 1, and the optional ``demand`` (a cell may be empty) is a non-negative number that
         the demand model can produce (an integer for discrete demand). A row with demand 0
-        cannot be short. Blank lines are ignored; a header alone is an empty log.
+        cannot be short. With stock carried over a column ``stock_on_hand`` is required: the
+        stock left at the end of each period (0 after a short period; with the demand logged,
+        stock plus demand is the order, at least the stock carried in). Blank lines are
+        ignored; a header alone is an empty log.
     problem : Problem
         Gives the review period T and the demand model.
     source : str
         Named in error messages.
+    max_stock : int, optional
+        The top of the stock range (stock on hand above it is refused).
 
     Returns
     -------
@@ -313,9 +376,8 @@ def parse_log(text: str, problem: Problem, source: str = "<log>") -> PeriodLog:
     MonitorError
         One line naming the row (line number and period) and the rule it breaks: a missing or
         unknown column, a period out of order or repeated, more than T rows, a ready value other
-        than 0/1, an impossible demand, or a ``stock_on_hand`` column (stock carried over is
-        not modelled by this contract). Contracts with stock carried over are not monitored
-        yet (their state needs the stock on hand).
+        than 0/1, an impossible demand, a ``stock_on_hand`` column when stock does not carry
+        over (or none when it does), or a stock on hand the chain cannot reach.
 
     Examples
     --------
@@ -328,7 +390,6 @@ def parse_log(text: str, problem: Problem, source: str = "<log>") -> PeriodLog:
     ...
     slamarkov.errors.MonitorError: <log> line 3: period 1 is repeated (periods run 1, 2, ... in order, once each)
     """
-    _check_supported(problem)
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
     numbered = ((reader.line_num, row) for row in reader)
     header = None
@@ -338,18 +399,18 @@ def parse_log(text: str, problem: Problem, source: str = "<log>") -> PeriodLog:
             continue
         if header is None:
             header = [x.strip() for x in row]
-            _check_header(header, source, line)
+            _check_header(header, source, line, problem.carries)
         else:
             rows.append((line, row))
     if header is None:
         raise MonitorError(f"{source}: empty; the first line must be the header "
                            "period,ready[,demand]")
-    return _validate(rows, header, problem, source)
+    return _validate(rows, header, problem, source, max_stock)
 
 
-def _check_header(header, source, line):
+def _check_header(header, source, line, carry=False):
     for name in header:
-        if name == "stock_on_hand":
+        if name == "stock_on_hand" and not carry:
             raise MonitorError(
                 f"{source} line {line}: column stock_on_hand needs stock carried over "
                 "([inventory] leftover = \"carry\" in the contract file); this contract discards "
@@ -365,7 +426,7 @@ def _check_header(header, source, line):
                                "period,ready[,demand])")
 
 
-def read_log(path, problem: Problem) -> PeriodLog:
+def read_log(path, problem: Problem, *, max_stock=None) -> PeriodLog:
     """Read and validate a log file (see :func:`parse_log` for the format and the rules).
 
     Raises
@@ -395,24 +456,39 @@ def read_log(path, problem: Problem) -> PeriodLog:
         raise MonitorError(f"{p}: not UTF-8 text") from None
     except OSError as exc:
         raise MonitorError(f"{p}: cannot be read ({exc.strerror or exc})") from None
-    return parse_log(text, problem, str(p))
+    return parse_log(text, problem, str(p), max_stock=max_stock)
 
 
-def _as_log(log, problem: Problem) -> PeriodLog:
-    _check_supported(problem)
+def _as_log(log, problem: Problem, max_stock=None) -> PeriodLog:
     if isinstance(log, PeriodLog):
         if log.n_periods > problem.review_period:
             raise MonitorError(f"{log.source}: the log is longer than the review period "
                                f"(T = {problem.review_period} periods)")
+        if problem.carries and log.stock_on_hand is None:
+            raise MonitorError(f"{log.source}: no stock_on_hand: stock carries over, so the "
+                               "state needs the stock left at the end of each period")
+        if problem.carries and max_stock is not None:
+            for k, x in enumerate(log.stock_on_hand, start=1):
+                if x > max_stock:
+                    raise MonitorError(f"{log.source} (period {k}): stock_on_hand {x} is above "
+                                       f"the stock range 0..{max_stock} (no order goes above it)")
         return log
     if isinstance(log, (str, Path)):
-        return read_log(log, problem)
+        return read_log(log, problem, max_stock=max_stock)
     # a sequence of ready values, e.g. [1, 1, 0]
     try:
         values = list(log)
     except TypeError:
         raise MonitorError("log: must be a file path, a PeriodLog or a sequence of 0/1 "
                            "ready values") from None
+    if problem.carries:
+        # (ready, stock_on_hand) pairs
+        try:
+            rows = [(k, [str(k), str(int(r)), str(x)]) for k, (r, x) in enumerate(values, 1)]
+        except (TypeError, ValueError):
+            raise MonitorError("log: with stock carried over, give (ready, stock_on_hand) pairs, "
+                               "a PeriodLog or a file") from None
+        return _validate(rows, ["period", "ready", "stock_on_hand"], problem, "log", max_stock)
     rows = [(k, [str(k), "1" if x is True else "0" if x is False else str(x)])
             for k, x in enumerate(values, start=1)]
     return _validate(rows, ["period", "ready"], problem, "log")
@@ -476,8 +552,9 @@ def outlook(policy: Policy, state: MonitorState) -> PolicyOutlook:
     problem = policy.problem
     chain = AbsorbingChain(policy)
     dist = chain.ready_rate(state.chain_state)
-    i, v = state.chain_state
-    stock = policy.stock_at(i, v) if i <= problem.review_period else None
+    i, v = state.period, state.ready_count
+    stock = (policy.stock_at(i, v, state.stock_on_hand) if policy.carries else
+             policy.stock_at(i, v)) if i <= problem.review_period else None
     no_penalty, bonus = _needed(problem, state)
     return PolicyOutlook(
         p_penalty=dist.p_penalty,
@@ -528,7 +605,6 @@ def monitor(problem: Problem, log=(), *, max_stock=None, exact: bool = False,
     """
     if not isinstance(problem, Problem):
         raise MonitorError("problem: must be a slamarkov.Problem")
-    state = _as_log(log, problem).state
     if dynamic is None or static is None:
         from .solve import solve_dynamic, solve_static
 
@@ -536,6 +612,11 @@ def monitor(problem: Problem, log=(), *, max_stock=None, exact: bool = False,
             dynamic = solve_dynamic(problem, max_stock=max_stock, exact=exact).policy
         if static is None:
             static = solve_static(problem, max_stock=max_stock, exact=exact).policy
+    # with carry-over the stock on hand must lie in the policies' range
+    top = dynamic.space.max_stock if dynamic.carries else None
+    if top is not None and static.carries:
+        top = min(top, static.space.max_stock)
+    state = _as_log(log, problem, top).state
     return MonitorResult(state, decided_band(problem, state), outlook(dynamic, state),
                          outlook(static, state))
 
@@ -567,9 +648,12 @@ def monitor_text(result: MonitorResult, problem: Problem) -> str:
     s = result.state
     left = T - s.period + 1
     logged = s.period - 1
-    head = (f"state (i, v) = ({s.period}, {s.ready_count}): "
+    coords = ("(i, v)", f"({s.period}, {s.ready_count})") if s.stock_on_hand is None else \
+        ("(i, v, x)", f"({s.period}, {s.ready_count}, {s.stock_on_hand})")
+    head = (f"state {coords[0]} = {coords[1]}: "
             + (f"next period {s.period} of {T}" if left else f"review period over (T = {T})")
-            + f", {s.ready_count} of {logged} periods logged ready")
+            + f", {s.ready_count} of {logged} periods logged ready"
+            + ("" if s.stock_on_hand is None else f", {s.stock_on_hand} units on hand"))
     d, st = result.dynamic, result.static
     decided = ("undecided" if result.decided is None
                else f"decided: {result.decided}" + (" (whatever happens)" if left else ""))

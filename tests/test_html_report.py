@@ -170,8 +170,8 @@ class TestContent:
         assert "leftover stock is carried into the next period" in text
         assert "of which purchases less salvage" in text
         assert 'id="no-heatmap"' in page and len(images(page)) == 1
-        with pytest.raises(MonitorError, match="not monitored yet"):
-            render_report(prob, [1])
+        with_log = visible(render_report(prob, [(1, 3)]))
+        assert "2, 1, 3" in with_log  # the state (i, v, x) the log reaches
         page = visible(render_report(Problem(Contract.study(5), Poisson(5), 0.5,
                                              purchase_cost=1)))
         assert "of which purchases " in page and "not carried into the next period" in page

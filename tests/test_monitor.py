@@ -37,7 +37,8 @@ from slamarkov.monitor import (
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "contract.toml"  # the study's lump-sum contract, T = 10, Poisson(5)
 
-STATE_KEYS = {"period", "ready_count"}
+STATE_KEYS = {"period", "ready_count"}  # and stock_on_hand with carry-over
+CARRY_STATE_KEYS = STATE_KEYS | {"stock_on_hand"}
 POLICY_KEYS = {"p_penalty", "p_neutral", "p_bonus", "expected_settlement", "stock_now",
                "needed_for_no_penalty", "needed_for_bonus"}
 
@@ -365,18 +366,68 @@ class TestCostModels:
                 assert (out.p_penalty, out.p_neutral, out.p_bonus) == (
                     bands["penalty"], bands["neutral"], bands["bonus"])
 
-    def test_carry_over_is_refused(self, tmp_path, capsys):
-        prob = Problem(Contract.study(5), Poisson(5), 0.5, purchase_cost=1, leftover="carry")
-        with pytest.raises(MonitorError, match=r"leftover = \"carry\"\) are not monitored yet"):
-            monitor(prob, [1, 0])
-        with pytest.raises(MonitorError, match="not monitored yet"):
-            parse_log("period,ready\n", prob)
+
+class TestCarryOver:
+    """With stock carried over the state is (i, v, x): x is the last logged stock_on_hand."""
+
+    @pytest.fixture(scope="class")
+    def setup(self):
+        prob = Problem(Contract(6, "0.5", "5/6", penalty=30, bonus=18), DiscreteUniform(0, 4),
+                       "1/2", purchase_cost=1, salvage_value="1/2", leftover="carry",
+                       initial_stock=2)
+        dyn = solve_dynamic(prob, exact=True).policy
+        sta = solve_static(prob, exact=True).policy
+        return prob, dyn, sta
+
+    # logs ending undecided, with the penalty certain, with the bonus secured; and the start
+    @pytest.mark.parametrize("rows, state, band", [
+        ([], (1, 0, 2), None),
+        ([(1, 3), (0, 0)], (3, 1, 0), None),
+        ([(0, 0), (0, 0), (0, 0), (0, 0)], (5, 0, 0), "penalty"),
+        ([(1, 1), (1, 0), (1, 2), (1, 1), (1, 0)], (6, 5, 0), "bonus"),
+        ([(1, 1)] * 6, (7, 6, 1), "bonus"),
+    ])
+    def test_results_equal_the_chains_rows(self, setup, rows, state, band):
+        prob, dyn, sta = setup
+        res = monitor(prob, rows, dynamic=dyn, static=sta)
+        assert res.state.chain_state == state and res.decided == band
+        assert res.state.to_dict()["stock_on_hand"] == state[2]
+        for out, pol in ((res.dynamic, dyn), (res.static, sta)):
+            dist = AbsorbingChain(pol).ready_rate(state)
+            assert (out.p_penalty, out.p_neutral, out.p_bonus) == (
+                dist.p_penalty, dist.p_neutral, dist.p_bonus)
+            assert out.expected_settlement == dist.expected_settlement()
+            if state[0] <= 6:
+                assert out.stock_now == pol.stock_at(*state)
+            else:
+                assert out.stock_now is None
+
+    def test_log_file_and_json(self, setup, tmp_path):
+        prob, dyn, sta = setup
+        log = write_log(tmp_path, "period,ready,demand,stock_on_hand\n1,1,1,3\n2,0,4,0\n")
+        res = monitor(prob, read_log(log, prob), dynamic=dyn, static=sta)
+        assert res.to_dict()["state"] == {"period": 3, "ready_count": 1, "stock_on_hand": 0}
+
+    @pytest.mark.parametrize("text, parts", [
+        ("period,ready\n1,1\n", ["missing column 'stock_on_hand'"]),
+        ("period,ready,stock_on_hand\n1,0,2\n", ["line 2", "period 1", "short period"]),
+        ("period,ready,stock_on_hand\n1,1,-1\n", ["line 2", "stock_on_hand must be an integer"]),
+        ("period,ready,stock_on_hand\n1,1,x\n", ["line 2", "stock_on_hand must be an integer"]),
+        ("period,ready,demand,stock_on_hand\n1,1,0,1\n", ["line 2", "below the 2 units"]),
+        ("period,ready,stock_on_hand\n1,1,99\n", ["period 1", "above the stock range"]),
+    ])
+    def test_bad_stock_on_hand(self, setup, tmp_path, capsys, text, parts):
+        prob, dyn, sta = setup
+        with pytest.raises(MonitorError) as info:
+            monitor(prob, read_log(write_log(tmp_path, text), prob), dynamic=dyn, static=sta)
+        for part in parts:
+            assert part in str(info.value)
         contract = tmp_path / "carry.toml"
         contract.write_text(EXAMPLE.read_text() + '\n[inventory]\nleftover = "carry"\n')
-        log = write_log(tmp_path, "period,ready\n1,1\n")
-        code = main(["monitor", str(contract), "--log", str(log), "--purchase", "1"])
+        code = main(["monitor", str(contract), "--log", str(write_log(tmp_path, text)),
+                     "--purchase", "1", "--initial-stock", "2"])
         out, err = capsys.readouterr()
-        assert_one_line_error(code, out, err, "not monitored yet")
+        assert_one_line_error(code, out, err, parts[-1])
 
 
 def test_result_fields_are_the_json_keys():
@@ -386,4 +437,4 @@ def test_result_fields_are_the_json_keys():
 
     assert {f.name for f in fields(MonitorResult)} == {"state", "decided", "dynamic", "static"}
     assert {f.name for f in fields(PolicyOutlook)} == POLICY_KEYS
-    assert {f.name for f in fields(MonitorState)} == STATE_KEYS
+    assert {f.name for f in fields(MonitorState)} == CARRY_STATE_KEYS

@@ -17,14 +17,16 @@ def register(sub):
     p = sub.add_parser(
         "monitor", help="where a running review period stands, from its log of periods",
         description="Read the log of the periods observed so far in the current review period "
-        "(CSV with header period,ready[,demand]; ready is 0 or 1) and print, under the optimal "
+        "(CSV with header period,ready[,demand]; ready is 0 or 1; with stock carried over also "
+        "stock_on_hand, the stock left at the end of each period) and print, under the optimal "
         "dynamic and static policies, P(penalty), P(neutral), P(bonus) and the expected "
         "settlement from here, the stock to order now, and how many of the remaining periods "
         "must be ready to avoid the penalty and to earn the bonus. --alert P exits 1 when the "
         "dynamic policy's P(penalty) from here exceeds P (0 otherwise).")
     add_problem_arguments(p)
     p.add_argument("--log", required=True, metavar="LOG.csv",
-                   help="the periods so far: period,ready[,demand] (a header alone: none yet)")
+                   help="the periods so far: period,ready[,demand][,stock_on_hand] (a header "
+                   "alone: none yet)")
     p.add_argument("--format", choices=FORMATS, default=None,
                    help="text (default) or json; --out's suffix picks it too")
     add_out_argument(p, FORMATS)

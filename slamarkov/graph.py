@@ -1102,14 +1102,17 @@ class PolicyInspection:
                 lines.append(f"  {band}: unreachable")
                 continue
             lines.append(f"  {band}: ends at v = {bp.final_count}, probability "
-                         f"{bp.probability:.6g} (log {bp.log_probability:.4f}); ready in periods "
+                         f"{100 * bp.probability:.6g}% (natural log of the probability "
+                         f"{bp.log_probability:.4f}); ready in periods "
                          f"{_ready_periods(bp.path)}")
-        lines.append("Probability committed to each band by stage (flow in that stage):")
-        lines.append("  stage   penalty               neutral               bonus")
+        lines.append("Probability committed to each band by stage, in percent (flow in that "
+                     "stage):")
+        lines.append("  stage   penalty (%)           neutral (%)           bonus (%)")
         f = self.flow
         for k, i in enumerate(f["stage"].tolist()):
-            cells = "  ".join(f"{f['committed'][b][k]:.6f} (+{max(f['flow'][b][k], 0.0):.6f})"
-                              for b in BANDS)
+            cells = "  ".join(f"{100 * f['committed'][b][k]:8.4f} "
+                              f"(+{100 * max(f['flow'][b][k], 0.0):.4f})".ljust(20)
+                              for b in BANDS).rstrip()
             lines.append(f"  {i:>5}   {cells}")
         return "\n".join(lines)
 

@@ -145,6 +145,14 @@ class TestUnits:
         assert "cost per period: -1.20155 (as solve reports it)" in chain
         assert "-1.201550" in solve
 
+    def test_graph_inspection_in_percent_too(self):
+        _, out, _ = slamarkov("graph", EXAMPLE, "--inspect")
+        assert "  stage   penalty (%)" in out
+        # the last stage's committed probabilities are solve's P(penalty), P(bonus)
+        last = out.splitlines()[-1].split()
+        assert last[0] == "11" and last[1] == "0.1328" and last[5] == "96.2415"
+        assert "bonus: ends at v = 9, probability 37.2411%" in out
+
     def test_every_number_has_its_unit(self):
         _, chain, _ = slamarkov("chain", EXAMPLE, "--from", "6,4")
         assert "ready periods still to come: mean " in chain and " periods, variance " in chain

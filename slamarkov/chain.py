@@ -770,8 +770,7 @@ class AbsorbingChain:
         :func:`backward_step` (two shifted, weighted copies).
         """
         if self.policy.carries:
-            raise ChainError("every start state at once: not yet available with stock carried "
-                             "over; ask from one start state")
+            return self._backward_moments_stock(reward)
         T, t = self.T, self.n_transient
         dtype = object if self.exact else np.float64
         zero = Fraction(0) if self.exact else 0.0
@@ -794,6 +793,40 @@ class AbsorbingChain:
             np.maximum(var, 0.0, out=var)  # rounding can make a zero variance slightly negative
         return {"mean": mean, "variance": var}
 
+    def _backward_moments_stock(self, reward):
+        """:meth:`_backward_moments` on states (i, v, x): the ready branch spreads over the
+        stock left, x' = y - d, through the demand kernel (docs/model.md section 11)."""
+        from .space import backward_step as step
+
+        space, T = self.space, self.T
+        dtype = object if self.exact else np.float64
+        zero = Fraction(0) if self.exact else 0.0
+        one = Fraction(1) if self.exact else 1.0
+        mean = np.empty(self.n_transient, dtype=dtype)
+        second = np.empty(self.n_transient, dtype=dtype)
+        F, kernel = self.policy._table(), self.policy.kernel()
+        kernel_t = np.ascontiguousarray(kernel.T)
+        m1 = np.full((T + 1, space.final_width), zero, dtype=dtype)
+        s1 = m1.copy()
+        for i in range(T, 0, -1):
+            Y = np.asarray(self.policy.layer(i), dtype=np.int64)
+            p = F.take(Y)
+            q = one - p
+            r0, r1 = reward(i, p)
+            rows = np.arange(i)[:, None]
+            ready_m = (m1[1 : i + 1] @ kernel_t)[rows, Y]  # E[m'; ready]
+            short_m = q * m1[:i, :1]  # E[m'; short]
+            cur_m = q * r0 + p * r1 + step(m1[: i + 1], Y, F, kernel, True)
+            cur_s = (q * r0 * r0 + p * r1 * r1 + 2 * (r0 * short_m + r1 * ready_m)
+                     + step(s1[: i + 1], Y, F, kernel, True))
+            space.layer(mean, i)[...] = cur_m
+            space.layer(second, i)[...] = cur_s
+            m1, s1 = cur_m, cur_s
+        var = second - mean * mean
+        if not self.exact:
+            np.maximum(var, 0.0, out=var)
+        return {"mean": mean, "variance": var}
+
     def visit_moments(self, states=None) -> dict:
         r"""Mean and variance of the number of visits to a set of transient states, from every
         transient start state at once.
@@ -801,7 +834,8 @@ class AbsorbingChain:
         By a backward recursion over the stages, without N: the count from (i, v) is the
         indicator of (i, v) plus the count from the next state. With every transient state in
         the set the mean is :math:`N\mathbf{1}`, the expected number of periods to absorption
-        (T - i + 1 here, with variance 0: every stage is visited once).
+        (T - i + 1 here, with variance 0: every stage is visited once). With stock carried over
+        the states are (i, v, x) and a callable may take x as a fourth argument.
 
         Parameters
         ----------
@@ -824,6 +858,8 @@ class AbsorbingChain:
         >>> ch.visit_moments()["mean"][:4].tolist()
         [10.0, 9.0, 9.0, 8.0]
         """
+        if self.policy.carries:
+            return self._visit_moments_stock(states)
         pick = self._picker(states)
 
         def reward(i, p):
@@ -833,6 +869,33 @@ class AbsorbingChain:
             return r, r
 
         return self._backward_moments(reward)
+
+    def _visit_moments_stock(self, states):
+        import inspect
+
+        space = self.space
+        if states is None:
+            mask = np.ones(self.n_transient, dtype=bool)
+        elif callable(states):
+            takes_x = len(inspect.signature(states).parameters) >= 4
+            mask = np.empty(self.n_transient, dtype=bool)
+            for i in range(1, self.T + 1):
+                y = self.policy.layer(i)
+                v = np.broadcast_to(np.arange(i)[:, None], y.shape)
+                x = np.broadcast_to(space.stock_levels(i)[None, :], y.shape)
+                m = states(i, v, y, x) if takes_x else states(i, v, y)
+                space.layer(mask, i)[...] = np.broadcast_to(np.asarray(m, dtype=bool), y.shape)
+        else:
+            mask = np.asarray(states, dtype=bool)
+            if mask.shape != (self.n_transient,):
+                raise ChainError(f"states: mask must have t = {self.n_transient} entries")
+
+        def reward(i, p):
+            r = space.layer(mask, i)
+            r = r.astype(object) * Fraction(1) if self.exact else r.astype(np.float64)
+            return r, r
+
+        return self._backward_moments_stock(reward)
 
     def remaining_ready_moments(self) -> dict:
         """Mean and variance of the number of ready periods still to come, from every transient

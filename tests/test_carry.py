@@ -291,3 +291,39 @@ class TestCommandLine:
         cols = dict(zip(header.split(","), row.split(",")))
         assert round(float(cols["dyn_mean_discard"]), 4) == 89.6123
         assert float(cols["dyn_cost_carry"]) >= float(cols["dyn_cost_discard"])  # c = s = 0
+
+
+class TestEveryStartMoments:
+    """visit_moments and remaining_ready_moments on states (i, v, x) equal the one-start queries
+    and the moments of the visit count computed from N (each state is visited at most once)."""
+
+    @pytest.fixture(scope="class")
+    def chain(self):
+        return AbsorbingChain(solve_dynamic(carry_problem(T=5, x0=1), exact=True).policy)
+
+    def test_against_one_start_queries(self, chain):
+        mask = chain.zero_stock()
+        vm = chain.visit_moments(mask)
+        rr = chain.remaining_ready_moments()
+        for k in range(chain.n_transient):
+            state = chain.state(k)
+            assert vm["mean"][k] == chain.expected_visits(mask, state)
+            rem = chain.remaining_ready(state)
+            assert (rr["mean"][k], rr["variance"][k]) == (rem["mean"], rem["variance"])
+
+    def test_visit_count_variance_from_N(self, chain):
+        N = chain.fundamental_matrix(dense=True)
+        mask = chain.zero_stock() | (np.arange(chain.n_transient) % 3 == 0)
+        A = np.flatnonzero(mask)
+        vm = chain.visit_moments(mask)
+        for s0 in range(0, chain.n_transient, 7):
+            m = sum(N[s0, a] for a in A)
+            second = m + 2 * sum(N[s0, a] * N[a, b] for a in A for b in A if a < b)
+            assert vm["mean"][s0] == m and vm["variance"][s0] == second - m * m
+
+    def test_every_state_counts_the_periods_left(self, chain):
+        allv = chain.visit_moments()
+        i, _, _ = chain.space.coordinates()
+        assert list(allv["mean"]) == list(6 - i) and not any(allv["variance"])
+        calls = chain.visit_moments(lambda i, v, y, x: y == x)
+        assert list(calls["mean"]) == list(chain.visit_moments(chain.zero_stock())["mean"])

@@ -111,14 +111,16 @@ class Policy:
                 f"exact: demand {problem.demand.describe()} has no rational probabilities"
             )
         if problem.carries:
-            _, _, x = space.coordinates()
-            below = flat < x
-            if below.any():
-                k = int(np.argmax(below))
-                raise PolicyError(
-                    f"stock: the order-up-to level in state {space.state(k)} is below the stock "
-                    f"on hand ({int(flat[k])} < {int(x[k])}); stock carries over, so y >= x"
-                )
+            for i in range(1, T + 1):  # y >= x, layer by layer (no table of coordinates)
+                below = space.layer(flat, i) < space.stock_levels(i)[None, :]
+                if below.any():
+                    v, col = np.unravel_index(int(np.argmax(below)), below.shape)
+                    k = space.offset(i) + v * space.width(i) + col
+                    raise PolicyError(
+                        f"stock: the order-up-to level in state {space.state(k)} is below the "
+                        f"stock on hand ({int(flat[k])} < {int(space.stock_levels(i)[col])}); "
+                        "stock carries over, so y >= x"
+                    )
         self._constant = None
         if constant:
             self._constant = flat[0]
@@ -232,8 +234,10 @@ class Policy:
         T = problem.review_period
         K = int(max(max_stock if max_stock is not None else level, level, problem.initial_stock))
         space = StateSpace(T, carry=True, max_stock=K, initial_stock=problem.initial_stock)
-        _, _, x = space.coordinates()
-        return cls(problem, np.maximum(x, level), kind="static", exact=exact, max_stock=K)
+        table = np.empty(space.n_transient, dtype=np.uint8 if K <= 255 else np.int64)
+        for i in range(1, T + 1):  # max(S, x), layer by layer
+            space.layer(table, i)[...] = np.maximum(space.stock_levels(i), level)[None, :]
+        return cls(problem, table, kind="static", exact=exact, max_stock=K)
 
     @classmethod
     def constant(cls, problem: Problem, stock, kind: str = "static", exact: bool = False):

@@ -398,9 +398,9 @@ def _solve_dynamic_carry(problem, max_stock, exact, keep_values):
     if max_stock is not None:
         # states holding more than max_stock exist only because the range reaches the bound;
         # an optimum is cut off when a state inside the user's range orders above it
-        _, _, x = space.coordinates()
-        inside = x <= max_stock
-        _check_max_stock(max_stock, int(orders[inside].max(initial=0)), "in some state")
+        needed = max(int(space.layer(orders, i)[:, space.stock_levels(i) <= max_stock]
+                         .max(initial=0)) for i in range(1, space.T + 1))
+        _check_max_stock(max_stock, needed, "in some state")
     policy = Policy(problem, orders, kind="dynamic", exact=exact, max_stock=top)
     ready = policy.ready_count()
     return DynamicSolution(

@@ -27,7 +27,7 @@ import numpy as np
 
 from .space import StateSpace, backward_step, demand_kernel, forward_step
 
-__all__ = ["demand_tables", "solve_carry_dynamic", "static_carry_costs", "suffix_argmin",
+__all__ = ["demand_tables", "solve_carry_dynamic", "static_costs", "suffix_argmin",
            "forward_pmf", "binomial_pmf"]
 
 
@@ -210,18 +210,34 @@ def expected_values(space: StateSpace, orders, F, kernel, terminal, stage_cost):
     return out
 
 
-def static_carry_costs(problem, K: int, *, exact: bool = False):
+def static_costs(problem, K: int, *, exact: bool = False, levels=None):
     r"""Expected cost of the review period under the base-stock rule "order up to max(S, x)",
-    for each S = 0..K, with stock carried over.
+    for each S = 0..K (or each S in ``levels``), with a purchase price, a salvage value, an
+    initial stock or stock carried over (docs/model.md section 11).
 
     When :math:`S \ge x_1` the order is always S, so the ready count is Binomial(T, F(S)) and the
     purchases add up to the demand plus the final stock minus the initial one:
 
     .. math::
 
-        C(S) = c\,T E[d] - c x_1 + (c - s) H(S) + T h H(S) + E[G(\mathrm{Bin}(T, F(S)))].
+        C(S) = c\,T E[d] - c x_1 + (c - s) H(S) + T h H(S) + E[G(\mathrm{Bin}(T, F(S)))],
 
-    Below :math:`x_1` the policy is evaluated on the chain over (i, v, x).
+    where with discard the final stock is thrown away (no :math:`(c - s) H(S)`: the purchases are
+    then :math:`c (T E[d] + T H(S)) - c x_1`, i.e. h acts as h + c). Below :math:`x_1` the policy
+    is evaluated on the chain.
+
+    Returns
+    -------
+    ndarray
+        C(S) for S = 0..K, or for the given levels in their order.
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, DiscreteUniform, Problem
+    >>> prob = Problem(Contract(2, 0.5, 1, penalty=4), DiscreteUniform(0, 1), 1,
+    ...                purchase_cost=1, salvage_value=1, leftover="carry")
+    >>> [str(c) for c in static_costs(prob, 2, exact=True)]
+    ['2', '2', '4']
     """
     T = problem.review_period
     x0 = int(problem.initial_stock)
@@ -230,14 +246,16 @@ def static_carry_costs(problem, K: int, *, exact: bool = False):
     c = problem.purchase_cost if exact else float(problem.purchase_cost)
     s = problem.salvage_value if exact else float(problem.salvage_value)
     G = problem.contract.settlement(exact=exact)
-    costs = np.empty(K + 1, dtype=object if exact else np.float64)
-    for S in range(K + 1):
+    levels = range(K + 1) if levels is None else [int(S) for S in levels]
+    costs = np.empty(len(levels), dtype=object if exact else np.float64)
+    for k, S in enumerate(levels):
         if S >= x0:
-            q = F[S]
-            costs[S] = (c * T * mean - c * x0 + (c - s) * H[S] + T * h * H[S]
-                        + (binomial_pmf(T, q, exact=exact) * G).sum())
+            # carry: the final stock is worth s; discard: it is thrown away and h acts as h + c
+            final = (c - s) * H[S] if problem.carries else T * c * H[S]
+            costs[k] = (c * T * mean - c * x0 + final + T * h * H[S]
+                        + (binomial_pmf(T, F[S], exact=exact) * G).sum())
         else:
-            costs[S] = static_cost_by_chain(problem, K, S, exact=exact)
+            costs[k] = static_cost_by_chain(problem, K, S, exact=exact)
     return costs
 
 

@@ -457,8 +457,15 @@ def solve_static(problem: Problem, *, max_stock=None, exact: bool = False) -> St
     if demand.discrete and (problem.carries or problem.purchase_cost or x0):
         top, _ = _stock_range(problem, max_stock)
         top = max(int(top), int(x0))
-        costs = _static_costs_with_stock(problem, top, exact)
-        best = min(range(top + 1), key=lambda s: (costs[s], s)) if exact else int(np.argmin(costs))
+        from .carry import static_costs
+
+        costs = static_costs(problem, top, exact=exact)
+        if exact:
+            best = min(range(top + 1), key=lambda s: (costs[s], s))
+        elif demand.rational:
+            best = _static_exact_tie(problem, costs, top)
+        else:
+            best = int(np.argmin(costs))
         _check_max_stock(max_stock, best, "for the static policy")
         policy = Policy.base_stock(problem, best, max_stock=top, exact=exact)
         return StaticSolution(
@@ -520,30 +527,6 @@ def solve_static(problem: Problem, *, max_stock=None, exact: bool = False) -> St
     )
 
 
-def _static_costs_with_stock(problem, top, exact):
-    r"""C(S), S = 0..top, for the base-stock rule "order up to max(S, x)" with a purchase
-    price, an initial stock or stock carried over (docs/model.md section 11)."""
-    from .carry import binomial_pmf, demand_tables, static_carry_costs, static_cost_by_chain
-
-    if problem.carries:
-        return static_carry_costs(problem, top, exact=exact)
-    T = problem.review_period
-    F, H, _, _, mean = demand_tables(problem, top, exact)
-    h, c = problem.holding_cost, problem.purchase_cost
-    if not exact:
-        h, c = float(h), float(c)
-    G = problem.contract.settlement(exact=exact)
-    x0 = int(problem.initial_stock)
-    costs = np.empty(top + 1, dtype=object if exact else np.float64)
-    for S in range(top + 1):
-        if S >= x0:  # every period orders up to S and the ready count is Binomial(T, F(S))
-            costs[S] = (T * (c * mean + (c + h) * H[S]) - c * x0
-                        + (binomial_pmf(T, F[S], exact=exact) * G).sum())
-        else:
-            costs[S] = static_cost_by_chain(problem, top, S, exact=exact)
-    return costs
-
-
 #: float static costs this close (relative to the largest |cost|) are compared exactly
 _STATIC_TIE_RTOL = 1e-9
 
@@ -562,6 +545,12 @@ def _static_exact_tie(problem, costs, top):
     near = np.flatnonzero(costs <= cmin + tol)
     if len(near) == 1:
         return int(near[0])
+    if problem.carries or problem.purchase_cost or problem.initial_stock:
+        from .carry import static_costs
+
+        values = static_costs(problem, int(top), exact=True, levels=near)
+        exact = dict(zip((int(s) for s in near), values))
+        return min(exact, key=lambda s: (exact[s], s))
     T = problem.review_period
     h = problem.holding_cost
     G = problem.contract.settlement(exact=True)

@@ -327,3 +327,11 @@ class TestEveryStartMoments:
         assert list(allv["mean"]) == list(6 - i) and not any(allv["variance"])
         calls = chain.visit_moments(lambda i, v, y, x: y == x)
         assert list(calls["mean"]) == list(chain.visit_moments(chain.zero_stock())["mean"])
+
+
+def test_float_static_with_stock_decides_exact_ties_exactly():
+    # S = 0 and S = 1 cost exactly 2 (docs/model.md section 11); the smallest wins in float too
+    prob = Problem(Contract(2, Fraction(1, 2), 1, penalty=4), DiscreteUniform(0, 1), 1,
+                   purchase_cost=1, salvage_value=1, leftover="carry")
+    assert solve_static(prob, exact=True).base_stock == 0
+    assert solve_static(prob).base_stock == 0

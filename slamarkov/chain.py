@@ -25,7 +25,6 @@ import numpy as np
 
 from ._layered import (
     backward_step,
-    n_transient,
     offset,
     propagate,
     reach_nnz,
@@ -781,7 +780,7 @@ class AbsorbingChain:
             sl = stage_slice(i)
             p = self.policy.stage_success(i)
             r0, r1 = reward(i, p)
-            m1, s1 = nxt[:, 0], nxt[:, 1]
+            m1 = nxt[:, 0]
             cur = backward_step(nxt, p, np.empty((i, 2), dtype=dtype))
             q = 1 - p
             cur[:, 0] += q * r0 + p * r1

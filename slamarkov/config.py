@@ -206,6 +206,29 @@ def parse_demand_spec(spec: str) -> dict:
     return {"kind": kind, **dict(zip(names, args))}
 
 
+def read_toml(path, what: str) -> dict:
+    """Read a TOML file into a mapping, every failure one :class:`ConfigError` line naming the
+    file (``what`` says what the file should be, e.g. "a contract file")."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{p}: is a directory, not {what}") from None
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot be read ({exc.strerror})") from None
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{p}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: malformed TOML ({exc})") from None
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively
+        raise ConfigError(f"{p}: malformed TOML (values nested too deeply)") from None
+
+
 def load_config(path, overrides: dict | None = None) -> Config:
     """Read a contract file and apply ``overrides`` (``{"section.key": value}``).
 
@@ -228,23 +251,7 @@ def load_config(path, overrides: dict | None = None) -> Config:
     20
     """
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{p}: no such file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{p}: is a directory, not a contract file") from None
-    except OSError as exc:
-        raise ConfigError(f"{p}: cannot be read ({exc.strerror})") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"{p}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{p}: malformed TOML ({exc})") from None
-    except RecursionError:
-        # tomllib parses nested arrays and inline tables recursively
-        raise ConfigError(f"{p}: malformed TOML (values nested too deeply)") from None
+    data = read_toml(p, "a contract file")
     for key, value in (overrides or {}).items():
         if value is None:
             continue

@@ -38,12 +38,11 @@ import hashlib
 import json
 import math
 import numbers
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ._numbers import to_fraction
-from .config import LIST_KEYS, config_from_dict
+from .config import LIST_KEYS, config_from_dict, read_toml
 from .errors import ConfigError, SlamarkovError
 
 __all__ = ["Grid", "load_grid", "grid_from_dict", "DEFAULT_MAX_POINTS", "RESULT_COLUMNS"]
@@ -311,21 +310,6 @@ def load_grid(path, *, max_points: int = DEFAULT_MAX_POINTS, validate: bool = Tr
     (36, ('review_period', 'holding'))
     """
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{p}: no such file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{p}: is a directory, not a grid file") from None
-    except OSError as exc:
-        raise ConfigError(f"{p}: cannot be read ({exc.strerror})") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"{p}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{p}: malformed TOML ({exc})") from None
-    except RecursionError:
-        raise ConfigError(f"{p}: malformed TOML (values nested too deeply)") from None
+    data = read_toml(p, "a grid file")
     return grid_from_dict(data, str(p), max_points=max_points, validate=validate)
 

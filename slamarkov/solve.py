@@ -347,15 +347,21 @@ def solve_dynamic(problem: Problem, *, max_stock=None, exact: bool = False,
             stage, _ = stage_of(np.arange(n))
             values += (T + 1 - stage) * per
     policy = Policy(problem, stock, kind="dynamic", exact=exact)
-    ready = policy.ready_count()
+    return _dynamic_solution(policy, value_start, top_used, G, values, deltas)
+
+
+def _dynamic_solution(policy, value_start, max_stock, terminal, values, deltas):
+    """The result object of :func:`solve_dynamic`, with the exact ready-count distribution."""
+    T = policy.review_period
+    exact = policy.exact
     return DynamicSolution(
-        problem=problem,
+        problem=policy.problem,
         policy=policy,
         value_start=value_start if exact else float(value_start),
         cost_per_period=value_start / T if exact else float(value_start) / T,
-        ready_rate=ready,
-        max_stock=top_used,
-        terminal=G,
+        ready_rate=policy.ready_count(),
+        max_stock=max_stock,
+        terminal=terminal,
         values=values,
         deltas=deltas,
     )
@@ -402,18 +408,8 @@ def _solve_dynamic_carry(problem, max_stock, exact, keep_values):
                          .max(initial=0)) for i in range(1, space.T + 1))
         _check_max_stock(max_stock, needed, "in some state")
     policy = Policy(problem, orders, kind="dynamic", exact=exact, max_stock=top)
-    ready = policy.ready_count()
-    return DynamicSolution(
-        problem=problem,
-        policy=policy,
-        value_start=value_start if exact else float(value_start),
-        cost_per_period=value_start / T if exact else float(value_start) / T,
-        ready_rate=ready,
-        max_stock=top,
-        terminal=problem.contract.settlement(exact=exact),
-        values=values,
-        deltas=None,
-    )
+    return _dynamic_solution(policy, value_start, top, problem.contract.settlement(exact=exact),
+                             values, None)
 
 
 def _binomial_pmf_exact(T, q):
@@ -564,7 +560,6 @@ def _static_continuous_uniform(problem, h, G):
     demand = problem.demand
     T = problem.review_period
     a, b = float(demand.low), float(demand.high)
-    v = np.arange(T + 1)
 
     def cost_q(q):
         return T * h * q * q * (b - a) / 2 + binomial_pmf(T, float(q)) @ G

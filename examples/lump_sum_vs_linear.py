@@ -1,7 +1,10 @@
-"""The same supplier under lump-sum and linear terms (the source study's amounts).
+"""The same supplier under lump-sum and linear terms (the source study's amounts)
+==============================================================================
 
 Lump-sum: a penalty of 5T below 80%, a bonus of 3T from 90%. Linear: 25T times the shortfall
 below 80%, 15T times the excess above 90%. Poisson(5) demand, holding cost 1.
+
+Run it as a script::
 
     python examples/lump_sum_vs_linear.py
 """

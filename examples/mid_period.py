@@ -1,8 +1,11 @@
-"""Mid-period questions, answered exactly from the policy's absorbing Markov chain.
+"""Mid-period questions, answered exactly from the policy's absorbing Markov chain
+===============================================================================
 
 Six periods into a ten-period review with four of them ready, under the optimal dynamic policy
 of the study's lump-sum contract (h = 0.5): how likely is the bonus now, what is still to come,
 and what will the rest of the review period cost?
+
+Run it as a script::
 
     python examples/mid_period.py
 """

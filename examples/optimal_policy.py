@@ -1,7 +1,10 @@
-"""A contract's optimal policy and the exact distribution of its ready rate.
+"""A contract's optimal policy and the exact distribution of its ready rate
+========================================================================
 
 The source study's lump-sum contract at T = 10: Poisson(5) demand, holding cost 0.5, a penalty
 of 50 below a ready rate of 80% and a bonus of 30 from 90%.
+
+Run it as a script::
 
     python examples/optimal_policy.py
 """

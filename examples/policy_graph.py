@@ -1,4 +1,7 @@
-"""Inspect the optimal policy as a graph: where it gives up, coasts, and how probability flows.
+"""Inspect the optimal policy as a graph: where it gives up, coasts, and how probability flows
+===========================================================================================
+
+Run it as a script::
 
     python examples/policy_graph.py
 """

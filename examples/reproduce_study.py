@@ -1,6 +1,9 @@
-"""The source study's tables from Python: exact values, and how the published ones compare.
+"""The source study's tables from Python: exact values, and how the published ones compare
+=======================================================================================
 
 The command line does the same: ``slamarkov reproduce ready-rate --scheme lump-sum``.
+
+Run it as a script::
 
     python examples/reproduce_study.py
 """

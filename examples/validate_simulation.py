@@ -1,8 +1,11 @@
-"""Validate a simulation against the exact chain, as the source study could not.
+"""Validate a simulation against the exact chain, as the source study could not
+============================================================================
 
 The study simulated 18,445 review periods (the DKW sample size for a CDF band of 0.01 at 95%).
 Here the same number of runs of the optimal dynamic policy is tested against its exact
 ready-rate distribution and costs.
+
+Run it as a script::
 
     python examples/validate_simulation.py
 """

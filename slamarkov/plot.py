@@ -213,12 +213,15 @@ def _ready_rate_panel(ax, contract, series):
     """Draw ready-rate distributions on one axes: ``series`` is a list of (label, colour, pmf)
     over v = 0..T, drawn as filled steps (one bar per ready count, centred on v/T), with the
     penalty and bonus thresholds between the bars they separate."""
+    from matplotlib.colors import to_rgba
+
     T = contract.review_period
     edges = 100 * (np.arange(T + 2) - 0.5) / T
     lo = 100.0
     for label, colour, pmf in series:
         pmf = np.asarray(pmf, dtype=np.float64)
-        ax.stairs(pmf, edges, fill=True, facecolor=(colour, 0.45), edgecolor=colour,
+        # to_rgba, not a (colour, alpha) pair: matplotlib < 3.8 rejects the pair
+        ax.stairs(pmf, edges, fill=True, facecolor=to_rgba(colour, 0.45), edgecolor=colour,
                   linewidth=1.0, label=label)
         seen = np.nonzero(pmf > 1e-3)[0]
         if seen.size:

@@ -18,6 +18,9 @@ EXPECTED = {
     "mid_period.py": ["S_7(4) = 10", "ready periods still to come", "cost of the rest"],
     "policy_graph.py": ["66 states, 110 transitions", "GraphML round trip: 66 nodes, 110 edges"],
     "validate_simulation.py": ["18445 simulated review periods", "verdict: consistent"],
+    "plot_policy.py": ["chain of T = 10: 55 transient states drawn",
+                       "heat map: stock S_i(v) for T = 60",
+                       "ready-rate distributions: 2 panels"],
     "reproduce_study.py": ["| 0.5 | 10 | 89.6123 | 2.4573 | 0.1328 | 96.2415 |",
                            "published (simulated) numbers lie within"],
 }

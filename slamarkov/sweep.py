@@ -423,7 +423,8 @@ def read_table(path):
     fmt = p.suffix.lower()
     try:
         if fmt == ".csv":
-            return pd.read_csv(p)
+            # round_trip: pandas < 3's default float parser is not exact (last digit off)
+            return pd.read_csv(p, float_precision="round_trip")
         if fmt == ".parquet":
             return pd.read_parquet(p)
         return pd.DataFrame.from_records(json.loads(p.read_text(encoding="utf-8")))

@@ -1,0 +1,75 @@
+"""The ``slamarkov reproduce`` outputs (CSV, markdown, JSON) are pinned byte for byte.
+
+The files in tests/data/reproduce/ were written by the command before the study's tables became
+pandas DataFrames; the rendering must not change a byte (the same numbers, the same digits, the
+same int/float spelling). To re-pin after a deliberate change of format:
+``python tests/test_reproduce_pinned.py``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from slamarkov.cli import main
+
+DATA = Path(__file__).resolve().parent / "data" / "reproduce"
+
+COMMON = ["--holding", "0.5,1", "--review-periods", "10,30"]
+#: name -> arguments after ``reproduce``
+CASES = {
+    "ready-rate-lump-sum": ["ready-rate", "--scheme", "lump-sum", *COMMON, "--costs"],
+    "ready-rate-linear-sim": ["ready-rate", "--scheme", "linear", "--holding", "1.5",
+                              "--review-periods", "10", "--simulate", "300", "--seed", "4"],
+    "cost-linear": ["cost", "--scheme", "linear", *COMMON],
+    "cost-lump-sum-sim": ["cost", "--scheme", "lump-sum", "--holding", "2", "--review-periods",
+                          "20", "--simulate", "300", "--seed", "5"],
+    "saving-lump-sum": ["saving", "--scheme", "lump-sum", *COMMON],
+    "saving-linear-sim": ["saving", "--scheme", "linear", "--holding", "1", "--review-periods",
+                          "10", "--simulate", "300", "--seed", "6"],
+    "stock-lump-sum": ["stock", "--scheme", "lump-sum", "--holding", "0.5",
+                       "--review-periods", "10,30"],
+    "carry-over-lump-sum": ["carry-over", "--scheme", "lump-sum", *COMMON, "--purchase", "1",
+                            "--salvage", "0.5", "--initial-stock", "3"],
+    "carry-over-linear": ["carry-over", "--scheme", "linear", "--holding", "2",
+                          "--review-periods", "10"],
+    "published": ["published"],
+}
+FORMATS = {"csv": ".csv", "markdown": ".md", "json": ".json"}
+
+
+def _run(capsys, name, fmt):
+    code = main(["reproduce", *CASES[name], "--format", fmt])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return out
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+@pytest.mark.parametrize("name", list(CASES))
+def test_output_is_pinned(capsys, name, fmt):
+    expected = (DATA / f"{name}{FORMATS[fmt]}").read_bytes().decode("utf-8")
+    assert _run(capsys, name, fmt) == expected
+
+
+def test_every_table_and_format_is_pinned():
+    # every table of `slamarkov reproduce` (but `all`) is covered, in each format
+    tables = {args[0] for args in CASES.values()}
+    assert tables == {"ready-rate", "cost", "saving", "stock", "carry-over", "published"}
+    assert len(list(DATA.iterdir())) == len(CASES) * len(FORMATS)
+
+
+if __name__ == "__main__":  # re-pin
+    import contextlib
+    import io
+
+    DATA.mkdir(parents=True, exist_ok=True)
+    for name in CASES:
+        for fmt, suffix in FORMATS.items():
+            buf = io.StringIO()
+            with contextlib.redirect_stdout(buf):
+                assert main(["reproduce", *CASES[name], "--format", fmt]) == 0
+            (DATA / f"{name}{suffix}").write_bytes(buf.getvalue().encode("utf-8"))
+    sys.exit(0)

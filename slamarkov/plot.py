@@ -290,7 +290,7 @@ def saving_figure(study: Study, *, table=None):
     Parameters
     ----------
     study : Study
-    table : Table, optional
+    table : pandas.DataFrame, optional
         A saving table already computed for ``study``.
 
     Returns
@@ -311,9 +311,9 @@ def saving_figure(study: Study, *, table=None):
     markers = "os^vDP*"
     for ax, h in zip(axes.flat, hs):
         for k, ratio in enumerate(study.ratios):
-            rows = [r for r in t if np.isclose(r["ratio"], float(ratio))
-                    and np.isclose(r["h"], float(h))]
-            ax.plot([r["T"] for r in rows], [r["saving"] for r in rows],
+            rows = t[np.isclose(t["ratio"].astype(float), float(ratio))
+                     & np.isclose(t["h"].astype(float), float(h))]
+            ax.plot(rows["T"].to_numpy(), rows["saving"].to_numpy(dtype=float),
                     marker=markers[k % len(markers)], markersize=4,
                     label=f"ratio {_g(ratio)}")
         ax.set_title(f"h = {_g(h)}")
@@ -340,7 +340,7 @@ def stock_figure(study: Study, *, holding_cost=1, review_periods=STOCK_REVIEW_PE
     study : Study
     holding_cost : number, default 1
     review_periods : sequence of int, default (10, 30, 60, 90)
-    table : Table, optional
+    table : pandas.DataFrame, optional
         A stock table already computed with these settings.
 
     Returns
@@ -360,14 +360,14 @@ def stock_figure(study: Study, *, holding_cost=1, review_periods=STOCK_REVIEW_PE
     fig, axes = _figure(nrows, ncols, 3.8 * ncols + 0.6, 3.0 * nrows + 1.1, top=1.0,
                         sharey=True)
     for ax, T in zip(axes.flat, Ts):
-        rows = [r for r in t if r["T"] == T]
-        i = np.array([r["period"] for r in rows])
-        q1, med, q3 = (np.array([r[k] for r in rows]) for k in ("q1", "median", "q3"))
+        rows = t[t["T"] == T]
+        i = rows["period"].to_numpy()
+        q1, med, q3 = (rows[k].to_numpy() for k in ("q1", "median", "q3"))
         ax.fill_between(i, q1, q3, step="mid", color=DYNAMIC_COLOUR, alpha=0.25,
                         linewidth=0, label="dynamic: quartiles")
         ax.step(i, med, where="mid", color=DYNAMIC_COLOUR, linewidth=1.6,
                 label="dynamic: median")
-        ax.axhline(rows[0]["static_S"], color=STATIC_COLOUR, linestyle=":", linewidth=1.6,
+        ax.axhline(rows["static_S"].iloc[0], color=STATIC_COLOUR, linestyle=":", linewidth=1.6,
                    label="static S*")
         ax.set_title(f"T = {T}")
         ax.grid(alpha=0.3)
@@ -396,19 +396,18 @@ def carry_over_figure(table):
     >>> [ax.get_title() for ax in carry_over_figure(t).axes]
     ['ready rate mean (%)', 'cost per period']
     """
-    rows = list(table)
-    hs = sorted({r["h"] for r in rows})
+    hs = sorted(set(table["h"].astype(float)))
     fig, axes = _figure(1, 2, 10.2, 4.4, top=1.0)
     styles = {"discard": "--", "carry": "-"}
     colours = {"dyn": DYNAMIC_COLOUR, "static": STATIC_COLOUR}
     for ax, metric, title in ((axes.flat[0], "mean", "ready rate mean (%)"),
                               (axes.flat[1], "cost", "cost per period")):
         for h in hs:
-            sub = [r for r in rows if r["h"] == h]
-            Ts = [r["T"] for r in sub]
+            sub = table[table["h"].astype(float) == h]
+            Ts = sub["T"].to_numpy()
             for short in ("dyn", "static"):
                 for rule in ("discard", "carry"):
-                    ys = [r[f"{short}_{metric}_{rule}"] for r in sub]
+                    ys = sub[f"{short}_{metric}_{rule}"].to_numpy(dtype=float)
                     label = (f"{'dynamic' if short == 'dyn' else 'static'}, {rule}"
                              + (f", h = {_g(h)}" if len(hs) > 1 else ""))
                     ax.plot(Ts, ys, styles[rule], color=colours[short], marker="o",
@@ -418,7 +417,7 @@ def carry_over_figure(table):
         ax.set_xlabel("review period T (periods)")
         ax.grid(alpha=0.3)
     axes.flat[0].legend(fontsize="x-small", loc="best")
-    fig.suptitle(table.title)
+    fig.suptitle(table.attrs.get("title", ""))
     return fig
 
 

@@ -28,6 +28,7 @@ from ..study import (
     cost_table,
     published_comparison_table,
     ready_rate_table,
+    render_table,
     reproduce_all,
     saving_table,
     stock_table,
@@ -262,7 +263,7 @@ def _study(args, scheme=None) -> Study:
 
 
 def _emit(table, args):
-    emit(table.render(out_format(args.out, args.format, tuple(FORMATS), "csv")), args.out)
+    emit(render_table(table, out_format(args.out, args.format, tuple(FORMATS), "csv")), args.out)
     return 0
 
 

@@ -74,6 +74,7 @@ __all__ = [
     "saving_table",
     "stock_table",
     "published_comparison_table",
+    "carry_over_table",
     "expected_standard_errors",
     "weighted_quantiles",
     "stage_stock_distribution",

@@ -37,16 +37,16 @@ class TestCostFigure:
         assert [ax.get_title() for ax in axes] == ["h = 0.5", "h = 2"]
         t = cost_table(small)
         for ax, h in zip(axes, (0.5, 2)):
-            rows = [r for r in t if r["h"] == h]
+            rows = t[t["h"] == h]
             lines = {ln.get_label(): ln for ln in ax.get_lines()}
-            np.testing.assert_allclose(lines["dynamic"].get_ydata(), [r["dyn_cost"] for r in rows])
+            np.testing.assert_allclose(lines["dynamic"].get_ydata(), rows["dyn_cost"])
             np.testing.assert_allclose(lines["static (S*)"].get_ydata(),
-                                       [r["static_cost"] for r in rows])
+                                       rows["static_cost"])
             bands = [c for c in ax.collections if c.get_label() == "dynamic ± 1 SD"]
             assert len(bands) == 1
             ys = bands[0].get_paths()[0].vertices[:, 1]
-            lo = [r["dyn_cost"] - r["dyn_cost_sd"] for r in rows]
-            hi = [r["dyn_cost"] + r["dyn_cost_sd"] for r in rows]
+            lo = (rows["dyn_cost"] - rows["dyn_cost_sd"]).to_numpy()
+            hi = (rows["dyn_cost"] + rows["dyn_cost_sd"]).to_numpy()
             assert ys.min() == pytest.approx(min(lo)) and ys.max() == pytest.approx(max(hi))
             assert ax.get_ylabel() == "cost per period"
         assert axes[-1].get_xlabel() == "review period T (periods)"
@@ -97,14 +97,14 @@ class TestSavingFigure:
         assert [ln.get_label() for ln in lines] == ["ratio 1.2", "ratio 1.3", "ratio 1.4"]
         t = saving_table(st)
         np.testing.assert_allclose(lines[1].get_ydata(),
-                                   [r["saving"] for r in t if r["ratio"] == 1.3])
+                                   t.loc[t["ratio"] == 1.3, "saving"])
         assert ax.get_ylim()[0] == 0 and ax.get_ylabel() == "saving per period"
 
     def test_shared_axis_shows_every_panel(self):
         """Regression: a y-limit set on the first shared panel hid the larger savings."""
         st = Study(LINEAR, holding_costs=(0.5, 1.5), review_periods=(10, 60))
         fig = plot.saving_figure(st)
-        top = max(r["saving"] for r in saving_table(st))
+        top = saving_table(st)["saving"].max()
         assert all(ax.get_ylim()[1] >= top for ax in _visible(fig))
 
 
@@ -116,7 +116,7 @@ class TestStockFigure:
         assert [ax.get_title() for ax in axes] == ["T = 10", "T = 30"]
         t = stock_table(st, review_periods=(10, 30))
         med = [ln for ln in axes[1].get_lines() if ln.get_label() == "dynamic: median"][0]
-        np.testing.assert_array_equal(med.get_ydata(), [r["median"] for r in t if r["T"] == 30])
+        np.testing.assert_array_equal(med.get_ydata(), t.loc[t["T"] == 30, "median"])
         static = [ln for ln in axes[0].get_lines() if ln.get_label() == "static S*"][0]
         assert static.get_ydata()[0] == st.solve(1, 10).static.base_stock
 

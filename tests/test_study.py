@@ -36,15 +36,20 @@ from slamarkov.study import (
     READY_RATE_COLUMNS,
     STUDY_RUNS,
     Study,
-    Table,
     cost_table,
     expected_standard_errors,
+    make_table,
     published_comparison_table,
     ready_rate_table,
+    render_table,
     reproduce_all,
+    save_table,
     saving_table,
     stage_stock_distribution,
     stock_table,
+    table_to_csv,
+    table_to_json,
+    table_to_markdown,
     weighted_quantiles,
 )
 
@@ -67,6 +72,20 @@ def studies():
     return {LUMP_SUM: Study(LUMP_SUM), LINEAR: Study(LINEAR)}
 
 
+def _rows(t):
+    """A study table's rows as dicts of Python values."""
+    return t.to_dict("records")
+
+
+def _find(t, **where):
+    """The one row of ``t`` whose columns equal ``where`` (numbers compared as floats)."""
+    hits = [r for r in _rows(t) if all(
+        math.isclose(float(r[k]), float(v), rel_tol=0, abs_tol=1e-12)
+        if isinstance(v, (int, float, Fraction)) else r[k] == v for k, v in where.items())]
+    assert len(hits) == 1, (where, len(hits))
+    return hits[0]
+
+
 def _parse_csv(text):
     return list(csv.DictReader(io.StringIO(text)))
 
@@ -79,7 +98,7 @@ class TestReferenceRows:
     def test_ready_rate_row(self, studies, row):
         scheme, h, T, dcost, dmean, dsd, dpen, dbon, S, scost = row
         t = ready_rate_table(studies[scheme], costs=True)
-        r = t.find(h=float(Fraction(h)), T=T)
+        r = _find(t, h=float(Fraction(h)), T=T)
         for col, want in (("dyn_mean", dmean), ("dyn_sd", dsd), ("dyn_p_penalty", dpen),
                           ("dyn_p_bonus", dbon)):
             assert r[col] == pytest.approx(want, abs=5e-5), col
@@ -90,7 +109,7 @@ class TestReferenceRows:
     @pytest.mark.parametrize("row", EXACT_ROWS, ids=lambda r: f"{r[0]}-h{r[1]}-T{r[2]}")
     def test_csv_carries_the_same_numbers(self, studies, row):
         scheme, h, T, dcost, dmean, dsd, dpen, dbon, S, scost = row
-        rows = _parse_csv(ready_rate_table(studies[scheme], costs=True).to_csv())
+        rows = _parse_csv(table_to_csv(ready_rate_table(studies[scheme], costs=True)))
         r = next(x for x in rows if float(x["h"]) == float(Fraction(h)) and int(x["T"]) == T)
         assert float(r["dyn_mean"]) == pytest.approx(dmean, abs=5e-5)
         assert float(r["dyn_sd"]) == pytest.approx(dsd, abs=5e-5)
@@ -103,7 +122,7 @@ class TestReferenceRows:
         scheme, h, T, dcost, *_, scost = row
         t = saving_table(Study(scheme, holding_costs=(h,), review_periods=(T,),
                                ratios=("5/3",)))
-        assert t[0]["saving"] == pytest.approx(scost - dcost, abs=1e-6)
+        assert t.loc[0, "saving"] == pytest.approx(scost - dcost, abs=1e-6)
 
 
 class TestPublishedRows:
@@ -113,14 +132,14 @@ class TestPublishedRows:
         t = published_comparison_table()
         assert len(t) == 8 * len(PUBLISHED_READY_RATE)
         bad = [(r["scheme"], r["h"], r["T"], r["column"], r["published"], r["exact"], r["z"])
-               for r in t if not abs(r["z"]) <= 4]
+               for r in _rows(t) if not abs(r["z"]) <= 4]
         assert not bad
 
     @pytest.mark.parametrize("key", sorted(PUBLISHED_READY_RATE, key=str))
     def test_row_independently(self, studies, key):
         """The same check computed here, from the tables and expected_standard_errors."""
         scheme, h, T = key
-        exact = ready_rate_table(studies[scheme]).find(h=float(h), T=T)
+        exact = _find(ready_rate_table(studies[scheme]), h=float(h), T=T)
         cell = studies[scheme].solve(h, T)
         for k, col in enumerate(READY_RATE_COLUMNS[2:]):
             policy, metric = col.split("_", 1)
@@ -135,8 +154,8 @@ class TestPublishedRows:
         p = dist.p_bonus
         se = 100 * math.sqrt(p * (1 - p) / STUDY_RUNS)
         want = (99.70 - 100 * p - 0.005) / se
-        row = published_comparison_table().find(scheme=LUMP_SUM, h=0.5, T=60,
-                                                column="dyn_p_bonus")
+        row = _find(published_comparison_table(), scheme=LUMP_SUM, h=0.5, T=60,
+                    column="dyn_p_bonus")
         assert row["exact"] == pytest.approx(100 * p, abs=1e-12)
         assert row["z"] == pytest.approx(want, rel=1e-9)
         assert 2 < row["z"] < 3
@@ -167,53 +186,78 @@ class TestPublishedRows:
 # ---------------------------------------------------------------------------------------------
 class TestLayouts:
     def test_ready_rate_header(self, studies):
-        text = ready_rate_table(Study(holding_costs=(1,), review_periods=(10,))).to_csv()
+        text = table_to_csv(ready_rate_table(Study(holding_costs=(1,), review_periods=(10,))))
         assert text.splitlines()[0] == READY_RATE_HEADER
         assert ",".join(READY_RATE_COLUMNS) == READY_RATE_HEADER
 
     def test_ready_rate_costs_header(self):
         t = ready_rate_table(Study(holding_costs=(1,), review_periods=(10,)), costs=True)
-        assert t.to_csv().splitlines()[0] == READY_RATE_HEADER + ",static_S,dyn_cost,static_cost"
+        assert table_to_csv(t).splitlines()[0] == READY_RATE_HEADER + ",static_S,dyn_cost,static_cost"
 
     def test_saving_header_and_order(self, studies):
         t = saving_table(studies[LUMP_SUM])
-        assert t.to_csv().splitlines()[0] == "ratio,h,T,saving"
-        keys = [(r["ratio"], r["h"], r["T"]) for r in t]
+        assert table_to_csv(t).splitlines()[0] == "ratio,h,T,saving"
+        keys = [(r["ratio"], r["h"], r["T"]) for r in _rows(t)]
         assert keys == [(r, h, T) for r in (1.2, 1.3, 1.4) for h in (0.5, 1, 1.5, 2)
                         for T in range(10, 100, 10)]
 
     def test_grid_rows_in_order(self, studies):
         t = ready_rate_table(studies[LINEAR])
-        assert [(r["h"], r["T"]) for r in t] == [
+        assert [(r["h"], r["T"]) for r in _rows(t)] == [
             (h, T) for h in (0.5, 1, 1.5, 2) for T in range(10, 100, 10)]
 
     def test_stock_header(self):
         t = stock_table(Study(), review_periods=(10,))
-        assert t.to_csv().splitlines()[0] == "T,period,q1,median,q3,static_S"
-        assert [r["period"] for r in t] == list(range(1, 11))
+        assert table_to_csv(t).splitlines()[0] == "T,period,q1,median,q3,static_S"
+        assert t["period"].tolist() == list(range(1, 11))
 
     def test_markdown_and_json(self):
         t = ready_rate_table(Study(holding_costs=(0.5,), review_periods=(10, 20)), costs=True)
-        md = t.to_markdown().splitlines()
+        md = table_to_markdown(t).splitlines()
         assert len(md) == 2 + 2 and md[0].startswith("| h | T | dyn_mean |")
         assert "| 0.5 | 10 | 89.6123 | 2.4573 |" in md[2]
-        doc = json.loads(t.to_json())
+        doc = json.loads(table_to_json(t))
         assert doc["columns"] == list(t.columns) and len(doc["rows"]) == 2
         assert doc["parameters"]["demand"] == "Poisson(5)" and doc["parameters"]["max_stock"] == 40
         assert doc["rows"][0]["dyn_mean"] == pytest.approx(89.6123, abs=5e-5)
 
+    def test_tables_are_dataframes_with_their_attrs(self):
+        import pandas as pd
+
+        st = Study(holding_costs=("0.5", 1), review_periods=(10,))
+        t = ready_rate_table(st, costs=True)
+        assert isinstance(t, pd.DataFrame) and len(t) == 2
+        assert t.attrs["name"] == "ready-rate-lump-sum"
+        assert t.attrs["title"].startswith("Ready rate (%)")
+        assert t.attrs["parameters"] == st.parameters()
+        assert t.attrs["digits"]["dyn_mean"] == ".4f" and t.attrs["digits"]["dyn_cost"] == ".6f"
+        # one type per column; h mixes 0.5 and 1, and each keeps its type (1 prints as 1)
+        assert t["T"].dtype == np.int64 and t["static_S"].dtype == np.int64
+        assert t["dyn_mean"].dtype == np.float64
+        assert t["h"].tolist() == [0.5, 1] and type(t["h"].tolist()[1]) is int
+        # the same floats as the solver's, not rounded on the way
+        cell = st.solve(1, 10)
+        assert t.loc[1, "dyn_cost"] == float(cell.dynamic.cost_per_period)
+        assert t.loc[1, "dyn_mean"] == 100 * float(cell.dynamic.ready_rate.mean)
+
+    def test_attrs_survive_a_selection(self):
+        t = saving_table(Study(holding_costs=(1,), review_periods=(10, 20)))
+        sub = t[t["T"] == 20]
+        assert sub.attrs["name"] == "saving-lump-sum" and len(sub) == 3
+        assert table_to_csv(sub).splitlines()[0] == "ratio,h,T,saving"
+
     def test_write_picks_the_format_from_the_suffix(self, tmp_path):
-        t = Table("x", ["a"], [{"a": 1.5}])
-        t.write(tmp_path / "x.md")
-        t.write(tmp_path / "x.json")
-        t.write(tmp_path / "x.csv")
+        t = make_table("x", ["a"], [{"a": 1.5}])
+        save_table(t, tmp_path / "x.md")
+        save_table(t, tmp_path / "x.json")
+        save_table(t, tmp_path / "x.csv")
         assert (tmp_path / "x.md").read_text().startswith("| a |")
         assert json.loads((tmp_path / "x.json").read_text())["rows"] == [{"a": 1.5}]
         assert (tmp_path / "x.csv").read_text() == "a\n1.5\n"
 
     def test_render_rejects_unknown_format(self):
         with pytest.raises(ConfigError, match="--format"):
-            Table("x", ["a"], []).render("xml")
+            render_table(make_table("x", ["a"], []), "xml")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -222,17 +266,17 @@ class TestInvariants:
     def test_saving_never_negative(self, studies, scheme):
         t = saving_table(studies[scheme])
         assert len(t) == 108
-        assert min(r["saving"] for r in t) >= -1e-12
-        assert max(r["saving"] for r in t) > 0
+        assert t["saving"].min() >= -1e-12
+        assert t["saving"].max() > 0
 
     @pytest.mark.parametrize("scheme", [LUMP_SUM, LINEAR])
     def test_dynamic_never_costs_more(self, studies, scheme):
-        for r in ready_rate_table(studies[scheme], costs=True):
+        for r in _rows(ready_rate_table(studies[scheme], costs=True)):
             assert r["dyn_cost"] <= r["static_cost"] + 1e-12
 
     @pytest.mark.parametrize("scheme", [LUMP_SUM, LINEAR])
     def test_percentages_are_probabilities(self, studies, scheme):
-        for r in ready_rate_table(studies[scheme]):
+        for r in _rows(ready_rate_table(studies[scheme])):
             for p in ("dyn", "static"):
                 assert 0 <= r[f"{p}_p_penalty"] and 0 <= r[f"{p}_p_bonus"]
                 assert r[f"{p}_p_penalty"] + r[f"{p}_p_bonus"] <= 100 + 1e-9
@@ -240,7 +284,7 @@ class TestInvariants:
 
     def test_static_ready_rate_is_binomial(self, studies):
         """The static ready count is Binomial(T, F(S*)): mean F(S*), SD sqrt(F(1-F)/T)."""
-        for r in ready_rate_table(studies[LUMP_SUM], costs=True):
+        for r in _rows(ready_rate_table(studies[LUMP_SUM], costs=True)):
             q = Poisson(5).cdf(r["static_S"])
             assert r["static_mean"] == pytest.approx(100 * q, abs=1e-9)
             assert r["static_sd"] == pytest.approx(100 * math.sqrt(q * (1 - q) / r["T"]),
@@ -249,7 +293,7 @@ class TestInvariants:
     def test_cost_table_means_match_the_solvers(self, studies):
         ct = cost_table(studies[LINEAR])
         rr = ready_rate_table(studies[LINEAR], costs=True)
-        for a, b in zip(ct, rr):
+        for a, b in zip(_rows(ct), _rows(rr)):
             assert a["dyn_cost"] == pytest.approx(b["dyn_cost"], abs=1e-9)
             assert a["static_cost"] == pytest.approx(b["static_cost"], abs=1e-9)
             assert a["static_S"] == b["static_S"]
@@ -316,14 +360,14 @@ class TestStock:
         for T in (10, 30, 60, 90):
             pol = studies[scheme].solve(1, T).dynamic.policy
             dist = stage_stock_distribution(pol)
-            for r in (x for x in t if x["T"] == T):
+            for r in (x for x in _rows(t) if x["T"] == T):
                 stocks, probs = dist[r["period"] - 1]
                 assert r["q1"] <= r["median"] <= r["q3"]
                 for col, q in (("q1", 0.25), ("median", 0.5), ("q3", 0.75)):
                     below = probs[stocks < r[col]].sum()
                     upto = probs[stocks <= r[col]].sum()
                     assert below < q + 1e-12 and upto >= q - 1e-12, (T, r["period"], col)
-            first = next(x for x in t if x["T"] == T and x["period"] == 1)
+            first = next(x for x in _rows(t) if x["T"] == T and x["period"] == 1)
             assert first["q1"] == first["q3"] == pol.stock_at(1, 0)
 
     def test_weighted_quantiles(self):
@@ -341,29 +385,29 @@ class TestSimulatedColumns:
     def test_ready_rate_simulated_beside_exact(self):
         st = Study(LUMP_SUM, holding_costs=(0.5,), review_periods=(10, 30))
         t = ready_rate_table(st, simulate=STUDY_RUNS, seed=7)
-        assert t.columns[:5] == ("h", "T", "dyn_mean", "dyn_mean_sim", "dyn_mean_se")
-        for r in t:
+        assert tuple(t.columns[:5]) == ("h", "T", "dyn_mean", "dyn_mean_sim", "dyn_mean_se")
+        for r in _rows(t):
             for col in READY_RATE_COLUMNS[2:]:
                 se = r[f"{col}_se"]
                 # P(penalty) of the dynamic policy at T = 30 is 0.0016%: a handful of runs
                 assert abs(r[f"{col}_sim"] - r[col]) <= 5 * se + 0.01, col
                 assert se >= 0
         again = ready_rate_table(st, simulate=STUDY_RUNS, seed=7)
-        assert again.rows == t.rows
+        assert again.equals(t)
         other = ready_rate_table(st, simulate=STUDY_RUNS, seed=8)
-        assert other[0]["dyn_mean_sim"] != t[0]["dyn_mean_sim"]
+        assert other.loc[0, "dyn_mean_sim"] != t.loc[0, "dyn_mean_sim"]
 
     def test_saving_simulated(self):
         st = Study(LINEAR, holding_costs=(1,), review_periods=(10,))
         t = saving_table(st, simulate=20_000, seed=1)
-        assert t.columns == ("ratio", "h", "T", "saving", "saving_sim", "saving_se")
-        for r in t:
+        assert tuple(t.columns) == ("ratio", "h", "T", "saving", "saving_sim", "saving_se")
+        for r in _rows(t):
             assert 0 < r["saving_se"] < 0.05
             assert abs(r["saving_sim"] - r["saving"]) <= 5 * r["saving_se"]
 
     def test_cost_simulated(self):
         t = cost_table(Study(holding_costs=(2,), review_periods=(20,)), simulate=20_000, seed=3)
-        r = t[0]
+        r = _rows(t)[0]
         for p in ("dyn", "static"):
             assert abs(r[f"{p}_cost_sim"] - r[f"{p}_cost"]) <= 5 * r[f"{p}_cost_se"]
             # the SE of the mean is the per-run SD over sqrt(n)
@@ -387,12 +431,12 @@ class TestVariants:
         st = Study(LUMP_SUM, bonus=0, holding_costs=(1,), review_periods=(10, 30))
         assert st.contract(10).bonus == 0 and st.contract(10).penalty == 50
         t = ready_rate_table(st, costs=True)
-        for r in t:
+        for r in _rows(t):
             assert r["dyn_cost"] >= 0  # nothing to earn: costs are holding plus penalties
             assert r["dyn_cost"] <= r["static_cost"] + 1e-12
         with_bonus = ready_rate_table(Study(LUMP_SUM, holding_costs=(1,), review_periods=(10,)))
         # without a bonus the dynamic policy never stocks for the 90% threshold
-        assert t[0]["dyn_mean"] < with_bonus[0]["dyn_mean"]
+        assert t.loc[0, "dyn_mean"] < with_bonus.loc[0, "dyn_mean"]
         assert "penalty-only" in st.label
 
     def test_saving_refuses_a_set_bonus(self):
@@ -404,11 +448,11 @@ class TestVariants:
                    review_periods=(10, 90))
         assert st.stock_range_top is None  # the provable bound, not the Poisson study's 40
         t = ready_rate_table(st, costs=True)
-        for r in t:
+        for r in _rows(t):
             assert r["dyn_cost"] <= r["static_cost"] + 1e-12
             assert 10 < r["static_S"] < 40
         sv = saving_table(st)
-        assert all(r["saving"] >= -1e-12 for r in sv)
+        assert all(r["saving"] >= -1e-12 for r in _rows(sv))
 
     def test_amounts_per_period(self):
         st = Study(LINEAR, penalty=10)

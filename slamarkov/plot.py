@@ -408,6 +408,8 @@ def carry_over_figure(table):
             for short in ("dyn", "static"):
                 for rule in ("discard", "carry"):
                     ys = sub[f"{short}_{metric}_{rule}"].to_numpy(dtype=float)
+                    if metric == "mean":  # a fraction in the table, percent on the axis
+                        ys = 100 * ys
                     label = (f"{'dynamic' if short == 'dyn' else 'static'}, {rule}"
                              + (f", h = {_g(h)}" if len(hs) > 1 else ""))
                     ax.plot(Ts, ys, styles[rule], color=colours[short], marker="o",

@@ -11,7 +11,8 @@ A :class:`Study` holds one experiment's settings (scheme, demand, amounts per pe
 and caches every solve, so the tables share their work. The tables:
 
 * :func:`ready_rate_table` -- per (h, T), mean and SD of the ready rate, P(penalty) and P(bonus)
-  of the dynamic and static policies, in percent; optionally the static S* and both costs.
+  of the dynamic and static policies (fractions; the markdown rendering shows them in percent);
+  optionally the static S* and both costs.
 * :func:`cost_table` -- per (h, T), both expected costs per period and the SD of the cost per
   period of one review period (exact, from :meth:`AbsorbingChain.cost_moments`).
 * :func:`saving_table` -- per (ratio, h, T), the static minus the dynamic expected cost per
@@ -22,8 +23,10 @@ and caches every solve, so the tables share their work. The tables:
   the exact values, in standard errors of a simulation of the study's size.
 
 :func:`reproduce_all` writes every table and figure to a folder. Each table is a pandas DataFrame
-(as the sweeps' are) whose ``attrs`` hold its ``name``, ``title``, ``parameters`` and per-column
-``digits``; :func:`render_table` prints it as CSV, markdown or JSON (:func:`table_to_csv`,
+(as the sweeps' are) whose ``attrs`` hold its ``name``, ``title``, ``parameters``, per-column
+``digits`` and ``percent_columns``. Rates and probabilities are fractions (0.896, not 89.6) in the
+DataFrames and in CSV and JSON; the markdown rendering, a text report, prints the columns named in
+``attrs["percent_columns"]`` in percent. :func:`render_table` prints it as CSV, markdown or JSON (:func:`table_to_csv`,
 :func:`table_to_markdown`, :func:`table_to_json`) and :func:`save_table` writes it to a file.
 """
 
@@ -153,8 +156,10 @@ def _dtype(values):
             frozenset({bool}): "bool"}.get(frozenset(kinds), object)
 
 
-def make_table(name, columns, rows, *, title="", parameters=None, digits=None):
-    """A study table: a pandas DataFrame with its name, title, parameters and digits in ``attrs``.
+def make_table(name, columns, rows, *, title="", parameters=None, digits=None,
+               percent_columns=None):
+    """A study table: a pandas DataFrame with its name, title, parameters, digits and percent
+    columns in ``attrs``.
 
     Parameters
     ----------
@@ -173,6 +178,10 @@ def make_table(name, columns, rows, *, title="", parameters=None, digits=None):
     digits : dict, optional
         Column name to a format spec for :func:`table_to_markdown` (e.g. ``".2f"``); floats
         without one print with ``"g"`` (``attrs["digits"]``).
+    percent_columns : sequence of str, optional
+        The columns holding rates or probabilities, as fractions; :func:`table_to_markdown`
+        prints them in percent (``attrs["percent_columns"]``). When there are any, the JSON
+        output's parameters say ``"units"``: rates and probabilities are fractions.
 
     Returns
     -------
@@ -196,7 +205,7 @@ def make_table(name, columns, rows, *, title="", parameters=None, digits=None):
         data[c] = pd.Series(values, dtype=_dtype(values))
     df = pd.DataFrame(data, columns=list(columns))
     df.attrs.update(name=name, title=title, parameters=dict(parameters or {}),
-                    digits=dict(digits or {}))
+                    digits=dict(digits or {}), percent_columns=list(percent_columns or ()))
     return df
 
 
@@ -232,30 +241,38 @@ def _fmt_markdown(x, spec) -> str:
 
 def table_to_markdown(df) -> str:
     """A GitHub-flavoured markdown table, numbers right-aligned, floats rounded per column
-    (``df.attrs["digits"]``).
+    (``df.attrs["digits"]``); the columns in ``df.attrs["percent_columns"]`` (fractions) print
+    in percent, as a text report's rates do.
 
     Examples
     --------
-    >>> t = make_table("demo", ["h", "T", "x"], [{"h": 0.5, "T": 10, "x": 1 / 3}],
-    ...                digits={"x": ".3f"})
+    >>> t = make_table("demo", ["h", "T", "x", "p"],
+    ...                [{"h": 0.5, "T": 10, "x": 1 / 3, "p": 0.25}],
+    ...                digits={"x": ".3f", "p": ".2f"}, percent_columns=["p"])
     >>> print(table_to_markdown(t))
-    | h | T | x |
-    |---:|---:|---:|
-    | 0.5 | 10 | 0.333 |
+    | h | T | x | p |
+    |---:|---:|---:|---:|
+    | 0.5 | 10 | 0.333 | 25.00 |
     """
     columns = [str(c) for c in df.columns]
     digits = df.attrs.get("digits") or {}
     specs = [digits.get(c) for c in columns]
+    pct = set(df.attrs.get("percent_columns") or ())
+    scale = [c in pct for c in columns]
     lines = ["| " + " | ".join(columns) + " |",
              "|" + "|".join("---:" for _ in columns) + "|"]
     for row in _cells(df):
-        lines.append("| " + " | ".join(_fmt_markdown(x, s) for x, s in zip(row, specs)) + " |")
+        lines.append("| " + " | ".join(
+            _fmt_markdown(100 * x if p and isinstance(x, float) else x, s)
+            for x, s, p in zip(row, specs, scale)) + " |")
     return "\n".join(lines)
 
 
 def table_to_json(df) -> str:
     """A JSON document: name, title, parameters (from ``df.attrs``), columns and the rows as
-    objects; a float that is not finite becomes null.
+    objects; a float that is not finite becomes null. Rates and probabilities stay fractions;
+    when the table has any (``df.attrs["percent_columns"]``), the parameters end with
+    ``"units"`` saying so.
 
     Examples
     --------
@@ -266,8 +283,13 @@ def table_to_json(df) -> str:
     columns = [str(c) for c in df.columns]
     rows = [{c: (None if isinstance(x, float) and not math.isfinite(x) else x)
              for c, x in zip(columns, row)} for row in _cells(df)]
+    params = dict(df.attrs.get("parameters") or {})
+    pct = [c for c in columns if c in set(df.attrs.get("percent_columns") or ())]
+    if pct:
+        params["units"] = ("rates and probabilities as fractions (0.9, not 90): "
+                           + ", ".join(pct))
     doc = {"name": df.attrs.get("name", ""), "title": df.attrs.get("title", ""),
-           "parameters": df.attrs.get("parameters") or {}, "columns": columns, "rows": rows}
+           "parameters": params, "columns": columns, "rows": rows}
     return json.dumps(doc, indent=2, allow_nan=False)
 
 
@@ -678,11 +700,13 @@ def _pct_digits(columns):
 
 def ready_rate_table(study: Study, *, costs=False, simulate=None, seed=None,
                      progress=None):
-    r"""Ready-rate summaries of both policies per (h, T), in percent (docs/model.md section 8).
+    r"""Ready-rate summaries of both policies per (h, T), as fractions (docs/model.md section 8).
 
     Columns ``h,T,dyn_mean,dyn_sd,dyn_p_penalty,dyn_p_bonus,static_mean,static_sd,
     static_p_penalty,static_p_bonus``: mean and SD of the ready rate, P(ready rate <
-    :math:`\alpha_L`) and P(ready rate :math:`\ge \alpha_U`), exact.
+    :math:`\alpha_L`) and P(ready rate :math:`\ge \alpha_U`), exact. Rates and probabilities
+    are fractions (0.896, not 89.6); :func:`table_to_markdown` prints them in percent
+    (``attrs["percent_columns"]``).
 
     Parameters
     ----------
@@ -691,7 +715,7 @@ def ready_rate_table(study: Study, *, costs=False, simulate=None, seed=None,
         Append ``static_S`` (S*), ``dyn_cost`` and ``static_cost`` (expected cost per period).
     simulate : int, optional
         Simulate this many review periods per policy and cell; after each exact column ``X``
-        come ``X_sim`` (the estimate) and ``X_se`` (its standard error), also in percent.
+        come ``X_sim`` (the estimate) and ``X_se`` (its standard error), also fractions.
     seed : int, optional
         Seed of the simulation; each cell's seed derives from it and the cell.
     progress : callable, optional
@@ -700,15 +724,16 @@ def ready_rate_table(study: Study, *, costs=False, simulate=None, seed=None,
     Returns
     -------
     pandas.DataFrame
-        One row per cell; ``attrs`` holds ``name``, ``title``, ``parameters`` and ``digits``.
+        One row per cell; ``attrs`` holds ``name``, ``title``, ``parameters``, ``digits`` and
+        ``percent_columns``.
 
     Examples
     --------
     >>> t = ready_rate_table(Study("lump-sum", holding_costs=(0.5,), review_periods=(10,)))
     >>> ",".join(t.columns)
     'h,T,dyn_mean,dyn_sd,dyn_p_penalty,dyn_p_bonus,static_mean,static_sd,static_p_penalty,static_p_bonus'
-    >>> round(float(t.loc[0, "dyn_mean"]), 4), round(float(t.loc[0, "dyn_p_bonus"]), 4)
-    (89.6123, 96.2415)
+    >>> round(float(t.loc[0, "dyn_mean"]), 6), round(float(t.loc[0, "dyn_p_bonus"]), 6)
+    (0.896123, 0.962415)
     """
     runs = _check_runs(simulate, seed)
     columns = ["h", "T"]
@@ -733,10 +758,10 @@ def ready_rate_table(study: Study, *, costs=False, simulate=None, seed=None,
                                 _cell_seed(seed or 0, study.scheme, h, T, name))
                 sim = _simulated_summaries(res, cell.problem.contract)
             for m in _METRICS:
-                row[f"{short}_{m}"] = 100 * float(getattr(dist, m))
+                row[f"{short}_{m}"] = float(getattr(dist, m))
                 if sim:
-                    row[f"{short}_{m}_sim"] = 100 * sim[m][0]
-                    row[f"{short}_{m}_se"] = 100 * sim[m][1]
+                    row[f"{short}_{m}_sim"] = sim[m][0]
+                    row[f"{short}_{m}_se"] = sim[m][1]
         if costs:
             row["static_S"] = cell.static.base_stock
             row["dyn_cost"] = float(cell.dynamic.cost_per_period)
@@ -744,12 +769,14 @@ def ready_rate_table(study: Study, *, costs=False, simulate=None, seed=None,
         rows.append(row)
     digits = _pct_digits(columns)
     digits.update({"dyn_cost": ".6f", "static_cost": ".6f"})
+    pct = [c for c in columns if c.startswith(("dyn_", "static_")) and "cost" not in c
+           and c != "static_S"]
     params = study.parameters()
     if runs:
         params.update(simulate=runs, seed=seed)
     return make_table(f"ready-rate-{study.scheme}", columns, rows,
-                 title=f"Ready rate (%) of the dynamic and static policies, {study.label}",
-                 parameters=params, digits=digits)
+                 title=f"Ready rate of the dynamic and static policies, {study.label}",
+                 parameters=params, digits=digits, percent_columns=pct)
 
 
 def cost_table(study: Study, *, simulate=None, seed=None, progress=None):
@@ -873,7 +900,8 @@ def carry_over_table(study: Study, *, purchase=0, salvage=0, initial_stock=0,
     (docs/model.md section 11).
 
     For each (h, T) of the study, both leftover rules and both policies: the mean and SD of the
-    ready rate, P(penalty) and P(bonus) in percent, and the expected cost per period. Columns
+    ready rate, P(penalty) and P(bonus) as fractions (:func:`table_to_markdown` prints them in
+    percent, ``attrs["percent_columns"]``), and the expected cost per period. Columns
     ``h,T`` then ``<policy>_<metric>_<leftover>`` for policy ``dyn`` and ``static``, metric
     ``mean, sd, p_penalty, p_bonus, cost`` and leftover ``discard, carry`` (the two rules side
     by side). With the defaults (no purchase price, no salvage, no initial stock) the discard
@@ -896,8 +924,8 @@ def carry_over_table(study: Study, *, purchase=0, salvage=0, initial_stock=0,
     --------
     >>> t = carry_over_table(Study("lump-sum", holding_costs=(0.5,), review_periods=(10,)))
     >>> r = t.iloc[0]
-    >>> round(float(r["dyn_mean_discard"]), 4), bool(r["dyn_cost_carry"] <= r["static_cost_carry"])
-    (89.6123, True)
+    >>> round(float(r["dyn_mean_discard"]), 6), bool(r["dyn_cost_carry"] <= r["static_cost_carry"])
+    (0.896123, True)
     """
     from .problem import Problem
     from .solve import solve_dynamic, solve_static
@@ -921,19 +949,20 @@ def carry_over_table(study: Study, *, purchase=0, salvage=0, initial_stock=0,
                 sol = sols[name]
                 dist = sol.ready_rate
                 for m in CARRY_METRICS[:-1]:
-                    row[f"{short}_{m}_{rule}"] = 100 * float(getattr(dist, m))
+                    row[f"{short}_{m}_{rule}"] = float(getattr(dist, m))
                 row[f"{short}_cost_{rule}"] = float(sol.cost_per_period)
         rows.append(row)
     digits = _pct_digits(columns)
     digits.update({c: ".6f" for c in columns if "_cost_" in c})
+    pct = [c for c in columns if c not in ("h", "T") and "_cost_" not in c]
     params = study.parameters()
     params.update(purchase=_num(Fraction(purchase)) if purchase else 0,
                   salvage=_num(Fraction(salvage)) if salvage else 0,
                   initial_stock=initial_stock)
     return make_table(f"carry-over-{study.scheme}", columns, rows,
-                 title=f"Stock discarded vs carried over: ready rate (%) and cost per period, "
+                 title=f"Stock discarded vs carried over: ready rate and cost per period, "
                        f"{study.label}",
-                 parameters=params, digits=digits)
+                 parameters=params, digits=digits, percent_columns=pct)
 
 
 def weighted_quantiles(values, weights, probs=(0.25, 0.5, 0.75)):
@@ -1047,7 +1076,9 @@ def published_comparison_table(runs=STUDY_RUNS):
     exact value in standard errors (the published values are rounded to 0.01, so a value within
     0.005 counts as z = 0).
 
-    Columns ``scheme,h,T,column,published,exact,se,z`` (values in percent).
+    Columns ``scheme,h,T,column,published,exact,se,z``; ``published``, ``exact`` and ``se`` are
+    fractions (:func:`table_to_markdown` prints them in percent, ``attrs["percent_columns"]``),
+    ``z`` is a number of standard errors.
 
     Examples
     --------
@@ -1071,13 +1102,15 @@ def published_comparison_table(runs=STUDY_RUNS):
                 gap = max(abs(pub - exact) - 0.005, 0.0)
                 z = math.copysign(gap / s, pub - exact) if s > 0 else (0.0 if gap == 0 else math.inf)
                 rows.append({"scheme": scheme, "h": h, "T": T, "column": f"{short}_{m}",
-                             "published": pub, "exact": exact, "se": s, "z": z})
+                             "published": pub / 100, "exact": float(getattr(dist, m)),
+                             "se": se[m], "z": z})
     return make_table("published-comparison",
                  ["scheme", "h", "T", "column", "published", "exact", "se", "z"], rows,
-                 title=f"The study's simulated ready rates (%) against the exact values, in "
-                       f"standard errors of {runs} runs (beyond the 0.005 rounding)",
+                 title=f"The study's simulated ready rates against the exact values, in "
+                       f"standard errors of {runs} runs (beyond the rounding to 0.01 percent)",
                  parameters={"runs": runs},
-                 digits={"published": ".2f", "exact": ".4f", "se": ".4f", "z": ".2f"})
+                 digits={"published": ".2f", "exact": ".4f", "se": ".4f", "z": ".2f"},
+                 percent_columns=["published", "exact", "se"])
 
 
 # --------------------------------------------------------------------------------------------

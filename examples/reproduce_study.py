@@ -1,8 +1,9 @@
 """The source study's tables from Python: exact values, and how the published ones compare
 =======================================================================================
 
-Each table is a pandas DataFrame (its name, title and parameters in ``.attrs``);
-``render_table`` prints it as the command line does: ``slamarkov reproduce ready-rate --scheme
+Each table is a pandas DataFrame (its name, title and parameters in ``.attrs``) holding rates
+and probabilities as fractions (0.896, not 89.6), as CSV and JSON do; the markdown rendering is a
+text report and prints them in percent. ``render_table`` prints a table as the command line does: ``slamarkov reproduce ready-rate --scheme
 lump-sum``.
 
 Run it as a script::
@@ -30,4 +31,5 @@ worst = comparison.loc[comparison["z"].abs().idxmax()]
 print(f"\nThe study's {len(comparison)} published (simulated) numbers lie within "
       f"{abs(worst['z']):.2f} standard errors of the exact values;")
 print(f"the farthest: {worst['scheme']}, h = {worst['h']}, T = {worst['T']}, {worst['column']}: "
-      f"published {worst['published']:.2f}, exact {worst['exact']:.4f}")
+      f"published {100 * worst['published']:.2f}%, exact {100 * worst['exact']:.4f}% "
+      f"(the tables hold fractions; markdown prints them in percent)")

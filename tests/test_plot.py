@@ -121,6 +121,24 @@ class TestStockFigure:
         assert static.get_ydata()[0] == st.solve(1, 10).static.base_stock
 
 
+class TestCarryOverFigure:
+    def test_mean_panel_is_the_table_in_percent(self):
+        """The table holds fractions; the ready-rate panel plots them in percent."""
+        from slamarkov.study import carry_over_table
+
+        t = carry_over_table(Study(holding_costs=(1,), review_periods=(10, 20)))
+        fig = plot.carry_over_figure(t)
+        mean_ax, cost_ax = fig.axes[:2]
+        assert mean_ax.get_title() == "ready rate mean (%)"
+        lines = {ln.get_label(): ln for ln in mean_ax.get_lines()}
+        np.testing.assert_array_equal(lines["dynamic, carry"].get_ydata(),
+                                      100 * t["dyn_mean_carry"].to_numpy())
+        assert 80 < lines["static, discard"].get_ydata().min() <= 100
+        costs = {ln.get_label(): ln for ln in cost_ax.get_lines()}
+        np.testing.assert_array_equal(costs["dynamic, carry"].get_ydata(),
+                                      t["dyn_cost_carry"].to_numpy())
+
+
 class TestRendering:
     def test_save_figure_writes_png(self, small, tmp_path):
         for name, fig in (("cost", plot.cost_figure(small)),

@@ -57,7 +57,8 @@ READY_RATE_HEADER = ("h,T,dyn_mean,dyn_sd,dyn_p_penalty,dyn_p_bonus,static_mean,
                      "static_p_penalty,static_p_bonus")
 
 # docs/model.md section 9, exact: scheme, h, T, dyn cost, dyn mean, dyn SD, dyn P(pen), dyn P(bon),
-# static S*, static cost (percent as printed, 4 decimals; costs 6 decimals)
+# static S*, static cost (percent as printed, 4 decimals; costs 6 decimals). The tables hold
+# fractions: a printed 89.6123 (%) is 0.896123 to within 5e-7.
 EXACT_ROWS = [
     (LUMP_SUM, "0.5", 10, -1.201550, 89.6123, 2.4573, 0.1328, 96.2415, 8, -0.872010),
     (LUMP_SUM, "1", 30, 0.158242, 89.6130, 1.9160, 0.0154, 95.3702, 8, 0.572049),
@@ -101,7 +102,7 @@ class TestReferenceRows:
         r = _find(t, h=float(Fraction(h)), T=T)
         for col, want in (("dyn_mean", dmean), ("dyn_sd", dsd), ("dyn_p_penalty", dpen),
                           ("dyn_p_bonus", dbon)):
-            assert r[col] == pytest.approx(want, abs=5e-5), col
+            assert r[col] == pytest.approx(want / 100, abs=5e-7), col
         assert r["static_S"] == S
         assert r["dyn_cost"] == pytest.approx(dcost, abs=5e-7)
         assert r["static_cost"] == pytest.approx(scost, abs=5e-7)
@@ -111,8 +112,8 @@ class TestReferenceRows:
         scheme, h, T, dcost, dmean, dsd, dpen, dbon, S, scost = row
         rows = _parse_csv(table_to_csv(ready_rate_table(studies[scheme], costs=True)))
         r = next(x for x in rows if float(x["h"]) == float(Fraction(h)) and int(x["T"]) == T)
-        assert float(r["dyn_mean"]) == pytest.approx(dmean, abs=5e-5)
-        assert float(r["dyn_sd"]) == pytest.approx(dsd, abs=5e-5)
+        assert float(r["dyn_mean"]) == pytest.approx(dmean / 100, abs=5e-7)
+        assert float(r["dyn_sd"]) == pytest.approx(dsd / 100, abs=5e-7)
         assert int(r["static_S"]) == S
         assert float(r["static_cost"]) == pytest.approx(scost, abs=5e-7)
 
@@ -145,8 +146,8 @@ class TestPublishedRows:
             policy, metric = col.split("_", 1)
             dist = (cell.dynamic if policy == "dyn" else cell.static).ready_rate
             se = 100 * expected_standard_errors(dist, STUDY_RUNS)[metric]
-            # the published values are rounded to 0.01
-            assert abs(PUBLISHED_READY_RATE[key][k] - exact[col]) <= 4 * se + 0.005, col
+            # the published values are percentages rounded to 0.01; the table holds fractions
+            assert abs(PUBLISHED_READY_RATE[key][k] - 100 * exact[col]) <= 4 * se + 0.005, col
 
     def test_z_of_one_row_by_hand(self, studies):
         """lump-sum, h = 0.5, T = 60, dynamic P(bonus): published 99.70."""
@@ -156,7 +157,9 @@ class TestPublishedRows:
         want = (99.70 - 100 * p - 0.005) / se
         row = _find(published_comparison_table(), scheme=LUMP_SUM, h=0.5, T=60,
                     column="dyn_p_bonus")
-        assert row["exact"] == pytest.approx(100 * p, abs=1e-12)
+        assert row["exact"] == pytest.approx(p, abs=1e-14)
+        assert row["published"] == pytest.approx(0.9970, abs=1e-15)
+        assert row["se"] == pytest.approx(se / 100, rel=1e-12)
         assert row["z"] == pytest.approx(want, rel=1e-9)
         assert 2 < row["z"] < 3
 
@@ -215,11 +218,29 @@ class TestLayouts:
         t = ready_rate_table(Study(holding_costs=(0.5,), review_periods=(10, 20)), costs=True)
         md = table_to_markdown(t).splitlines()
         assert len(md) == 2 + 2 and md[0].startswith("| h | T | dyn_mean |")
+        # markdown, a text report, prints the rates in percent; JSON keeps fractions
         assert "| 0.5 | 10 | 89.6123 | 2.4573 |" in md[2]
         doc = json.loads(table_to_json(t))
         assert doc["columns"] == list(t.columns) and len(doc["rows"]) == 2
         assert doc["parameters"]["demand"] == "Poisson(5)" and doc["parameters"]["max_stock"] == 40
-        assert doc["rows"][0]["dyn_mean"] == pytest.approx(89.6123, abs=5e-5)
+        assert doc["rows"][0]["dyn_mean"] == pytest.approx(0.896123, abs=5e-7)
+        assert doc["rows"][0]["dyn_cost"] == pytest.approx(-1.201550, abs=5e-7)
+        assert "fractions" in doc["parameters"]["units"]
+        assert "dyn_mean" in doc["parameters"]["units"]
+        assert "dyn_cost" not in doc["parameters"]["units"]
+
+    def test_markdown_prints_exactly_the_percent_columns_in_percent(self):
+        t = ready_rate_table(Study(holding_costs=(0.5,), review_periods=(10,)), costs=True)
+        assert t.attrs["percent_columns"] == list(READY_RATE_COLUMNS[2:])
+        cells = table_to_markdown(t).splitlines()[2].strip("| ").split(" | ")
+        for c, text in zip(t.columns, cells):
+            x = t.loc[0, c]
+            if c in t.attrs["percent_columns"]:
+                assert text == format(100 * float(x), ".4f"), c
+            elif c in ("dyn_cost", "static_cost"):
+                assert text == format(float(x), ".6f"), c
+            else:
+                assert text == str(x), c
 
     def test_tables_are_dataframes_with_their_attrs(self):
         import pandas as pd
@@ -228,7 +249,7 @@ class TestLayouts:
         t = ready_rate_table(st, costs=True)
         assert isinstance(t, pd.DataFrame) and len(t) == 2
         assert t.attrs["name"] == "ready-rate-lump-sum"
-        assert t.attrs["title"].startswith("Ready rate (%)")
+        assert t.attrs["title"].startswith("Ready rate of")
         assert t.attrs["parameters"] == st.parameters()
         assert t.attrs["digits"]["dyn_mean"] == ".4f" and t.attrs["digits"]["dyn_cost"] == ".6f"
         # one type per column; h mixes 0.5 and 1, and each keeps its type (1 prints as 1)
@@ -238,7 +259,7 @@ class TestLayouts:
         # the same floats as the solver's, not rounded on the way
         cell = st.solve(1, 10)
         assert t.loc[1, "dyn_cost"] == float(cell.dynamic.cost_per_period)
-        assert t.loc[1, "dyn_mean"] == 100 * float(cell.dynamic.ready_rate.mean)
+        assert t.loc[1, "dyn_mean"] == float(cell.dynamic.ready_rate.mean)
 
     def test_attrs_survive_a_selection(self):
         t = saving_table(Study(holding_costs=(1,), review_periods=(10, 20)))
@@ -275,20 +296,19 @@ class TestInvariants:
             assert r["dyn_cost"] <= r["static_cost"] + 1e-12
 
     @pytest.mark.parametrize("scheme", [LUMP_SUM, LINEAR])
-    def test_percentages_are_probabilities(self, studies, scheme):
+    def test_rates_are_probabilities(self, studies, scheme):
         for r in _rows(ready_rate_table(studies[scheme])):
             for p in ("dyn", "static"):
                 assert 0 <= r[f"{p}_p_penalty"] and 0 <= r[f"{p}_p_bonus"]
-                assert r[f"{p}_p_penalty"] + r[f"{p}_p_bonus"] <= 100 + 1e-9
-                assert 0 <= r[f"{p}_mean"] <= 100 and r[f"{p}_sd"] >= 0
+                assert r[f"{p}_p_penalty"] + r[f"{p}_p_bonus"] <= 1 + 1e-12
+                assert 0 <= r[f"{p}_mean"] <= 1 and 0 <= r[f"{p}_sd"] <= 0.5
 
     def test_static_ready_rate_is_binomial(self, studies):
         """The static ready count is Binomial(T, F(S*)): mean F(S*), SD sqrt(F(1-F)/T)."""
         for r in _rows(ready_rate_table(studies[LUMP_SUM], costs=True)):
             q = Poisson(5).cdf(r["static_S"])
-            assert r["static_mean"] == pytest.approx(100 * q, abs=1e-9)
-            assert r["static_sd"] == pytest.approx(100 * math.sqrt(q * (1 - q) / r["T"]),
-                                                   abs=1e-9)
+            assert r["static_mean"] == pytest.approx(q, abs=1e-11)
+            assert r["static_sd"] == pytest.approx(math.sqrt(q * (1 - q) / r["T"]), abs=1e-11)
 
     def test_cost_table_means_match_the_solvers(self, studies):
         ct = cost_table(studies[LINEAR])
@@ -534,7 +554,7 @@ class TestCommandLine:
         out = capsys.readouterr().out.splitlines()
         assert out[0] == READY_RATE_HEADER
         vals = out[1].split(",")
-        assert float(vals[2]) == pytest.approx(89.6123, abs=5e-5)
+        assert float(vals[2]) == pytest.approx(0.896123, abs=5e-7)  # CSV keeps fractions
 
     def test_full_grid_by_default(self, capsys):
         assert main(["reproduce", "ready-rate", "--scheme", "linear"]) == 0

@@ -26,8 +26,9 @@ and caches every solve, so the tables share their work. The tables:
 (as the sweeps' are) whose ``attrs`` hold its ``name``, ``title``, ``parameters``, per-column
 ``digits`` and ``percent_columns``. Rates and probabilities are fractions (0.896, not 89.6) in the
 DataFrames and in CSV and JSON; the markdown rendering, a text report, prints the columns named in
-``attrs["percent_columns"]`` in percent. :func:`render_table` prints it as CSV, markdown or JSON (:func:`table_to_csv`,
-:func:`table_to_markdown`, :func:`table_to_json`) and :func:`save_table` writes it to a file.
+``attrs["percent_columns"]`` in percent. :func:`render_table` prints it as CSV, markdown or JSON
+(:func:`table_to_csv`, :func:`table_to_markdown`, :func:`table_to_json`) and :func:`save_table`
+writes it to a file.
 """
 
 from __future__ import annotations

@@ -115,7 +115,8 @@ def _add_study_arguments(p, *, scheme_default="lump-sum", holding_help=None):
 
 def _add_output_arguments(p, *, simulate=True):
     p.add_argument("--format", choices=tuple(FORMATS), default=None,
-                   help="csv (default), markdown or json; --out's suffix picks it too")
+                   help="csv (default), markdown or json; --out's suffix picks it too. CSV and "
+                   "JSON give rates and probabilities as fractions, markdown in percent")
     p.add_argument("--out", default=None, metavar="FILE",
                    help="write to FILE instead of stdout; the suffix (.csv .md .json) picks the "
                    "format")
@@ -138,13 +139,15 @@ def register(sub):
         "thresholds 0.8 and 0.9, T = 10..90, h in {0.5, 1, 1.5, 2}, computed exactly; "
         "--simulate adds simulated estimates with standard errors. The study's penalty and "
         "bonus are per period (--penalty-per-period, --bonus-per-period: L = X*T); --penalty "
-        "and --bonus mean per review period, as in every command.")
+        "and --bonus mean per review period, as in every command. Rates and probabilities are "
+        "fractions in CSV and JSON (0.896) and percent in markdown (89.6).")
     what = p.add_subparsers(dest="table", metavar="TABLE", parser_class=type(p))
     what.required = True
 
-    q = what.add_parser("ready-rate", help="ready-rate mean, SD, P(penalty), P(bonus) in percent",
+    q = what.add_parser("ready-rate", help="ready-rate mean, SD, P(penalty), P(bonus)",
                         description="Per (h, T): mean and SD of the ready rate, P(penalty) and "
-                        "P(bonus) of the dynamic and static policies, in percent.")
+                        "P(bonus) of the dynamic and static policies (fractions in CSV and JSON, "
+                        "percent in markdown).")
     _add_study_arguments(q)
     q.add_argument("--costs", action="store_true",
                    help="append the static S* and both expected costs per period")
@@ -178,15 +181,16 @@ def register(sub):
     q = what.add_parser("published", help="the study's simulated rows against the exact values",
                         description="The study's published (simulated) ready-rate rows beside "
                         "the exact values, in standard errors of a simulation of the study's "
-                        "size.")
+                        "size (published, exact, se: fractions in CSV and JSON, percent in "
+                        "markdown).")
     q.add_argument("--runs", type=_runs, default=18_445, metavar="N",
                    help="simulation size for the standard errors (default 18445, the study's)")
     _add_output_arguments(q, simulate=False)
     q.set_defaults(handler=_run_published)
 
     q = what.add_parser("carry-over", help="stock discarded vs carried over, side by side",
-                        description="Per (h, T): ready-rate mean, SD, P(penalty), P(bonus) (%) "
-                        "and cost per period of both policies when leftover stock is discarded "
+                        description="Per (h, T): ready-rate mean, SD, P(penalty), P(bonus) "
+                        "(fractions in CSV and JSON, percent in markdown) and cost per period of both policies when leftover stock is discarded "
                         "(the study) and when it carries over (docs/model.md section 11).")
     _add_study_arguments(q)
     q.add_argument("--purchase", type=_one(to_fraction, "a number >= 0", lambda x: x >= 0),

@@ -3,7 +3,9 @@
 The files in tests/data/reproduce/ were written by the command before the study's tables became
 pandas DataFrames; the rendering must not change a byte (the same numbers, the same digits, the
 same int/float spelling; JSON's full-precision floats up to their last digits, see
-:func:`test_json_is_pinned`). To re-pin after a deliberate change of format:
+:func:`test_json_is_pinned`). The CSV and JSON files were re-pinned once when rates and
+probabilities became fractions in machine formats: every changed CSV value was checked to be the
+old one divided by 100 to its 12 printed digits; the markdown files did not change. To re-pin after a deliberate change of format:
 ``python tests/test_reproduce_pinned.py``.
 """
 

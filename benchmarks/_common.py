@@ -24,3 +24,14 @@ def inplace_pass_seconds(n_values, repeat=5):
     np.add(x, 1.0, out=x)
     t, _ = best_of(lambda: np.add(x, 1.0, out=x), repeat)
     return t
+
+
+def cpu_best_of(fn, repeat=3):
+    """Smallest CPU time (``time.process_time``) of ``repeat`` calls of ``fn`` (seconds): on a
+    shared machine it drifts less than wall time."""
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.process_time()
+        fn()
+        best = min(best, time.process_time() - t0)
+    return best

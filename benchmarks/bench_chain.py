@@ -18,22 +18,10 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.linalg import spsolve_triangular
 
-from _common import best_of, inplace_pass_seconds
+from _common import best_of, cpu_best_of, inplace_pass_seconds
 from slamarkov import Contract, Poisson, Problem, solve_dynamic
 from slamarkov._layered import n_transient
 from slamarkov.chain import AbsorbingChain
-
-
-def cpu_best_of(fn, repeat=3):
-    """Smallest CPU time (time.process_time) of ``repeat`` calls of ``fn``."""
-    import time
-
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.process_time()
-        fn()
-        best = min(best, time.process_time() - t0)
-    return best
 
 
 def policy(T):

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _common import best_of, inplace_pass_seconds
+from _common import best_of, cpu_best_of, inplace_pass_seconds
 from slamarkov import Contract, Poisson, Problem, solve_dynamic
 from slamarkov._layered import n_transient, offset
 
@@ -86,24 +86,14 @@ def main(T=10_000):
     print(f"one in-place numpy pass over T(T+1)/2 values: {t_pass:.4f} s")
     print(f"speed-up over the baseline: {t_base / t_ours:.1f}x   (target >= 10)")
     print(f"ratio to one in-place pass: {t_ours / t_pass:.1f}x   (target <= 15)")
-    c_ours, c_pass = cpu_seconds(lambda: solve_dynamic(problem, max_stock=40)), None
+    c_ours, c_pass = cpu_best_of(lambda: solve_dynamic(problem, max_stock=40)), None
     x = np.zeros(n_transient(T))
     np.add(x, 1.0, out=x)
-    c_pass = cpu_seconds(lambda: np.add(x, 1.0, out=x), repeat=5)
+    c_pass = cpu_best_of(lambda: np.add(x, 1.0, out=x), repeat=5)
     print(f"  CPU time (the machine is shared): solve {c_ours:.3f} s, pass {c_pass:.4f} s: "
           f"ratio {c_ours / c_pass:.1f}x")
     print(f"states whose stock differs from the baseline on a float near-tie: {differ:,}")
     print(f"peak memory of the solve:   {peak / 2**30:.3f} GiB (target < 1.5 GB)")
-
-
-def cpu_seconds(fn, repeat=3):
-    """Smallest CPU time (time.process_time) of ``repeat`` calls of ``fn``."""
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.process_time()
-        fn()
-        best = min(best, time.process_time() - t0)
-    return best
 
 
 def peak_bytes(fn):

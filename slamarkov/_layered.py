@@ -51,14 +51,15 @@ def propagate(source, T, start_stage=1, start_count=0, *, exact=False, on_stage=
     Only the window of states with non-zero probability is carried from stage to stage: it
     starts as the start state, grows by one state per stage, and is trimmed where probability is
     exactly zero (no tolerance), so that a distribution concentrated on a band of ready counts
-    costs the width of the band, not of the stage.
+    costs the width of the band, not of the stage. A stage is one gather of the success
+    probabilities and three in-place passes over one buffer: no allocation in the loop.
 
     Parameters
     ----------
     source : Policy or callable
-        A :class:`~slamarkov.policy.Policy` (its ``success_window(i, lo, hi)`` is used), or a
-        callable ``stage_success(i)`` giving the success (ready) probabilities of stage i's
-        states, v = 0..i-1.
+        A :class:`~slamarkov.policy.Policy` (its ``success_lookup()`` table, else its
+        ``success_window(i, lo, hi)``), or a callable ``stage_success(i)`` giving the success
+        (ready) probabilities of stage i's states, v = 0..i-1.
     T : int
         Review period.
     start_stage, start_count : int
@@ -75,49 +76,49 @@ def propagate(source, T, start_stage=1, start_count=0, *, exact=False, on_stage=
     ndarray
         The distribution of the final ready count v_T over 0..T (the absorbing states).
     """
-    window = getattr(source, "success_window", None)
-    if window is None:
-        def window(i, lo, hi):
-            return source(i)[lo:hi]
+    dtype = object if exact else np.float64
+    zero = Fraction(0) if exact else 0.0
+    # A policy of discrete demand is a lookup: the success probability of flat state k is
+    # table[stock[k]]. Gather it straight into a scratch buffer; other sources give windows.
+    lookup = getattr(source, "success_lookup", None)
+    table, stock = lookup() if lookup is not None else (None, None)
+    window = None
+    if table is None:
+        window = getattr(source, "success_window", None)
+        if window is None:
+            def window(i, lo, hi):
+                return source(i)[lo:hi]
 
-    if exact:
-        P = np.array([Fraction(1)], dtype=object)
-    else:
-        # two ping-pong buffers and one scratch buffer: no allocation inside the stage loop
-        bufs = (np.empty(T + 2), np.empty(T + 2))
-        scratch = np.empty(T + 2)
-        P = bufs[0][:1]
-        P[0] = 1.0
-    lo = start_count
-    for step, i in enumerate(range(start_stage, T + 1)):
-        n = P.shape[0]
+    # One buffer indexed by the absolute ready count v, updated in place: the window [lo, hi)
+    # of non-zero probability only moves right (lo, hi never decrease), and every entry at or
+    # beyond hi is zero, so a stage is three in-place passes and no allocation.
+    buf = np.full(T + 2, zero, dtype=dtype)
+    scratch = np.empty(T + 2, dtype=dtype)
+    buf[start_count] = Fraction(1) if exact else 1.0
+    lo, hi = start_count, start_count + 1
+    o = offset(start_stage)
+    for i in range(start_stage, T + 1):
+        n = hi - lo
+        P = buf[lo:hi]
         if on_stage is not None:
             on_stage(i, lo, P)
-        if exact:
-            moved = P * window(i, lo, lo + n)
-            nxt = np.empty(n + 1, dtype=object)
-            nxt[:n] = P - moved
+        if table is not None:
+            moved = table.take(stock[o + lo : o + hi], out=scratch[:n], mode="clip")
+            moved *= P
         else:
-            moved = np.multiply(P, window(i, lo, lo + n), out=scratch[:n])
-            nxt = bufs[(step + 1) % 2][: n + 1]
-            np.subtract(P, moved, out=nxt[:n])
-        nxt[n] = 0
-        tail = nxt[1:]
-        tail += moved
-        # trim exact zeros at both ends (amortised: the window grows by one per stage)
-        a, b = 0, n + 1
-        while a < b and nxt[a] == 0:
-            a += 1
-        while b > a and nxt[b - 1] == 0:
-            b -= 1
-        if a == b:  # cannot happen for a probability distribution; keep one state
-            b = a + 1
-        P = nxt[a:b]
-        lo += a
-    out = np.zeros(T + 1, dtype=object if exact else np.float64)
-    if exact:
-        out[:] = Fraction(0)
-    out[lo : lo + P.shape[0]] = P
+            moved = np.multiply(P, window(i, lo, hi), out=scratch[:n])
+        P -= moved
+        nxt = buf[lo + 1 : hi + 1]
+        nxt += moved
+        hi += 1
+        # trim exact zeros at both ends (no tolerance; amortised: the window grows by one)
+        while lo < hi - 1 and buf[lo] == 0:
+            lo += 1
+        while hi > lo + 1 and buf[hi - 1] == 0:
+            hi -= 1
+        o += i
+    out = np.full(T + 1, zero, dtype=dtype)
+    out[lo:hi] = buf[lo:hi]
     return out
 
 

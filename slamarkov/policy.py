@@ -349,6 +349,23 @@ class Policy:
             return self._table().take(s.astype(np.intp))
         return demand.cdf(s, exact=True) if self.exact else demand.cdf(s)
 
+    def success_lookup(self):
+        """``(table, stock)`` such that the success probability of flat state k is
+        ``table[stock[k]]`` (discrete demand without carry-over; an inner kernel's fast path),
+        else ``(None, None)``.
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, DiscreteUniform, Problem
+        >>> prob = Problem(Contract(2, 0.5, 1, penalty=10), DiscreteUniform(0, 3), 1)
+        >>> table, stock = Policy(prob, [[1], [0, 2]]).success_lookup()
+        >>> table.take(stock).tolist()
+        [0.5, 0.25, 0.75]
+        """
+        if self.carries or not self.problem.demand.discrete:
+            return None, None
+        return self._table(), self.stock
+
     def success_window(self, i: int, lo: int, hi: int) -> np.ndarray:
         """F(S_i(v)) for v = lo..hi-1 only (no bounds check: an inner kernel)."""
         o = offset(i)

@@ -670,6 +670,41 @@ class TestDynamicForward:
         assert chain.absorption_matrix()[0].tolist() == sol.ready_rate.pmf.tolist()
 
 
+class TestForwardKernelPaths:
+    """propagate gathers a discrete policy's success probabilities from its lookup table; any
+    other source gives them stage by stage. Both paths give the same numbers, bit for bit."""
+
+    @pytest.mark.parametrize("policy", FLOAT_CASES)
+    def test_lookup_equals_stage_callable(self, policy):
+        from slamarkov._layered import propagate
+
+        T = policy.review_period
+        for i0, v0 in all_states(T):
+            a = propagate(policy, T, i0, v0, exact=policy.exact)
+            b = propagate(policy.stage_success, T, i0, v0, exact=policy.exact)
+            assert a.tolist() == b.tolist()
+
+    def test_exact_lookup_equals_stage_callable(self):
+        from slamarkov._layered import propagate
+
+        policy = exact_dynamic(6, LINEAR).policy
+        a = propagate(policy, 6, exact=True)
+        b = propagate(policy.stage_success, 6, exact=True)
+        assert all(type(x) is Fraction for x in a) and a.tolist() == b.tolist()
+        assert sum(a) == 1
+
+    def test_window_trims_exact_zeros(self):
+        # F(S) = 1 in every state: all mass moves up, the window stays one state wide
+        from slamarkov._layered import propagate
+
+        prob = Problem(lump(7), DiscreteUniform(0, 2), 1)
+        widths = []
+        pmf = propagate(Policy.constant(prob, 2), 7, on_stage=lambda i, lo, P: widths.append(
+            (lo, P.shape[0])))
+        assert pmf.tolist() == [0.0] * 7 + [1.0]
+        assert widths == [(v, 1) for v in range(7)]
+
+
 class TestCostIdentity:
     """sum_s N[(1,0), s] h H(S_s) + sum_v B[(1,0), v] G(v) = V_1(0) (docs/model.md section 6)."""
 

@@ -285,12 +285,22 @@ def solve_dynamic(problem: Problem, *, max_stock=None, exact: bool = False,
         # Where Delta_i(v) == 0 exactly, S = 0 (vertex 0, cost 0) and V_i(v) = V_{i+1}(v): nothing
         # to do. V changes only on the window [lo, hi) of non-zero Delta, so the next stage's
         # Delta can be non-zero only on [lo - 1, hi): carry that window, trimmed of exact zeros.
+        # Float stages write into two scratch buffers (no allocation in the loop).
         zero = Fraction(0) if exact else 0.0
+        dbuf = None if exact else np.empty(T + 1)
+        tbuf = None if exact else np.empty(T + 1)
+        search = slopes.searchsorted
         lo, hi = 0, T
+        o = offset(T)
         for i in range(T, 1 if x0 else 0, -1):
-            o = offset(i)
-            lo, hi = max(lo - 1, 0), min(hi, i)
-            di = V[lo:hi] - V[lo + 1 : hi + 1]
+            if lo:
+                lo -= 1
+            if hi > i:
+                hi = i
+            if exact:
+                di = V[lo:hi] - V[lo + 1 : hi + 1]
+            else:
+                di = np.subtract(V[lo:hi], V[lo + 1 : hi + 1], out=dbuf[: hi - lo])
             # trim exact zeros at the ends (amortised O(1): the window grows by one per stage)
             a, b = 0, hi - lo
             while a < b and di[a] == 0:
@@ -302,17 +312,23 @@ def solve_dynamic(problem: Problem, *, max_stock=None, exact: bool = False,
             else:
                 di = di[a:b]
                 lo, hi = lo + a, lo + b
-                k = np.searchsorted(slopes, di, side="left")
+                k = search(di, side="left")
                 stock[o + lo : o + hi] = hs.take(k)
                 # V_i(v) = V_{i+1}(v) + h H(S) - Delta F(S)
                 w = V[lo:hi]
                 w += hy.take(k)
-                w -= hx.take(k) * di
+                if exact:
+                    w -= hx.take(k) * di
+                else:
+                    t = hx.take(k, out=tbuf[: hi - lo], mode="clip")
+                    t *= di
+                    w -= t
             if keep_values:
                 deltas[o : o + i] = zero
                 if hi > lo:
                     deltas[o + lo : o + hi] = di
                 values[o : o + i] = V[:i]
+            o -= i - 1
         if x0:
             # period 1 from (1, 0, x0): order up to any y >= 0 and pay c (y - x0)^+
             d1 = V[0] - V[1]

@@ -70,6 +70,45 @@ def _deviance(x, mu):
     return out
 
 
+#: n KL(x/n || p) beyond which the pmf is exactly 0.0 in float64: the exponent of the form above
+#: is at most -n KL + delta(n) <= -n KL + 0.084 (the square-root factor is at most 1), and
+#: exp of anything below about -745.2 rounds to zero
+_UNDERFLOW = 760.0
+
+
+def _scaled_kl(x: float, n: float, mu: float) -> float:
+    """n KL(x/n || mu/n) = D(x, mu) + D(n - x, n - mu) in scalar floats (only compared with
+    :data:`_UNDERFLOW`, far from 0, so its cancellation near x = mu does not matter)."""
+    def dev(a, m):
+        return (a * math.log(a / m) if a > 0 else 0.0) + m - a
+    return dev(x, mu) + dev(n - x, n - mu)
+
+
+def _support(n: int, p: float) -> tuple[int, int]:
+    """The range [a, b] of x in 1..n-1 outside which Binomial(n, p) has a float pmf of exactly 0
+    (by :data:`_UNDERFLOW`; n KL is convex in x with its minimum at np), found by bisection."""
+    mu, nf = n * p, float(n)
+    centre = min(max(int(mu), 1), n - 1)
+    # smallest x in [1, centre] with n KL(x) < cut (n KL decreases on [0, mu])
+    a, b = 1, centre
+    while a < b:
+        m = (a + b) // 2
+        if _scaled_kl(m, nf, mu) >= _UNDERFLOW:
+            a = m + 1
+        else:
+            b = m
+    lo = a
+    # largest x in [centre, n - 1] with n KL(x) < cut (n KL increases on [mu, n])
+    a, b = centre, n - 1
+    while a < b:
+        m = (a + b + 1) // 2
+        if _scaled_kl(m, nf, mu) >= _UNDERFLOW:
+            b = m - 1
+        else:
+            a = m
+    return lo, a
+
+
 def binomial_pmf(n: int, p) -> np.ndarray:
     """P(X = x), x = 0..n, for X ~ Binomial(n, p); ``p`` a float or an array of floats (one row
     per p).
@@ -92,13 +131,16 @@ def binomial_pmf(n: int, p) -> np.ndarray:
     rows = inner[:, 0]
     if rows.any():
         Pi, Qi = P[rows], Q[rows]
-        mid = x[:, 1:n] if n >= 2 else np.zeros((1, 0))
-        res = np.empty((Pi.shape[0], n + 1))
+        res = np.zeros((Pi.shape[0], n + 1))
         if n >= 2:
+            # only where some row's pmf does not underflow to 0.0 (the same values, less work)
+            spans = [_support(n, float(pi)) for pi in Pi[:, 0]]
+            a, b = min(s[0] for s in spans), max(s[1] for s in spans)
+            mid = x[:, a : b + 1]
             lc = (_stirling_error(nf) - _stirling_error(mid) - _stirling_error(nf - mid)
                   - _deviance(mid, nf * Pi) - _deviance(nf - mid, nf * Qi))
             lf = _LOG_2PI + np.log(mid) + np.log1p(-mid / nf)
-            res[:, 1:n] = np.exp(lc - 0.5 * lf)
+            res[:, a : b + 1] = np.exp(lc - 0.5 * lf)
         # the end points: (1 - p)^n and p^n, through the deviance where p or 1 - p is small
         res[:, :1] = np.exp(np.where(Pi < 0.1, -_deviance(nf, nf * Qi) - nf * Pi, nf * np.log(Qi)))
         if n >= 1:

@@ -57,3 +57,37 @@ class TestAgainstScipy:
         assert np.all(got >= 0)
         assert abs(got.sum() - 1) <= 1e-12
         np.testing.assert_allclose(got, stats.binom.pmf(np.arange(n + 1), n, p), rtol=0, atol=1e-14)
+
+
+class TestSupportWindow:
+    """binomial_pmf evaluates the saddle-point form only on the range where it can be non-zero
+    in float64; outside it the full form underflows to exactly 0.0, so nothing changes."""
+
+    @staticmethod
+    def full_form(n, p):
+        from slamarkov._binomial import _LOG_2PI, _deviance, _stirling_error
+
+        x = np.arange(1, n, dtype=np.float64)
+        lc = (_stirling_error(float(n)) - _stirling_error(x) - _stirling_error(n - x)
+              - _deviance(x, n * p) - _deviance(n - x, n * (1 - p)))
+        lf = _LOG_2PI + np.log(x) + np.log1p(-x / n)
+        return np.exp(lc - 0.5 * lf)
+
+    @settings(max_examples=80, deadline=None)
+    @given(st.integers(2, 40_000), st.floats(1e-12, 1 - 1e-12))
+    def test_zero_outside_the_window(self, n, p):
+        from slamarkov._binomial import _support
+
+        a, b = _support(n, p)
+        assert 1 <= a <= b <= n - 1
+        full = self.full_form(n, p)
+        outside = np.ones(n - 1, dtype=bool)
+        outside[a - 1 : b] = False
+        assert np.all(full[outside] == 0.0)
+        np.testing.assert_array_equal(binomial_pmf(n, p)[1:n], full)
+
+    def test_window_is_tight_at_large_n(self):
+        from slamarkov._binomial import _support
+
+        a, b = _support(10_000, 0.9)  # sd 30: tens of sd either side, not the whole range
+        assert 7500 < a < 8000 and 9800 < b < 9999

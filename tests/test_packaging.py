@@ -52,8 +52,9 @@ class TestRunAsModule:
 
 class TestLicence:
     def test_licence_file_matches_pyproject(self):
-        declared = pyproject()["project"]["license"]["text"]
-        assert declared == "MIT"
+        project = pyproject()["project"]
+        assert project["license"] == "MIT"  # an SPDX expression (PEP 639)
+        assert project["license-files"] == ["LICENSE"]
         text = (ROOT / "LICENSE").read_text(encoding="utf-8")
         assert text.splitlines()[0] == "MIT License"
         assert "Permission is hereby granted, free of charge" in text

@@ -64,19 +64,21 @@ def bonus_count_rounds_down(m):
               property(lambda self: math.floor(self.review_period * self.bonus_threshold)))
 
 
-class _NumpyTiesToTheRight:
-    """numpy, except that searchsorted breaks ties towards the larger stock."""
+class _SlopesTiesToTheRight(np.ndarray):
+    """Hull slopes whose searchsorted breaks ties towards the larger stock."""
 
-    def __getattr__(self, name):
-        return getattr(np, name)
-
-    @staticmethod
-    def searchsorted(a, v, side="left", sorter=None):
-        return np.searchsorted(a, v, side="right", sorter=sorter)
+    def searchsorted(self, v, side="left", sorter=None):
+        return np.asarray(self).searchsorted(v, side="right", sorter=sorter)
 
 
 def ties_to_largest_stock(m):
-    m.setattr(slamarkov.solve, "np", _NumpyTiesToTheRight())
+    original = slamarkov.solve.lower_envelope
+
+    def lower_envelope(F, cost):
+        vertex, slopes = original(F, cost)
+        return vertex, np.asarray(slopes).view(_SlopesTiesToTheRight)
+
+    m.setattr(slamarkov.solve, "lower_envelope", lower_envelope)
 
 
 def continuous_stock_at_zero_delta(m):

@@ -20,7 +20,10 @@ import re
 from decimal import Decimal
 from fractions import Fraction
 
-__all__ = ["to_fraction", "to_int", "clip_probability", "MAX_MAGNITUDE", "MAX_DIGITS"]
+import numpy as np
+
+__all__ = ["to_fraction", "to_int", "clip_probability", "rounding_resolution", "MAX_MAGNITUDE",
+           "MAX_DIGITS"]
 
 #: the largest magnitude of any number a user gives (amounts, rates, parameters, counts)
 MAX_MAGNITUDE = 10**15
@@ -157,3 +160,18 @@ def clip_probability(p, what: str = "probability"):
             f"{what}: {float(bad)!r} is not a probability (outside [0, 1] by more than rounding)")
     out = np.clip(arr, 0.0, 1.0)
     return float(out) if out.ndim == 0 else out
+
+
+def rounding_resolution(values, stages: int) -> float:
+    """The rounding resolution of float values computed by ``stages`` backward steps of a dynamic
+    program: a few units in the last place of the largest magnitude per step. Values that are
+    equal in exact arithmetic differ by no more once computed in float, so the solvers count
+    values this close as ties (docs/model.md sections 4 and 11).
+
+    Examples
+    --------
+    >>> rounding_resolution([2.75, -4.0], 1) == 8 * 2.0**-52 * 4.0
+    True
+    """
+    top = float(np.max(np.abs(np.asarray(values, dtype=np.float64)), initial=1.0))
+    return 8.0 * stages * float(np.finfo(np.float64).eps) * top

@@ -25,6 +25,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from ._numbers import rounding_resolution
 from .space import StateSpace, backward_step, demand_kernel, forward_step
 
 __all__ = ["demand_tables", "solve_carry_dynamic", "static_costs", "suffix_argmin",
@@ -87,13 +88,6 @@ def suffix_argmin(W: np.ndarray, tie: float = 0.0) -> np.ndarray:
     return np.minimum.accumulate(idx[:, ::-1], axis=1)[:, ::-1]
 
 
-def _rounding(W, stages):
-    """The rounding resolution of a layer's W after ``stages`` backward steps: a few units in
-    the last place of its largest entry per step. Exact ties computed in float differ by no
-    more; distinct values of a rational problem differ by far more."""
-    return 8.0 * stages * np.finfo(np.float64).eps * float(np.max(np.abs(W), initial=1.0))
-
-
 def solve_carry_dynamic(problem, K: int, *, exact: bool = False, keep_values: bool = False):
     r"""Backward induction over (i, v, x) for ``leftover = "carry"``.
 
@@ -132,11 +126,11 @@ def solve_carry_dynamic(problem, K: int, *, exact: bool = False, keep_values: bo
         W += not_ready[None, :] * Vn[:i, :1]
         W += period_cost[None, :]
         if i == 1:
-            y = int(suffix_argmin(W[:1], 0 if exact else _rounding(W, T))[0, x0])
+            y = int(suffix_argmin(W[:1], 0 if exact else rounding_resolution(W, T))[0, x0])
             Y = np.array([[y]])
             Vi = np.array([[W[0, y] - c * x0]], dtype=dtype)
         else:
-            Y = suffix_argmin(W, 0 if exact else _rounding(W, T - i + 1))
+            Y = suffix_argmin(W, 0 if exact else rounding_resolution(W, T - i + 1))
             Vi = np.take_along_axis(W, Y, axis=1) - c * levels[None, :]
         space.layer(orders, i)[...] = Y
         if keep_values:

@@ -32,6 +32,7 @@ import numpy as np
 from ._binomial import binomial_pmf
 from ._layered import n_transient, offset, stage_of
 from ._limits import check_solve
+from ._numbers import rounding_resolution
 from .distribution import ReadyRateDistribution
 from .errors import SolverError
 from .policy import Policy
@@ -287,6 +288,7 @@ def solve_dynamic(problem: Problem, *, max_stock=None, exact: bool = False,
         # Delta can be non-zero only on [lo - 1, hi): carry that window, trimmed of exact zeros.
         # Float stages write into two scratch buffers (no allocation in the loop).
         zero = Fraction(0) if exact else 0.0
+        near_ties = demand.rational and not exact
         dbuf = None if exact else np.empty(T + 1)
         tbuf = None if exact else np.empty(T + 1)
         search = slopes.searchsorted
@@ -312,7 +314,13 @@ def solve_dynamic(problem: Problem, *, max_stock=None, exact: bool = False,
             else:
                 di = di[a:b]
                 lo, hi = lo + a, lo + b
-                k = search(di, side="left")
+                if near_ties:
+                    # Delta carries the rounding of T - i + 1 backward steps: one that equals
+                    # a slope exactly may land a few ulps above it, and within that resolution
+                    # it is a tie, which goes to the smaller stock (docs/model.md section 4)
+                    k = search(di - rounding_resolution(V[lo : hi + 1], T - i + 1), side="left")
+                else:
+                    k = search(di, side="left")
                 stock[o + lo : o + hi] = hs.take(k)
                 # V_i(v) = V_{i+1}(v) + h H(S) - Delta F(S)
                 w = V[lo:hi]
@@ -400,6 +408,11 @@ def _first_period_with_stock(problem, F, H, V2_0, delta, top, exact):
     W = (c + h) * H - c * np.minimum(y, problem.initial_stock) - delta * F
     if exact:
         best = min(range(top + 1), key=lambda k: (W[k], k))
+    elif problem.demand.rational:
+        # values equal in exact arithmetic differ by rounding in float: the smallest y within
+        # the resolution of the minimum, as in the stage loop of solve_dynamic
+        tie = rounding_resolution(W, problem.review_period)
+        best = int(np.flatnonzero(W <= W.min() + tie)[0])
     else:
         best = int(np.argmin(W))
     return best, V2_0 + W[best]

@@ -491,6 +491,20 @@ class TestTies:
         assert solve_dynamic(p, exact=exact).policy.stock_at(1, 0) == stock
         assert solve_static(p, exact=exact).base_stock == stock
 
+    @pytest.mark.parametrize("initial_stock", [0, 1])
+    def test_float_delta_rounded_above_a_slope_still_ties(self, initial_stock):
+        # Found by the carry-over brute force: T = 2, linear, uniform {0, 1, 2}, h + c = 11/4.
+        # Delta_1(0) = 11/4 exactly, the first hull slope, but float computes it as
+        # 2.7500000000000004; within the rounding resolution it is the tie and goes to S = 0.
+        c = Contract(2, Fraction(1, 4), Fraction(3, 4), scheme="linear", penalty=16, bonus=6)
+        p = Problem(c, DiscreteUniform(0, 2), Fraction(3, 4), purchase_cost=2,
+                    initial_stock=initial_stock)
+        exact = solve_dynamic(p, exact=True, keep_values=True)
+        assert exact.deltas[0] == Fraction(11, 4)
+        fl = solve_dynamic(p)
+        assert fl.policy.to_lists() == exact.policy.to_lists()
+        assert abs(fl.value_start - float(exact.value_start)) < 1e-12
+
     def test_tie_value(self):
         p = Problem(Contract(1, 1, 1, penalty=1), Empirical(["1/4", "1/4", "1/2"]), 1)
         sol = solve_dynamic(p, exact=True)

@@ -54,7 +54,7 @@ class ReadyRateDistribution:
         part = self.pmf[lo:hi]
         if self.exact:
             return part.sum() if part.size else Fraction(0)
-        return clip_probability(math.fsum(part), what)
+        return clip_probability(math.fsum(part.tolist()), what)
 
     @property
     def review_period(self) -> int:
@@ -73,7 +73,7 @@ class ReadyRateDistribution:
         """Expected ready rate."""
         if self.exact:
             return (self.pmf * self.rates).sum()
-        return clip_probability(math.fsum(self.pmf * self.rates), "mean ready rate")
+        return clip_probability(math.fsum((self.pmf * self.rates).tolist()), "mean ready rate")
 
     @property
     def variance(self):
@@ -119,7 +119,7 @@ class ReadyRateDistribution:
             "p_bonus": float(self.p_bonus),
         }
         if pmf:
-            out["pmf"] = [float(x) for x in self.pmf]
+            out["pmf"] = [float(x) for x in self.pmf] if self.exact else self.pmf.tolist()
         return out
 
     def __repr__(self):

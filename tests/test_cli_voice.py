@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from slamarkov.cli import main
 
@@ -336,3 +338,34 @@ class TestSmallOnes:
         result = slamarkov("solve", EXAMPLE, "--scheme", "stepwise")
         assert_one_line_error(result, "slamarkov solve", "got 'stepwise'")
         assert "did you mean" not in result[2]
+
+
+class TestJsonLayout:
+    """Every command's JSON goes through cli._common.json_text: indented objects, lists of numbers
+    on one line, and the same document as json.dumps."""
+
+    scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6),
+                        st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=5))
+    docs = st.recursive(scalars, lambda kids: st.one_of(
+        st.lists(kids, max_size=4), st.dictionaries(st.text(max_size=4), kids, max_size=4)),
+        max_leaves=20)
+
+    @settings(max_examples=200, deadline=None)
+    @given(docs)
+    def test_same_document_as_json_dumps(self, doc):
+        from slamarkov.cli._common import json_text
+
+        assert json.loads(json_text(doc)) == json.loads(json.dumps(doc))
+
+    def test_numbers_on_one_line_and_nan_refused(self):
+        from slamarkov.cli._common import json_text
+
+        text = json_text({"pmf": [0.1] * 1000, "rows": [[1, 2], [3]]})
+        assert len(text.splitlines()) == 7
+        with pytest.raises(ValueError):
+            json_text({"x": [float("nan")]})
+
+    def test_solve_prints_the_pmf_on_one_line(self, capsys):
+        assert main(["solve", str(ROOT / EXAMPLE), "--format", "json", "--summary-only"]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert sum('"pmf": [' in line for line in lines) == 2

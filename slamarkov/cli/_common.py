@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from fractions import Fraction
 from pathlib import Path
@@ -131,6 +132,41 @@ def note(text: str) -> None:
 def wrote(path) -> None:
     """The one line a command prints on standard output after writing ``path``."""
     print(f"wrote {path}", flush=True)
+
+
+def json_text(doc) -> str:
+    """A JSON document as the commands print it: objects and lists of objects indented by two
+    spaces, one entry per line; a list of numbers or strings (a pmf, a row of the stock table)
+    on one line, written by the json module's C encoder. NaN and infinity are refused.
+
+    Examples
+    --------
+    >>> print(json_text({"mean": 0.5, "pmf": [0.25, 0.5, 0.25], "stock": [[6], [0, 8]]}))
+    {
+      "mean": 0.5,
+      "pmf": [0.25, 0.5, 0.25],
+      "stock": [
+        [6],
+        [0, 8]
+      ]
+    }
+    """
+    def flat(value):
+        return json.dumps(value, allow_nan=False)
+
+    def block(value, pad):
+        inner = pad + "  "
+        if isinstance(value, dict):
+            if not value:
+                return "{}"
+            items = (f"{inner}{flat(str(k))}: {block(v, inner)}" for k, v in value.items())
+            return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+        if isinstance(value, (list, tuple)) and any(isinstance(x, (dict, list, tuple))
+                                                   for x in value):
+            return "[\n" + ",\n".join(inner + block(x, inner) for x in value) + "\n" + pad + "]"
+        return flat(value)
+
+    return block(doc, "")
 
 
 def emit(text: str, out=None) -> None:

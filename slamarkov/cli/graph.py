@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 
 from ..graph import GRAPH_FORMATS, graph_to_string, inspect_policy, policy_graph
-from ._common import add_problem_arguments, config_from_args, emit, out_format
+from ._common import add_problem_arguments, config_from_args, emit, json_text, out_format
 
 
 def register(sub):
@@ -62,7 +61,7 @@ def run(args) -> int:
     policy = policy_of(cfg, args.policy)
     if args.inspect:
         report = inspect_policy(policy)
-        text = (json.dumps(report.to_dict(), indent=1, allow_nan=False) if fmt == "json"
+        text = (json_text(report.to_dict()) if fmt == "json"
                 else report.to_text())
         emit(text, args.out)
         return 0

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 from ..errors import MonitorError
 from ..monitor import monitor, monitor_text, read_log
-from ._common import (add_out_argument, add_problem_arguments, config_from_args, emit,
+from ._common import (add_out_argument, add_problem_arguments, config_from_args, emit, json_text,
                       out_format, warn)
 
 FORMATS = ("text", "json")
@@ -53,7 +52,7 @@ def run(args) -> int:
     log = read_log(args.log, cfg.problem)
     result = monitor(cfg.problem, log, **cfg.solver_options())
     if fmt == "json":
-        emit(json.dumps(result.to_dict(), indent=2, allow_nan=False), args.out)
+        emit(json_text(result.to_dict()), args.out)
     else:
         emit(monitor_text(result, cfg.problem), args.out)
     if level is not None and float(result.dynamic.p_penalty) > level:

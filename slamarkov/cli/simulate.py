@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 from ..simulate import STUDY_RUNS, simulate
 from ..solve import solve_dynamic, solve_static
 from ..validate import exact_reference
-from ._common import add_problem_arguments, config_from_args, emit, note, out_format, wrote
+from ._common import (add_problem_arguments, config_from_args, emit, json_text, note, out_format,
+                      wrote)
 
 POLICIES = ("dynamic", "static")
 
@@ -92,7 +92,7 @@ def run(args) -> int:
         doc = {"runs": result.runs, "seed": result.seed, "policy": result.policy_kind,
                "out": str(args.out), "simulated": result.summary_dict(), "exact": ref.to_dict()}
         doc["exact"].pop("pmf")
-        emit(json.dumps(doc, indent=2, allow_nan=False))
+        emit(json_text(doc))
     else:
         emit(_summary_text(result, ref))
     wrote(args.out)

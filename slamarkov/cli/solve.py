@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 
 from ..report import solve_report, solve_text
-from ._common import add_out_argument, add_problem_arguments, config_from_args, emit, out_format
+from ._common import (add_out_argument, add_problem_arguments, config_from_args, emit, json_text,
+                      out_format)
 
 
 FORMATS = ("text", "json")
@@ -29,7 +29,7 @@ def run(args) -> int:
     cfg = config_from_args(args)
     report = solve_report(cfg, summary_only=args.summary_only)
     if fmt == "json":
-        emit(json.dumps(report, indent=2, allow_nan=False), args.out)
+        emit(json_text(report), args.out)
     else:
         emit(solve_text(cfg, report), args.out)
     return 0

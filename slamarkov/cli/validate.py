@@ -5,11 +5,11 @@ Exit code 0 when they are, 1 when some statistic rejects them, 2 on bad input.
 
 from __future__ import annotations
 
-import json
 
 from ..simulate import provenance_mismatch
 from ..validate import summarise_runs, validate_summary
-from ._common import add_out_argument, add_problem_arguments, config_from_args, emit, out_format, warn
+from ._common import (add_out_argument, add_problem_arguments, config_from_args, emit, json_text,
+                      out_format, warn)
 from .simulate import POLICIES, _solve_policy
 
 
@@ -47,7 +47,7 @@ def run(args) -> int:
              "simulated from")
     report = validate_summary(_solve_policy(cfg, args.policy), runs, alpha=args.alpha)
     if fmt == "json":
-        emit(json.dumps(report.to_dict(), indent=2, allow_nan=False), args.out)
+        emit(json_text(report.to_dict()), args.out)
     else:
         emit(report.to_text(), args.out)
     return 0 if report.consistent else 1

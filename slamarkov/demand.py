@@ -22,6 +22,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from ._binomial import poisson_pmf
 from ._numbers import to_fraction, to_int
 from .errors import DemandError
 
@@ -96,6 +97,11 @@ class Demand(ABC):
     def to_dict(self) -> dict:
         """The ``[demand]`` table of a contract file that rebuilds this demand."""
         raise DemandError(f"demand: {type(self).__name__} cannot be written to a contract file")
+
+
+#: math.erfc elementwise (the normal tables are small: one value per stock level)
+_ERFC = np.frompyfunc(math.erfc, 1, 1)
+_SQRT1_2 = math.sqrt(0.5)
 
 
 class DiscreteDemand(Demand):
@@ -221,23 +227,40 @@ class Poisson(DiscreteDemand):
     def __init__(self, mean):
         self.lam = _finite_positive(mean, "demand.mean")
 
-    def _cdf_int(self, k):
-        # scipy.special, not scipy.stats (whose import costs more than a typical solve):
-        # scipy.stats.poisson.cdf is this same pdtr
-        from scipy.special import pdtr
+    def _table_to_tail(self):
+        """F on 0..U, U = lambda + 40 sd + 40, past which 1 - F < 1e-170 and F is 1.0 in float;
+        built once. Below the mode F is the sum of the pmf from 0, at and above it 1 minus the
+        sum of the upper tail, both summed from their small end: each is accurate to a few ulps
+        of what it sums (scipy's pdtr is no closer; no scipy import, which costs more than a
+        typical solve)."""
+        if getattr(self, "_F", None) is None:
+            lam = float(self.lam)
+            top = int(lam + 40 * math.sqrt(lam)) + 40
+            p = poisson_pmf(top, lam)
+            mode = int(lam)
+            F = np.empty(top + 1)
+            F[:mode] = np.cumsum(p[:mode])
+            tail = np.cumsum(p[:mode:-1])[::-1]  # tail[j] = P(d > mode + j), j = 0..top-mode-1
+            F[mode:top] = 1.0 - tail
+            F[top] = 1.0
+            np.maximum.accumulate(F, out=F)  # the two sums meet at the mode within rounding
+            np.minimum(F, 1.0, out=F)
+            self._F = F
+        return self._F
 
+    def _cdf_int(self, k):
+        F = self._table_to_tail()
         k = np.asarray(k)
-        return np.where(k < 0, 0.0, pdtr(np.maximum(k, 0), float(self.lam)))
+        return np.where(k < 0, 0.0, F[np.clip(k, 0, F.shape[0] - 1)])
 
     def _leftover_int(self, k, F):
         F_prev = np.concatenate(([0.0], F[:-1]))
         return np.maximum(k * F - float(self.lam) * F_prev, 0.0)
 
     def _quantile_guess(self, q):
-        from scipy.special import pdtrik
-
-        g = float(pdtrik(q, float(self.lam)))
-        return math.ceil(g) if math.isfinite(g) else 0  # a guess: quantile() corrects it
+        # the smallest k with F(k) >= q on the table (F reaches 1.0 at its end); quantile()
+        # checks it on the integer grid
+        return int(np.searchsorted(self._table_to_tail(), q, side="left"))
 
     def sample(self, rng, size):
         return rng.poisson(float(self.lam), size=size)
@@ -273,14 +296,15 @@ class DiscretisedNormal(DiscreteDemand):
         self.sigma = _finite_positive(sd, "demand.sd")
 
     def _cdf_int(self, k):
-        from scipy.special import ndtr  # = scipy.stats.norm.cdf, without importing scipy.stats
-
-        return ndtr((np.asarray(k, dtype=np.float64) + 1 - float(self.mu)) / float(self.sigma))
+        # Phi(z) = erfc(-z / sqrt 2) / 2 (as scipy's ndtr, without importing scipy, which costs
+        # more than a typical solve): full relative accuracy in the lower tail
+        z = (np.asarray(k, dtype=np.float64) + 1 - float(self.mu)) / float(self.sigma)
+        return 0.5 * _ERFC(-z * _SQRT1_2).astype(np.float64)
 
     def _quantile_guess(self, q):
-        from scipy.special import ndtri
+        from statistics import NormalDist
 
-        return math.ceil(float(self.mu) + float(self.sigma) * ndtri(q) - 1)
+        return math.ceil(float(self.mu) + float(self.sigma) * NormalDist().inv_cdf(q) - 1)
 
     def sample(self, rng, size):
         x = rng.normal(float(self.mu), float(self.sigma), size=size)

@@ -99,6 +99,11 @@ class Demand(ABC):
         raise DemandError(f"demand: {type(self).__name__} cannot be written to a contract file")
 
 
+#: Poisson means up to this get F from a table of Loader's pmf (about 1e7 + 40 sd entries, 80 MB);
+#: beyond it no stock table could be held by any solve, and F comes from scipy.special's
+#: incomplete gamma, so that size checks can still state how large the request is
+_POISSON_TABLE_LIMIT = 1e7
+
 #: math.erfc elementwise (the normal tables are small: one value per stock level)
 _ERFC = np.frompyfunc(math.erfc, 1, 1)
 _SQRT1_2 = math.sqrt(0.5)
@@ -249,8 +254,12 @@ class Poisson(DiscreteDemand):
         return self._F
 
     def _cdf_int(self, k):
-        F = self._table_to_tail()
         k = np.asarray(k)
+        if float(self.lam) > _POISSON_TABLE_LIMIT:
+            from scipy.special import pdtr  # no table of F fits: scipy's incomplete gamma
+
+            return np.where(k < 0, 0.0, pdtr(np.maximum(k, 0), float(self.lam)))
+        F = self._table_to_tail()
         return np.where(k < 0, 0.0, F[np.clip(k, 0, F.shape[0] - 1)])
 
     def _leftover_int(self, k, F):
@@ -260,6 +269,11 @@ class Poisson(DiscreteDemand):
     def _quantile_guess(self, q):
         # the smallest k with F(k) >= q on the table (F reaches 1.0 at its end); quantile()
         # checks it on the integer grid
+        if float(self.lam) > _POISSON_TABLE_LIMIT:
+            from scipy.special import pdtrik
+
+            g = float(pdtrik(q, float(self.lam)))
+            return math.ceil(g) if math.isfinite(g) else 0
         return int(np.searchsorted(self._table_to_tail(), q, side="left"))
 
     def sample(self, rng, size):

@@ -141,13 +141,13 @@ def command(T=10_000):
         with contextlib.redirect_stdout(io.StringIO()):
             assert cli_main(argv) == 0
 
-    t_dyn, _ = best_of(lambda: solve_dynamic(problem, **opts), repeat=3)
-    t_cmd_inproc, _ = best_of(run, repeat=3)
+    t_dyn, _ = best_of(lambda: solve_dynamic(problem, **opts), repeat=5)
+    t_cmd_inproc, _ = best_of(run, repeat=5)
     help_code = "from slamarkov.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass"
-    t_start = fresh_seconds(help_code, repeat=3)
+    t_start = fresh_seconds(help_code, repeat=5)
     cmd_code = ("import io, contextlib\nfrom slamarkov.cli import main\n"
                 f"with contextlib.redirect_stdout(io.StringIO()):\n    main({argv!r})")
-    t_cmd = fresh_seconds(cmd_code, repeat=3)
+    t_cmd = fresh_seconds(cmd_code, repeat=5)
     peak = peak_bytes(run)
     table = solve_dynamic(problem, **opts).policy.stock.nbytes
     print(f"solve command at T = {T:,}: {t_cmd:.2f} s in a fresh interpreter, start-up "

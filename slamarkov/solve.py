@@ -283,6 +283,7 @@ def solve_dynamic(problem: Problem, *, max_stock=None, exact: bool = False,
         # np.zeros is lazily zeroed memory: states never written keep stock 0
         stock = np.zeros(n, dtype=np.uint8 if vertex[-1] <= 255 else np.int64)
         hs = vertex.astype(stock.dtype)
+        every_stock = bool(np.array_equal(vertex, np.arange(len(vertex))))  # vertex k is stock k
         # Where Delta_i(v) == 0 exactly, S = 0 (vertex 0, cost 0) and V_i(v) = V_{i+1}(v): nothing
         # to do. V changes only on the window [lo, hi) of non-zero Delta, so the next stage's
         # Delta can be non-zero only on [lo - 1, hi): carry that window, trimmed of exact zeros.
@@ -321,7 +322,7 @@ def solve_dynamic(problem: Problem, *, max_stock=None, exact: bool = False,
                     k = search(di - rounding_resolution(V[lo : hi + 1], T - i + 1), side="left")
                 else:
                     k = search(di, side="left")
-                stock[o + lo : o + hi] = hs.take(k)
+                stock[o + lo : o + hi] = k if every_stock else hs.take(k)
                 # V_i(v) = V_{i+1}(v) + h H(S) - Delta F(S)
                 w = V[lo:hi]
                 w += hy.take(k)

@@ -134,6 +134,10 @@ def wrote(path) -> None:
     print(f"wrote {path}", flush=True)
 
 
+#: the types json_text writes on one line within a list (anything else is a nested block)
+_SCALARS = {int, float, str, bool, type(None)}
+
+
 def json_text(doc) -> str:
     """A JSON document as the commands print it: objects and lists of objects indented by two
     spaces, one entry per line; a list of numbers or strings (a pmf, a row of the stock table)
@@ -161,8 +165,7 @@ def json_text(doc) -> str:
                 return "{}"
             items = (f"{inner}{flat(str(k))}: {block(v, inner)}" for k, v in value.items())
             return "{\n" + ",\n".join(items) + "\n" + pad + "}"
-        if isinstance(value, (list, tuple)) and any(isinstance(x, (dict, list, tuple))
-                                                   for x in value):
+        if isinstance(value, (list, tuple)) and not set(map(type, value)) <= _SCALARS:
             return "[\n" + ",\n".join(inner + block(x, inner) for x in value) + "\n" + pad + "]"
         return flat(value)
 

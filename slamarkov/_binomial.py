@@ -12,7 +12,8 @@ the algorithm behind R's ``dbinom``):
 
 with :math:`\delta(m) = \ln m! - \ln(\sqrt{2\pi m}\,(m/e)^m)` the Stirling error and
 :math:`D(x, \mu) = x \ln(x/\mu) + \mu - x` the deviance, computed by its series where
-:math:`x \approx \mu`. No large terms cancel, so the relative error stays at a few ulps for any n.
+:math:`x \approx \mu`. No large terms cancel, so the relative error stays near 1e-14 for any n
+(a few ulps for small n; tested against 40-digit references to 1e-12).
 The Poisson pmf (the study's demand) is the same form's limit (Loader's ``dpois``):
 
 .. math:: P(d = x) = \frac{\exp(-\delta(x) - D(x, \lambda))}{\sqrt{2 \pi x}}, \quad x \ge 1,

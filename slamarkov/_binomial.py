@@ -60,7 +60,8 @@ def _deviance(x, mu):
     near = np.abs(x - mu) < 0.1 * (x + mu)
     far = ~near
     xf, mf = x[far], mu[far]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # x / mu overflows to inf for a subnormal mu: D is then inf and the pmf term exactly 0
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         out[far] = np.where(xf > 0, xf * np.log(xf / mf), 0.0) + mf - xf
     xn, mn = x[near], mu[near]
     v = (xn - mn) / (xn + mn)
@@ -83,24 +84,26 @@ def _deviance(x, mu):
 _UNDERFLOW = 760.0
 
 
-def _scaled_kl(x: float, n: float, mu: float) -> float:
-    """n KL(x/n || mu/n) = D(x, mu) + D(n - x, n - mu) in scalar floats (only compared with
-    :data:`_UNDERFLOW`, far from 0, so its cancellation near x = mu does not matter)."""
+def _scaled_kl(x: float, n: float, mu: float, nu: float) -> float:
+    """n KL(x/n || p) = D(x, np) + D(n - x, nq), mu = np and nu = nq both > 0, in scalar floats
+    (only compared with :data:`_UNDERFLOW`, far from 0, so its cancellation near x = mu does not
+    matter; logs of each side, so that no ratio overflows)."""
     def dev(a, m):
-        return (a * math.log(a / m) if a > 0 else 0.0) + m - a
-    return dev(x, mu) + dev(n - x, n - mu)
+        return (a * (math.log(a) - math.log(m)) if a > 0 else 0.0) + m - a
+    return dev(x, mu) + dev(n - x, nu)
 
 
-def _support(n: int, p: float) -> tuple[int, int]:
-    """The range [a, b] of x in 1..n-1 outside which Binomial(n, p) has a float pmf of exactly 0
-    (by :data:`_UNDERFLOW`; n KL is convex in x with its minimum at np), found by bisection."""
-    mu, nf = n * p, float(n)
+def _support(n: int, p: float, q: float) -> tuple[int, int]:
+    """The range [a, b] of x in 1..n-1 outside which Binomial(n, p) (q = 1 - p > 0, as the
+    caller rounded it) has a float pmf of exactly 0 (by :data:`_UNDERFLOW`; n KL is convex in x
+    with its minimum at np), found by bisection."""
+    mu, nu, nf = n * p, n * q, float(n)
     centre = min(max(int(mu), 1), n - 1)
     # smallest x in [1, centre] with n KL(x) < cut (n KL decreases on [0, mu])
     a, b = 1, centre
     while a < b:
         m = (a + b) // 2
-        if _scaled_kl(m, nf, mu) >= _UNDERFLOW:
+        if _scaled_kl(m, nf, mu, nu) >= _UNDERFLOW:
             a = m + 1
         else:
             b = m
@@ -109,7 +112,7 @@ def _support(n: int, p: float) -> tuple[int, int]:
     a, b = centre, n - 1
     while a < b:
         m = (a + b + 1) // 2
-        if _scaled_kl(m, nf, mu) >= _UNDERFLOW:
+        if _scaled_kl(m, nf, mu, nu) >= _UNDERFLOW:
             b = m - 1
         else:
             a = m
@@ -141,7 +144,7 @@ def binomial_pmf(n: int, p) -> np.ndarray:
         res = np.zeros((Pi.shape[0], n + 1))
         if n >= 2:
             # only where some row's pmf does not underflow to 0.0 (the same values, less work)
-            spans = [_support(n, float(pi)) for pi in Pi[:, 0]]
+            spans = [_support(n, float(pi), float(qi)) for pi, qi in zip(Pi[:, 0], Qi[:, 0])]
             a, b = min(s[0] for s in spans), max(s[1] for s in spans)
             mid = x[:, a : b + 1]
             lc = (_stirling_error(nf) - _stirling_error(mid) - _stirling_error(nf - mid)

@@ -313,7 +313,7 @@ class DiscretisedNormal(DiscreteDemand):
         # Phi(z) = erfc(-z / sqrt 2) / 2 (as scipy's ndtr, without importing scipy, which costs
         # more than a typical solve): full relative accuracy in the lower tail
         z = (np.asarray(k, dtype=np.float64) + 1 - float(self.mu)) / float(self.sigma)
-        return 0.5 * _ERFC(-z * _SQRT1_2).astype(np.float64)
+        return 0.5 * np.asarray(_ERFC(-z * _SQRT1_2), dtype=np.float64)
 
     def _quantile_guess(self, q):
         from statistics import NormalDist

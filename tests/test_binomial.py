@@ -97,7 +97,7 @@ class TestSupportWindow:
     def test_zero_outside_the_window(self, n, p):
         from slamarkov._binomial import _support
 
-        a, b = _support(n, p)
+        a, b = _support(n, p, 1.0 - p)
         assert 1 <= a <= b <= n - 1
         full = self.full_form(n, p)
         outside = np.ones(n - 1, dtype=bool)
@@ -105,8 +105,15 @@ class TestSupportWindow:
         assert np.all(full[outside] == 0.0)
         np.testing.assert_array_equal(binomial_pmf(n, p)[1:n], full)
 
+    @pytest.mark.parametrize("n", [2, 10, 100_000, 10**7])
+    @pytest.mark.parametrize("p", [1e-300, 5e-324, 1 - 2**-53, 1 - 2**-52])
+    def test_extreme_p(self, n, p):
+        # n p or n q may be subnormal or round n p to n: the bisection takes logs, never ratios
+        got = binomial_pmf(n, p)
+        assert np.all(np.isfinite(got)) and abs(got.sum() - 1) <= 1e-12
+
     def test_window_is_tight_at_large_n(self):
         from slamarkov._binomial import _support
 
-        a, b = _support(10_000, 0.9)  # sd 30: tens of sd either side, not the whole range
+        a, b = _support(10_000, 0.9, 1.0 - 0.9)  # sd 30: tens of sd either side, not all
         assert 7500 < a < 8000 and 9800 < b < 9999

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import best_of  # noqa: E402
 
 from slamarkov import AbsorbingChain, Contract, Poisson, Problem, solve_dynamic, solve_static  # noqa: E402
-from slamarkov.carry import demand_tables  # noqa: E402
+from slamarkov.solve.carry import demand_tables # noqa: E402
 
 K = 40
 

@@ -20,7 +20,7 @@ from scipy.sparse.linalg import spsolve_triangular
 
 from _common import best_of, cpu_best_of, inplace_pass_seconds
 from slamarkov import Contract, Poisson, Problem, solve_dynamic
-from slamarkov._layered import n_transient
+from slamarkov.chain.triangle import n_transient
 from slamarkov.chain import AbsorbingChain
 
 

@@ -13,7 +13,7 @@ import sys
 
 from _common import best_of
 from slamarkov import Contract, Poisson, Problem, solve_dynamic
-from slamarkov.graph import inspect_policy, policy_graph
+from slamarkov.analysis.graph import inspect_policy, policy_graph
 
 TARGET_SECONDS = 2.0
 

@@ -13,7 +13,7 @@ import argparse
 import time
 
 from slamarkov import Contract, Poisson, Problem, solve_dynamic, solve_static
-from slamarkov.simulate import STUDY_RUNS, simulate
+from slamarkov.simulation.simulate import STUDY_RUNS, simulate
 
 BUDGET = 60.0
 SCHEMES = ("lump-sum", "linear")

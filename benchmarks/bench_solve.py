@@ -35,7 +35,7 @@ import numpy as np
 
 from _common import best_of, cpu_best_of, inplace_pass_seconds
 from slamarkov import Contract, Poisson, Problem, solve_dynamic
-from slamarkov._layered import n_transient, offset
+from slamarkov.chain.triangle import n_transient, offset
 
 
 def baseline(problem, max_stock=40):
@@ -132,7 +132,7 @@ def command(T=10_000):
 
     contract = Path(__file__).resolve().parents[1] / "examples" / "contract.toml"
     argv = ["solve", str(contract), "--review-period", str(T), "--format", "json", "--summary-only"]
-    from slamarkov.config import load_config
+    from slamarkov.model.config import load_config
 
     cfg = load_config(contract, {"contract.review_period": T})
     problem, opts = cfg.problem, cfg.solver_options()

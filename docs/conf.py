@@ -91,22 +91,30 @@ html_theme_options = {
 
 # -- the API pages, generated from __all__ ---------------------------------------------------------
 
-#: the order of the public modules on the API page: the package's flow (docs/model.md); any other
-#: public module with an ``__all__`` follows, alphabetically
-FLOW = ["contract", "demand", "problem", "solve", "policy", "distribution", "chain", "space",
-        "carry", "graph", "simulate", "validate", "monitor", "study", "plot", "plot_graph",
-        "report", "config", "errors"]
+#: the order of the folders on the API page: the package's flow, from the model to the reports
+#: (README, "Architecture"); then the helpers below every layer. The command line is left out.
+FLOW = ["model", "chain", "solve", "analysis", "simulation", "plot", "study", "sweep", "report",
+        "io", "core", "errors"]
 
 
 def api_modules() -> list[str]:
-    """Every public module of the package (no leading underscore, not the CLI) with an __all__."""
+    """Every public module of the package with an ``__all__``, folder by folder in the order of
+    :data:`FLOW` (a folder's own ``__init__`` first, then its modules alphabetically); no
+    private module (leading underscore) and not the command line."""
     import pkgutil
 
-    names = [m.name for m in pkgutil.iter_modules(slamarkov.__path__)
-             if not m.name.startswith("_") and not m.ispkg]
-    names = [n for n in names if getattr(importlib.import_module(f"slamarkov.{n}"), "__all__", None)]
-    ordered = [n for n in FLOW if n in names] + sorted(set(names) - set(FLOW))
-    return [f"slamarkov.{n}" for n in ordered]
+    out = []
+    for top in FLOW:
+        name = f"slamarkov.{top}"
+        module = importlib.import_module(name)
+        found = [name] if getattr(module, "__all__", None) else []
+        if hasattr(module, "__path__"):
+            subs = sorted(m.name for m in pkgutil.iter_modules(module.__path__)
+                          if not m.name.startswith("_"))
+            found += [f"{name}.{m}" for m in subs
+                      if getattr(importlib.import_module(f"{name}.{m}"), "__all__", None)]
+        out += found
+    return out
 
 
 def _kind(obj) -> str:

@@ -13,8 +13,8 @@ Run it as a script::
 """
 
 from slamarkov import Contract, Poisson, Problem, solve_dynamic
-from slamarkov.plot import ready_rate_figure
-from slamarkov.plot_graph import draw_chain, draw_policy_heatmap
+from slamarkov.study.figures import ready_rate_figure
+from slamarkov.plot.policy import draw_chain, draw_policy_heatmap
 from slamarkov.study import Study
 
 problem = Problem(Contract.study(10, "lump-sum"), Poisson(5), holding_cost=1)

@@ -11,8 +11,8 @@ Run it as a script::
 """
 
 from slamarkov import Contract, Poisson, Problem, solve_dynamic
-from slamarkov.simulate import STUDY_RUNS, simulate
-from slamarkov.validate import validate
+from slamarkov.simulation.simulate import STUDY_RUNS, simulate
+from slamarkov.simulation.validate import validate
 
 solution = solve_dynamic(Problem(Contract.study(30, "linear"), Poisson(5), holding_cost=1))
 runs = simulate(solution.policy, STUDY_RUNS, seed=2024)

@@ -30,9 +30,9 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-import slamarkov.chain
-import slamarkov.simulate
-import slamarkov.solve
+import slamarkov.chain.absorbing
+import slamarkov.simulation.simulate
+import slamarkov.solve.dynamic
 from slamarkov import LINEAR, LUMP_SUM, Contract, ContinuousUniform
 
 from . import proof_chain_identities as chain_proof
@@ -72,13 +72,13 @@ class _SlopesTiesToTheRight(np.ndarray):
 
 
 def ties_to_largest_stock(m):
-    original = slamarkov.solve.lower_envelope
+    original = slamarkov.solve.dynamic.lower_envelope
 
     def lower_envelope(F, cost):
         vertex, slopes = original(F, cost)
         return vertex, np.asarray(slopes).view(_SlopesTiesToTheRight)
 
-    m.setattr(slamarkov.solve, "lower_envelope", lower_envelope)
+    m.setattr(slamarkov.solve.dynamic, "lower_envelope", lower_envelope)
 
 
 def continuous_stock_at_zero_delta(m):
@@ -109,13 +109,13 @@ def linear_bonus_sign(m):
 
 
 def chain_swaps_ready_and_short(m):
-    original = slamarkov.chain.propagate
+    original = slamarkov.chain.absorbing.propagate
 
     def propagate(source, T, *args, **kwargs):
         stage = getattr(source, "stage_success", source)  # a Policy, or a callable of the stage
         return original(lambda i: 1 - stage(i), T, *args, **kwargs)
 
-    m.setattr(slamarkov.chain, "propagate", propagate)
+    m.setattr(slamarkov.chain.absorbing, "propagate", propagate)
 
 
 def dkw_rounds_down(m):
@@ -123,7 +123,7 @@ def dkw_rounds_down(m):
         e, d = Fraction(str(eps)), Fraction(str(delta))
         return math.floor(math.log(2 / d) / (2 * e * e))
 
-    m.setattr(slamarkov.simulate, "dkw_sample_size", dkw_sample_size)
+    m.setattr(slamarkov.simulation.simulate, "dkw_sample_size", dkw_sample_size)
 
 
 # -- the tests -------------------------------------------------------------------------------

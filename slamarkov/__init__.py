@@ -8,9 +8,9 @@ The flow of the package::
 The mathematics is in the project's model page, docs/model.md; each docstring cites its section.
 """
 
-from .chain import AbsorbingChain
-from .contract import LINEAR, LUMP_SUM, SCHEMES, Contract
-from .demand import (
+from .chain.absorbing import AbsorbingChain
+from .model.contract import LINEAR, LUMP_SUM, SCHEMES, Contract
+from .model.demand import (
     ContinuousUniform,
     Demand,
     DiscreteDemand,
@@ -21,8 +21,8 @@ from .demand import (
     ScipyDemand,
     make_demand,
 )
-from .distribution import ReadyRateDistribution
-from .gaming import coasting_states, gaming_indicators, give_up_states, ready_rate_gap
+from .chain.distribution import ReadyRateDistribution
+from .analysis.gaming import coasting_states, gaming_indicators, give_up_states, ready_rate_gap
 from .errors import (
     ChainError,
     ChainSizeError,
@@ -40,14 +40,25 @@ from .errors import (
     SolverError,
     SweepError,
 )
-from ._limits import memory_limit
-from .grid import Grid, grid_from_dict, load_grid
-from .monitor import MonitorResult, monitor
-from .policy import Policy
-from .problem import CARRY, DISCARD, LEFTOVER_MODES, Problem
-from .solve import DynamicSolution, StaticSolution, lower_envelope, solve_dynamic, solve_static
+from .core.limits import memory_limit
+from .sweep.grid import Grid, grid_from_dict, load_grid
+from .analysis.monitor import MonitorResult, monitor
+from .chain.policy import Policy
+from .model.problem import CARRY, DISCARD, LEFTOVER_MODES, Problem
+from .solve.dynamic import DynamicSolution, StaticSolution, lower_envelope, solve_dynamic, solve_static
+
+from . import _compat
 
 __version__ = "0.1.0"
+
+_compat.install()  # the module paths of 0.1 (slamarkov.contract, ...) stay importable
+
+
+def __getattr__(name):
+    # ``import slamarkov.contract`` then ``slamarkov.contract``: an old module path
+    if f"{__name__}.{name}" in _compat.MOVED:
+        return __import__("sys").modules[f"{__name__}.{name}"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "Contract",

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from slamarkov._binomial import binomial_pmf
+from slamarkov.core.binomial import binomial_pmf
 
 
 def exact_pmf(n, p):
@@ -84,7 +84,7 @@ class TestSupportWindow:
 
     @staticmethod
     def full_form(n, p):
-        from slamarkov._binomial import _LOG_2PI, _deviance, _stirling_error
+        from slamarkov.core.binomial import _LOG_2PI, _deviance, _stirling_error
 
         x = np.arange(1, n, dtype=np.float64)
         lc = (_stirling_error(float(n)) - _stirling_error(x) - _stirling_error(n - x)
@@ -95,7 +95,7 @@ class TestSupportWindow:
     @settings(max_examples=80, deadline=None)
     @given(st.integers(2, 40_000), st.floats(1e-12, 1 - 1e-12))
     def test_zero_outside_the_window(self, n, p):
-        from slamarkov._binomial import _support
+        from slamarkov.core.binomial import _support
 
         a, b = _support(n, p, 1.0 - p)
         assert 1 <= a <= b <= n - 1
@@ -113,7 +113,7 @@ class TestSupportWindow:
         assert np.all(np.isfinite(got)) and abs(got.sum() - 1) <= 1e-12
 
     def test_window_is_tight_at_large_n(self):
-        from slamarkov._binomial import _support
+        from slamarkov.core.binomial import _support
 
         a, b = _support(10_000, 0.9, 1.0 - 0.9)  # sd 30: tens of sd either side, not all
         assert 7500 < a < 8000 and 9800 < b < 9999

@@ -30,9 +30,9 @@ from slamarkov import (
     solve_static,
 )
 from slamarkov.errors import ChainError
-from slamarkov.simulate import simulate
-from slamarkov.space import StateSpace
-from slamarkov.validate import validate
+from slamarkov.simulation.simulate import simulate
+from slamarkov.chain.space import StateSpace
+from slamarkov.simulation.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 

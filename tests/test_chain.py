@@ -676,7 +676,7 @@ class TestForwardKernelPaths:
 
     @pytest.mark.parametrize("policy", FLOAT_CASES)
     def test_lookup_equals_stage_callable(self, policy):
-        from slamarkov._layered import propagate
+        from slamarkov.chain.triangle import propagate
 
         T = policy.review_period
         for i0, v0 in all_states(T):
@@ -685,7 +685,7 @@ class TestForwardKernelPaths:
             assert a.tolist() == b.tolist()
 
     def test_exact_lookup_equals_stage_callable(self):
-        from slamarkov._layered import propagate
+        from slamarkov.chain.triangle import propagate
 
         policy = exact_dynamic(6, LINEAR).policy
         a = propagate(policy, 6, exact=True)
@@ -695,7 +695,7 @@ class TestForwardKernelPaths:
 
     def test_window_trims_exact_zeros(self):
         # F(S) = 1 in every state: all mass moves up, the window stays one state wide
-        from slamarkov._layered import propagate
+        from slamarkov.chain.triangle import propagate
 
         prob = Problem(lump(7), DiscreteUniform(0, 2), 1)
         widths = []

@@ -12,7 +12,7 @@ from scipy import sparse
 from slamarkov import solve_dynamic
 from slamarkov.chain import AbsorbingChain
 from slamarkov.cli import main
-from slamarkov.config import load_config
+from slamarkov.model.config import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "contract.toml"

@@ -9,8 +9,8 @@ import networkx as nx
 import pytest
 
 from slamarkov.cli import main
-from slamarkov.config import load_config
-from slamarkov.graph import GRAPH_FORMATS, graph_from_string, policy_graph, read_graph
+from slamarkov.model.config import load_config
+from slamarkov.analysis.graph import GRAPH_FORMATS, graph_from_string, policy_graph, read_graph
 from slamarkov.solve import solve_dynamic, solve_static
 
 EXAMPLE = str(importlib.resources.files("slamarkov") / "data" / "example.toml")

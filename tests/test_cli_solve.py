@@ -316,7 +316,7 @@ class TestOut:
 
     def test_atomic_on_failed_write(self, tmp_path, capsys, monkeypatch):
         # a failure while the file is being written leaves the old file whole and no temporary file
-        import slamarkov._io as io_mod
+        import slamarkov.io.atomic as io_mod
 
         target = tmp_path / "report.json"
         target.write_text("old")

@@ -298,7 +298,7 @@ class TestSmallOnes:
 
     def test_no_negative_zero_z(self, tmp_path):
         # every run ready: the static policy's P(penalty) z-score is exactly 0 with sign -0.0
-        from slamarkov.validate import _z
+        from slamarkov.simulation.validate import _z
 
         assert _z(-0.0) == "+0" and _z(0.0) == "+0" and _z(-1.25) == "-1.25"
         runs = tmp_path / "r.csv"

@@ -20,7 +20,7 @@ from slamarkov import (
     Poisson,
     SlamarkovError,
 )
-from slamarkov.config import SCHEMA, Config, config_from_dict, load_config, parse_demand_spec
+from slamarkov.model.config import SCHEMA, Config, config_from_dict, load_config, parse_demand_spec
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "contract.toml"
 

@@ -27,7 +27,7 @@ from slamarkov import (
     ScipyDemand,
     make_demand,
 )
-from slamarkov.demand import DEMAND_KINDS
+from slamarkov.model.demand import DEMAND_KINDS
 
 
 def reference(pmf, stocks):

@@ -26,7 +26,7 @@ import pytest
 from scipy import special, stats
 
 from slamarkov import DiscretisedNormal, Poisson
-from slamarkov._binomial import poisson_pmf
+from slamarkov.core.binomial import poisson_pmf
 
 ROOT = Path(__file__).resolve().parents[1]
 MEANS = [1e-3, 0.5, 1, 5, 15, 50, 200, 1e3, 1e4, 1e5, 1e6]

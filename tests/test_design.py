@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from slamarkov import SweepError
 from slamarkov.cli import main
-from slamarkov.design import (
+from slamarkov.sweep.design import (
     INFEASIBLE_EXIT,
     PAYMENT,
     check_query,

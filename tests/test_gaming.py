@@ -27,7 +27,7 @@ from slamarkov import (
     solve_dynamic,
     solve_static,
 )
-from slamarkov.gaming import (
+from slamarkov.analysis.gaming import (
     GAMING_INDICATORS,
     coasting_states,
     gaming_indicators,
@@ -171,7 +171,7 @@ class TestCarryOver:
 
     @pytest.mark.parametrize("purchase", [0, 1])
     def test_masks_and_indicators_follow_the_definitions(self, purchase):
-        from slamarkov.config import config_from_dict
+        from slamarkov.model.config import config_from_dict
 
         cfg = config_from_dict({
             "contract": {"review_period": 6, "penalty_threshold": 0.5, "bonus_threshold": 0.8,

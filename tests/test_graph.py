@@ -28,7 +28,7 @@ from slamarkov import (
 )
 from slamarkov.chain import AbsorbingChain
 from slamarkov.errors import GraphDependencyError
-from slamarkov.graph import (
+from slamarkov.analysis.graph import (
     GRAPH_FORMATS,
     GraphFormatError,
     band_flow,
@@ -639,7 +639,7 @@ class TestExport:
 # -- drawings -------------------------------------------------------------------------------------
 class TestDrawings:
     def test_chain_png(self, tmp_path, study10):
-        from slamarkov.plot_graph import draw_chain
+        from slamarkov.plot.policy import draw_chain
 
         fig = draw_chain(study10, tmp_path / "chain.png")
         data = (tmp_path / "chain.png").read_bytes()
@@ -653,14 +653,14 @@ class TestDrawings:
         assert len(ax.collections[0].get_segments()) == 110
 
     def test_chain_refuses_large_T(self):
-        from slamarkov.plot_graph import draw_chain
+        from slamarkov.plot.policy import draw_chain
 
         pol = Policy.constant(Problem(Contract.study(41), Poisson(5), 1), 5)
         with pytest.raises(ChainError, match="legible up to T = 40, got T = 41"):
             draw_chain(pol)
 
     def test_heatmap_values(self, tmp_path, rich10):
-        from slamarkov.plot_graph import draw_policy_heatmap
+        from slamarkov.plot.policy import draw_policy_heatmap
 
         fig = draw_policy_heatmap(rich10, tmp_path / "heat.png")
         assert (tmp_path / "heat.png").read_bytes()[:4] == b"\x89PNG"
@@ -670,7 +670,7 @@ class TestDrawings:
             assert grid.mask[i:, i - 1].all()
 
     def test_heatmap_samples_large_T(self):
-        from slamarkov.plot_graph import draw_policy_heatmap
+        from slamarkov.plot.policy import draw_policy_heatmap
 
         pol = solve_dynamic(Problem(Contract.study(60), Poisson(5), 1)).policy
         fig = draw_policy_heatmap(pol, max_cells=20)
@@ -679,7 +679,7 @@ class TestDrawings:
         assert ax.images[0].get_array().shape == (20, 20)
 
     def test_missing_matplotlib(self, monkeypatch, study10):
-        from slamarkov.plot_graph import PlotDependencyError, draw_policy_heatmap
+        from slamarkov.plot.policy import PlotDependencyError, draw_policy_heatmap
 
         for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
             monkeypatch.setitem(sys.modules, name, None)

@@ -24,8 +24,8 @@ from slamarkov import (
 )
 from slamarkov.chain import AbsorbingChain
 from slamarkov.cli import main
-from slamarkov.config import load_config
-from slamarkov.graph import (
+from slamarkov.model.config import load_config
+from slamarkov.analysis.graph import (
     GRAPH_FORMATS,
     GraphFormatError,
     band_flow,
@@ -102,7 +102,7 @@ def carry_policies(draw):
     prob = Problem(Contract(T, a_l, max(a_u, a_l), penalty=pen, bonus=3), DiscreteUniform(lo, hi),
                    1, leftover="carry", initial_stock=x1)
     seed = draw(st.integers(0, 2**32 - 1))
-    from slamarkov.space import StateSpace
+    from slamarkov.chain.space import StateSpace
 
     space = StateSpace(T, carry=True, max_stock=K, initial_stock=x1)
     _, _, x = space.coordinates()
@@ -476,7 +476,7 @@ class TestExport:
 class TestDrawings:
     def test_chain_slice(self, tmp_path, study10):
         pytest.importorskip("matplotlib")
-        from slamarkov.plot_graph import draw_chain
+        from slamarkov.plot.policy import draw_chain
 
         fig = draw_chain(study10, tmp_path / "c.png", stock_on_hand=3)
         ax = fig.axes[0]
@@ -492,7 +492,7 @@ class TestDrawings:
 
     def test_heatmap_slice(self, study10):
         pytest.importorskip("matplotlib")
-        from slamarkov.plot_graph import draw_policy_heatmap
+        from slamarkov.plot.policy import draw_policy_heatmap
 
         fig = draw_policy_heatmap(study10, stock_on_hand=5)
         ax = fig.axes[0]
@@ -510,14 +510,14 @@ class TestDrawings:
 
     def test_default_slice_is_zero(self, study10):
         pytest.importorskip("matplotlib")
-        from slamarkov.plot_graph import draw_policy_heatmap
+        from slamarkov.plot.policy import draw_policy_heatmap
 
         title = draw_policy_heatmap(study10).axes[0].get_title().splitlines()[0]
         assert title.endswith("y_i(v, x) at stock on hand x = 0")
 
     def test_bad_slice(self, study10):
         pytest.importorskip("matplotlib")
-        from slamarkov.plot_graph import draw_chain, draw_policy_heatmap
+        from slamarkov.plot.policy import draw_chain, draw_policy_heatmap
 
         for draw in (draw_chain, draw_policy_heatmap):
             with pytest.raises(SlamarkovError, match="stock_on_hand: must be an integer"):

@@ -8,9 +8,9 @@ from fractions import Fraction
 import pytest
 
 from slamarkov import ConfigError, Contract, ContractError
-from slamarkov import config as config_module
-from slamarkov.config import config_from_dict, load_config
-from slamarkov.grid import DEFAULT_MAX_POINTS, grid_from_dict, load_grid
+from slamarkov.model import config as config_module
+from slamarkov.model.config import config_from_dict, load_config
+from slamarkov.sweep.grid import DEFAULT_MAX_POINTS, grid_from_dict, load_grid
 
 BASE = {
     "contract": {"review_period": 10, "penalty_threshold": 0.8, "bonus_threshold": 0.9,

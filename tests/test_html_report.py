@@ -26,8 +26,8 @@ from slamarkov import (
 )
 from slamarkov.cli import main
 from slamarkov.errors import MonitorError, ReportDependencyError
-from slamarkov.html_report import contract_terms, render_report, write_report
-from slamarkov.monitor import monitor
+from slamarkov.report.html import contract_terms, render_report, write_report
+from slamarkov.analysis.monitor import monitor
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "contract.toml"  # the study's lump-sum contract, T = 10, Poisson(5)
@@ -99,7 +99,7 @@ class TestContent:
         assert "period 7" in text and "4 periods left" in text
 
     def test_gaming_indicators(self, page):
-        from slamarkov.gaming import gaming_indicators, ready_rate_gap
+        from slamarkov.analysis.gaming import gaming_indicators, ready_rate_gap
 
         dyn = solve_dynamic(PROBLEM, max_stock=40)
         sta = solve_static(PROBLEM, max_stock=40)

@@ -24,7 +24,7 @@ from slamarkov import (
 )
 from slamarkov.cli import main
 from slamarkov.errors import MonitorError
-from slamarkov.monitor import (
+from slamarkov.analysis.monitor import (
     MonitorResult,
     MonitorState,
     PeriodLog,
@@ -433,7 +433,7 @@ class TestCarryOver:
 def test_result_fields_are_the_json_keys():
     from dataclasses import fields
 
-    from slamarkov.monitor import PolicyOutlook
+    from slamarkov.analysis.monitor import PolicyOutlook
 
     assert {f.name for f in fields(MonitorResult)} == {"state", "decided", "dynamic", "static"}
     assert {f.name for f in fields(PolicyOutlook)} == POLICY_KEYS

@@ -14,7 +14,7 @@ import pytest
 pytest.importorskip("matplotlib")
 
 from slamarkov import LINEAR, LUMP_SUM, SlamarkovError  # noqa: E402
-from slamarkov import plot  # noqa: E402
+from slamarkov.study import figures as plot  # noqa: E402
 from slamarkov.cli import main  # noqa: E402
 from slamarkov.study import Study, cost_table, reproduce_all, saving_table, stock_table  # noqa: E402
 

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from slamarkov import Contract, Poisson, Problem
-from slamarkov._numbers import clip_probability, to_fraction, to_int
-from slamarkov.distribution import ReadyRateDistribution
+from slamarkov.core.numbers import clip_probability, to_fraction, to_int
+from slamarkov.chain.distribution import ReadyRateDistribution
 from slamarkov.errors import ContractError
 
 from test_cli_solve import EXAMPLE, assert_one_line_error, run_cli
@@ -187,7 +187,7 @@ def test_api_memory_limit():
 
 def test_carry_over_states_are_one_more_factor():
     from slamarkov import SizeError, memory_limit
-    from slamarkov._limits import check_solve
+    from slamarkov.core.limits import check_solve
 
     discard = Problem(Contract.study(400), Poisson(5), 1)
     carry = Problem(Contract.study(400), Poisson(5), 1, purchase_cost=1, leftover="carry")
@@ -287,8 +287,8 @@ def test_a_killed_run_leaves_no_output_and_no_hidden_files(tmp_path, sig):
 
 def test_streamed_summary_equals_in_memory_validation(tmp_path):
     from slamarkov import solve_dynamic
-    from slamarkov.simulate import read_runs, simulate
-    from slamarkov.validate import summarise_runs, validate, validate_summary
+    from slamarkov.simulation.simulate import read_runs, simulate
+    from slamarkov.simulation.validate import summarise_runs, validate, validate_summary
 
     sol = solve_dynamic(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40)
     path = tmp_path / "runs.csv"
@@ -304,7 +304,7 @@ def test_streamed_summary_equals_in_memory_validation(tmp_path):
 
 
 def test_bad_row_in_a_late_chunk_names_its_line(tmp_path):
-    from slamarkov.validate import summarise_runs
+    from slamarkov.simulation.validate import summarise_runs
 
     path = tmp_path / "runs.csv"
     path.write_text("# a comment\nready_count,total_cost\n" + "3,1\n" * 10 + "3,x\n")

@@ -29,9 +29,9 @@ from slamarkov import (
     solve_dynamic,
     solve_static,
 )
-from slamarkov._layered import n_transient
-from slamarkov._progress import is_terminal, progress
-from slamarkov.simulate import (
+from slamarkov.chain.triangle import n_transient
+from slamarkov.core.progress import is_terminal, progress
+from slamarkov.simulation.simulate import (
     PROVENANCE_PREFIX,
     RUNS_COLUMNS,
     STUDY_RUNS,
@@ -43,7 +43,7 @@ from slamarkov.simulate import (
     read_runs,
     simulate,
 )
-from slamarkov.validate import exact_reference
+from slamarkov.simulation.validate import exact_reference
 
 #: one d = 1 every period: every outcome is certain
 ALWAYS_ONE = Empirical(["0", "1"])

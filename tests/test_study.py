@@ -171,7 +171,7 @@ class TestPublishedRows:
 
     def test_standard_errors_against_simulation(self, studies):
         """The SE formulas match the spread of simulated summaries over repeated seeds."""
-        from slamarkov.simulate import simulate
+        from slamarkov.simulation.simulate import simulate
 
         cell = studies[LINEAR].solve(1, 10)
         dist = cell.static.ready_rate
@@ -528,7 +528,7 @@ class TestReproduceAll:
 
     @pytest.mark.parametrize("jobs", [1, 2])
     def test_an_error_reaches_the_caller(self, monkeypatch, tmp_path, jobs):
-        import slamarkov.study as study_module
+        import slamarkov.study.experiment as study_module
 
         def boom(*args, **kwargs):
             raise ConfigError("boom: from a task")

@@ -25,9 +25,9 @@ import pytest
 
 from slamarkov import AbsorbingChain, ConfigError, SweepError, solve_dynamic, solve_static
 from slamarkov.cli import main
-from slamarkov.config import config_from_dict
-from slamarkov.gaming import gaming_indicators
-from slamarkov.grid import RESULT_COLUMNS, grid_from_dict
+from slamarkov.model.config import config_from_dict
+from slamarkov.analysis.gaming import gaming_indicators
+from slamarkov.sweep.grid import RESULT_COLUMNS, grid_from_dict
 from slamarkov.sweep import read_table, solve_point, sweep, write_table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -250,7 +250,7 @@ class TestFilesAndResume:
             assert back[col].tolist() == table[col].tolist(), col
 
     def test_interrupted_sweep_resumes(self, table, tmp_path, monkeypatch):
-        import slamarkov.sweep as mod
+        import slamarkov.sweep.runner as mod
 
         partial = tmp_path / "t.csv.partial"
         real = mod.solve_point

@@ -32,13 +32,9 @@ from slamarkov import (
     solve_dynamic,
     solve_static,
 )
-from slamarkov._layered import n_transient, propagate
-from slamarkov.simulate import STUDY_RUNS, SimulationResult, simulate
-from slamarkov.validate import (
-    exact_reference,
-    validate,
-    validate_runs,
-)
+from slamarkov.chain.triangle import n_transient, propagate
+from slamarkov.simulation.simulate import STUDY_RUNS, SimulationResult, simulate
+from slamarkov.simulation.validate import exact_reference, validate, validate_runs
 
 N = STUDY_RUNS
 

@@ -64,7 +64,7 @@ def _leaves(parser):
 
 
 def _max_gib(text):
-    from .._limits import parse_gib
+    from ..core.limits import parse_gib
 
     try:
         return parse_gib(text, "value")
@@ -106,7 +106,7 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _common.PROG = getattr(args, "_prog", parser.prog)
-    from .._limits import memory_limit
+    from ..core.limits import memory_limit
 
     try:
         with memory_limit(getattr(args, "max_bytes", None)):

@@ -21,8 +21,8 @@ import sys
 from fractions import Fraction
 from pathlib import Path
 
-from .._io import atomic_write
-from ..config import Config, load_config, parse_demand_spec
+from ..io.atomic import atomic_write
+from ..model.config import Config, load_config, parse_demand_spec
 from ..errors import ConfigError, OutputError
 
 __all__ = ["add_problem_arguments", "config_from_args", "emit", "wrote", "warn", "note",
@@ -68,7 +68,7 @@ def per_period_amounts(args, review_period: int, whole=None) -> dict:
 
     ``whole`` maps each per-review-period flag to its value (default: read from ``args``).
     """
-    from .._numbers import to_fraction
+    from ..core.numbers import to_fraction
 
     out = {}
     for flag, (dest, whole_flag, key) in PER_PERIOD.items():

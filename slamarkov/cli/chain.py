@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 
-from .. import _limits
-from ..chain import AbsorbingChain
+from ..core import limits as _limits
+from ..chain.absorbing import AbsorbingChain
 from ..errors import ChainError, ChainSizeError
-from ..policy import Policy
-from ..solve import solve_dynamic, solve_static
+from ..chain.policy import Policy
+from ..solve.dynamic import solve_dynamic, solve_static
 from ._common import add_problem_arguments, config_from_args, emit, note, percent, wrote
 
 
@@ -118,7 +118,7 @@ def write_chain(chain: AbsorbingChain, out, compress: bool = False) -> list[str]
     """
     from scipy import sparse
 
-    from .._io import atomic_dir
+    from ..io.atomic import atomic_dir
 
     written = []
     with atomic_dir(out, owned=CHAIN_FILES) as tmp:
@@ -154,7 +154,7 @@ def run(args) -> int:
     chain = AbsorbingChain(policy, max_bytes=max_bytes)
     if start is not None:
         if policy.carries or len(start) == 3:
-            from .._chain_stock import start_state
+            from ..chain.stock import start_state
 
             start_state(policy, start)
         else:

@@ -16,7 +16,7 @@ FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 
 
 def register(sub):
-    from ..design import INFEASIBLE_EXIT
+    from ..sweep.design import INFEASIBLE_EXIT
 
     p = sub.add_parser(
         "design", help="best contracts of a grid under constraints, and the Pareto front",
@@ -54,9 +54,9 @@ def _text(t, key_columns) -> str:
 def run(args) -> int:
     import sys
 
-    from ..design import INFEASIBLE_EXIT, check_query, design, pareto_figure, pareto_front, save_figure
-    from ..grid import RESULT_COLUMNS, load_grid
-    from ..sweep import TABLE_FORMATS, check_table_path, read_table, sweep, write_table
+    from ..sweep.design import INFEASIBLE_EXIT, check_query, design, pareto_figure, pareto_front, save_figure
+    from ..sweep.grid import RESULT_COLUMNS, load_grid
+    from ..sweep.runner import TABLE_FORMATS, check_table_path, read_table, sweep, write_table
     from ._common import note, wrote
 
     for path in (args.out, args.table):
@@ -65,7 +65,7 @@ def run(args) -> int:
     if args.figure is not None:
         if Path(args.figure).suffix.lower() not in FIGURE_SUFFIXES:
             raise OutputError(f"{args.figure}: a figure is {', '.join(FIGURE_SUFFIXES)}")
-        from ..plot import require_matplotlib
+        from ..study.figures import require_matplotlib
 
         require_matplotlib()
     if args.top < 1:

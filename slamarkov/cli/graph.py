@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-from ..graph import GRAPH_FORMATS, graph_to_string, inspect_policy, policy_graph
+from ..analysis.graph import GRAPH_FORMATS, graph_to_string, inspect_policy, policy_graph
 from ._common import add_problem_arguments, config_from_args, emit, json_text, out_format
 
 
@@ -32,7 +32,7 @@ def register(sub):
 
 def policy_of(cfg, kind: str):
     """The dynamic or static optimal policy of a parsed contract file."""
-    from ..solve import solve_dynamic, solve_static
+    from ..solve.dynamic import solve_dynamic, solve_static
 
     solver = solve_dynamic if kind == "dynamic" else solve_static
     return solver(cfg.problem, **cfg.solver_options()).policy
@@ -53,7 +53,7 @@ def run(args) -> int:
             parser.error(f"--out: no suffix to tell the format by; give --format "
                          f"{'|'.join(GRAPH_FORMATS)}")
     cfg = config_from_args(args)
-    from .._limits import PER_STATE, check_solve
+    from ..core.limits import PER_STATE, check_solve
 
     kind = "inspect" if args.inspect else "graph"
     check_solve(cfg.problem, cfg.max_stock, exact=cfg.exact, per_state=PER_STATE[kind],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from ..errors import MonitorError
-from ..monitor import monitor, monitor_text, read_log
+from ..analysis.monitor import monitor, monitor_text, read_log
 from ._common import (add_out_argument, add_problem_arguments, config_from_args, emit, json_text,
                       out_format, warn)
 

@@ -28,7 +28,7 @@ def register(sub):
 
 def run(args) -> int:
     out_format(args.out, None, ("png",), "png")
-    from ..plot_graph import draw_chain, draw_policy_heatmap
+    from ..plot.policy import draw_chain, draw_policy_heatmap
 
     cfg = config_from_args(args)
     policy = policy_of(cfg, args.policy)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..monitor import read_log
+from ..analysis.monitor import read_log
 from ._common import add_problem_arguments, config_from_args, out_format, wrote
 
 
@@ -25,7 +25,7 @@ def register(sub):
 
 def run(args) -> int:
     out_format(args.out, None, ("html",), "html")  # a bad suffix fails before solving
-    from ..html_report import write_report
+    from ..report.html import write_report
 
     cfg = config_from_args(args)
     log = read_log(args.log, cfg.problem) if args.log is not None else None

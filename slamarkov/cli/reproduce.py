@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import argparse
 
-from .._numbers import to_fraction, to_int
-from .._progress import progress
-from ..config import parse_demand_spec
-from ..contract import SCHEMES
-from ..demand import make_demand
+from ..core.numbers import to_fraction, to_int
+from ..core.progress import progress
+from ..model.config import parse_demand_spec
+from ..model.contract import SCHEMES
+from ..model.demand import make_demand
 from ..errors import ConfigError, SlamarkovError
-from ..study import (
+from ..study.experiment import (
     carry_over_table,
     FORMATS,
     STOCK_REVIEW_PERIODS,
@@ -302,7 +302,7 @@ def _run_carry_over(args):
     table = carry_over_table(_study(args), purchase=args.purchase, salvage=args.salvage,
                              initial_stock=args.initial_stock, progress=progress)
     if args.figure is not None:
-        from ..plot import carry_over_figure, save_figure
+        from ..study.figures import carry_over_figure, save_figure
 
         save_figure(carry_over_figure(table), args.figure)
     return _emit(table, args)

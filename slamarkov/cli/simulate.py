@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from ..simulate import STUDY_RUNS, simulate
-from ..solve import solve_dynamic, solve_static
-from ..validate import exact_reference
+from ..simulation.simulate import STUDY_RUNS, simulate
+from ..solve.dynamic import solve_dynamic, solve_static
+from ..simulation.validate import exact_reference
 from ._common import (add_problem_arguments, config_from_args, emit, json_text, note, out_format,
                       wrote)
 
@@ -75,7 +75,7 @@ def run(args) -> int:
     if args.out is not None:
         out_format(args.out, None, ("csv",), "csv")
     cfg = config_from_args(args)
-    from .._limits import check_runs
+    from ..core.limits import check_runs
 
     check_runs(args.runs, cfg.problem.review_period, record_stock=args.record_stock)
     sol = _solve_policy(cfg, args.policy)

@@ -24,7 +24,7 @@ def _positive_int(text):
 
 def add_executor_arguments(p) -> None:
     """The grid size limit and where the points run (shared with ``design``)."""
-    from ..grid import DEFAULT_MAX_POINTS
+    from ..sweep.grid import DEFAULT_MAX_POINTS
 
     g = p.add_argument_group("execution")
     g.add_argument("--workers", type=_positive_int, default=None, metavar="N",
@@ -70,8 +70,8 @@ def partial_path(out) -> Path:
 
 
 def run(args) -> int:
-    from ..grid import load_grid
-    from ..sweep import check_table_path, connect, sweep, write_table
+    from ..sweep.grid import load_grid
+    from ..sweep.runner import check_table_path, connect, sweep, write_table
     from ._common import wrote
 
     out = check_table_path(args.out)

@@ -6,8 +6,8 @@ Exit code 0 when they are, 1 when some statistic rejects them, 2 on bad input.
 from __future__ import annotations
 
 
-from ..simulate import provenance_mismatch
-from ..validate import summarise_runs, validate_summary
+from ..simulation.simulate import provenance_mismatch
+from ..simulation.validate import summarise_runs, validate_summary
 from ._common import (add_out_argument, add_problem_arguments, config_from_args, emit, json_text,
                       out_format, warn)
 from .simulate import POLICIES, _solve_policy

@@ -1,0 +1,444 @@
+r"""A stocking policy: the stock table :math:`S_i(v)` over the transient states of a review period.
+
+The table is stored flat in the chain's state order (stage i, then ready count v; docs/model.md
+section 6), in the smallest integer dtype that holds it for discrete demand (one byte per state
+for stocks up to 255), so that a table at T = 10,000 (50 million states) takes 50 MB.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from .triangle import n_transient, offset, propagate
+from .distribution import ReadyRateDistribution
+from ..errors import PolicyError
+from ..model.problem import Problem
+from .space import StateSpace
+
+__all__ = ["Policy"]
+
+
+def _compact(stock: np.ndarray) -> np.ndarray:
+    top = int(stock.max(initial=0))
+    for dt in (np.uint8, np.uint16, np.uint32):
+        if top <= np.iinfo(dt).max:
+            return stock.astype(dt, copy=False)  # no second copy of a table already compact
+    return stock.astype(np.int64, copy=False)
+
+
+class Policy:
+    r"""A stock table :math:`S_i(v)`, i = 1..T, v = 0..i-1, for a problem.
+
+    Parameters
+    ----------
+    problem : Problem
+        Contract, demand and holding cost the policy is applied to.
+    stock : array_like
+        Either the flat table of T(T+1)/2 stocks in state order, or a list over i = 1..T of
+        lists over v = 0..i-1. Integers for discrete demand, reals for continuous demand;
+        non-negative and finite.
+    kind : str, default "user"
+        "dynamic", "static" or "user" (a label carried to reports).
+    exact : bool, default False
+        Give success probabilities as Fractions (the demand must be rational).
+    max_stock : int, optional
+        With stock carried over (``problem.leftover == "carry"``), K: the stock on hand of
+        periods 2..T ranges over 0..K and the table holds an order-up-to level
+        :math:`y_i(v, x) \ge x` for each state (i, v, x) (docs/model.md section 11); given as
+        a flat array in state order or as a list over i of lists over v of lists over x. By
+        default K is read off the table's shape.
+
+    Raises
+    ------
+    PolicyError
+        On a table of the wrong shape, or negative, non-integer or non-finite stock.
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, Poisson, Problem
+    >>> prob = Problem(Contract(2, 0.5, 1, penalty=10, bonus=5), Poisson(5), 1)
+    >>> pol = Policy(prob, [[6], [0, 8]])
+    >>> pol.stock_at(2, 1), pol.to_lists()
+    (8, [[6], [0, 8]])
+
+    With stock carried over, one order-up-to level per (i, v, x):
+
+    >>> carry = Problem(Contract(2, 0.5, 1, penalty=10), Poisson(5), 1, leftover="carry")
+    >>> Policy(carry, [[[2]], [[1, 1, 2], [2, 2, 2]]]).stock_at(2, 1, 0)
+    2
+    """
+
+    def __init__(self, problem: Problem, stock, kind: str = "user", exact: bool = False, *,
+                 max_stock=None):
+        if not isinstance(problem, Problem):
+            raise PolicyError("problem: must be a slamarkov.Problem")
+        T = problem.review_period
+        if problem.carries:
+            flat, space = self._flatten_carry(stock, problem, max_stock)
+        else:
+            flat = self._flatten(stock, T)
+            space = StateSpace(T, initial_stock=problem.initial_stock)
+        # one level in every state, given as a broadcast (stride-0) array: check and compact the
+        # one value and keep the table a view of it, so a constant policy holds no table
+        n_states = flat.shape[0]
+        constant = (not problem.carries and n_states > 1 and flat.strides == (0,))
+        if constant:
+            flat = np.array(flat[:1])
+        if problem.demand.discrete:
+            if flat.dtype.kind == "f" or flat.dtype == object:
+                asfloat = flat.astype(np.float64)
+                if not np.all(np.isfinite(asfloat)):
+                    raise PolicyError("stock: must be finite")
+                if np.any(asfloat != np.floor(asfloat)):
+                    raise PolicyError("stock: must be integers for discrete demand")
+                flat = asfloat.astype(np.int64)
+            if flat.dtype.kind not in "iu":
+                raise PolicyError("stock: must be integers for discrete demand")
+            if flat.size and flat.min() < 0:
+                raise PolicyError(f"stock: must be >= 0, got {int(flat.min())}")
+            flat = _compact(flat)
+        else:
+            if flat.dtype != object:
+                flat = flat.astype(np.float64)
+                if not np.all(np.isfinite(flat)):
+                    raise PolicyError("stock: must be finite")
+            if flat.size and flat.min() < 0:
+                raise PolicyError(f"stock: must be >= 0, got {float(flat.min()):g}")
+        if exact and not problem.demand.rational:
+            raise PolicyError(
+                f"exact: demand {problem.demand.describe()} has no rational probabilities"
+            )
+        if problem.carries:
+            for i in range(1, T + 1):  # y >= x, layer by layer (no table of coordinates)
+                below = space.layer(flat, i) < space.stock_levels(i)[None, :]
+                if below.any():
+                    v, col = np.unravel_index(int(np.argmax(below)), below.shape)
+                    k = space.offset(i) + v * space.width(i) + col
+                    raise PolicyError(
+                        f"stock: the order-up-to level in state {space.state(k)} is below the "
+                        f"stock on hand ({int(flat[k])} < {int(space.stock_levels(i)[col])}); "
+                        "stock carries over, so y >= x"
+                    )
+        self._constant = None
+        if constant:
+            self._constant = flat[0]
+            flat = np.broadcast_to(flat, (n_states,))  # read-only, no memory
+        if flat.dtype != object:
+            flat.setflags(write=False)
+        self.problem = problem
+        self.space = space
+        self.stock = flat
+        self.kind = kind
+        self.exact = exact
+        self._tabs = None
+
+    @staticmethod
+    def _flatten(stock, T):
+        if isinstance(stock, np.ndarray) and stock.ndim == 1:
+            flat = stock
+        elif isinstance(stock, np.ndarray) and stock.ndim != 1:
+            raise PolicyError(f"stock: must be flat or a list of T = {T} rows, got shape {stock.shape}")
+        else:
+            rows = list(stock)
+            if rows and all(np.ndim(r) == 0 for r in rows):
+                flat = np.asarray(rows)
+            else:
+                if len(rows) != T:
+                    raise PolicyError(f"stock: must have T = {T} rows (one per period), got {len(rows)}")
+                for i, row in enumerate(rows, start=1):
+                    if np.ndim(row) != 1 or len(row) != i:
+                        raise PolicyError(
+                            f"stock[{i - 1}]: period {i} must have {i} entries (v = 0..{i - 1})"
+                        )
+                flat = np.concatenate([np.asarray(r) for r in rows]) if rows else np.zeros(0)
+        if flat.shape != (n_transient(T),):
+            raise PolicyError(
+                f"stock: must have T(T+1)/2 = {n_transient(T)} entries, got {flat.shape[0]}"
+            )
+        if flat.dtype.kind not in "iufO":
+            raise PolicyError("stock: must be numbers")
+        return flat
+
+    @staticmethod
+    def _flatten_carry(stock, problem, max_stock):
+        T = problem.review_period
+        x0 = problem.initial_stock
+        if isinstance(stock, np.ndarray) and stock.ndim == 1:
+            flat = stock
+            n = flat.shape[0]
+            if max_stock is None:
+                # n = 1 + (K + 1)(T(T+1)/2 - 1)
+                inner = n_transient(T) - 1
+                if inner == 0:
+                    max_stock = max(int(np.max(flat, initial=0)), x0)
+                elif (n - 1) % inner or n < 1 + inner:
+                    raise PolicyError(
+                        f"stock: {n} entries do not make a carry-over table for T = {T} "
+                        "(1 + (K+1)(T(T+1)/2 - 1) for some K)"
+                    )
+                else:
+                    max_stock = (n - 1) // inner - 1
+        else:
+            rows = list(stock)
+            if len(rows) != T:
+                raise PolicyError(f"stock: must have T = {T} rows (one per period), got {len(rows)}")
+            cells = []
+            for i, row in enumerate(rows, start=1):
+                if np.ndim(row) != 2 or len(row) != i:
+                    raise PolicyError(
+                        f"stock[{i - 1}]: period {i} must have {i} rows (v = 0..{i - 1}) of "
+                        "stock levels over x"
+                    )
+                cells.append(np.asarray(row))
+            if max_stock is None:
+                max_stock = cells[1].shape[1] - 1 if T >= 2 else max(int(cells[0].max()), x0)
+            flat = np.concatenate([c.ravel() for c in cells])
+        max_stock = int(max_stock)
+        if max_stock < x0:
+            raise PolicyError(f"max_stock: must be >= the initial stock {x0}, got {max_stock}")
+        space = StateSpace(T, carry=True, max_stock=max_stock, initial_stock=x0)
+        if flat.shape != (space.n_transient,):
+            raise PolicyError(
+                f"stock: must have {space.n_transient} entries (states (i, v, x) with x in "
+                f"0..{max_stock}), got {flat.shape[0]}"
+            )
+        if flat.dtype.kind not in "iufO":
+            raise PolicyError("stock: must be numbers")
+        if flat.size and np.max(flat) > max_stock:
+            raise PolicyError(f"stock: must be <= max_stock = {max_stock}, got {np.max(flat)}")
+        return flat, space
+
+    @classmethod
+    def base_stock(cls, problem: Problem, level, *, max_stock=None, exact: bool = False):
+        """The static (non-strategic) policy: order up to max(S, x) in every state
+        (docs/model.md sections 5 and 11).
+
+        Without carry-over the stock on hand is 0 and this is :meth:`constant`.
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, Poisson, Problem
+        >>> prob = Problem(Contract.study(2), Poisson(5), 1, leftover="carry")
+        >>> Policy.base_stock(prob, 1, max_stock=2).to_lists()
+        [[[1]], [[1, 1, 2], [1, 1, 2]]]
+        """
+        if not problem.carries:
+            if level >= problem.initial_stock:
+                return cls.constant(problem, level, exact=exact)
+            # period 1 orders up to the initial stock; later periods hold nothing
+            table = np.full(n_transient(problem.review_period), level, dtype=np.int64)
+            table[0] = problem.initial_stock
+            return cls(problem, table, kind="static", exact=exact)
+        T = problem.review_period
+        K = int(max(max_stock if max_stock is not None else level, level, problem.initial_stock))
+        space = StateSpace(T, carry=True, max_stock=K, initial_stock=problem.initial_stock)
+        table = np.empty(space.n_transient, dtype=np.uint8 if K <= 255 else np.int64)
+        for i in range(1, T + 1):  # max(S, x), layer by layer
+            space.layer(table, i)[...] = np.maximum(space.stock_levels(i), level)[None, :]
+        return cls(problem, table, kind="static", exact=exact, max_stock=K)
+
+    @classmethod
+    def constant(cls, problem: Problem, stock, kind: str = "static", exact: bool = False):
+        """The policy that keeps one base-stock level in every state (docs/model.md section 5).
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, Poisson, Problem
+        >>> prob = Problem(Contract.study(3), Poisson(5), 1)
+        >>> Policy.constant(prob, 7).to_lists()
+        [[7], [7, 7], [7, 7, 7]]
+        """
+        if problem.carries:
+            return cls.base_stock(problem, stock, exact=exact)
+        n = n_transient(problem.review_period)
+        dtype = object if isinstance(stock, Fraction) else None
+        # a read-only view of one value: no table of n entries is built
+        return cls(problem, np.broadcast_to(np.array(stock, dtype=dtype), (n,)), kind=kind,
+                   exact=exact)
+
+    @property
+    def review_period(self) -> int:
+        return self.problem.review_period
+
+    @property
+    def carries(self) -> bool:
+        """True when stock carries over: states are (i, v, x)."""
+        return self.space.carry
+
+    def stage(self, i: int) -> np.ndarray:
+        """The stocks S_i(v), v = 0..i-1 (a read-only view); with carry-over, the (i, K+1)
+        array of order-up-to levels :math:`y_i(v, x)` (period 1: one column, the initial
+        stock)."""
+        if not 1 <= i <= self.review_period:
+            raise PolicyError(f"stage: must lie in 1..{self.review_period}, got {i}")
+        if self.carries:
+            return self.space.layer(self.stock, i)
+        o = offset(i)
+        return self.stock[o : o + i]
+
+    def layer(self, i: int) -> np.ndarray:
+        """The order-up-to levels of period i's states as an (i, width) array (no check)."""
+        return self.space.layer(self.stock, i)
+
+    def stock_at(self, i: int, v: int, x=None):
+        """S_i(v), or :math:`y_i(v, x)` with carry-over, as a Python number."""
+        if self.carries:
+            if x is None:
+                raise PolicyError("stock on hand: give x, stock carries over")
+            from ..errors import ChainError
+
+            try:
+                k = self.space.index(i, v, x)
+            except ChainError as exc:
+                raise PolicyError(str(exc)) from None
+            y = self.stock[k]
+        else:
+            row = self.stage(i)
+            if not 0 <= v < i:
+                raise PolicyError(f"ready count: must lie in 0..{i - 1} at period {i}, got {v}")
+            y = row[v]
+        return y if isinstance(y, Fraction) else y.item()
+
+    def to_lists(self) -> list:
+        """The table as a list over i = 1..T of lists over v = 0..i-1 (JSON-friendly); with
+        carry-over each entry is a list over the stock on hand x of period i."""
+        out = []
+        for i in range(1, self.review_period + 1):
+            row = self.stage(i)
+            if self.carries:
+                out.append(row.tolist())
+            else:
+                out.append([x if isinstance(x, Fraction) else x.item() for x in row])
+        return out
+
+    # -- success probabilities -------------------------------------------------------------
+    def _tables(self):
+        """F(S), H(S) and E[((S - d)^+)^2] on 0..max stock (discrete demand), built once."""
+        if self._tabs is None:
+            demand = self.problem.demand
+            top = int(self.stock.max(initial=0) if self._constant is None else self._constant)
+            if self.carries:
+                top = max(top, self.space.max_stock)
+            F, H = demand.table(top, exact=self.exact)
+            L2 = demand.leftover_second_moment(np.arange(top + 1), exact=self.exact)
+            self._tabs = (F, H, L2)
+        return self._tabs
+
+    def _table(self):
+        return self._tables()[0]
+
+    def kernel(self) -> np.ndarray:
+        """The demand's Toeplitz kernel :math:`P(d = y - x')` on 0..max stock (carry-over)."""
+        if getattr(self, "_kernel", None) is None:
+            from .space import demand_kernel
+
+            F = self._table()
+            pmf = F.copy()
+            pmf[1:] = F[1:] - F[:-1]
+            self._kernel = demand_kernel(pmf)
+        return self._kernel
+
+    def stage_success(self, i: int) -> np.ndarray:
+        """The ready probabilities F(S_i(v)), v = 0..i-1."""
+        s = self.stage(i)
+        demand = self.problem.demand
+        if demand.discrete:
+            # intp indices: numpy's take casts small-integer indices on a path several times slower
+            return self._table().take(s.astype(np.intp))
+        return demand.cdf(s, exact=True) if self.exact else demand.cdf(s)
+
+    def success_lookup(self):
+        """``(table, stock)`` such that the success probability of flat state k is
+        ``table[stock[k]]`` (discrete demand without carry-over; an inner kernel's fast path),
+        else ``(None, None)``.
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, DiscreteUniform, Problem
+        >>> prob = Problem(Contract(2, 0.5, 1, penalty=10), DiscreteUniform(0, 3), 1)
+        >>> table, stock = Policy(prob, [[1], [0, 2]]).success_lookup()
+        >>> table.take(stock).tolist()
+        [0.5, 0.25, 0.75]
+        """
+        if self.carries or not self.problem.demand.discrete:
+            return None, None
+        return self._table(), self.stock
+
+    def success_window(self, i: int, lo: int, hi: int) -> np.ndarray:
+        """F(S_i(v)) for v = lo..hi-1 only (no bounds check: an inner kernel)."""
+        o = offset(i)
+        s = self.stock[o + lo : o + hi]
+        demand = self.problem.demand
+        if demand.discrete:
+            # intp indices: numpy's take casts small-integer indices on a path several times slower
+            return self._table().take(s.astype(np.intp))
+        return demand.cdf(s, exact=True) if self.exact else demand.cdf(s)
+
+    def success(self) -> np.ndarray:
+        """F(S_i(v)) for every transient state, flat in state order."""
+        demand = self.problem.demand
+        if demand.discrete:
+            return self._table().take(self.stock)
+        return demand.cdf(self.stock, exact=True) if self.exact else demand.cdf(self.stock)
+
+    def stage_holding(self, i: int) -> np.ndarray:
+        """Expected holding cost h H(S_i(v)) in each state of stage i."""
+        return self.leftover_moments(i, 0, i)[0]
+
+    def leftover_moments(self, i: int, lo: int, hi: int):
+        """First and second moments of a period's holding cost X = h (S - d)^+, for the states
+        (i, lo..hi-1): ``(E[X], E[X^2])`` (no bounds check: an inner kernel)."""
+        demand = self.problem.demand
+        h = self.problem.holding_cost if self.exact else float(self.problem.holding_cost)
+        o = offset(i)
+        s = self.stock[o + lo : o + hi]
+        if demand.discrete:
+            _, H, L2 = self._tables()
+            return H.take(s) * h, L2.take(s) * (h * h)
+        e1 = demand.expected_leftover(s, exact=self.exact)
+        e2 = demand.leftover_second_moment(s, exact=self.exact)
+        return np.asarray(e1) * h, np.asarray(e2) * (h * h)
+
+    def ready_count(self, start=(1, 0)) -> ReadyRateDistribution:
+        """The exact distribution of the final ready count from a start state.
+
+        Probability is propagated forward stage by stage (the chain is a layered DAG).
+
+        Parameters
+        ----------
+        start : (int, int) or (int, int, int), default (1, 0)
+            The state (i, v): at the start of period i with v ready periods so far; with
+            carry-over (i, v, x), x the stock on hand (default: the initial stock at i = 1,
+            else 0).
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, DiscreteUniform, Problem
+        >>> prob = Problem(Contract(2, 0.5, 1, penalty=10), DiscreteUniform(0, 3), 1)
+        >>> Policy.constant(prob, 1, exact=True).ready_count().pmf.tolist()
+        [Fraction(1, 4), Fraction(1, 2), Fraction(1, 4)]
+        """
+        T = self.review_period
+        if self.carries:
+            from .stock import forward_pmf
+
+            if len(start) == 2:
+                start = (*start, self.space.initial_stock if start[0] == 1 else 0)
+            i0, v0, x0 = start
+            if not self.space.contains(i0, v0, x0):
+                raise PolicyError(f"start: state {tuple(start)} is not in the chain "
+                                  f"({self.space.rule()})")
+            pmf = forward_pmf(self.space, self.stock, self._table(), self.kernel(),
+                              exact=self.exact, start=(i0, v0, x0))
+            return ReadyRateDistribution(self.problem.contract, pmf)
+        i0, v0 = start[:2]
+        if not (1 <= i0 <= T + 1 and 0 <= v0 <= i0 - 1):
+            raise PolicyError(f"start: state ({i0}, {v0}) is not in the chain (1 <= i <= T+1, 0 <= v < i)")
+        pmf = propagate(self, T, i0, v0, exact=self.exact)
+        return ReadyRateDistribution(self.problem.contract, pmf)
+
+    def __repr__(self):
+        top = self.stock.max(initial=0) if self._constant is None else self._constant
+        return f"Policy(kind={self.kind!r}, T={self.review_period}, max_stock={top})"

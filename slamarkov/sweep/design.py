@@ -1,0 +1,210 @@
+"""Contract design: the best contracts of a sweep under constraints, and the Pareto front.
+
+Implements docs/model.md section 12. The constraints are a pandas query expression over the
+sweep's columns (``"p_penalty <= 0.05 and ready_mean >= 0.9"``), plus
+``buyer_payment_per_period``, the buyer's expected payment per period (minus the supplier's
+expected settlement: a bonus paid minus a penalty received). The Pareto front keeps the contracts
+for which no other contract buys at least the same expected ready rate for a lower payment, or a
+higher ready rate for no more. pandas is imported when a function runs; the figure needs
+matplotlib (the ``plot`` extra).
+"""
+
+from __future__ import annotations
+
+from ..io.atomic import atomic_path
+from ..errors import SweepError
+
+__all__ = ["design", "pareto_front", "pareto_figure", "check_query", "with_payment",
+           "PAYMENT", "SERVICE", "INFEASIBLE_EXIT"]
+
+#: the buyer's expected payment per period (a derived column)
+PAYMENT = "buyer_payment_per_period"
+#: the service the buyer pays for
+SERVICE = "ready_mean"
+#: exit code of ``slamarkov design`` when no grid point satisfies the constraints
+INFEASIBLE_EXIT = 3
+
+
+def with_payment(table):
+    """The table with ``buyer_payment_per_period = -settlement_per_period`` added (a copy)."""
+    out = table.copy()
+    out[PAYMENT] = -out["settlement_per_period"]
+    return out
+
+
+def check_query(columns, where=None, minimize=None) -> None:
+    """Refuse, before any work, a query or a column the table will not have.
+
+    Parameters
+    ----------
+    columns : sequence of str
+        The table's columns (a sweep's: the grid's columns and the result columns).
+    where : str, optional
+        A pandas query expression.
+    minimize : str, optional
+
+    Raises
+    ------
+    SweepError
+        ``--where: unknown column 'x'``, ``--where: not a valid expression``, or
+        ``--minimize: unknown column``.
+
+    Examples
+    --------
+    >>> check_query(["ready_mean"], "ready_mean >= 0.9 and p_bonus > 0")
+    Traceback (most recent call last):
+    ...
+    slamarkov.errors.SweepError: --where: unknown column 'p_bonus' (columns: ready_mean, buyer_payment_per_period)
+    """
+    import pandas as pd
+
+    cols = list(dict.fromkeys(list(columns) + [PAYMENT]))
+    if minimize is not None and minimize not in cols:
+        raise SweepError(f"--minimize: unknown column {minimize!r} (columns: {', '.join(cols)})")
+    if where:
+        _query(pd.DataFrame({c: pd.Series(dtype=float) for c in cols}), where, cols)
+
+
+def _query(table, where, cols):
+    import pandas as pd
+
+    try:
+        return table.query(where)
+    except pd.errors.UndefinedVariableError as exc:
+        name = str(exc).split("'")[1] if "'" in str(exc) else str(exc)
+        raise SweepError(f"--where: unknown column {name!r} (columns: {', '.join(cols)})") from None
+    except Exception as exc:  # SyntaxError, ValueError, TypeError from the expression
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SweepError(f"--where: not a valid expression {where!r} ({reason})") from None
+
+
+def design(table, minimize, where=None, policy="dynamic", top=None):
+    """The contracts of a sweep that satisfy ``where``, best first by ``minimize``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A sweep's table (:func:`slamarkov.sweep.sweep`).
+    minimize : str
+        The column to minimise (e.g. ``buyer_payment_per_period``, ``cost_per_period``).
+    where : str, optional
+        A pandas query expression over the columns.
+    policy : {"dynamic", "static", None}, default "dynamic"
+        Keep that policy's rows (None: both).
+    top : int, optional
+        Keep the first ``top`` rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The feasible rows with ``buyer_payment_per_period``, sorted by ``minimize`` (ties in
+        grid order); empty when none is feasible.
+
+    Raises
+    ------
+    SweepError
+        On an unknown column or an invalid expression.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"holding": [1, 2, 3], "policy": ["dynamic"] * 3,
+    ...                   "settlement_per_period": [-1.0, -2.0, -0.5],
+    ...                   "ready_mean": [0.9, 0.95, 0.8], "p_penalty": [0.01, 0.02, 0.2]})
+    >>> design(t, "buyer_payment_per_period", "p_penalty <= 0.05")["holding"].tolist()
+    [1, 2]
+    """
+    cols = list(table.columns)
+    check_query(cols, where, minimize)
+    t = with_payment(table)
+    if policy is not None:
+        if policy not in ("dynamic", "static"):
+            raise SweepError(f"--policy: must be dynamic or static, got {policy!r}")
+        t = t[t["policy"] == policy]
+    if where:
+        t = _query(t, where, cols + [PAYMENT])
+    t = t.sort_values(minimize, kind="stable")
+    return t if top is None else t.head(top)
+
+
+def pareto_front(table, payment=PAYMENT, service=SERVICE):
+    """The rows no other row beats on both the buyer's payment (lower) and the service (higher).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Rows of one policy (the sweep's table, after :func:`design`'s filter for instance).
+    payment, service : str
+        The columns to minimise and to maximise. ``buyer_payment_per_period`` is derived from
+        ``settlement_per_period`` when missing.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The front, by increasing payment (and increasing service). Of rows equal on both, the
+        first in grid order is kept.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"k": [0, 1, 2, 3], "settlement_per_period": [-1.0, -2.0, -0.5, -1.0],
+    ...                   "ready_mean": [0.9, 0.95, 0.8, 0.85]})
+    >>> pareto_front(t)["k"].tolist()
+    [2, 0, 1]
+    """
+    t = table if payment in table.columns else with_payment(table)
+    # by payment, then the best service first: a row is on the front when its service beats
+    # every cheaper (or equally cheap, earlier) row's
+    order = t.sort_values([payment, service], ascending=[True, False], kind="stable")
+    best = order[service].cummax().shift(fill_value=float("-inf"))
+    return order[order[service] > best]
+
+
+def pareto_figure(table, front=None, *, payment=PAYMENT, service=SERVICE, title=None):
+    """A scatter of the buyer's payment against the service, with the Pareto front drawn.
+
+    Returns a :class:`matplotlib.figure.Figure` on the Agg canvas (no pyplot state).
+
+    Raises
+    ------
+    PlotDependencyError
+        When matplotlib is not installed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"settlement_per_period": [-1.0, -2.0], "ready_mean": [0.9, 0.95]})
+    >>> fig = pareto_figure(t)
+    >>> fig.axes[0].get_xlabel()
+    'buyer payment per period'
+    """
+    from ..study.figures import require_matplotlib
+
+    require_matplotlib()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    t = table if payment in table.columns else with_payment(table)
+    front = pareto_front(t, payment, service) if front is None else front
+    fig = Figure(figsize=(6.4, 4.4))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.scatter(t[payment], t[service], s=12, color="0.6", label="grid points")
+    ax.step(front[payment], front[service], where="post", color="tab:blue", lw=1.5)
+    ax.scatter(front[payment], front[service], s=24, color="tab:blue", label="Pareto front")
+    ax.set_xlabel(payment.replace("_", " "))
+    ax.set_ylabel("expected ready rate" if service == SERVICE else service.replace("_", " "))
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def save_figure(fig, path) -> None:
+    """Write a figure atomically (format from the suffix: .png, .svg, .pdf)."""
+    from pathlib import Path
+
+    p = Path(path)
+    with atomic_path(p) as tmp:
+        fig.savefig(tmp, format=p.suffix.lstrip(".") or "png")

@@ -1,0 +1,432 @@
+"""Contract sweeps: every point of a grid solved once, on local processes or a Dask cluster.
+
+Each grid point (:mod:`slamarkov.grid`) is solved once for each policy (dynamic and static), and
+every column of its two rows comes from that one solution and its chain
+(:class:`~slamarkov.chain.AbsorbingChain`): the cost per period and its SD
+(:meth:`~slamarkov.chain.AbsorbingChain.cost_components`), the ready-rate summaries, the expected
+settlement and the gaming indicators (:mod:`slamarkov.gaming`, docs/model.md section 12).
+
+Points run in batches (a few dozen points per task, interleaved so that long and short contracts
+mix) on
+
+* the calling process (``workers=1``),
+* local worker processes through :class:`concurrent.futures.ProcessPoolExecutor` (the default:
+  one per core), or
+* a running Dask distributed scheduler (``scheduler="tcp://host:port"``, the optional
+  ``distributed`` extra), whose workers must have slamarkov installed.
+
+Every executor runs the same function on the same point, and rows are put back in grid order,
+so the table is the same, bit for bit, whatever runs it. Results are appended to a partial file
+as they arrive; a sweep started again with ``resume=True`` skips the points already there. The
+table is a :class:`pandas.DataFrame` (pandas is imported when a sweep runs, not with the package).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+from pathlib import Path
+
+from ..io.atomic import atomic_path
+from ..chain.absorbing import AbsorbingChain
+from ..model.config import Config, config_from_dict
+from ..errors import ConfigError, OutputError, SweepError
+from ..analysis.gaming import GAMING_INDICATORS, gaming_indicators, ready_rate_gap
+from .grid import DEFAULT_MAX_POINTS, RESULT_COLUMNS, Grid, grid_from_dict, load_grid
+from ..solve.dynamic import solve_dynamic, solve_static
+
+__all__ = [
+    "sweep",
+    "solve_point",
+    "write_table",
+    "read_table",
+    "TABLE_FORMATS",
+    "RESULT_COLUMNS",
+    "POLICIES",
+]
+
+#: the two policies, in the order of each point's rows
+POLICIES = ("dynamic", "static")
+
+#: file suffixes the tables are written in
+TABLE_FORMATS = (".csv", ".parquet", ".json")
+
+#: most points in one task (fewer when there are few points per worker)
+MAX_BATCH = 32
+
+_PARTIAL_VERSION = 1
+
+
+#: demands built in this process, shared by the points that use the same [demand] table
+_DEMANDS: dict = {}
+
+
+def solve_point(data) -> list:
+    """The two result rows (dynamic, static) of one contract-file mapping.
+
+    Each row holds the values of :data:`RESULT_COLUMNS` in order, as Python floats (and the
+    policy's name). The problem is solved once per policy; the cost's SD and the expected
+    settlement come from that policy's chain, the gaming indicators from one forward pass.
+
+    Parameters
+    ----------
+    data : dict or Config
+        A contract-file mapping (one grid point, :meth:`Grid.point`), or its checked
+        :class:`~slamarkov.config.Config`.
+
+    Returns
+    -------
+    list of tuple
+
+    Examples
+    --------
+    >>> rows = solve_point({
+    ...     "contract": {"review_period": 10, "penalty_threshold": 0.8, "bonus_threshold": 0.9,
+    ...                  "penalty_per_period": 5, "bonus_per_period": 3},
+    ...     "costs": {"holding": 0.5}, "demand": {"kind": "poisson", "mean": 5},
+    ...     "solver": {"max_stock": 40}})
+    >>> [(r[0], round(r[1], 6), round(r[3], 6)) for r in rows]
+    [('dynamic', -1.20155, 0.896123), ('static', -0.87201, 0.931906)]
+    """
+    if isinstance(data, Config):
+        cfg = data
+    else:
+        if len(_DEMANDS) > 64:
+            _DEMANDS.clear()
+        cfg = config_from_dict(data, demand_cache=_DEMANDS)
+    problem, options = cfg.problem, cfg.solver_options()
+    T = problem.review_period
+    solutions = (solve_dynamic(problem, **options), solve_static(problem, **options))
+    gap = float(ready_rate_gap(*solutions))
+    rows = []
+    for name, sol in zip(POLICIES, solutions):
+        chain = AbsorbingChain(sol.policy)
+        _, variance = chain.cost_components()["total"]
+        rate = sol.ready_rate
+        gaming = gaming_indicators(chain)
+        rows.append((
+            name,
+            float(sol.cost_per_period),
+            math.sqrt(float(variance)) / T,
+            float(rate.mean),
+            float(rate.sd),
+            float(rate.p_penalty),
+            float(rate.p_bonus),
+            float(rate.expected_settlement()) / T,
+            *(float(gaming[k]) for k in GAMING_INDICATORS),
+            gap,
+        ))
+    return rows
+
+
+def _run_batch(batch):
+    """Worker task: ``[(k, mapping), ...] -> [(k, rows), ...]``."""
+    return [(k, solve_point(data)) for k, data in batch]
+
+
+# -- partial results ------------------------------------------------------------------------
+def _read_partial(path: Path, grid: Grid) -> dict:
+    """Finished points of an earlier run of the same grid (a torn last line is dropped)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+    done = {}
+    for n, line in enumerate(lines):
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            if n == len(lines) - 1:
+                break  # interrupted while writing its last line
+            raise ConfigError(f"{path}: line {n + 1} is not a sweep record") from None
+        if n == 0:
+            if rec.get("grid") != grid.fingerprint() or rec.get("points") != len(grid):
+                raise ConfigError(
+                    f"{path}: holds a sweep of another grid; delete it or run without --resume"
+                )
+            continue
+        done[int(rec["point"])] = [tuple(r) for r in rec["rows"]]
+    return done
+
+
+class _Partial:
+    """The partial file: a header, then one JSON line per finished point, flushed as it comes."""
+
+    def __init__(self, path, grid: Grid, done: dict):
+        from .. import __version__
+
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # rewrite what is kept (drops a torn last line), then append
+            with atomic_path(self.path) as tmp:
+                with open(tmp, "w", encoding="utf-8") as fh:
+                    fh.write(json.dumps({"slamarkov_sweep": _PARTIAL_VERSION, "version": __version__,
+                                         "grid": grid.fingerprint(), "points": len(grid)}) + "\n")
+                    for k in sorted(done):
+                        fh.write(self._line(k, done[k]))
+            self.fh = open(self.path, "a", encoding="utf-8")
+        except OSError as exc:
+            raise OutputError(f"{self.path}: cannot be written ({exc.strerror or exc})") from None
+
+    @staticmethod
+    def _line(k, rows):
+        # json writes floats by repr: they read back bit for bit
+        return json.dumps({"point": k, "rows": [list(r) for r in rows]}) + "\n"
+
+    def add(self, results):
+        for k, rows in results:
+            self.fh.write(self._line(k, rows))
+        self.fh.flush()
+
+    def close(self):
+        self.fh.close()
+
+
+# -- executors ------------------------------------------------------------------------------
+def _batches(todo: list, n_workers: int, batch_size):
+    if batch_size is None:
+        batch_size = max(1, min(MAX_BATCH, math.ceil(len(todo) / (4 * max(n_workers, 1)))))
+    n = math.ceil(len(todo) / batch_size) if todo else 0
+    # interleave: batch j holds points j, j + n, j + 2n, ... so long and short contracts mix
+    return [todo[j::n] for j in range(n)]
+
+
+def _fork_context():
+    import multiprocessing
+
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")  # no re-import of numpy per worker
+    return None
+
+
+def _run_local(tasks, workers):
+    if workers == 1 or len(tasks) <= 1:
+        for task in tasks:
+            yield _run_batch(task)
+        return
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    pool = ProcessPoolExecutor(min(workers, len(tasks)), mp_context=_fork_context())
+    try:
+        futures = [pool.submit(_run_batch, t) for t in tasks]
+        for f in as_completed(futures):
+            yield f.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def connect(scheduler, timeout: float = 10):
+    """A :class:`distributed.Client` on a running scheduler (``tcp://host:port``).
+
+    Raises
+    ------
+    SweepError
+        When dask.distributed is missing or the scheduler cannot be reached in ``timeout``
+        seconds.
+    """
+    try:
+        from distributed import Client
+    except ImportError:
+        raise SweepError(
+            "--scheduler: needs dask.distributed; pip install 'slamarkov[distributed]'"
+        ) from None
+    if not isinstance(scheduler, str) or "://" not in scheduler:
+        raise SweepError(f"--scheduler: must be an address such as tcp://host:8786, got {scheduler!r}")
+    try:
+        return Client(scheduler, timeout=timeout, set_as_default=False)
+    except Exception as exc:  # OSError, TimeoutError, ValueError on a bad address
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SweepError(f"--scheduler: cannot reach {scheduler} ({reason})") from None
+
+
+def _run_dask(tasks, client):
+    from distributed import as_completed
+
+    futures = client.map(_run_batch, tasks, pure=False)
+    try:
+        with client.as_current():  # as_completed looks for the current client
+            for f in as_completed(futures):
+                yield f.result()
+    finally:
+        client.cancel(futures)
+
+
+# -- the table ------------------------------------------------------------------------------
+def _table(grid: Grid, done: dict):
+    import pandas as pd
+
+    records = [grid.labels(k) + row for k in range(len(grid)) for row in done[k]]
+    return pd.DataFrame.from_records(records, columns=list(grid.columns) + list(RESULT_COLUMNS))
+
+
+def sweep(grid, *, workers=None, scheduler=None, partial=None, resume: bool = False,
+          progress=None, batch_size=None, max_points: int = DEFAULT_MAX_POINTS):
+    """Solve every point of a grid, both policies; return the table (docs/model.md section 12).
+
+    Parameters
+    ----------
+    grid : Grid, dict or path
+        An expanded grid, a grid mapping or a grid file.
+    workers : int, optional
+        Local worker processes (default: one per core; 1 runs in this process).
+    scheduler : str or distributed.Client, optional
+        Run on this Dask scheduler (``tcp://host:port``) instead of local processes.
+    partial : path, optional
+        Append each finished point to this file (JSON lines) as it arrives.
+    resume : bool, default False
+        Skip the points already in ``partial`` (from an interrupted run of the same grid).
+    progress : bool, optional
+        Show a tqdm bar on standard error (default: only when it is a terminal).
+    batch_size : int, optional
+        Points per task (default: up to 32, about four tasks per worker).
+    max_points : int, default 100,000
+        Refuse larger grids (when ``grid`` is a mapping or a path).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per grid point and policy: the swept keys (``Grid.columns``) then
+        :data:`RESULT_COLUMNS`, in grid order, dynamic before static.
+
+    Raises
+    ------
+    ConfigError
+        On a bad grid (before any work) or a partial file of another grid.
+    SweepError
+        On a bad ``workers`` or an unreachable scheduler (before any work).
+
+    Examples
+    --------
+    >>> table = sweep({
+    ...     "contract": {"review_period": [10, 20], "penalty_threshold": 0.8,
+    ...                  "bonus_threshold": 0.9, "penalty_per_period": 5, "bonus_per_period": 3},
+    ...     "costs": {"holding": 0.5}, "demand": {"kind": "poisson", "mean": 5}}, workers=1)
+    >>> table[["review_period", "policy", "cost_per_period"]].round(4).values.tolist()
+    [[10, 'dynamic', -1.2015], [10, 'static', -0.872], [20, 'dynamic', -1.3079], [20, 'static', -0.9358]]
+    """
+    if not isinstance(grid, Grid):
+        if isinstance(grid, dict):
+            grid = grid_from_dict(grid, max_points=max_points)
+        else:
+            grid = load_grid(grid, max_points=max_points)
+    client = own_client = None
+    if scheduler is not None:
+        if isinstance(scheduler, str):
+            client = own_client = connect(scheduler)
+        else:
+            client = scheduler
+        n_workers = max(len(client.scheduler_info().get("workers", {})), 1)
+    else:
+        if workers is None:
+            workers = os.cpu_count() or 1
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise SweepError(f"--workers: must be an integer >= 1, got {workers!r}")
+        n_workers = workers
+    try:
+        done = _read_partial(Path(partial), grid) if (partial is not None and resume) else {}
+        writer = _Partial(partial, grid, done) if partial is not None else None
+        todo = [k for k in range(len(grid)) if k not in done]
+        # in this process the checked contracts are used as they are; other processes and
+        # Dask workers get the plain mappings (small, and only slamarkov needed to read them)
+        here = client is None and (n_workers == 1 or len(todo) <= 1)
+        tasks = [[(k, grid.config(k) if here else grid.point(k)) for k in batch]
+                 for batch in _batches(todo, n_workers, batch_size)]
+        results = _run_dask(tasks, client) if client is not None else _run_local(tasks, n_workers)
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(grid), initial=len(done), unit="point", desc="sweep",
+                   file=sys.stderr, disable=(None if progress is None else not progress),
+                   leave=False)
+        try:
+            for result in results:
+                for k, rows in result:
+                    done[k] = rows
+                if writer is not None:
+                    writer.add(result)
+                bar.update(len(result))
+        finally:
+            bar.close()
+            if writer is not None:
+                writer.close()
+    finally:
+        if own_client is not None:
+            own_client.close()
+    return _table(grid, done)
+
+
+# -- files ----------------------------------------------------------------------------------
+def check_table_path(path) -> Path:
+    """Refuse a table path whose suffix is not .csv, .parquet or .json (before any work)."""
+    p = Path(path)
+    if p.suffix.lower() not in TABLE_FORMATS:
+        raise OutputError(
+            f"{p}: unknown table format {p.suffix or '(no suffix)'!r}; use {', '.join(TABLE_FORMATS)}"
+        )
+    if p.suffix.lower() == ".parquet":
+        _require_pyarrow(p)
+    return p
+
+
+def _require_pyarrow(p):
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise OutputError(f"{p}: .parquet needs pyarrow; pip install 'slamarkov[parquet]'") from None
+
+
+def write_table(table, path) -> None:
+    """Write a table atomically, in the format its suffix names (.csv, .parquet, .json).
+
+    JSON is a list of records whose floats read back bit for bit; CSV writes floats by their
+    shortest round-trip text.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "t.json"
+    >>> write_table(pd.DataFrame({"x": [0.1, 2.0]}), out)
+    >>> out.read_text()
+    '[{"x": 0.1}, {"x": 2.0}]\\n'
+    """
+    p = check_table_path(path)
+    fmt = p.suffix.lower()
+    with atomic_path(p) as tmp:
+        if fmt == ".csv":
+            table.to_csv(tmp, index=False)
+        elif fmt == ".parquet":
+            table.to_parquet(tmp, index=False)
+        else:
+            records = table.to_dict(orient="records")
+            text = json.dumps(records, default=_plain)
+            Path(tmp).write_text(text + "\n", encoding="utf-8")
+
+
+def _plain(x):
+    item = getattr(x, "item", None)
+    if item is not None:
+        return item()
+    raise TypeError(f"{type(x).__name__} is not JSON serialisable")
+
+
+def read_table(path):
+    """Read a table written by :func:`write_table` (a sweep's output) as a DataFrame."""
+    import pandas as pd
+
+    p = check_table_path(path)
+    if not p.is_file():
+        raise ConfigError(f"{p}: no such file")
+    fmt = p.suffix.lower()
+    try:
+        if fmt == ".csv":
+            # round_trip: pandas < 3's default float parser is not exact (last digit off)
+            return pd.read_csv(p, float_precision="round_trip")
+        if fmt == ".parquet":
+            return pd.read_parquet(p)
+        return pd.DataFrame.from_records(json.loads(p.read_text(encoding="utf-8")))
+    except (ValueError, OSError) as exc:
+        raise ConfigError(f"{p}: not a sweep table ({str(exc).splitlines()[0]})") from None

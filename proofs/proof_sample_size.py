@@ -8,9 +8,9 @@ with :math:`2 e^{-2 n \varepsilon^2} \le \delta` is
 :math:`\delta = 0.05` it is :math:`\lceil 5000 \ln 40 \rceil = 18445` (docs/model.md section 7): the
 bound holds at 18,445 and fails at 18,444, decided exactly by sympy.
 
-**Which solver it checks.** :func:`slamarkov.simulate.dkw_sample_size` (exact ceiling on a grid
-of eps, delta, including the study's), :func:`slamarkov.simulate.dkw_epsilon` and
-``slamarkov.simulate.STUDY_RUNS``.
+**Which solver it checks.** :func:`slamarkov.simulation.simulate.dkw_sample_size` (exact ceiling on a grid
+of eps, delta, including the study's), :func:`slamarkov.simulation.simulate.dkw_epsilon` and
+``slamarkov.simulation.simulate.STUDY_RUNS``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import itertools
 
 import sympy as sp
 
-from slamarkov import simulate
+from slamarkov.simulation import simulate
 
 n = sp.Symbol("n", positive=True)
 eps, delta = sp.symbols("epsilon delta", positive=True)

@@ -45,11 +45,18 @@ from .sweep.grid import Grid, grid_from_dict, load_grid
 from .analysis.monitor import MonitorResult, monitor
 from .chain.policy import Policy
 from .model.problem import CARRY, DISCARD, LEFTOVER_MODES, Problem
-from .solve.dynamic import DynamicSolution, StaticSolution, lower_envelope, solve_dynamic, solve_static
+from .solve import (
+    DynamicSolution,
+    Solutions,
+    StaticSolution,
+    lower_envelope,
+    solve_both,
+    solve_dynamic,
+    solve_static,
+)
 
 from . import _compat
-
-__version__ = "0.1.0"
+from ._version import __version__
 
 _compat.install()  # the module paths of 0.1 (slamarkov.contract, ...) stay importable
 
@@ -83,6 +90,8 @@ __all__ = [
     "ReadyRateDistribution",
     "solve_dynamic",
     "solve_static",
+    "solve_both",
+    "Solutions",
     "DynamicSolution",
     "StaticSolution",
     "lower_envelope",

@@ -41,10 +41,10 @@ MOVED = {
     "slamarkov.gaming": ("slamarkov.analysis.gaming",),
     "slamarkov.monitor": ("slamarkov.analysis.monitor",),
     "slamarkov.graph": ("slamarkov.analysis.graph",),
-    "slamarkov.simulate": ("slamarkov.simulation.simulate",),
+    "slamarkov.simulate": ("slamarkov.simulation.simulate", "slamarkov.simulation.runs"),
     "slamarkov.validate": ("slamarkov.simulation.validate",),
     "slamarkov.grid": ("slamarkov.sweep.grid",),
-    "slamarkov.design": ("slamarkov.sweep.design",),
+    "slamarkov.design": ("slamarkov.sweep.design", "slamarkov.plot.figure"),
     "slamarkov.html_report": ("slamarkov.report.html",),
     "slamarkov.plot_graph": ("slamarkov.plot.policy",),
 }

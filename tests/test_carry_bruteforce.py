@@ -19,7 +19,7 @@ float noise.
 
 SOLVER BUG found by this file (the failing tests are left failing, nothing is marked xfail):
 ``solve_static`` with ``leftover="discard"`` and an initial stock x1 > 0 gets every base stock
-S < x1 wrong. (A) Its cost C(S) is computed by ``slamarkov.carry.static_cost_by_chain``, which
+S < x1 wrong. (A) Its cost C(S) is computed by ``slamarkov.solve.carry.static_cost_by_chain``, which
 builds a *carry-over* state space (``StateSpace(T, carry=True, ...)``) with the terminal value
 G(v) - s x: the leftover is carried into later periods and credited at the salvage value, though
 with discard it is thrown away and nothing is salvaged. (B) Its ready-count pmf and policy table

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from slamarkov.cli import main
-from slamarkov.simulation.simulate import RUNS_COLUMNS
+from slamarkov.simulation.runs import RUNS_COLUMNS
 
 EXAMPLE = str(importlib.resources.files("slamarkov") / "data" / "example.toml")  # T = 10
 

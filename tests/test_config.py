@@ -1,4 +1,4 @@
-"""Tests of slamarkov.config: contract files (TOML), validation naming the field, overrides."""
+"""Tests of slamarkov.model.config: contract files (TOML), validation naming the field, overrides."""
 
 from __future__ import annotations
 

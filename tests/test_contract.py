@@ -1,4 +1,4 @@
-"""Tests of slamarkov.contract (docs/model.md section 2): exact thresholds, settlement, validation."""
+"""Tests of slamarkov.model.contract (docs/model.md section 2): exact thresholds, settlement, validation."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests of slamarkov.demand (docs/model.md section 3): F(S) = P(d <= S) and H(S) = E[(S - d)^+].
+"""Tests of slamarkov.model.demand (docs/model.md section 3): F(S) = P(d <= S) and H(S) = E[(S - d)^+].
 
 Every distribution is checked against an independent computation from its pmf (scipy.stats or
 the definition), never against the package's own formulas.

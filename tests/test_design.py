@@ -1,4 +1,4 @@
-"""Tests of slamarkov.design and ``slamarkov design``: the optimum equals a brute-force search
+"""Tests of slamarkov.sweep.design and ``slamarkov design``: the optimum equals a brute-force search
 over the table, the Pareto front equals its definition, infeasible and bad queries are refused."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Tests of slamarkov.gaming (docs/model.md section 12): give-up, coasting, bunching, ready gap.
+"""Tests of slamarkov.analysis.gaming (docs/model.md section 12): give-up, coasting, bunching, ready gap.
 
 Order: exact values worked by hand on two-period chains, then invariants (the one-pass indicators
 equal row sums of N over the masks, the masks follow their definitions state by state, the sets

@@ -1,4 +1,4 @@
-"""Tests of slamarkov.graph (the policy's chain as a networkx graph) and slamarkov.plot_graph."""
+"""Tests of slamarkov.analysis.graph (the policy's chain as a networkx graph) and slamarkov.plot.policy."""
 
 from __future__ import annotations
 

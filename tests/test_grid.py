@@ -1,4 +1,4 @@
-"""Tests of slamarkov.grid: grid files expanded into contract-file mappings, checked up front."""
+"""Tests of slamarkov.sweep.grid: grid files expanded into contract-file mappings, checked up front."""
 
 from __future__ import annotations
 

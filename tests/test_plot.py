@@ -14,6 +14,7 @@ import pytest
 pytest.importorskip("matplotlib")
 
 from slamarkov import LINEAR, LUMP_SUM, SlamarkovError  # noqa: E402
+from slamarkov.plot import PlotDependencyError, save_figure  # noqa: E402
 from slamarkov.study import figures as plot  # noqa: E402
 from slamarkov.cli import main  # noqa: E402
 from slamarkov.study import Study, cost_table, reproduce_all, saving_table, stock_table  # noqa: E402
@@ -145,7 +146,7 @@ class TestRendering:
                           ("rr", plot.ready_rate_figure(small, review_periods=(10,))),
                           ("saving", plot.saving_figure(small)),
                           ("stock", plot.stock_figure(small, review_periods=(10,)))):
-            p = plot.save_figure(fig, tmp_path / "sub" / f"{name}.png")
+            p = save_figure(fig, tmp_path / "sub" / f"{name}.png")
             assert p.read_bytes()[:8] == PNG
         assert sorted(x.name for x in (tmp_path / "sub").iterdir()) == [
             "cost.png", "rr.png", "saving.png", "stock.png"]  # no temporary files left
@@ -169,10 +170,10 @@ class TestRendering:
 class TestMissingMatplotlib:
     def test_clear_error(self, monkeypatch, small):
         monkeypatch.setitem(sys.modules, "matplotlib", None)
-        with pytest.raises(plot.PlotDependencyError, match=r"slamarkov\[plot\]"):
+        with pytest.raises(PlotDependencyError, match=r"slamarkov\[plot\]"):
             plot.cost_figure(small)
-        assert issubclass(plot.PlotDependencyError, SlamarkovError)
-        assert issubclass(plot.PlotDependencyError, ImportError)
+        assert issubclass(PlotDependencyError, SlamarkovError)
+        assert issubclass(PlotDependencyError, ImportError)
 
     def test_cli_one_line_exit_2(self, monkeypatch, tmp_path, capsys):
         monkeypatch.setitem(sys.modules, "matplotlib", None)

@@ -1,4 +1,4 @@
-"""Tests of slamarkov.policy: the stock table S_i(v) and its exact ready-count distribution."""
+"""Tests of slamarkov.chain.policy: the stock table S_i(v) and its exact ready-count distribution."""
 
 from __future__ import annotations
 

@@ -187,7 +187,7 @@ def test_api_memory_limit():
 
 def test_carry_over_states_are_one_more_factor():
     from slamarkov import SizeError, memory_limit
-    from slamarkov.core.limits import check_solve
+    from slamarkov.solve.limits import check_solve
 
     discard = Problem(Contract.study(400), Poisson(5), 1)
     carry = Problem(Contract.study(400), Poisson(5), 1, purchase_cost=1, leftover="carry")
@@ -287,7 +287,8 @@ def test_a_killed_run_leaves_no_output_and_no_hidden_files(tmp_path, sig):
 
 def test_streamed_summary_equals_in_memory_validation(tmp_path):
     from slamarkov import solve_dynamic
-    from slamarkov.simulation.simulate import read_runs, simulate
+    from slamarkov.simulation.runs import read_runs
+    from slamarkov.simulation.simulate import simulate
     from slamarkov.simulation.validate import summarise_runs, validate, validate_summary
 
     sol = solve_dynamic(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40)

@@ -1,4 +1,4 @@
-"""Tests of slamarkov.simulate: DKW sample size, the Monte Carlo simulator, runs files, progress.
+"""Tests of slamarkov.simulation.simulate: DKW sample size, the Monte Carlo simulator, runs files, progress.
 
 Order: exact reference values first, then invariants, then property tests on random problems.
 """
@@ -31,16 +31,18 @@ from slamarkov import (
 )
 from slamarkov.chain.triangle import n_transient
 from slamarkov.core.progress import is_terminal, progress
-from slamarkov.simulation.simulate import (
+from slamarkov.simulation.runs import (
     PROVENANCE_PREFIX,
     RUNS_COLUMNS,
+    provenance_mismatch,
+    read_runs,
+)
+from slamarkov.simulation.simulate import (
     STUDY_RUNS,
     SimulationResult,
     dkw_epsilon,
     dkw_sample_size,
     provenance,
-    provenance_mismatch,
-    read_runs,
     simulate,
 )
 from slamarkov.simulation.validate import exact_reference
@@ -153,7 +155,11 @@ class TestSummary:
         assert s["mean_holding_cost"].value == pytest.approx(2.5)
         assert "mean_settlement" not in s
         assert s["mean_cost"].value == pytest.approx(5.0)
-        assert s["sd"].value == pytest.approx(rate.std())
+        # one convention for simulated summaries (docs/model.md section 7): the sample SD with
+        # n - 1, and the delta-method SE from the central moments
+        assert s["sd"].value == pytest.approx(rate.std(ddof=1))
+        m2, m4 = rate.var(), np.mean((rate - rate.mean()) ** 4)
+        assert s["sd"].se == pytest.approx(math.sqrt((m4 - m2 * m2) / 6) / (2 * math.sqrt(m2)))
 
     def test_summary_dict_is_plain(self):
         res = simulate(Policy.constant(study(), 8), 50, seed=2)

@@ -1,4 +1,4 @@
-"""Tests of slamarkov.validate: exact references, the checks, the verdict, and its power.
+"""Tests of slamarkov.simulation.validate: exact references, the checks, the verdict, and its power.
 
 Order: exact reference values (brute-force enumeration, hand-computed statistics), then
 invariants (Bonferroni, the report), then this simulator accepted, deliberately wrong

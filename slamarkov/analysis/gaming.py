@@ -29,7 +29,7 @@ import numpy as np
 from ..chain.triangle import offset, propagate, stage_of
 from ..chain.absorbing import AbsorbingChain
 from ..errors import ChainError
-from ..chain.policy import Policy
+from ..chain.policy import Policy, as_policy
 
 __all__ = [
     "GAMING_INDICATORS",
@@ -41,16 +41,6 @@ __all__ = [
 
 #: the keys of :func:`gaming_indicators`, in the order the sweep's tables give them
 GAMING_INDICATORS = ("give_up_periods", "coasting_periods", "p_bunching")
-
-
-def _policy_of(policy) -> Policy:
-    if isinstance(policy, AbsorbingChain):
-        return policy.policy
-    if isinstance(getattr(policy, "policy", None), Policy):  # a DynamicSolution / StaticSolution
-        return policy.policy
-    if not isinstance(policy, Policy):
-        raise ChainError("policy: must be a slamarkov.Policy, AbsorbingChain or solution")
-    return policy
 
 
 class _Rules:
@@ -132,7 +122,7 @@ def give_up_states(policy) -> np.ndarray:
     >>> int(mask.sum()), bool(mask[AbsorbingChain(sol.policy).index(10, 6)])
     (28, True)
     """
-    return _flat_masks(_policy_of(policy))[0]
+    return _flat_masks(as_policy(policy))[0]
 
 
 def coasting_states(policy) -> np.ndarray:
@@ -157,7 +147,7 @@ def coasting_states(policy) -> np.ndarray:
     >>> int(mask.sum()), bool(mask[AbsorbingChain(sol.policy).index(10, 9)])
     (1, True)
     """
-    return _flat_masks(_policy_of(policy))[1]
+    return _flat_masks(as_policy(policy))[1]
 
 
 def gaming_indicators(policy, start=(1, 0)) -> dict:
@@ -198,7 +188,7 @@ def gaming_indicators(policy, start=(1, 0)) -> dict:
     >>> gaming_indicators(solve_static(prob, max_stock=40))["give_up_periods"]
     0.0
     """
-    pol = _policy_of(policy)
+    pol = as_policy(policy)
     chain = AbsorbingChain(pol)
     i0, v0 = chain._start(start)
     T, exact = chain.T, chain.exact

@@ -35,7 +35,7 @@ a state with zero stock is, checking in this order:
 States with positive stock have role ``stocking`` and reason ``""``.
 
 **Stock that carries over** (docs/model.md section 11). When the policy carries stock over, the
-transient nodes are the states :math:`(i, v, x)` of :class:`~slamarkov.space.StateSpace`, x the
+transient nodes are the states :math:`(i, v, x)` of :class:`~slamarkov.chain.space.StateSpace`, x the
 stock on hand (the initial stock at i = 1, 0..K after), and the absorbing ones are still
 :math:`(T+1, v)`. From :math:`(i, v, x)` with order-up-to level :math:`y = y_i(v, x)` the edges
 are the short period, to :math:`(i+1, v, 0)` with probability :math:`1 - F(y)`, and one ready
@@ -46,7 +46,7 @@ so a node has :math:`y + 2` out-edges (2 after period T). A state *adds no stock
 :math:`y = x` (the policy never orders below what it holds); that replaces "zero stock" in the
 give-up and coasting definitions above, whose conditions on :math:`(i, v)` are unchanged (with
 :math:`x = 0` it is the study's definition). :func:`decision_boundary` compares ready counts
-within each slice of equal stock on hand; the drawings of :mod:`slamarkov.plot_graph` show one
+within each slice of equal stock on hand; the drawings of :mod:`slamarkov.plot.policy` show one
 such slice. Every function takes the start as :math:`(i, v, x)`, or :math:`(1, 0)` meaning the
 initial stock.
 
@@ -79,7 +79,7 @@ from ..io.atomic import atomic_write
 from ..chain.triangle import n_transient, offset, stage_of
 from ..chain.absorbing import AbsorbingChain
 from ..errors import ChainError, GraphDependencyError, SlamarkovError
-from ..chain.policy import Policy
+from ..chain.policy import Policy, as_policy
 
 __all__ = [
     "GRAPH_FORMATS",
@@ -114,16 +114,6 @@ _BAND_NAME = np.array(BANDS)  # index band code + 1
 
 class GraphFormatError(SlamarkovError):
     """A graph file that cannot be read back, or an unknown export format."""
-
-
-def _policy(obj) -> Policy:
-    if isinstance(obj, AbsorbingChain):
-        obj = obj.policy
-    if isinstance(obj, Policy):
-        return obj
-    raise SlamarkovError(
-        f"policy: must be a slamarkov.Policy or AbsorbingChain, got {type(obj).__name__}"
-    )
 
 
 def _check_size(pol: Policy, kind: str) -> None:
@@ -185,7 +175,7 @@ def state_roles(policy) -> dict:
     >>> roles["reason"][o:].tolist()[5:]
     ['penalty-certain', 'penalty-certain', '', '', 'bonus-secured']
     """
-    pol = _policy(policy)
+    pol = as_policy(policy)
     c = pol.problem.contract
     T = pol.review_period
     if pol.carries:
@@ -379,7 +369,7 @@ def reachable(policy, start=(1, 0)) -> np.ndarray:
     [1, 1, 0, 0, 1, 0]
 
     With stock carried over the transient states are (i, v, x) in the chain's order
-    (:class:`~slamarkov.space.StateSpace`) and ``start`` may be (i, v, x):
+    (:class:`~slamarkov.chain.space.StateSpace`) and ``start`` may be (i, v, x):
 
     >>> carry = Problem(Contract(2, 0.5, 1, penalty=10), DiscreteUniform(1, 3), 1,
     ...                 leftover="carry")
@@ -387,7 +377,7 @@ def reachable(policy, start=(1, 0)) -> np.ndarray:
     >>> reachable(pol).astype(int).tolist()
     [1, 1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1]
     """
-    pol = _policy(policy)
+    pol = as_policy(policy)
     if pol.carries:
         return _reachable_carry(pol, _start(pol, start))
     T = pol.review_period
@@ -433,7 +423,7 @@ def unreachable_states(policy, start=(1, 0)) -> list:
 
     With stock carried over transient states are (i, v, x), absorbing ones still (T + 1, v).
     """
-    pol = _policy(policy)
+    pol = as_policy(policy)
     mask = ~reachable(pol, start)
     if pol.carries:
         T = pol.review_period
@@ -492,7 +482,7 @@ def decision_boundary(policy, stock_on_hand=None) -> dict:
     >>> decision_boundary(pol)[2], decision_boundary(pol, stock_on_hand=0)[2]
     ([(1, 0, 1, 0)], [(1, 1, 0)])
     """
-    pol = _policy(policy)
+    pol = as_policy(policy)
     T = pol.review_period
     if pol.carries:
         return _boundary_carry(pol, stock_on_hand)
@@ -513,19 +503,9 @@ def decision_boundary(policy, stock_on_hand=None) -> dict:
     return out
 
 
-def _check_slice(pol: Policy, x):
-    """A validated stock-on-hand slice of a carry-over chain, as an int."""
-    K = pol.space.max_stock
-    ok = isinstance(x, (int, np.integer)) and not isinstance(x, bool) and 0 <= x <= K
-    if not ok:
-        raise SlamarkovError(f"stock_on_hand: must be an integer in 0..{K} (the stock range), "
-                             f"got {x!r}")
-    return int(x)
-
-
 def _boundary_carry(pol: Policy, stock_on_hand):
     space = pol.space
-    x_only = None if stock_on_hand is None else _check_slice(pol, stock_on_hand)
+    x_only = None if stock_on_hand is None else pol.space.stock_slice(stock_on_hand)
     out = {s: [] for s in range(1, space.T + 1)}
     for i in range(2, space.T + 1):
         Y = np.asarray(pol.layer(i), dtype=np.int64)
@@ -606,7 +586,7 @@ def most_probable_paths(policy, start=(1, 0)) -> dict:
     >>> best.path, best.probability  # P(d = 0) * P(d <= 2) = 1/3
     ([(1, 0, 0), (2, 1, 2), (3, 2)], 0.3333333333333333)
     """
-    pol = _policy(policy)
+    pol = as_policy(policy)
     if pol.carries:
         return _paths_carry(pol, _start(pol, start))
     T = pol.review_period
@@ -733,7 +713,7 @@ def band_flow(policy, start=(1, 0)) -> dict:
     >>> np.round(f["flow"]["bonus"], 4).tolist()[-3:]  # bonus secured at stage 10, or after it
     [0.0, 0.3749, 0.5875]
     """
-    pol = _policy(policy)
+    pol = as_policy(policy)
     T = pol.review_period
     c = pol.problem.contract
     start = _start(pol, start)
@@ -832,7 +812,7 @@ def policy_graph(policy, start=(1, 0)) -> nx.DiGraph:
     >>> G.nodes[(2, 1, 2)]["role"], round(G.nodes[(2, 1, 2)]["reach"], 4)
     ('coasting', 0.3333)
     """
-    pol = _policy(policy)
+    pol = as_policy(policy)
     _check_size(pol, "graph")
     if pol.carries:
         return _graph_carry(pol, _start(pol, start))
@@ -1149,7 +1129,7 @@ def inspect_policy(policy, start=(1, 0)) -> PolicyInspection:
     >>> sorted(rep.give_up), rep.coasting, rep.unreachable
     (['penalty-certain'], {'bonus-secured': [(10, 9)]}, [])
     """
-    pol = _policy(policy)
+    pol = as_policy(policy)
     _check_size(pol, "inspect")
     start = _start(pol, start)
     roles = state_roles(pol)

@@ -33,6 +33,7 @@ from ..chain.absorbing import AbsorbingChain
 from ..errors import MonitorError
 from ..chain.policy import Policy
 from ..model.problem import Problem
+from ..solve.both import solve_policy
 
 __all__ = [
     "LOG_COLUMNS",
@@ -42,6 +43,7 @@ __all__ = [
     "MonitorResult",
     "parse_log",
     "read_log",
+    "as_log",
     "decided_band",
     "outlook",
     "monitor",
@@ -459,7 +461,22 @@ def read_log(path, problem: Problem, *, max_stock=None) -> PeriodLog:
     return parse_log(text, problem, str(p), max_stock=max_stock)
 
 
-def _as_log(log, problem: Problem, max_stock=None) -> PeriodLog:
+def as_log(log, problem: Problem, max_stock=None) -> PeriodLog:
+    """A checked :class:`PeriodLog` from a log file's path, a :class:`PeriodLog` (checked again
+    against ``problem``) or a sequence of 0/1 ready values (with stock carried over, of
+    (ready, stock_on_hand) pairs).
+
+    Raises
+    ------
+    MonitorError
+        As :func:`parse_log`: one line naming the row and the rule.
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, Poisson, Problem
+    >>> as_log([1, 0, 1], Problem(Contract.study(10), Poisson(5), 0.5)).state
+    MonitorState(period=4, ready_count=2)
+    """
     if isinstance(log, PeriodLog):
         if log.n_periods > problem.review_period:
             raise MonitorError(f"{log.source}: the log is longer than the review period "
@@ -605,18 +622,15 @@ def monitor(problem: Problem, log=(), *, max_stock=None, exact: bool = False,
     """
     if not isinstance(problem, Problem):
         raise MonitorError("problem: must be a slamarkov.Problem")
-    if dynamic is None or static is None:
-        from ..solve.dynamic import solve_dynamic, solve_static
-
-        if dynamic is None:
-            dynamic = solve_dynamic(problem, max_stock=max_stock, exact=exact).policy
-        if static is None:
-            static = solve_static(problem, max_stock=max_stock, exact=exact).policy
+    if dynamic is None:
+        dynamic = solve_policy(problem, "dynamic", max_stock=max_stock, exact=exact).policy
+    if static is None:
+        static = solve_policy(problem, "static", max_stock=max_stock, exact=exact).policy
     # with carry-over the stock on hand must lie in the policies' range
     top = dynamic.space.max_stock if dynamic.carries else None
     if top is not None and static.carries:
         top = min(top, static.space.max_stock)
-    state = _as_log(log, problem, top).state
+    state = as_log(log, problem, top).state
     return MonitorResult(state, decided_band(problem, state), outlook(dynamic, state),
                          outlook(static, state))
 

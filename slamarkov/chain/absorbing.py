@@ -78,7 +78,7 @@ class AbsorbingChain:
         self._Q = self._R = None
         self.space = policy.space
         problem = policy.problem
-        # states (i, v, x), or costs beyond h and G: the layered kernels of slamarkov.space
+        # states (i, v, x), or costs beyond h and G: the layered kernels of slamarkov.chain.space
         # (docs/model.md section 11); the study's triangle keeps its own, faster ones
         self._stock_model = policy.carries or bool(
             problem.purchase_cost or problem.salvage_value or problem.initial_stock)

@@ -13,11 +13,11 @@ import numpy as np
 
 from .triangle import n_transient, offset, propagate
 from .distribution import ReadyRateDistribution
-from ..errors import PolicyError
+from ..errors import ChainError, PolicyError
 from ..model.problem import Problem
 from .space import StateSpace
 
-__all__ = ["Policy"]
+__all__ = ["Policy", "as_policy"]
 
 
 def _compact(stock: np.ndarray) -> np.ndarray:
@@ -442,3 +442,28 @@ class Policy:
     def __repr__(self):
         top = self.stock.max(initial=0) if self._constant is None else self._constant
         return f"Policy(kind={self.kind!r}, T={self.review_period}, max_stock={top})"
+
+
+def as_policy(obj) -> Policy:
+    """The :class:`Policy` of ``obj``: a policy itself, or anything that holds one as
+    ``.policy`` (an :class:`~slamarkov.chain.AbsorbingChain`, a solver's solution).
+
+    Raises
+    ------
+    ChainError
+        When ``obj`` is none of these.
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, Poisson, Problem, solve_static
+    >>> sol = solve_static(Problem(Contract.study(3), Poisson(5), 1))
+    >>> as_policy(sol) is sol.policy, as_policy(sol.policy) is sol.policy
+    (True, True)
+    """
+    if isinstance(obj, Policy):
+        return obj
+    inner = getattr(obj, "policy", None)
+    if isinstance(inner, Policy):
+        return inner
+    raise ChainError(f"policy: must be a slamarkov.Policy, AbsorbingChain or solution, got "
+                     f"{type(obj).__name__}")

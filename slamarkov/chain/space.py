@@ -152,6 +152,27 @@ class StateSpace:
     def describe_state(self, i, v, x=None) -> str:
         return f"({i}, {v})" if x is None else f"({i}, {v}, {x})"
 
+    def stock_slice(self, x) -> int:
+        """A stock on hand x of the later periods' layers, checked (carry-over: 0..K), as an int:
+        the slice of states (i, v, x) that a drawing or a decision boundary looks at.
+
+        Raises
+        ------
+        ChainError
+            When x is not an integer in the stock range.
+
+        Examples
+        --------
+        >>> StateSpace(3, carry=True, max_stock=2).stock_slice(2)
+        2
+        """
+        K = self.max_stock if self.carry else 0
+        ok = isinstance(x, (int, np.integer)) and not isinstance(x, bool) and 0 <= x <= K
+        if not ok:
+            raise ChainError(f"stock_on_hand: must be an integer in 0..{K} (the stock range), "
+                             f"got {x!r}")
+        return int(x)
+
     def rule(self) -> str:
         """The membership rule, in words, for error messages."""
         T = self.T

@@ -4,7 +4,7 @@ r"""The absorbing chain's queries on a state space with stock on hand (docs/mode
 :math:`(i, v, x)` (stock carried over) or whose costs include a purchase price, a salvage value
 or an initial stock; the study's triangle of states :math:`(i, v)` keeps its own, faster kernels.
 Everything here loops over layers and is vectorised over a layer's states, through the two
-kernels of :mod:`slamarkov.space`.
+kernels of :mod:`slamarkov.chain.space`.
 """
 
 from __future__ import annotations

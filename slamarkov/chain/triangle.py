@@ -57,7 +57,7 @@ def propagate(source, T, start_stage=1, start_count=0, *, exact=False, on_stage=
     Parameters
     ----------
     source : Policy or callable
-        A :class:`~slamarkov.policy.Policy` (its ``success_lookup()`` table, else its
+        A :class:`~slamarkov.chain.policy.Policy` (its ``success_lookup()`` table, else its
         ``success_window(i, lo, hi)``), or a callable ``stage_success(i)`` giving the success
         (ready) probabilities of stage i's states, v = 0..i-1.
     T : int

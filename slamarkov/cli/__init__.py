@@ -73,7 +73,7 @@ def _max_gib(text):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .. import __version__
+    from .._version import __version__
 
     parser = _Parser(
         prog="slamarkov",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 
-from ..core import limits as _limits
+from ..core.limits import PER_STATE, max_bytes as memory_guard
 from ..chain.absorbing import AbsorbingChain
 from ..errors import ChainError, ChainSizeError
 from ..chain.policy import Policy
-from ..solve.dynamic import solve_dynamic, solve_static
+from ..solve.both import POLICIES, solve_policy
+from ..solve.limits import check_solve
 from ._common import add_problem_arguments, config_from_args, emit, note, percent, wrote
 
 
@@ -19,7 +20,7 @@ def register(sub):
         "N and B only where they fit the memory guard) and states.csv; --from I,V prints the "
         "summaries from state (I, V).")
     add_problem_arguments(p)
-    p.add_argument("--policy", choices=("dynamic", "static"), default="dynamic")
+    p.add_argument("--policy", choices=POLICIES, default="dynamic")
     p.add_argument("--out", metavar="DIR", default=None, help="folder for the matrices")
     p.add_argument("--from", dest="start", metavar="I,V[,X]", default=None,
                    help="print summaries from state (I, V): period I (1..T) with V ready periods "
@@ -39,14 +40,6 @@ def _parse_start(text):
         return tuple(int(x) for x in parts)
     except ValueError:
         raise ChainError(f"--from: must be I,V or I,V,X (integers), got {text!r}") from None
-
-
-def policy_of(cfg, which):
-    """Solve the contract file's dynamic or static policy."""
-    opts = cfg.solver_options()
-    if which == "dynamic":
-        return solve_dynamic(cfg.problem, **opts).policy
-    return solve_static(cfg.problem, **opts).policy
 
 
 def _fmt(x, unit=""):
@@ -147,10 +140,10 @@ def run(args) -> int:
     start = _parse_start(args.start) if args.start is not None else None
     cfg = config_from_args(args)
     if args.out is not None:  # refuse before solving what cannot be written
-        _limits.check_solve(cfg.problem, cfg.max_stock, exact=cfg.exact,
-                            per_state=_limits.PER_STATE["chain"], what="for the chain files")
-    policy = policy_of(cfg, args.policy)
-    max_bytes = _limits.max_bytes()  # --max-gib also guards the dense N and B
+        check_solve(cfg.problem, cfg.max_stock, exact=cfg.exact, per_state=PER_STATE["chain"],
+                    what="for the chain files")
+    policy = solve_policy(cfg.problem, args.policy, **cfg.solver_options()).policy
+    max_bytes = memory_guard()  # --max-gib also guards the dense N and B
     chain = AbsorbingChain(policy, max_bytes=max_bytes)
     if start is not None:
         if policy.carries or len(start) == 3:

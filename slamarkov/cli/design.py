@@ -12,7 +12,6 @@ __all__ = ["register"]
 #: columns shown in the text tables, after the swept keys
 SHOWN = ("policy", "buyer_payment_per_period", "cost_per_period", "ready_mean", "p_penalty",
          "p_bonus", "give_up_periods", "coasting_periods", "p_bunching")
-FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 
 
 def register(sub):
@@ -54,7 +53,8 @@ def _text(t, key_columns) -> str:
 def run(args) -> int:
     import sys
 
-    from ..sweep.design import INFEASIBLE_EXIT, check_query, design, pareto_figure, pareto_front, save_figure
+    from ..plot.figure import FIGURE_SUFFIXES, require_matplotlib, save_figure
+    from ..sweep.design import INFEASIBLE_EXIT, check_query, design, pareto_figure, pareto_front
     from ..sweep.grid import RESULT_COLUMNS, load_grid
     from ..sweep.runner import TABLE_FORMATS, check_table_path, read_table, sweep, write_table
     from ._common import note, wrote
@@ -65,8 +65,6 @@ def run(args) -> int:
     if args.figure is not None:
         if Path(args.figure).suffix.lower() not in FIGURE_SUFFIXES:
             raise OutputError(f"{args.figure}: a figure is {', '.join(FIGURE_SUFFIXES)}")
-        from ..study.figures import require_matplotlib
-
         require_matplotlib()
     if args.top < 1:
         raise OutputError(f"--top: must be an integer >= 1, got {args.top}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 from ..analysis.graph import GRAPH_FORMATS, graph_to_string, inspect_policy, policy_graph
+from ..solve.both import POLICIES
 from ._common import add_problem_arguments, config_from_args, emit, json_text, out_format
 
 
@@ -17,7 +18,7 @@ def register(sub):
         "boundary, the most probable path into each band and the probability committed to each "
         "band by stage.")
     add_problem_arguments(p)
-    p.add_argument("--policy", choices=("dynamic", "static"), default="dynamic",
+    p.add_argument("--policy", choices=POLICIES, default="dynamic",
                    help="which optimal policy (default: dynamic)")
     what = p.add_mutually_exclusive_group()
     what.add_argument("--format", choices=GRAPH_FORMATS, default=None,
@@ -28,14 +29,6 @@ def register(sub):
                    help="write to PATH instead of stdout; the suffix picks the format (export: "
                    ".graphml .gexf .json .dot .gv; --inspect: .txt .json)")
     p.set_defaults(handler=run, _parser=p)
-
-
-def policy_of(cfg, kind: str):
-    """The dynamic or static optimal policy of a parsed contract file."""
-    from ..solve.dynamic import solve_dynamic, solve_static
-
-    solver = solve_dynamic if kind == "dynamic" else solve_static
-    return solver(cfg.problem, **cfg.solver_options()).policy
 
 
 def run(args) -> int:
@@ -53,12 +46,15 @@ def run(args) -> int:
             parser.error(f"--out: no suffix to tell the format by; give --format "
                          f"{'|'.join(GRAPH_FORMATS)}")
     cfg = config_from_args(args)
-    from ..core.limits import PER_STATE, check_solve
+    from ..core.limits import PER_STATE
+    from ..solve.limits import check_solve
 
     kind = "inspect" if args.inspect else "graph"
     check_solve(cfg.problem, cfg.max_stock, exact=cfg.exact, per_state=PER_STATE[kind],
                 what=f"for the {kind}")  # before solving what cannot be drawn
-    policy = policy_of(cfg, args.policy)
+    from ..solve.both import solve_policy
+
+    policy = solve_policy(cfg.problem, args.policy, **cfg.solver_options()).policy
     if args.inspect:
         report = inspect_policy(policy)
         text = (json_text(report.to_dict()) if fmt == "json"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..solve.both import POLICIES
 from ._common import add_problem_arguments, config_from_args, out_format, wrote
-from .graph import policy_of
 
 
 def register(sub):
@@ -17,7 +17,7 @@ def register(sub):
         "(pip install 'slamarkov[plot]').")
     add_problem_arguments(p)
     p.add_argument("--kind", choices=("chain", "policy"), required=True)
-    p.add_argument("--policy", choices=("dynamic", "static"), default="dynamic",
+    p.add_argument("--policy", choices=POLICIES, default="dynamic",
                    help="which optimal policy (default: dynamic)")
     p.add_argument("--out", required=True, metavar="PNG", help="the PNG file to write (suffix .png)")
     p.add_argument("--stock-on-hand", type=int, default=None, metavar="X",
@@ -29,9 +29,10 @@ def register(sub):
 def run(args) -> int:
     out_format(args.out, None, ("png",), "png")
     from ..plot.policy import draw_chain, draw_policy_heatmap
+    from ..solve.both import solve_policy
 
     cfg = config_from_args(args)
-    policy = policy_of(cfg, args.policy)
+    policy = solve_policy(cfg.problem, args.policy, **cfg.solver_options()).policy
     draw = draw_chain if args.kind == "chain" else draw_policy_heatmap
     draw(policy, args.out, stock_on_hand=args.stock_on_hand)
     wrote(args.out)

@@ -302,7 +302,8 @@ def _run_carry_over(args):
     table = carry_over_table(_study(args), purchase=args.purchase, salvage=args.salvage,
                              initial_stock=args.initial_stock, progress=progress)
     if args.figure is not None:
-        from ..study.figures import carry_over_figure, save_figure
+        from ..plot.figure import save_figure
+        from ..study.figures import carry_over_figure
 
         save_figure(carry_over_figure(table), args.figure)
     return _emit(table, args)

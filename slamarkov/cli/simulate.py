@@ -5,12 +5,11 @@ from __future__ import annotations
 import sys
 
 from ..simulation.simulate import STUDY_RUNS, simulate
-from ..solve.dynamic import solve_dynamic, solve_static
+from ..solve.both import POLICIES, solve_policy
 from ..simulation.validate import exact_reference
 from ._common import (add_problem_arguments, config_from_args, emit, json_text, note, out_format,
                       wrote)
 
-POLICIES = ("dynamic", "static")
 
 
 def register(sub):
@@ -44,12 +43,6 @@ def register(sub):
     p.set_defaults(handler=run)
 
 
-def _solve_policy(cfg, which):
-    """The solution of ``which`` optimal policy for a contract file's configuration."""
-    solver = solve_dynamic if which == "dynamic" else solve_static
-    return solver(cfg.problem, **cfg.solver_options())
-
-
 def _summary_text(result, ref) -> str:
     s = result.summary()
     rates = [("mean ready rate", "mean", ref.mean), ("SD of ready rate", "sd", ref.sd),
@@ -78,7 +71,7 @@ def run(args) -> int:
     from ..core.limits import check_runs
 
     check_runs(args.runs, cfg.problem.review_period, record_stock=args.record_stock)
-    sol = _solve_policy(cfg, args.policy)
+    sol = solve_policy(cfg.problem, args.policy, **cfg.solver_options())
     result = simulate(sol.policy, args.runs, args.seed, record_stock=args.record_stock,
                       progress=args.progress)
     if args.out is None:

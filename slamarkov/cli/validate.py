@@ -6,11 +6,11 @@ Exit code 0 when they are, 1 when some statistic rejects them, 2 on bad input.
 from __future__ import annotations
 
 
-from ..simulation.simulate import provenance_mismatch
+from ..simulation.runs import provenance_mismatch
+from ..solve.both import POLICIES, solve_policy
 from ..simulation.validate import summarise_runs, validate_summary
 from ._common import (add_out_argument, add_problem_arguments, config_from_args, emit, json_text,
                       out_format, warn)
-from .simulate import POLICIES, _solve_policy
 
 
 FORMATS = ("text", "json")
@@ -45,7 +45,7 @@ def run(args) -> int:
     if why is not None:
         warn(f"{args.runs}: {why}, so the verdict compares them with a chain they were not "
              "simulated from")
-    report = validate_summary(_solve_policy(cfg, args.policy), runs, alpha=args.alpha)
+    report = validate_summary(solve_policy(cfg.problem, args.policy, **cfg.solver_options()), runs, alpha=args.alpha)
     if fmt == "json":
         emit(json_text(report.to_dict()), args.out)
     else:

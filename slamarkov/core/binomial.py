@@ -119,9 +119,10 @@ def _support(n: int, p: float, q: float) -> tuple[int, int]:
     return lo, a
 
 
-def binomial_pmf(n: int, p) -> np.ndarray:
+def binomial_pmf(n: int, p, *, exact: bool = False) -> np.ndarray:
     """P(X = x), x = 0..n, for X ~ Binomial(n, p); ``p`` a float or an array of floats (one row
-    per p).
+    per p). With ``exact``, ``p`` is one rational (a :class:`~fractions.Fraction`) and the pmf an
+    object array of Fractions, :math:`\\binom{n}{x} p^x (1 - p)^{n - x}` exactly.
 
     Examples
     --------
@@ -130,7 +131,14 @@ def binomial_pmf(n: int, p) -> np.ndarray:
     [0.0625, 0.25, 0.375, 0.25, 0.0625]
     >>> binomial_pmf(2, [0.0, 1.0]).tolist()
     [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
+    >>> from fractions import Fraction
+    >>> [str(x) for x in binomial_pmf(2, Fraction(1, 3), exact=True)]
+    ['4/9', '4/9', '1/9']
     """
+    if exact:
+        q = 1 - p
+        return np.array([math.comb(n, x) * p**x * q ** (n - x) for x in range(n + 1)],
+                        dtype=object)
     p_arr = np.asarray(p, dtype=np.float64)
     P = p_arr.reshape(-1, 1)
     Q = 1.0 - P

@@ -37,9 +37,13 @@ __all__ = [
     "parse_gib",
     "check_bytes",
     "check_states",
-    "check_solve",
     "check_runs",
+    "format_gib",
+    "format_count",
     "PER_STATE",
+    "FRACTION_BYTES",
+    "EXACT_MAX_BITS",
+    "EXACT_MAX_WORK",
 ]
 
 #: the share of the machine's physical memory a request may use by default
@@ -135,7 +139,14 @@ def memory_limit(limit=None, *, gib=None):
         _limit.reset(token)
 
 
-def _gib(n) -> str:
+def format_gib(n) -> str:
+    """A number of bytes in GiB, as the size messages give it.
+
+    Examples
+    --------
+    >>> format_gib(3 * 2**30), format_gib(12.5 * 2**30)
+    ('3 GiB', '12 GiB')
+    """
     g = n / 2**30
     if g >= 1e6:
         return f"{g:.3g} GiB"
@@ -154,65 +165,18 @@ def check_bytes(need, field: str, what: str) -> None:
     """
     limit = max_bytes()
     if need > limit:
-        raise SizeError(f"{field}: {what} need about {_gib(need)}, above the memory limit of "
-                        f"{_gib(limit)} (--max-gib)")
+        raise SizeError(f"{field}: {what} need about {format_gib(need)}, above the memory limit of "
+                        f"{format_gib(limit)} (--max-gib)")
 
 
-def _stock_bytes(top) -> int:
-    for nbytes, cap in ((1, 255), (2, 65_535), (4, 2**32 - 1)):
-        if top <= cap:
-            return nbytes
-    return 8
+def format_count(n) -> str:
+    """A count with thousands separators (in floating point beyond 1e15).
 
-
-def _exact_growth(problem):
-    """Bits a value gains per stage of backward induction, and whether it doubles instead."""
-    from ..model.demand import ContinuousUniform, DiscreteUniform, Empirical
-
-    d = problem.demand
-    h = problem.holding_cost
-    hbits = h.denominator.bit_length() + h.numerator.bit_length()
-    if isinstance(d, ContinuousUniform):
-        width = d.high - d.low
-        return hbits + width.numerator.bit_length() + width.denominator.bit_length(), True
-    if isinstance(d, DiscreteUniform):
-        return d.n.bit_length() + hbits, False
-    if isinstance(d, Empirical):
-        den = math.lcm(*(p.denominator for p in d.pmf_exact))
-        return den.bit_length() + hbits, False
-    return 64 + hbits, False  # a rational demand of unknown shape: assume the worst of a float
-
-
-def _exact_check(problem, states: int, K: int) -> None:
-    """Refuse exact arithmetic whose rationals or work would grow beyond reason."""
-    T = problem.review_period
-    c = problem.contract
-    start = max(x.numerator.bit_length() + x.denominator.bit_length()
-                for x in (c.penalty, c.bonus, c.penalty_threshold, c.bonus_threshold))
-    per_stage, doubles = _exact_growth(problem)
-    if doubles:
-        # the optimal stock is a + Delta/h: every stage squares the size of the values
-        bits = start + per_stage * 2 ** max(min(T, 4096) - 3, 0)
-        why = "with continuous uniform demand their size doubles each period"
-    else:
-        bits = start + per_stage * T
-        why = "they grow by about {} bits per period".format(per_stage)
-    if bits > EXACT_MAX_BITS:
-        raise SizeError(
-            f"contract.review_period: exact mode at T = {T} needs rationals of about "
-            f"{_big(bits)} bits ({why}), above the limit of {EXACT_MAX_BITS:,} bits; use float "
-            "mode (no --exact) or a shorter review period")
-    # dynamic: one operation on a bits-sized rational per state and stage; static: a binomial
-    # pmf of T + 1 terms of up to bits size per candidate stock
-    work = states * (1 + bits // 64) + K * (T + 1) * (1 + bits // 64)
-    if work > EXACT_MAX_WORK:
-        raise SizeError(
-            f"contract.review_period: exact mode at T = {T} needs about {_big(work)} operations "
-            f"on rationals of about {_big(bits)} bits, above the limit of {EXACT_MAX_WORK:,}; "
-            "use float mode (no --exact) or a shorter review period")
-
-
-def _big(n) -> str:
+    Examples
+    --------
+    >>> format_count(2147450880), format_count(5 * 10**17)
+    ('2,147,450,880', '5e+17')
+    """
     return f"{n:,}" if n < 10**15 else f"{float(n):.3g}"
 
 
@@ -232,94 +196,9 @@ def check_states(T: int, states: int | None = None, *, per_state: int = PER_STAT
     limit = max_bytes()
     need = states * per_state
     if need > limit:
-        raise SizeError(f"contract.review_period: T = {T} gives {_big(states)} states, about "
-                        f"{_gib(need)} {what}, above the memory limit of {_gib(limit)} "
+        raise SizeError(f"contract.review_period: T = {T} gives {format_count(states)} states, about "
+                        f"{format_gib(need)} {what}, above the memory limit of {format_gib(limit)} "
                         "(--max-gib)")
-
-
-def check_solve(problem, max_stock=None, *, exact: bool = False, states: int | None = None,
-                per_state: int = PER_STATE["solve"], what: str = "to solve") -> None:
-    """Refuse a problem whose solution (and the ``per_state`` work after it) cannot fit.
-
-    Parameters
-    ----------
-    problem : Problem
-    max_stock : int, optional
-        The user's top of the stock range; the provable bound is used otherwise.
-    exact : bool
-        Exact rational arithmetic: its own size and work model.
-    states : int, optional
-        The number of transient states; by default T(T+1)/2 (the (i, v) state space).
-    per_state : int
-        Bytes per state of the request (:data:`PER_STATE`).
-    what : str
-        What the bytes are for, in the message ("to solve", "for the graph").
-
-    Raises
-    ------
-    SizeError
-        One line naming the field that drives the size, the estimate and the limit.
-
-    Examples
-    --------
-    >>> from slamarkov import Contract, Poisson, Problem
-    >>> problem = Problem(Contract.study(10), Poisson(5), 1)
-    >>> with memory_limit(gib=1):
-    ...     check_solve(problem, max_stock=10**8)
-    Traceback (most recent call last):
-    slamarkov.errors.SizeError: solver.max_stock: a stock range 0..100,000,000 over T = 10 periods, about 31 GiB to solve, above the memory limit of 1 GiB (--max-gib)
-    """
-    T = problem.review_period
-    carries = getattr(problem, "carries", False)
-    given = states
-    if states is None:
-        states = T * (T + 1) // 2
-    limit = max_bytes()
-    # first on T alone (a lower bound with stock carried over): the stock bound below reads the
-    # settlement, T + 1 rationals
-    check_states(T, states, per_state=per_state, what=what)
-    demand = problem.demand
-    K = 0
-    field = "contract.review_period"
-    if demand.discrete:
-        bound = problem.stock_bound()
-        if max_stock is not None and (math.isinf(bound) or max_stock > bound):
-            top, field = max_stock, "solver.max_stock"
-        elif math.isinf(bound):
-            top = None  # the solver refuses: max_stock is required
-        else:
-            top, field = bound, "demand"
-        if top is not None:
-            K = max(int(top), int(getattr(problem, "initial_stock", 0))) + 1
-    layer = ""
-    if carries and given is None and K:
-        # states (i, v, x), x = 0..top: every (i, v) but the start is K states
-        states = 1 + K * (T * (T + 1) // 2 - 1)
-        per_state += 16  # the carry-over DP keeps order-up-to and suffix-minimum tables
-        layer = f" x {K:,} stock levels"
-        field = "contract.review_period" if field == "demand" else field
-    sbytes = _stock_bytes(K)
-    per = per_state + 2 * sbytes
-    if exact:
-        per += 2 * FRACTION_BYTES
-    # F, H, second moment and hull per candidate stock, and the static solver's (K, T+1) pmf
-    by_stock = K * (64 + 24 * (T + 1)) if not exact else K * (T + 2) * FRACTION_BYTES
-    need = states * per + by_stock + 64 * (T + 1)
-    if need > limit:
-        if by_stock > states * per:
-            if field == "solver.max_stock":
-                head = f"solver.max_stock: a stock range 0..{_big(K - 1)} over T = {T} periods"
-            else:
-                head = (f"demand: {demand.describe()} needs the stock range 0..{_big(K - 1)} "
-                        f"over T = {T} periods")
-        else:
-            head = f"contract.review_period: T = {T}{layer} gives {_big(states)} states"
-            if layer and field == "solver.max_stock":
-                head = f"solver.max_stock: T = {T}{layer} gives {_big(states)} states"
-        raise SizeError(f"{head}, about {_gib(need)} {what}, above the memory limit of "
-                        f"{_gib(limit)} (--max-gib)")
-    if exact:
-        _exact_check(problem, states, K)
 
 
 def check_runs(runs: int, review_period: int, *, record_stock: bool = False,
@@ -334,4 +213,4 @@ def check_runs(runs: int, review_period: int, *, record_stock: bool = False,
     slamarkov.errors.SizeError: runs: 1,000,000,000 runs of T = 10 periods need about 298 GiB, above the memory limit of 1 GiB (--max-gib)
     """
     per = PER_RUN + (PER_RUN_PERIOD * review_period if record_stock else 0)
-    check_bytes(runs * per, field, f"{_big(runs)} runs of T = {review_period} periods")
+    check_bytes(runs * per, field, f"{format_count(runs)} runs of T = {review_period} periods")

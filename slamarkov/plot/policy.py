@@ -2,7 +2,7 @@
 
 * :func:`draw_chain` -- the chain of docs/model.md section 6 with stage i on the horizontal axis and
   ready count v on the vertical one: transient nodes coloured by their stock S_i(v), ringed when
-  the policy gives up or coasts there (:func:`slamarkov.graph.state_roles`), absorbing nodes
+  the policy gives up or coasts there (:func:`slamarkov.analysis.graph.state_roles`), absorbing nodes
   coloured by their band, edges as wide as their probability. Legible up to T of about 30.
 * :func:`draw_policy_heatmap` -- stage x ready count -> stock, for any T (above ``max_cells``
   stages the table is sampled on an even grid), with the penalty and bonus counts and the
@@ -26,11 +26,12 @@ import textwrap
 
 import numpy as np
 
-from ..io.atomic import atomic_path
 from ..chain.triangle import offset
 from ..chain.absorbing import AbsorbingChain
-from ..errors import ChainError, SlamarkovError, PlotDependencyError
-from ..analysis.graph import _check_slice, _floats, _policy, state_roles
+from ..errors import ChainError, PlotDependencyError, SlamarkovError
+from .figure import new_figure, save_figure
+from ..analysis.graph import state_roles
+from ..chain.policy import as_policy
 
 __all__ = ["PlotDependencyError", "draw_chain", "draw_policy_heatmap", "CHAIN_MAX_REVIEW_PERIOD"]
 
@@ -42,23 +43,12 @@ _ROLE_RINGS = {"give-up": "tab:red", "coasting": "tab:orange"}
 
 
 def _figure(width, height):
-    try:
-        import matplotlib  # noqa: F401
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise PlotDependencyError(
-            "matplotlib: not installed; drawings need it: pip install 'slamarkov[plot]'"
-        ) from None
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
+    return new_figure(width, height, layout="constrained")
 
 
 def _save(fig, path):
     if path is not None:
-        with atomic_path(path, suffix=".png") as tmp:
-            fig.savefig(tmp, format="png", dpi=fig.dpi)
+        save_figure(fig, path, dpi="figure")
 
 
 def _title(pol, width=110) -> tuple[str, str]:
@@ -78,7 +68,7 @@ def _slice(pol, stock_on_hand):
                 f"stock_on_hand: stock does not carry over, so it is always 0; got "
                 f"{stock_on_hand!r}")
         return None, None, "", "stock S_i(v)"
-    x = _check_slice(pol, 0 if stock_on_hand is None else stock_on_hand)
+    x = pol.space.stock_slice(0 if stock_on_hand is None else stock_on_hand)
     i, _, on_hand = pol.space.coordinates()
     x1 = pol.space.initial_stock
     note = f" at stock on hand x = {x}" + (f" (period 1: x = {x1})" if x1 != x else "")
@@ -149,7 +139,7 @@ def draw_chain(policy, path=None, *, annotate=None, max_review_period=CHAIN_MAX_
     >>> fig.axes[1].get_ylabel()
     'order-up-to level y_i(v, 2)'
     """
-    pol = _policy(policy)
+    pol = as_policy(policy)
     mask, x_slice, note, bar = _slice(pol, stock_on_hand)
     T = pol.review_period
     if T > max_review_period:
@@ -162,13 +152,13 @@ def draw_chain(policy, path=None, *, annotate=None, max_review_period=CHAIN_MAX_
 
     c = pol.problem.contract
     roles = state_roles(pol)
-    p = _floats(pol.success())
+    p = np.asarray(pol.success(), dtype=np.float64)
     if mask is not None:
         roles = {k: a[mask] for k, a in roles.items()}
         p = p[mask]
     i, v = roles["stage"], roles["ready_count"]
-    stock = _floats(roles["stock"])
-    absorb = _floats(AbsorbingChain(pol).absorption())
+    stock = np.asarray(roles["stock"], dtype=np.float64)
+    absorb = np.asarray(AbsorbingChain(pol).absorption(), dtype=np.float64)
     if annotate is None:
         annotate = T <= 15
 
@@ -304,7 +294,7 @@ def draw_policy_heatmap(policy, path=None, *, max_cells=800, stock_on_hand=None)
     >>> fig.axes[0].get_title().splitlines()[0]
     'Dynamic policy, T = 6: order-up-to table y_i(v, x) at stock on hand x = 0'
     """
-    pol = _policy(policy)
+    pol = as_policy(policy)
     _, x_slice, slice_note, bar = _slice(pol, stock_on_hand)
     if int(max_cells) < 2:
         raise SlamarkovError(f"max_cells: must be >= 2, got {max_cells}")
@@ -322,13 +312,14 @@ def draw_policy_heatmap(policy, path=None, *, max_cells=800, stock_on_hand=None)
         flat = np.where(inside, offset(I) + V, 0)
     stock_all = pol.stock
     if stock_all.dtype == object:
-        stock_all = _floats(stock_all)
+        stock_all = np.asarray(stock_all, dtype=np.float64)
     grid = np.ma.masked_array(np.asarray(stock_all[flat.ravel()], dtype=np.float64)
                               .reshape(flat.shape), mask=~inside)
 
     fig = _figure(7.6, 5.6)
     ax = fig.add_subplot()
-    cmap, norm, ticks = _stock_colours(_floats(pol.stock), pol.problem.demand.discrete)
+    cmap, norm, ticks = _stock_colours(np.asarray(pol.stock, dtype=np.float64),
+                                       pol.problem.demand.discrete)
     cmap = cmap.with_extremes(bad="white")
     dx = (stages[-1] - stages[0]) / max(len(stages) - 1, 1) / 2 if len(stages) > 1 else 0.5
     dy = (counts[-1] - counts[0]) / max(len(counts) - 1, 1) / 2 if len(counts) > 1 else 0.5

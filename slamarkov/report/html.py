@@ -4,8 +4,8 @@
 template ``templates/report.html.j2`` shipped with the package: the terms in words, both
 policies' costs and ready-rate summaries, their ready-rate distributions side by side
 (:func:`slamarkov.plot.policies_ready_rate_figure`), the dynamic policy's stock table as a heat map
-(:func:`slamarkov.plot_graph.draw_policy_heatmap`), the gaming indicators of both policies
-(:mod:`slamarkov.gaming`, docs/model.md section 12) and, given a log of the periods so far, the
+(:func:`slamarkov.plot.policy.draw_policy_heatmap`), the gaming indicators of both policies
+(:mod:`slamarkov.analysis.gaming`, docs/model.md section 12) and, given a log of the periods so far, the
 monitor's result (docs/model.md section 13) with the distributions from the current state.
 Figures are PNGs embedded as base64 data URIs and the style sheet is inline, so the page needs no
 network access. :func:`write_report` writes it atomically.
@@ -108,7 +108,7 @@ class _PolicyView:
 
 def _policy_view(solution) -> _PolicyView:
     T = solution.problem.review_period
-    parts = AbsorbingChain(solution.policy).cost_decomposition()
+    parts = solution.chain.cost_decomposition()
     dist = solution.ready_rate
     purchase = parts.get("purchase")  # purchases less salvage, when they are modelled
     return _PolicyView(float(solution.cost_per_period), float(parts["holding"]) / T,
@@ -145,7 +145,7 @@ def render_report(problem: Problem, log=None, *, max_stock=None, exact: bool = F
     problem : Problem
     log : path, PeriodLog or sequence of 0/1, optional
         The periods observed so far in the current review period (see
-        :func:`slamarkov.monitor.parse_log`); adds the monitor section.
+        :func:`slamarkov.analysis.monitor.parse_log`); adds the monitor section.
     max_stock, exact
         Solver settings, as for :func:`~slamarkov.solve.solve_dynamic`.
     title : str, optional
@@ -171,15 +171,14 @@ def render_report(problem: Problem, log=None, *, max_stock=None, exact: bool = F
     (True, False, 3)
     """
     from ..analysis.gaming import gaming_indicators, ready_rate_gap
-    from ..analysis.monitor import _as_log, monitor
-    from ..study.figures import policies_ready_rate_figure
+    from ..analysis.monitor import as_log, monitor
+    from ..plot.distributions import policies_ready_rate_figure
     from ..plot.policy import draw_policy_heatmap
-    from ..solve.dynamic import solve_dynamic, solve_static
+    from ..solve.both import solve_both
 
     env = _environment()  # fail early, before solving, when jinja2 is missing
-    period_log = _as_log(log, problem) if log is not None else None
-    dyn = solve_dynamic(problem, max_stock=max_stock, exact=exact)
-    sta = solve_static(problem, max_stock=max_stock, exact=exact)
+    period_log = as_log(log, problem) if log is not None else None
+    dyn, sta = solve_both(problem, max_stock=max_stock, exact=exact)
     contract = problem.contract
     T = problem.review_period
 
@@ -200,8 +199,8 @@ def render_report(problem: Problem, log=None, *, max_stock=None, exact: bool = F
             ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
         start = state.chain_state
         figures["from_here"] = _png(policies_ready_rate_figure(
-            AbsorbingChain(dyn.policy).ready_rate(start),
-            AbsorbingChain(sta.policy).ready_rate(start),
+            dyn.chain.ready_rate(start),
+            sta.chain.ready_rate(start),
             title=f"Ready rate at the end of this review period, from period {state.period} "
                   f"with {state.ready_count} ready so far"))
         status = {
@@ -246,7 +245,7 @@ def render_report(problem: Problem, log=None, *, max_stock=None, exact: bool = F
 
 
 def _version():
-    from .. import __version__
+    from .._version import __version__
 
     return __version__
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..model.config import Config
-from ..solve.dynamic import solve_dynamic, solve_static
+from ..solve.both import solve_both
 
 __all__ = ["solve_report", "solve_text"]
 
@@ -26,15 +26,13 @@ def solve_report(config: Config, summary_only: bool = False) -> dict:
     Examples
     --------
     >>> import importlib.resources
-    >>> from slamarkov.config import load_config
+    >>> from slamarkov.model.config import load_config
     >>> cfg = load_config(importlib.resources.files("slamarkov") / "data" / "example.toml")
     >>> rep = solve_report(cfg, summary_only=True)
     >>> round(rep["dynamic"]["cost_per_period"], 6), rep["static"]["base_stock"]
     (-1.20155, 8)
     """
-    opts = config.solver_options()
-    dyn = solve_dynamic(config.problem, **opts)
-    sta = solve_static(config.problem, **opts)
+    dyn, sta = solve_both(config.problem, **config.solver_options())
     problem = config.problem
     c = problem.contract
     out = {

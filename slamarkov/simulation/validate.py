@@ -2,7 +2,7 @@ r"""Validation of simulated runs against the exact chain of a policy (docs/model
 
 The exact chain gives the distribution of the ready count :math:`v_T` (row (1, 0) of the
 absorption matrix) and, by one forward pass over the stages, the mean and variance of the costs.
-A set of n runs, from :func:`~slamarkov.simulate.simulate` or from a runs file a user brings,
+A set of n runs, from :func:`~slamarkov.simulation.simulate.simulate` or from a runs file a user brings,
 is tested against them with these checks:
 
 ``dkw_band``
@@ -44,8 +44,8 @@ from ..chain.absorbing import AbsorbingChain
 from ..model.contract import Contract
 from ..errors import SimulationError
 from ..chain.policy import Policy
-from .simulate import SimulationResult
-from ..solve.dynamic import DynamicSolution, StaticSolution
+from .runs import CHUNK_ROWS, SimulationResult, stream_runs
+from ..solve.results import DynamicSolution, StaticSolution
 
 __all__ = ["validate", "validate_runs", "exact_reference", "ExactReference", "ValidationReport",
            "Check", "summarise_runs", "validate_summary", "RunsSummary", "Moments"]
@@ -617,7 +617,7 @@ def _verdict(ref, counts, moments, a) -> ValidationReport:
 
 
 def validate(source, runs: SimulationResult, *, alpha=0.01) -> ValidationReport:
-    """Test a :class:`~slamarkov.simulate.SimulationResult` (simulated or read from a runs file)
+    """Test a :class:`~slamarkov.simulation.simulate.SimulationResult` (simulated or read from a runs file)
     against the exact chain of ``source``; see :func:`validate_runs`.
 
     Raises
@@ -629,7 +629,7 @@ def validate(source, runs: SimulationResult, *, alpha=0.01) -> ValidationReport:
     Examples
     --------
     >>> from slamarkov import Contract, Poisson, Problem, solve_static
-    >>> from slamarkov.simulate import simulate
+    >>> from slamarkov.simulation.simulate import simulate
     >>> sol = solve_static(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40)
     >>> rep = validate(sol, simulate(sol.policy, 5000, seed=3))
     >>> rep.consistent, len(rep.checks)
@@ -682,7 +682,7 @@ class RunsSummary:
 
 def summarise_runs(path, contract, *, chunk_rows=None) -> RunsSummary:
     """Read a runs file in chunks into a :class:`RunsSummary`, with the rules of
-    :func:`~slamarkov.simulate.read_runs` (one line naming the line, column and rule).
+    :func:`~slamarkov.simulation.runs.read_runs` (one line naming the line, column and rule).
 
     Only the columns tested are converted (``ready_count``/``ready_rate`` and the cost columns);
     a chunk of rows at a time is held in memory.
@@ -698,13 +698,12 @@ def summarise_runs(path, contract, *, chunk_rows=None) -> RunsSummary:
     >>> s.counts.tolist(), s.runs, s.moments["mean_cost"].mean
     ([0, 1, 1], 2, 4.0)
     """
-    from .simulate import CHUNK_ROWS, _stream_runs
 
     T = contract.review_period
     counts = np.zeros(T + 1, dtype=np.int64)
     moments = {}
     made = None
-    for made, chunk in _stream_runs(path, contract, chunk_rows or CHUNK_ROWS):
+    for made, chunk in stream_runs(path, contract, chunk_rows or CHUNK_ROWS):
         counts += np.bincount(chunk["ready_count_int"], minlength=T + 1)
         for col, check in _FILE_COLUMNS.items():
             if col in chunk:

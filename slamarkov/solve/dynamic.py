@@ -1,4 +1,4 @@
-r"""Optimal policies: the dynamic (strategic) and the static (non-strategic) supplier.
+r"""The strategic supplier's optimal dynamic policy (docs/model.md sections 4 and 11).
 
 Dynamic policy (docs/model.md section 4), a finite-horizon stochastic DP by backward induction:
 
@@ -14,119 +14,30 @@ whose two adjacent hull slopes bracket :math:`\Delta`. So each stage costs one `
 the stage's :math:`\Delta` vector into the hull's slopes, never a scan over every stock in every
 state. Ties go to the smallest stock. Continuous uniform demand has a closed-form minimiser.
 
-Static policy (docs/model.md section 5): one S for every period, the ready count is
-Binomial(T, F(S)), and :math:`C(S) = T h H(S) + E[G(\mathrm{Bin}(T, F(S)))]` is minimised over S.
-
-Both solvers run in float64 or, with ``exact=True`` and rational data, in exact rational
-arithmetic.
+The solver runs in float64 or, with ``exact=True`` and rational data, in exact rational
+arithmetic; with stock carried over it is the dynamic program of :mod:`slamarkov.solve.carry`.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
 
-from ..core.binomial import binomial_pmf
-from ..chain.triangle import n_transient, offset, stage_of
-from ..core.limits import check_solve
-from ..core.numbers import rounding_resolution
-from ..chain.distribution import ReadyRateDistribution
-from ..errors import SolverError
 from ..chain.policy import Policy
+from ..chain.triangle import n_transient, offset, stage_of
+from ..core.numbers import rounding_resolution
 from ..model.problem import Problem
+from .limits import check_solve
+from .options import check_exact, check_max_stock, stock_range, validate_max_stock
+from .carry import solve_carry_dynamic
+from .results import DynamicSolution
 
-__all__ = ["solve_dynamic", "solve_static", "DynamicSolution", "StaticSolution", "lower_envelope"]
+__all__ = ["solve_dynamic", "lower_envelope", "KEEP_VALUES_UP_TO"]
+
 
 #: keep per-state values and decision values by default up to this many states
 KEEP_VALUES_UP_TO = 5_000_000
-
-
-@dataclass(frozen=True)
-class DynamicSolution:
-    r"""The result of :func:`solve_dynamic`.
-
-    Attributes
-    ----------
-    problem : Problem
-    policy : Policy
-        The optimal stock table :math:`S_i(v)`.
-    value_start : float or Fraction
-        :math:`V_1(0)`, the expected cost of the review period.
-    cost_per_period : float or Fraction
-        :math:`V_1(0) / T`.
-    ready_rate : ReadyRateDistribution
-        The exact distribution of the ready count from (1, 0).
-    max_stock : int or float
-        The top of the stock range searched.
-    values, deltas : ndarray or None
-        :math:`V_i(v)` and :math:`\Delta_i(v)` flat in state order, when kept.
-    terminal : ndarray
-        :math:`V_{T+1}(v) = G(v)`, v = 0..T.
-    """
-
-    problem: Problem
-    policy: Policy
-    value_start: object
-    cost_per_period: object
-    ready_rate: ReadyRateDistribution
-    max_stock: object
-    terminal: np.ndarray
-    values: np.ndarray | None = field(default=None, repr=False)
-    deltas: np.ndarray | None = field(default=None, repr=False)
-
-    def value(self, i: int, v: int, x=None):
-        """:math:`V_i(v)`, or :math:`V_i(v, x)` with carry-over (i = T + 1 gives the
-        settlement G(v), less the salvage s x with carry-over)."""
-        T = self.problem.review_period
-        if i == T + 1 and 0 <= v <= T:
-            if self.policy.carries:
-                return self.terminal[v] - self.problem.salvage_value * (x or 0)
-            return self.terminal[v]
-        self.policy.stock_at(i, v, x)  # validates the state
-        if self.values is None:
-            raise SolverError("values: not kept; solve with keep_values=True")
-        if self.policy.carries:
-            return self.values[self.policy.space.index(i, v, x)]
-        return self.values[offset(i) + v]
-
-    def delta(self, i: int, v: int):
-        r""":math:`\Delta_i(v) = V_{i+1}(v) - V_{i+1}(v+1)`."""
-        self.policy.stock_at(i, v)
-        if self.deltas is None:
-            raise SolverError("deltas: not kept; solve with keep_values=True")
-        return self.deltas[offset(i) + v]
-
-
-@dataclass(frozen=True)
-class StaticSolution:
-    """The result of :func:`solve_static`.
-
-    Attributes
-    ----------
-    problem : Problem
-    base_stock : int or float
-        S*, the smallest minimiser of the expected cost.
-    cost_per_period : float or Fraction
-        C(S*) / T.
-    costs : ndarray
-        C(S) / T for every candidate stock (discrete demand; None otherwise).
-    ready_rate : ReadyRateDistribution
-        Binomial(T, F(S*)).
-    policy : Policy
-        The constant stock table S_i(v) = S*.
-    max_stock : int or float
-    """
-
-    problem: Problem
-    base_stock: object
-    cost_per_period: object
-    costs: np.ndarray | None
-    ready_rate: ReadyRateDistribution
-    policy: Policy
-    max_stock: object
 
 
 def lower_envelope(F, cost):
@@ -165,51 +76,6 @@ def lower_envelope(F, cost):
     return vertex, slopes
 
 
-def _stock_range(problem: Problem, max_stock):
-    """Candidate range top: the larger of the user's max_stock and the provable bound."""
-    x0 = problem.initial_stock
-    if max_stock is not None and x0 > max_stock:
-        raise SolverError(
-            f"solver.max_stock: must be >= inventory.initial_stock = {x0} (the stock on hand "
-            f"must lie in the stock range), got {max_stock}"
-        )
-    bound = problem.stock_bound()
-    if math.isinf(bound):
-        if max_stock is None:
-            raise SolverError("solver.max_stock: required, no finite bound follows from this demand")
-        return max_stock, bound
-    if max_stock is None:
-        return bound, bound
-    return max(max_stock, bound), bound
-
-
-def _check_max_stock(max_stock, needed, where):
-    if max_stock is not None and needed > max_stock:
-        raise SolverError(
-            f"solver.max_stock: {max_stock} cuts off the optimum ({where} a stock of {needed} "
-            f"lowers the cost); use max_stock >= {needed}"
-        )
-
-
-def _validate_max_stock(problem, max_stock):
-    if max_stock is None:
-        return None
-    if isinstance(max_stock, bool) or not isinstance(max_stock, (int, np.integer)):
-        if problem.demand.discrete or not isinstance(max_stock, (float, Fraction)):
-            raise SolverError(f"solver.max_stock: must be a non-negative integer, got {max_stock!r}")
-    if max_stock < 0 or (isinstance(max_stock, float) and not math.isfinite(max_stock)):
-        raise SolverError(f"solver.max_stock: must be a non-negative integer, got {max_stock!r}")
-    return max_stock
-
-
-def _check_exact(problem, exact):
-    if exact and not problem.demand.rational:
-        raise SolverError(
-            f"exact: demand {problem.demand.describe()} has no rational probabilities; "
-            "use discrete-uniform, uniform or empirical demand, or exact=False"
-        )
-
-
 def solve_dynamic(problem: Problem, *, max_stock=None, exact: bool = False,
                   keep_values=None) -> DynamicSolution:
     r"""The strategic supplier's optimal policy by backward induction (docs/model.md section 4).
@@ -245,8 +111,8 @@ def solve_dynamic(problem: Problem, *, max_stock=None, exact: bool = False,
     >>> sol.policy.stage(10).tolist()
     [0, 0, 0, 0, 0, 0, 0, 10, 10, 0]
     """
-    _check_exact(problem, exact)
-    max_stock = _validate_max_stock(problem, max_stock)
+    check_exact(problem, exact)
+    max_stock = validate_max_stock(problem, max_stock)
     check_solve(problem, max_stock, exact=exact)
     T = problem.review_period
     n = n_transient(T)
@@ -268,7 +134,7 @@ def solve_dynamic(problem: Problem, *, max_stock=None, exact: bool = False,
     V = G.copy()  # V_{i+1}(v), v = 0..i; only the first i+1 entries are live at stage i
 
     if demand.discrete:
-        top, _ = _stock_range(problem, max_stock)
+        top, _ = stock_range(problem, max_stock)
         F, H = demand.table(int(top), exact=exact)
         if demand.rational and not exact:
             # Build the hull in exact arithmetic and round each slope once: an exact tie
@@ -346,7 +212,7 @@ def solve_dynamic(problem: Problem, *, max_stock=None, exact: bool = False,
             if keep_values:
                 deltas[0], values[0] = d1, V[0]
         needed = int(stock.max(initial=0))
-        _check_max_stock(max_stock, needed, "in some state")
+        check_max_stock(max_stock, needed, "in some state")
         top_used = max_stock if max_stock is not None else int(top)
     else:
         stock = np.empty(n, dtype=dtype)
@@ -421,10 +287,8 @@ def _first_period_with_stock(problem, F, H, V2_0, delta, top, exact):
 
 def _solve_dynamic_carry(problem, max_stock, exact, keep_values):
     """:func:`solve_dynamic` with stock carried over (docs/model.md section 11)."""
-    from .carry import solve_carry_dynamic
-
     T = problem.review_period
-    top, _ = _stock_range(problem, max_stock)
+    top, _ = stock_range(problem, max_stock)
     top = max(int(top), int(problem.initial_stock))
     space_size = 1 + (top + 1) * (n_transient(T) - 1)
     if keep_values is None:
@@ -436,176 +300,7 @@ def _solve_dynamic_carry(problem, max_stock, exact, keep_values):
         # an optimum is cut off when a state inside the user's range orders above it
         needed = max(int(space.layer(orders, i)[:, space.stock_levels(i) <= max_stock]
                          .max(initial=0)) for i in range(1, space.T + 1))
-        _check_max_stock(max_stock, needed, "in some state")
+        check_max_stock(max_stock, needed, "in some state")
     policy = Policy(problem, orders, kind="dynamic", exact=exact, max_stock=top)
     return _dynamic_solution(policy, value_start, top, problem.contract.settlement(exact=exact),
                              values, None)
-
-
-def _binomial_pmf_exact(T, q):
-    return np.array([math.comb(T, v) * q**v * (1 - q) ** (T - v) for v in range(T + 1)], dtype=object)
-
-
-def solve_static(problem: Problem, *, max_stock=None, exact: bool = False) -> StaticSolution:
-    r"""The non-strategic supplier's optimal base-stock level (docs/model.md section 5).
-
-    .. math:: C(S) = T h H(S) + \sum_v \binom{T}{v} F(S)^v (1 - F(S))^{T-v} G(v)
-
-    is minimised over S = 0..max_stock (smallest S on ties). For continuous uniform demand C is
-    a polynomial in q = F(S); it is minimised over q in [0, 1] by a fine grid refined with a
-    bounded scalar search (not exact; use discrete demand for exact mode).
-
-    Parameters
-    ----------
-    problem : Problem
-    max_stock : int, optional
-        As in :func:`solve_dynamic`.
-    exact : bool, default False
-
-    Returns
-    -------
-    StaticSolution
-
-    Examples
-    --------
-    >>> from slamarkov import Contract, Poisson, Problem
-    >>> sol = solve_static(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40)
-    >>> sol.base_stock, round(sol.cost_per_period, 6)
-    (8, -0.87201)
-    """
-    _check_exact(problem, exact)
-    max_stock = _validate_max_stock(problem, max_stock)
-    check_solve(problem, max_stock, exact=exact)
-    T = problem.review_period
-    G = problem.contract.settlement(exact=exact)
-    demand = problem.demand
-    x0 = problem.initial_stock
-    if demand.discrete and (problem.carries or problem.purchase_cost or x0):
-        top, _ = _stock_range(problem, max_stock)
-        top = max(int(top), int(x0))
-        from .carry import static_costs
-
-        costs = static_costs(problem, top, exact=exact)
-        if exact:
-            best = min(range(top + 1), key=lambda s: (costs[s], s))
-        elif demand.rational:
-            best = _static_exact_tie(problem, costs, top)
-        else:
-            best = int(np.argmin(costs))
-        _check_max_stock(max_stock, best, "for the static policy")
-        policy = Policy.base_stock(problem, best, max_stock=top, exact=exact)
-        return StaticSolution(
-            problem=problem,
-            base_stock=best,
-            cost_per_period=costs[best] / T if exact else float(costs[best]) / T,
-            costs=costs / T,
-            ready_rate=policy.ready_count(),
-            policy=policy,
-            max_stock=max_stock if max_stock is not None else top,
-        )
-    if demand.discrete:
-        top, _ = _stock_range(problem, max_stock)
-        top = int(top)
-        F, H = demand.table(top, exact=exact)
-        if exact:
-            h = problem.holding_cost
-            costs = np.array(
-                [T * h * H[s] + (_binomial_pmf_exact(T, F[s]) * G).sum() for s in range(top + 1)],
-                dtype=object,
-            )
-            best = min(range(top + 1), key=lambda s: (costs[s], s))
-        else:
-            h = float(problem.holding_cost)
-            # one Binomial(T, F(S)) row at a time: the memory of one row, not of (K + 1) x (T + 1);
-            # multiply-and-sum, not a BLAS dot, whose thread start-up costs more than the sum
-            costs = T * h * H + np.array([(binomial_pmf(T, float(f)) * G).sum() for f in F])
-            best = int(np.argmin(costs))
-            if demand.rational:
-                best = _static_exact_tie(problem, costs, top)
-        _check_max_stock(max_stock, best, "for the static policy")
-        q = F[best]
-        per_period = costs / T
-        base_stock = best
-    else:
-        if exact:
-            raise SolverError(
-                "exact: the static policy for continuous demand has no exact solution (its "
-                "optimal base stock is a root of a polynomial of degree T, in general "
-                "irrational); use exact=False")
-        h = float(problem.holding_cost + problem.purchase_cost)
-        base_stock, cost = _static_continuous_uniform(problem, h, G)
-        cost += T * float(problem.purchase_cost) * demand.mean
-        q = demand.cdf(base_stock)
-        per_period = None
-        costs_best = cost
-    ready_pmf = _binomial_pmf_exact(T, q) if exact else binomial_pmf(T, float(q))
-    ready = ReadyRateDistribution(problem.contract, ready_pmf)
-    policy = Policy.constant(problem, base_stock, exact=exact)
-    cost_pp = per_period[base_stock] if per_period is not None else costs_best / T
-    return StaticSolution(
-        problem=problem,
-        base_stock=base_stock,
-        cost_per_period=cost_pp if exact else float(cost_pp),
-        costs=per_period,
-        ready_rate=ready,
-        policy=policy,
-        max_stock=(max_stock if max_stock is not None else top) if demand.discrete else demand.upper,
-    )
-
-
-#: float static costs this close (relative to the largest |cost|) are compared exactly
-_STATIC_TIE_RTOL = 1e-9
-
-
-def _static_exact_tie(problem, costs, top):
-    """The smallest minimiser of the float static costs, with near-ties decided exactly.
-
-    Rounding (the float binomial pmf is not exact) can break an exact tie either way, so every
-    S whose float cost is within a relative 1e-9 of the minimum is costed again in exact
-    rational arithmetic and the smallest exact minimiser wins, as in exact mode and as the
-    dynamic solver's exact hull slopes decide (docs/model.md section 5). Only near-tied
-    candidates are costed exactly, so the usual case (one clear minimiser) costs nothing extra.
-    """
-    cmin = costs.min()
-    tol = _STATIC_TIE_RTOL * max(1.0, float(np.abs(costs).max()))
-    near = np.flatnonzero(costs <= cmin + tol)
-    if len(near) == 1:
-        return int(near[0])
-    if problem.carries or problem.purchase_cost or problem.initial_stock:
-        from .carry import static_costs
-
-        values = static_costs(problem, int(top), exact=True, levels=near)
-        exact = dict(zip((int(s) for s in near), values))
-        return min(exact, key=lambda s: (exact[s], s))
-    T = problem.review_period
-    h = problem.holding_cost
-    G = problem.contract.settlement(exact=True)
-    F, H = problem.demand.table(int(top), exact=True)
-    exact = {int(s): T * h * H[s] + (_binomial_pmf_exact(T, F[s]) * G).sum() for s in near}
-    return min(exact, key=lambda s: (exact[s], s))
-
-
-def _static_continuous_uniform(problem, h, G):
-    """Minimise C over real S for continuous uniform demand: C is a polynomial in q = F(S)."""
-    demand = problem.demand
-    T = problem.review_period
-    a, b = float(demand.low), float(demand.high)
-
-    def cost_q(q):
-        return T * h * q * q * (b - a) / 2 + binomial_pmf(T, float(q)) @ G
-
-    grid = np.linspace(0.0, 1.0, 2001)
-    vals = np.array([cost_q(q) for q in grid])
-    k = int(np.argmin(vals))
-    lo, hi = grid[max(k - 1, 0)], grid[min(k + 1, len(grid) - 1)]
-    best_q, best_c = grid[k], vals[k]
-    if hi > lo:
-        from scipy import optimize  # only for continuous demand
-
-        res = optimize.minimize_scalar(cost_q, bounds=(lo, hi), method="bounded",
-                                       options={"xatol": 1e-12})
-        if res.fun < best_c:
-            best_q, best_c = float(res.x), float(res.fun)
-    # q = 0 costs the same at S = 0 as at S = a: the smallest stock wins
-    S = 0.0 if best_q <= 0 else a + best_q * (b - a)
-    return S, best_c

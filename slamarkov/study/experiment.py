@@ -52,7 +52,8 @@ from ..model.contract import LINEAR, LUMP_SUM, SCHEMES, Contract
 from ..model.demand import Demand, Poisson
 from ..errors import ConfigError, ContractError, CostError, DemandError, SimulationError
 from ..model.problem import Problem
-from ..solve.dynamic import solve_dynamic, solve_static
+from ..simulation.runs import mean_estimate
+from ..solve.both import Solutions, solve_both
 
 __all__ = [
     "Study",
@@ -338,13 +339,8 @@ def save_table(df, path, format=None) -> Path:
 # the experiment
 
 
-@dataclass(frozen=True)
-class StudyCell:
-    """The two solved policies of one cell of the grid (see :meth:`Study.solve`)."""
-
-    problem: Problem
-    dynamic: object
-    static: object
+#: the two solved policies of one cell of the grid (see :meth:`Study.solve`)
+StudyCell = Solutions
 
 
 def _tuple_of(values, field_, convert, rule, check):
@@ -525,8 +521,7 @@ class Study:
         if cell is None:
             problem = self.problem(h, T, r)
             top = self.stock_range_top
-            cell = StudyCell(problem, solve_dynamic(problem, max_stock=top),
-                             solve_static(problem, max_stock=top))
+            cell = solve_both(problem, max_stock=top)
             self._cache[key] = cell
         return cell
 
@@ -556,7 +551,7 @@ class Study:
             cell = self.solve(h, T, ratio)
             out = {}
             for name, sol in (("dynamic", cell.dynamic), ("static", cell.static)):
-                mean, var = AbsorbingChain(sol.policy).cost_moments()
+                mean, var = sol.chain.cost_moments()
                 out[name] = (mean / T, math.sqrt(max(var, 0.0)) / T)
             self._cache[key] = out
         return out
@@ -612,39 +607,16 @@ def _check_runs(simulate, seed):
 
 
 def _simulate(policy, runs, seed):
-    from ..simulation.simulate import simulate
+    from ..simulation.simulate import simulate  # numpy's random Generator only when simulating
 
     return simulate(policy, runs, seed=seed)
 
 
-def _sample_sd_se(x):
-    """Sample SD and its delta-method standard error sqrt((m4 - m2^2)/n) / (2 sd)."""
-    n = x.shape[0]
-    m = x.mean()
-    d = x - m
-    m2 = float((d * d).mean())
-    m4 = float((d**4).mean())
-    sd = math.sqrt(m2 * n / (n - 1))
-    se = math.sqrt(max(m4 - m2 * m2, 0.0) / n) / (2 * math.sqrt(m2)) if m2 > 0 else 0.0
-    return sd, se
-
-
 def _simulated_summaries(result, contract):
-    """Simulated mean, SD, P(penalty), P(bonus) of the ready rate and their SEs (fractions)."""
-    count = np.asarray(result.ready_count)
-    n = count.shape[0]
-    rate = count / contract.review_period
-    mean = float(rate.mean())
-    sd, sd_se = _sample_sd_se(rate)
-    band = contract.band(count)
-    p_pen = float(np.mean(band == -1))
-    p_bon = float(np.mean(band == 1))
-    return {
-        "mean": (mean, sd / math.sqrt(n)),
-        "sd": (sd, sd_se),
-        "p_penalty": (p_pen, math.sqrt(p_pen * (1 - p_pen) / n)),
-        "p_bonus": (p_bon, math.sqrt(p_bon * (1 - p_bon) / n)),
-    }
+    """Simulated mean, SD, P(penalty), P(bonus) of the ready rate and their SEs (fractions), by
+    the one convention for simulated summaries (:mod:`slamarkov.simulation.runs`)."""
+    summary = result.summary()
+    return {m: tuple(summary[m]) for m in _METRICS}
 
 
 def expected_standard_errors(distribution, runs=STUDY_RUNS) -> dict:
@@ -812,9 +784,8 @@ def cost_table(study: Study, *, simulate=None, seed=None, progress=None):
             if runs:
                 res = _simulate(getattr(cell, name).policy, runs,
                                 _cell_seed(seed or 0, study.scheme, h, T, name))
-                per = np.asarray(res.total_cost, dtype=np.float64) / T
-                row[f"{short}_cost_sim"] = float(per.mean())
-                row[f"{short}_cost_se"] = float(per.std(ddof=1) / math.sqrt(per.shape[0]))
+                est = mean_estimate(np.asarray(res.total_cost, dtype=np.float64) / T)
+                row[f"{short}_cost_sim"], row[f"{short}_cost_se"] = est
         rows.append(row)
     digits = {c: ".6f" for c in columns if "cost" in c}
     params = study.parameters()
@@ -874,9 +845,7 @@ def saving_table(study: Study, *, simulate=None, seed=None, progress=None):
             cell_seed = _cell_seed(seed or 0, study.scheme, r, h, T)
             per = [np.asarray(_simulate(getattr(cell, name).policy, runs, cell_seed).total_cost,
                               dtype=np.float64) / T for name in ("static", "dynamic")]
-            diff = per[0] - per[1]
-            est, se = float(diff.mean()), float(diff.std(ddof=1) / math.sqrt(diff.shape[0]))
-            row["saving_sim"], row["saving_se"] = est, se
+            row["saving_sim"], row["saving_se"] = mean_estimate(per[0] - per[1])
         rows.append(row)
     params = study.parameters()
     params.pop("bonus_per_period")
@@ -929,7 +898,6 @@ def carry_over_table(study: Study, *, purchase=0, salvage=0, initial_stock=0,
     (0.896123, True)
     """
     from ..model.problem import Problem
-    from ..solve.dynamic import solve_dynamic, solve_static
 
     columns = ["h", "T"]
     for short, _ in _POLICIES:
@@ -944,8 +912,7 @@ def carry_over_table(study: Study, *, purchase=0, salvage=0, initial_stock=0,
                               salvage_value=salvage if rule == "carry" else 0, leftover=rule,
                               initial_stock=initial_stock)
             opts = {"max_stock": study.stock_range_top}
-            sols = {"dynamic": solve_dynamic(problem, **opts),
-                    "static": solve_static(problem, **opts)}
+            sols = solve_both(problem, **opts)
             for short, name in _POLICIES:
                 sol = sols[name]
                 dist = sol.ready_rate
@@ -1184,8 +1151,9 @@ def reproduce_all(out_dir, *, schemes=SCHEMES, format="csv", figures=True, varia
         raise ConfigError(f"--out: {out} exists and is not a folder")
     if figures:
         from . import figures as plot
+        from ..plot.figure import require_matplotlib
 
-        plot.require_matplotlib()
+        require_matplotlib()
     base = study if study is not None else Study()
     suffix = FORMATS[format]
     sim = {"simulate": simulate, "seed": seed}
@@ -1248,7 +1216,7 @@ def _table_task(path, format, make):
 
 def _figure_task(path, make):
     def run():
-        from .figures import save_figure
+        from ..plot.figure import save_figure
 
         save_figure(make(), path)
 

@@ -1,88 +1,31 @@
-"""Figures of the source study's experiments (matplotlib, the optional ``plot`` extra).
+"""Figures of the source study's experiments (docs/model.md section 8; matplotlib, the optional
+``plot`` extra).
 
-The study's figures take a :class:`~slamarkov.study.Study` (whose cache the tables share);
-every function returns a :class:`matplotlib.figure.Figure` drawn on the Agg canvas, without
-touching pyplot's global state, so figures work headless and are not kept alive by pyplot.
-:func:`save_figure` writes one to a PNG atomically.
+The study's figures take a :class:`~slamarkov.study.Study` (whose cache the tables share); each
+returns a :class:`matplotlib.figure.Figure` made by :mod:`slamarkov.plot` (the Agg canvas, no
+pyplot state), which :func:`~slamarkov.plot.save_figure` writes atomically.
 
 * :func:`cost_figure` -- expected cost per period against T for both policies, one panel per
   holding cost, with a band of one SD of the cost per period of one review period (exact).
 * :func:`ready_rate_figure` -- the exact ready-rate distributions of both policies per (h, T),
   with the penalty and bonus thresholds drawn.
-* :func:`policies_ready_rate_figure` -- one contract's dynamic and static ready-rate
-  distributions side by side (from the start or from a mid-period state).
 * :func:`saving_figure` -- the dynamic policy's saving against T, one line per ratio.
 * :func:`stock_figure` -- the quartiles of the dynamic stock per period.
+* :func:`carry_over_figure` -- discard against carry-over (:func:`carry_over_table`).
 
-matplotlib is imported inside the functions; without it they raise
-:class:`PlotDependencyError` (a :class:`~slamarkov.errors.SlamarkovError` and an
-:class:`ImportError`) naming the extra to install.
+Without matplotlib they raise :class:`~slamarkov.errors.PlotDependencyError` naming the extra.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
-from ..io.atomic import atomic_path
-from ..errors import PlotDependencyError
+from ..plot.distributions import ready_rate_panel
+from ..plot.figure import DYNAMIC_COLOUR, STATIC_COLOUR, axes_grid
 from .experiment import STOCK_REVIEW_PERIODS, Study, saving_table, stock_table
 
-__all__ = [
-    "PlotDependencyError",
-    "require_matplotlib",
-    "cost_figure",
-    "ready_rate_figure",
-    "policies_ready_rate_figure",
-    "saving_figure",
-    "stock_figure",
-    "save_figure",
-]
-
-#: colours of the two policies, the thresholds and the ratios
-DYNAMIC_COLOUR = "tab:blue"
-STATIC_COLOUR = "tab:orange"
-PENALTY_COLOUR = "tab:red"
-BONUS_COLOUR = "tab:green"
-
-
-def require_matplotlib():
-    """Import matplotlib, or raise :class:`PlotDependencyError` with the fix.
-
-    Examples
-    --------
-    >>> require_matplotlib().__name__
-    'matplotlib'
-    """
-    try:
-        import matplotlib
-        from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: F401
-        from matplotlib.figure import Figure  # noqa: F401
-    except ImportError:
-        raise PlotDependencyError(
-            "matplotlib: not installed; figures need it: pip install 'slamarkov[plot]'"
-        ) from None
-    return matplotlib
-
-
-def _figure(nrows, ncols, width, height, *, left=0.75, right=0.2, top=0.75, bottom=0.6,
-            hspace=0.4, wspace=0.3, **kw):
-    """A Figure on the Agg canvas with a grid of axes; margins in inches.
-
-    Fixed margins rather than a layout engine: constrained layout draws every figure twice,
-    which doubles the time of ``reproduce all``.
-    """
-    require_matplotlib()
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height))
-    FigureCanvasAgg(fig)
-    axes = fig.subplots(nrows, ncols, squeeze=False, **kw)
-    fig.subplots_adjust(left=left / width, right=1 - right / width, top=1 - top / height,
-                        bottom=bottom / height, hspace=hspace, wspace=wspace)
-    return fig, axes
+__all__ = ["cost_figure", "ready_rate_figure", "saving_figure", "stock_figure",
+           "carry_over_figure"]
 
 
 def _g(x) -> str:
@@ -136,7 +79,7 @@ def cost_figure(study: Study, *, band: bool = True):
     Ts = np.array(study.review_periods)
     hs = study.holding_costs
     nrows, ncols = _panels(len(hs))
-    fig, axes = _figure(nrows, ncols, 3.8 * ncols + 0.6, 3.2 * nrows + 1.1, top=1.0,
+    fig, axes = axes_grid(nrows, ncols, 3.8 * ncols + 0.6, 3.2 * nrows + 1.1, top=1.0,
                         sharex=True)
     for ax, h in zip(axes.flat, hs):
         for name, colour, style, label in (("dynamic", DYNAMIC_COLOUR, "-o", "dynamic"),
@@ -187,14 +130,14 @@ def ready_rate_figure(study: Study, *, holding_costs=None,
     """
     hs = tuple(study.holding_costs if holding_costs is None else holding_costs)
     Ts = tuple(review_periods)
-    fig, axes = _figure(len(hs), len(Ts), 3.2 * len(Ts) + 0.6, 2.5 * len(hs) + 1.1, top=1.05)
+    fig, axes = axes_grid(len(hs), len(Ts), 3.2 * len(Ts) + 0.6, 2.5 * len(hs) + 1.1, top=1.05)
     for r, h in enumerate(hs):
         for c, T in enumerate(Ts):
             ax = axes[r, c]
             cell = study.solve(h, T)
-            _ready_rate_panel(ax, cell.problem.contract,
-                              [("static", STATIC_COLOUR, cell.static.ready_rate.pmf),
-                               ("dynamic", DYNAMIC_COLOUR, cell.dynamic.ready_rate.pmf)])
+            ready_rate_panel(ax, cell.problem.contract,
+                             [("static", STATIC_COLOUR, cell.static.ready_rate.pmf),
+                              ("dynamic", DYNAMIC_COLOUR, cell.dynamic.ready_rate.pmf)])
             ax.set_title(f"h = {_g(h)}, T = {T}")
             if r == len(hs) - 1:
                 ax.set_xlabel("ready rate (%)")
@@ -209,76 +152,8 @@ def ready_rate_figure(study: Study, *, holding_costs=None,
     return fig
 
 
-def _ready_rate_panel(ax, contract, series):
-    """Draw ready-rate distributions on one axes: ``series`` is a list of (label, colour, pmf)
-    over v = 0..T, drawn as filled steps (one bar per ready count, centred on v/T), with the
-    penalty and bonus thresholds between the bars they separate."""
-    from matplotlib.colors import to_rgba
-
-    T = contract.review_period
-    edges = 100 * (np.arange(T + 2) - 0.5) / T
-    lo = 100.0
-    for label, colour, pmf in series:
-        pmf = np.asarray(pmf, dtype=np.float64)
-        # to_rgba, not a (colour, alpha) pair: matplotlib < 3.8 rejects the pair
-        ax.stairs(pmf, edges, fill=True, facecolor=to_rgba(colour, 0.45), edgecolor=colour,
-                  linewidth=1.0, label=label)
-        seen = np.nonzero(pmf > 1e-3)[0]
-        if seen.size:
-            lo = min(lo, 100 * seen[0] / T)
-    # the lines sit between the last bar that pays the penalty and the first that does not
-    # (and likewise for the bonus), so no bar straddles a threshold
-    aL, aU = 100 * float(contract.penalty_threshold), 100 * float(contract.bonus_threshold)
-    x_pen = 100 * (contract.penalty_count - 0.5) / T
-    x_bon = 100 * (contract.bonus_count - 0.5) / T
-    ax.axvline(x_pen, color=PENALTY_COLOUR, linestyle="--", linewidth=1.3,
-               label=f"penalty: bars left of this line (< {_g(aL)}%)")
-    ax.axvline(x_bon, color=BONUS_COLOUR, linestyle="--", linewidth=1.3,
-               label=f"bonus: bars right of this line (>= {_g(aU)}%)")
-    ax.set_xlim(min(lo, x_pen) - 5, 100 + 50 / T)
 
 
-def policies_ready_rate_figure(dynamic, static, *, title=None):
-    """The ready-rate distributions of the dynamic and the static policy of one contract, side
-    by side (shared axes), with the penalty and bonus thresholds drawn.
-
-    Parameters
-    ----------
-    dynamic, static : ReadyRateDistribution
-        E.g. ``solution.ready_rate``, or ``AbsorbingChain(policy).ready_rate(start)`` for the
-        distribution from a mid-period state.
-    title : str, optional
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-
-    Examples
-    --------
-    >>> from slamarkov import Contract, Poisson, Problem, solve_dynamic, solve_static
-    >>> prob = Problem(Contract.study(10), Poisson(5), 0.5)
-    >>> fig = policies_ready_rate_figure(solve_dynamic(prob).ready_rate,
-    ...                                  solve_static(prob).ready_rate)
-    >>> [ax.get_title() for ax in fig.axes]
-    ['dynamic policy', 'static policy']
-    """
-    height = 3.6 if title else 3.3
-    fig, axes = _figure(1, 2, 8.6, height, top=1.05 if title else 0.75, bottom=0.55,
-                        sharex=True, sharey=True, wspace=0.08)
-    for ax, name, colour, dist in ((axes[0, 0], "dynamic", DYNAMIC_COLOUR, dynamic),
-                                   (axes[0, 1], "static", STATIC_COLOUR, static)):
-        _ready_rate_panel(ax, dist.contract, [(name, colour, dist.pmf)])
-        ax.set_title(f"{name} policy")
-        ax.set_xlabel("ready rate at the end of the review period (%)")
-        ax.grid(alpha=0.3)
-    axes[0, 0].set_ylabel("probability")
-    # the threshold lines, once, between the title and the panels (never over a bar)
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles[1:], labels[1:], loc="upper center", ncol=2, fontsize="small",
-               frameon=False, bbox_to_anchor=(0.5, 1 - (0.38 if title else 0.05) / height))
-    if title:
-        fig.suptitle(title, y=1 - 0.08 / height, va="top")
-    return fig
 
 
 def saving_figure(study: Study, *, table=None):
@@ -306,7 +181,7 @@ def saving_figure(study: Study, *, table=None):
     t = saving_table(study) if table is None else table
     hs = study.holding_costs
     nrows, ncols = _panels(len(hs))
-    fig, axes = _figure(nrows, ncols, 3.8 * ncols + 0.6, 3.0 * nrows + 1.1, top=1.0,
+    fig, axes = axes_grid(nrows, ncols, 3.8 * ncols + 0.6, 3.0 * nrows + 1.1, top=1.0,
                         sharey=True)
     markers = "os^vDP*"
     for ax, h in zip(axes.flat, hs):
@@ -357,7 +232,7 @@ def stock_figure(study: Study, *, holding_cost=1, review_periods=STOCK_REVIEW_PE
         if table is None else table
     Ts = tuple(review_periods)
     nrows, ncols = _panels(len(Ts))
-    fig, axes = _figure(nrows, ncols, 3.8 * ncols + 0.6, 3.0 * nrows + 1.1, top=1.0,
+    fig, axes = axes_grid(nrows, ncols, 3.8 * ncols + 0.6, 3.0 * nrows + 1.1, top=1.0,
                         sharey=True)
     for ax, T in zip(axes.flat, Ts):
         rows = t[t["T"] == T]
@@ -397,7 +272,7 @@ def carry_over_figure(table):
     ['ready rate mean (%)', 'cost per period']
     """
     hs = sorted(set(table["h"].astype(float)))
-    fig, axes = _figure(1, 2, 10.2, 4.4, top=1.0)
+    fig, axes = axes_grid(1, 2, 10.2, 4.4, top=1.0)
     styles = {"discard": "--", "carry": "-"}
     colours = {"dyn": DYNAMIC_COLOUR, "static": STATIC_COLOUR}
     for ax, metric, title in ((axes.flat[0], "mean", "ready rate mean (%)"),
@@ -423,19 +298,3 @@ def carry_over_figure(table):
     return fig
 
 
-def save_figure(fig, path, *, dpi: int = 110) -> Path:
-    """Write ``fig`` as a PNG to ``path`` atomically and return the path.
-
-    Examples
-    --------
-    >>> import tempfile, os
-    >>> fig = stock_figure(Study(), review_periods=(10,))
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     p = save_figure(fig, os.path.join(d, "stock.png"))
-    ...     p.read_bytes()[:4] == b"\\x89PNG"
-    True
-    """
-    path = Path(path)
-    with atomic_path(path, suffix=".png") as tmp:
-        fig.savefig(tmp, dpi=dpi, format="png")
-    return path

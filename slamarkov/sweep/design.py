@@ -11,8 +11,9 @@ matplotlib (the ``plot`` extra).
 
 from __future__ import annotations
 
-from ..io.atomic import atomic_path
 from ..errors import SweepError
+from ..plot.figure import new_figure
+from ..solve.both import POLICIES
 
 __all__ = ["design", "pareto_front", "pareto_figure", "check_query", "with_payment",
            "PAYMENT", "SERVICE", "INFEASIBLE_EXIT"]
@@ -118,7 +119,7 @@ def design(table, minimize, where=None, policy="dynamic", top=None):
     check_query(cols, where, minimize)
     t = with_payment(table)
     if policy is not None:
-        if policy not in ("dynamic", "static"):
+        if policy not in POLICIES:
             raise SweepError(f"--policy: must be dynamic or static, got {policy!r}")
         t = t[t["policy"] == policy]
     if where:
@@ -178,16 +179,9 @@ def pareto_figure(table, front=None, *, payment=PAYMENT, service=SERVICE, title=
     >>> fig.axes[0].get_xlabel()
     'buyer payment per period'
     """
-    from ..study.figures import require_matplotlib
-
-    require_matplotlib()
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     t = table if payment in table.columns else with_payment(table)
     front = pareto_front(t, payment, service) if front is None else front
-    fig = Figure(figsize=(6.4, 4.4))
-    FigureCanvasAgg(fig)
+    fig = new_figure(6.4, 4.4)
     ax = fig.add_subplot()
     ax.scatter(t[payment], t[service], s=12, color="0.6", label="grid points")
     ax.step(front[payment], front[service], where="post", color="tab:blue", lw=1.5)
@@ -199,12 +193,3 @@ def pareto_figure(table, front=None, *, payment=PAYMENT, service=SERVICE, title=
     ax.legend(loc="lower right")
     fig.tight_layout()
     return fig
-
-
-def save_figure(fig, path) -> None:
-    """Write a figure atomically (format from the suffix: .png, .svg, .pdf)."""
-    from pathlib import Path
-
-    p = Path(path)
-    with atomic_path(p) as tmp:
-        fig.savefig(tmp, format=p.suffix.lstrip(".") or "png")

@@ -1,6 +1,6 @@
 """Grid files: a contract file in which any value may be a list or a range, swept as a product.
 
-A grid file has the sections and keys of a contract file (:mod:`slamarkov.config`); any key the
+A grid file has the sections and keys of a contract file (:mod:`slamarkov.model.config`); any key the
 contract loader accepts may instead hold
 
 * a list of values, ``review_period = [10, 20, 30]`` (for a key whose value is itself a list,
@@ -11,7 +11,7 @@ contract loader accepts may instead hold
 
 The grid is the cartesian product of the swept keys, in the order they appear in the file (the
 first is the slowest). Every grid point is expanded into a plain contract-file mapping and checked
-by :func:`slamarkov.config.config_from_dict`, the loader of contract files, before any work
+by :func:`slamarkov.model.config.config_from_dict`, the loader of contract files, before any work
 starts; the first bad point raises one line naming the key and the point. No set of keys is
 hard-coded here: a key the loader learns is a key a grid can sweep.
 
@@ -129,7 +129,7 @@ class Grid:
         return ", ".join(f"{c}={v}" for c, v in zip(self.columns, self.labels(k))) or "no sweep"
 
     def config(self, k: int):
-        """Point k's checked :class:`~slamarkov.config.Config` (built again if not kept)."""
+        """Point k's checked :class:`~slamarkov.model.config.Config` (built again if not kept)."""
         cfg = self._configs.get(k)
         return cfg if cfg is not None else config_from_dict(self.point(k), self.source)
 
@@ -163,7 +163,7 @@ class Grid:
         ConfigError
             ``SOURCE: grid point K of N (key=value, ...): section.key: rule``.
         """
-        from ..core.limits import check_solve
+        from ..solve.limits import check_solve
 
         demands: dict = {}  # one demand object per distinct [demand] table
         for k in range(len(self)):

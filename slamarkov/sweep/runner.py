@@ -1,10 +1,10 @@
 """Contract sweeps: every point of a grid solved once, on local processes or a Dask cluster.
 
-Each grid point (:mod:`slamarkov.grid`) is solved once for each policy (dynamic and static), and
+Each grid point (:mod:`slamarkov.sweep.grid`) is solved once for each policy (dynamic and static), and
 every column of its two rows comes from that one solution and its chain
 (:class:`~slamarkov.chain.AbsorbingChain`): the cost per period and its SD
 (:meth:`~slamarkov.chain.AbsorbingChain.cost_components`), the ready-rate summaries, the expected
-settlement and the gaming indicators (:mod:`slamarkov.gaming`, docs/model.md section 12).
+settlement and the gaming indicators (:mod:`slamarkov.analysis.gaming`, docs/model.md section 12).
 
 Points run in batches (a few dozen points per task, interleaved so that long and short contracts
 mix) on
@@ -35,7 +35,7 @@ from ..model.config import Config, config_from_dict
 from ..errors import ConfigError, OutputError, SweepError
 from ..analysis.gaming import GAMING_INDICATORS, gaming_indicators, ready_rate_gap
 from .grid import DEFAULT_MAX_POINTS, RESULT_COLUMNS, Grid, grid_from_dict, load_grid
-from ..solve.dynamic import solve_dynamic, solve_static
+from ..solve.both import POLICIES, solve_both
 
 __all__ = [
     "sweep",
@@ -46,9 +46,6 @@ __all__ = [
     "RESULT_COLUMNS",
     "POLICIES",
 ]
-
-#: the two policies, in the order of each point's rows
-POLICIES = ("dynamic", "static")
 
 #: file suffixes the tables are written in
 TABLE_FORMATS = (".csv", ".parquet", ".json")
@@ -74,7 +71,7 @@ def solve_point(data) -> list:
     ----------
     data : dict or Config
         A contract-file mapping (one grid point, :meth:`Grid.point`), or its checked
-        :class:`~slamarkov.config.Config`.
+        :class:`~slamarkov.model.config.Config`.
 
     Returns
     -------
@@ -98,11 +95,11 @@ def solve_point(data) -> list:
         cfg = config_from_dict(data, demand_cache=_DEMANDS)
     problem, options = cfg.problem, cfg.solver_options()
     T = problem.review_period
-    solutions = (solve_dynamic(problem, **options), solve_static(problem, **options))
+    solutions = solve_both(problem, **options)
     gap = float(ready_rate_gap(*solutions))
     rows = []
     for name, sol in zip(POLICIES, solutions):
-        chain = AbsorbingChain(sol.policy)
+        chain = sol.chain
         _, variance = chain.cost_components()["total"]
         rate = sol.ready_rate
         gaming = gaming_indicators(chain)
@@ -157,7 +154,7 @@ class _Partial:
     """The partial file: a header, then one JSON line per finished point, flushed as it comes."""
 
     def __init__(self, path, grid: Grid, done: dict):
-        from .. import __version__
+        from .._version import __version__
 
         self.path = Path(path)
         try:

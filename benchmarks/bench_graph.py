@@ -13,7 +13,8 @@ import sys
 
 from _common import best_of
 from slamarkov import Contract, Poisson, Problem, solve_dynamic
-from slamarkov.analysis.graph import inspect_policy, policy_graph
+from slamarkov.analysis.inspect import inspect_policy
+from slamarkov.analysis.graph import policy_graph
 
 TARGET_SECONDS = 2.0
 

@@ -10,7 +10,9 @@ import tempfile
 from pathlib import Path
 
 from slamarkov import Contract, Poisson, Problem, solve_dynamic
-from slamarkov.analysis.graph import inspect_policy, policy_graph, read_graph, write_graph
+from slamarkov.analysis.inspect import inspect_policy
+from slamarkov.analysis.graph import policy_graph
+from slamarkov.io.graphs import read_graph, write_graph
 
 problem = Problem(Contract.study(10, "lump-sum"), Poisson(5), holding_cost=1)
 policy = solve_dynamic(problem).policy

@@ -30,7 +30,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-import slamarkov.chain.absorbing
+import slamarkov.chain.triangle
 import slamarkov.simulation.simulate
 import slamarkov.solve.dynamic
 from slamarkov import LINEAR, LUMP_SUM, Contract, ContinuousUniform
@@ -109,13 +109,13 @@ def linear_bonus_sign(m):
 
 
 def chain_swaps_ready_and_short(m):
-    original = slamarkov.chain.absorbing.propagate
+    original = slamarkov.chain.triangle.propagate
 
     def propagate(source, T, *args, **kwargs):
         stage = getattr(source, "stage_success", source)  # a Policy, or a callable of the stage
         return original(lambda i: 1 - stage(i), T, *args, **kwargs)
 
-    m.setattr(slamarkov.chain.absorbing, "propagate", propagate)
+    m.setattr(slamarkov.chain.triangle, "propagate", propagate)
 
 
 def dkw_rounds_down(m):

@@ -34,19 +34,40 @@ MOVED = {
     "slamarkov.demand": ("slamarkov.model.demand",),
     "slamarkov.problem": ("slamarkov.model.problem",),
     "slamarkov.config": ("slamarkov.model.config",),
-    "slamarkov.space": ("slamarkov.chain.space",),
+    "slamarkov.space": ("slamarkov.chain.space", "slamarkov.chain.kernels"),
     "slamarkov.policy": ("slamarkov.chain.policy",),
     "slamarkov.distribution": ("slamarkov.chain.distribution",),
-    "slamarkov.carry": ("slamarkov.solve.carry", "slamarkov.chain.stock"),
+    "slamarkov.carry": ("slamarkov.solve.carry", "slamarkov.chain.kernels", "slamarkov.chain.policy",
+                        "slamarkov.core.binomial"),
     "slamarkov.gaming": ("slamarkov.analysis.gaming",),
-    "slamarkov.monitor": ("slamarkov.analysis.monitor",),
-    "slamarkov.graph": ("slamarkov.analysis.graph",),
+    "slamarkov.monitor": ("slamarkov.analysis.monitor", "slamarkov.model.contract"),
+    "slamarkov.graph": ("slamarkov.analysis.graph", "slamarkov.analysis.inspect",
+                        "slamarkov.chain.classes", "slamarkov.io.graphs"),
     "slamarkov.simulate": ("slamarkov.simulation.simulate", "slamarkov.simulation.runs"),
     "slamarkov.validate": ("slamarkov.simulation.validate",),
     "slamarkov.grid": ("slamarkov.sweep.grid",),
     "slamarkov.design": ("slamarkov.sweep.design", "slamarkov.plot.figure"),
     "slamarkov.html_report": ("slamarkov.report.html",),
     "slamarkov.plot_graph": ("slamarkov.plot.policy",),
+}
+
+#: names of 0.1 that live on under another name: (old module, old name) -> "module.new name"
+RENAMED = {
+    ("slamarkov.space", "demand_kernel"): "slamarkov.chain.tables.toeplitz",
+}
+
+
+def _demand_tables(problem, K, exact):
+    """0.1's ``slamarkov.carry.demand_tables``: (F, H, pmf, Toeplitz matrix, E[d]) on 0..K,
+    now :class:`slamarkov.chain.tables.DemandTables`."""
+    tables = importlib.import_module("slamarkov.chain.tables").DemandTables(
+        problem.demand, K, exact=exact)
+    return tables.F, tables.H, tables.pmf, tables.toeplitz, tables.mean
+
+
+#: functions of 0.1 whose result is now an object: (old module, old name) -> an adapter
+ADAPTED = {
+    ("slamarkov.carry", "demand_tables"): _demand_tables,
 }
 
 #: names a package of today held as a module of 0.1 whose home is now in a higher layer
@@ -58,6 +79,16 @@ LIFTED = {
 def _find(old: str, name: str, targets: tuple):
     if name.startswith("__"):
         raise AttributeError(name)
+    if (old, name) in RENAMED:
+        module, _, new = RENAMED[old, name].rpartition(".")
+        warnings.warn(f"{old}.{name} has moved to {module}.{new}; import it from there (the old "
+                      "path is kept for one release)", DeprecationWarning, stacklevel=3)
+        return getattr(importlib.import_module(module), new)
+    if (old, name) in ADAPTED:
+        warnings.warn(f"{old}.{name} has moved to slamarkov.chain.tables.DemandTables; build one "
+                      "(the old function is kept for one release)", DeprecationWarning,
+                      stacklevel=3)
+        return ADAPTED[old, name]
     for target in targets:
         module = importlib.import_module(target)
         if hasattr(module, name):

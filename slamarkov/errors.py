@@ -23,6 +23,7 @@ __all__ = [
     "MonitorError",
     "ReportDependencyError",
     "GraphDependencyError",
+    "GraphFormatError",
     "SweepError",
 ]
 
@@ -94,6 +95,10 @@ class ReportDependencyError(SlamarkovError, ImportError):
 
 class GraphDependencyError(SlamarkovError, ImportError):
     """pydot is not installed (Graphviz DOT files need the ``graph`` extra)."""
+
+
+class GraphFormatError(SlamarkovError):
+    """A graph file that cannot be read back, or an unknown export format."""
 
 
 class SweepError(SlamarkovError):

@@ -25,26 +25,28 @@ from slamarkov import (
 from slamarkov.chain import AbsorbingChain
 from slamarkov.cli import main
 from slamarkov.model.config import load_config
-from slamarkov.analysis.graph import (
+from slamarkov.io.graphs import (
     GRAPH_FORMATS,
     GraphFormatError,
+    graph_from_string,
+    graph_to_string,
+    parse_node_id,
+    read_graph,
+    write_graph,
+)
+from slamarkov.analysis.inspect import (
     band_flow,
     coasting_states,
     decision_boundary,
     give_up_states,
-    graph_from_string,
-    graph_to_string,
     inspect_policy,
     most_probable_paths,
-    node_id,
-    parse_node_id,
-    policy_graph,
-    read_graph,
     reachable,
-    state_roles,
     unreachable_states,
-    write_graph,
 )
+from slamarkov.analysis.graph import policy_graph
+from slamarkov.chain.classes import state_roles
+from slamarkov.io.graphs import node_id
 from slamarkov.solve import solve_static
 
 BANDS = ("penalty", "neutral", "bonus")

@@ -1,23 +1,15 @@
-r"""Gaming indicators: how much a contract invites a strategic supplier to stop trying.
+r"""Gaming indicators: how much a contract invites a strategic supplier to stop trying
+(docs/model.md section 12).
 
-Implements docs/model.md section 12. In a state :math:`(i, v)` of a review period of :math:`T`
-periods, :math:`r = T - i + 1` periods remain (the current one included), so the final ready count
-lies in :math:`\{v, \dots, v + r\}`. With :math:`n_L = \lceil T\alpha_L \rceil`,
-:math:`n_U = \lceil T\alpha_U \rceil` and the settlement :math:`G` (non-increasing in the ready
-count) a state is
-
-* *penalty certain* when :math:`v + r < n_L` and the penalty is positive;
-* *bonus secured* when :math:`v \ge n_U` and the bonus is positive;
-* *settled* when :math:`G(v) = G(v + r)`: no ready period from now on can change the settlement,
-  so no better settlement is reachable.
-
-A *give-up* state stocks nothing while the penalty is certain, or while it is settled on a penalty
-(:math:`G(v) > 0`). A *coasting* state stocks nothing while the bonus is secured, or while it is
-settled on no penalty (:math:`G(v) \le 0`: nothing is at stake). The two sets are disjoint. The
-indicators are the expected numbers of periods spent in each (rows of the fundamental matrix N
-summed over the set), the probability that the final ready count is exactly :math:`n_U`
-(bunching at the bonus threshold) and the gap between the static and the dynamic supplier's
-expected ready rates.
+A state where the policy adds no stock is a *give-up* state when the penalty is certain there (it
+can no longer be avoided), and a *coasting* state when the bonus is secured or nothing is at
+stake; the classes are those of :mod:`slamarkov.chain.classes` (:data:`GAMING_GIVE_UP_REASONS
+<slamarkov.chain.classes.GAMING_GIVE_UP_REASONS>`: the indicators count the penalty-certain states
+as giving up, where the inspection report also counts the states that stop while the penalty or
+a better settlement is still within reach). The two sets are disjoint. The indicators are the
+expected numbers of periods spent in each (rows of the fundamental matrix N summed over the
+set), the probability that the final ready count is exactly :math:`n_U` (bunching at the bonus
+threshold) and the gap between the static and the dynamic supplier's expected ready rates.
 """
 
 from __future__ import annotations
@@ -26,9 +18,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..chain.triangle import offset, propagate, stage_of
 from ..chain.absorbing import AbsorbingChain
-from ..errors import ChainError
+from ..chain.classes import GAMING_GIVE_UP_REASONS, classify
 from ..chain.policy import Policy, as_policy
 
 __all__ = [
@@ -43,67 +34,26 @@ __all__ = [
 GAMING_INDICATORS = ("give_up_periods", "coasting_periods", "p_bunching")
 
 
-class _Rules:
-    """The contract's exact state classes, vectorised over (i, v) arrays (O(T) set-up)."""
-
-    def __init__(self, contract):
-        T = contract.review_period
-        G = contract.settlement(exact=True)
-        self.T = T
-        self.n_L = contract.penalty_count
-        self.n_U = contract.bonus_count
-        self.has_penalty = contract.penalty > 0
-        self.has_bonus = contract.bonus > 0
-        # G is non-increasing: G(v) = G(v + r) iff no strict drop in (v, v + r]
-        drops = np.array([0] + [int(a != b) for a, b in zip(G[:-1], G[1:])], dtype=np.int64)
-        self.cum_drops = np.cumsum(drops)
-        self.owes = np.array([g > 0 for g in G], dtype=bool)  # G(v) > 0: a penalty
-
-    def masks(self, i, v):
-        """(give-up-eligible, coasting-eligible) for states (i, v), ignoring the stock."""
-        r = self.T - np.asarray(i) + 1
-        v = np.asarray(v)
-        settled = self.cum_drops[v + r] == self.cum_drops[v]
-        owes = self.owes[v]
-        give_up = settled & owes
-        coast = settled & ~owes
-        if self.has_penalty:
-            give_up = give_up | (v + r < self.n_L)
-        if self.has_bonus:
-            coast = coast | (v >= self.n_U)
-        return give_up, coast
-
-
 def _flat_masks(policy: Policy):
-    if getattr(policy, "carries", False):
-        # states (i, v, x): the chain knows the layout and what "adds no stock" means
-        chain = AbsorbingChain(policy)
-        st = chain.states()
-        t = chain.n_transient
-        i, v = st["stage"][:t], st["ready_count"][:t]
-        zero = chain.zero_stock()
-    else:
-        # only zero-stock states can qualify: classify those alone
-        stock = np.asarray(policy.stock)
-        zero = stock == 0
-        idx = np.flatnonzero(zero)
-        give_up = np.zeros(stock.shape[0], dtype=bool)
-        coast = np.zeros(stock.shape[0], dtype=bool)
-        if idx.size:
-            i, v = stage_of(idx)
-            g, c = _Rules(policy.problem.contract).masks(i, v)
-            give_up[idx[g]] = True
-            coast[idx[c]] = True
-        return give_up, coast
-    give_up, coast = _Rules(policy.problem.contract).masks(i, v)
-    return zero & give_up, zero & coast
+    """The give-up and coasting masks: only the states that add no stock can qualify, so only
+    those are classified."""
+    space = policy.space
+    idx = np.flatnonzero(policy.adds_no_stock())
+    give_up = np.zeros(space.n_transient, dtype=bool)
+    coast = np.zeros(space.n_transient, dtype=bool)
+    if idx.size:
+        i, v = space.coordinates_at(idx)[:2]
+        role, reason = classify(policy.problem.contract, i, v, True)
+        give_up[idx[np.isin(reason, GAMING_GIVE_UP_REASONS)]] = True
+        coast[idx[role == "coasting"]] = True
+    return give_up, coast
 
 
 def give_up_states(policy) -> np.ndarray:
     """Flat mask of the policy's give-up states (docs/model.md section 12).
 
-    Zero stock while the penalty is certain (:meth:`AbsorbingChain.penalty_certain`, with a
-    positive penalty), or while the settlement can no longer change and is a penalty.
+    The policy adds no stock while the penalty is certain (:meth:`AbsorbingChain.penalty_certain`,
+    with a positive penalty).
 
     Parameters
     ----------
@@ -189,32 +139,28 @@ def gaming_indicators(policy, start=(1, 0)) -> dict:
     0.0
     """
     pol = as_policy(policy)
-    chain = AbsorbingChain(pol)
-    i0, v0 = chain._start(start)
-    T, exact = chain.T, chain.exact
-    give_up, coast = _flat_masks(pol)
+    chain = policy if isinstance(policy, AbsorbingChain) else AbsorbingChain(pol)
+    pos = chain.start(start)
+    exact = chain.exact
     zero = Fraction(0) if exact else 0.0
-    if getattr(pol, "carries", False):  # states (i, v, x): the chain's own row queries
-        out = {"give_up_periods": chain.expected_visits(give_up, start) + zero,
-               "coasting_periods": chain.expected_visits(coast, start) + zero,
-               "p_bunching": chain.absorption(start)[pol.problem.contract.bonus_count]}
-        return out if exact else {k: float(x) for k, x in out.items()}
-    give_idx, coast_idx = np.flatnonzero(give_up), np.flatnonzero(coast)
-    if give_idx.size or coast_idx.size:
-        # the row of N from the start state, kept stage by stage as probability moves forward
-        row = np.zeros(give_up.shape[0], dtype=object if exact else np.float64)
-        if exact:
-            row[:] = zero
+    give_up, coast = _flat_masks(pol)
+    sums = [zero, zero]
+    if pos.i > chain.T:
+        pmf = chain.absorption(start)
+    elif give_up.any() or coast.any():
+        space = chain.space
 
-        def keep(i, lo, reach):
-            o = offset(i) + lo
-            row[o : o + reach.shape[0]] = reach
+        def add(i, lo, mass):
+            # the row of N from the start state, summed over each set as it passes
+            n = mass.shape[0]
+            for k, mask in enumerate((give_up, coast)):
+                m = space.layer(mask, i)[lo : lo + n]
+                if m.any():
+                    sums[k] += mass[m].sum()
 
-        pmf = propagate(pol, T, i0, v0, exact=exact, on_stage=keep)
-        sums = (row[give_idx].sum(), row[coast_idx].sum())
+        pmf = chain.kernel.forward(pos, on_layer=add)
     else:
-        pmf = propagate(pol, T, i0, v0, exact=exact)
-        sums = (zero, zero)
+        pmf = chain.kernel.forward(pos)
     out = {"give_up_periods": sums[0] + zero, "coasting_periods": sums[1] + zero,
            "p_bunching": pmf[pol.problem.contract.bonus_count]}
     return out if exact else {k: float(x) for k, x in out.items()}

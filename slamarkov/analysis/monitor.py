@@ -30,6 +30,8 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..chain.absorbing import AbsorbingChain
+from ..chain.classes import OPEN, committed_band
+from ..model.contract import BANDS
 from ..errors import MonitorError
 from ..chain.policy import Policy
 from ..model.problem import Problem
@@ -53,9 +55,6 @@ __all__ = [
 #: the columns a log may have; ``period`` and ``ready`` are required, ``stock_on_hand`` (the
 #: stock left at the end of the period) only when stock carries over, and then it is required
 LOG_COLUMNS = ("period", "ready", "demand", "stock_on_hand")
-
-#: bands of the final ready count, as named in results
-BANDS = ("penalty", "neutral", "bonus")
 
 
 @dataclass(frozen=True)
@@ -533,14 +532,8 @@ def decided_band(problem: Problem, state: MonitorState) -> str | None:
     >>> [decided_band(prob, MonitorState(i, v)) for i, v in ((8, 2), (10, 9), (6, 5), (11, 8))]
     ['penalty', 'bonus', None, 'neutral']
     """
-    no_penalty, bonus = _needed(problem, state)
-    if bonus == 0:
-        return "bonus"
-    if no_penalty is None:
-        return "penalty"
-    if no_penalty == 0 and bonus is None:
-        return "neutral"
-    return None
+    band = int(committed_band(problem.contract, state.period, state.ready_count))
+    return None if band == OPEN else BANDS[band + 1]
 
 
 def outlook(policy: Policy, state: MonitorState) -> PolicyOutlook:

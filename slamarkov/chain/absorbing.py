@@ -1,8 +1,10 @@
-r"""The absorbing Markov chain of a policy (docs/model.md section 6).
+r"""The absorbing Markov chain of a policy (docs/model.md sections 6 and 11).
 
-Transient states :math:`(i, v)`, :math:`i = 1..T`, :math:`v = 0..i-1`, ordered by i then v
-(:math:`t = T(T+1)/2` of them), and absorbing states :math:`(T+1, v)`, :math:`v = 0..T`. Under
-the stock :math:`S_i(v)` the chain moves to :math:`(i+1, v+1)` with probability
+The transient states are the states of the review period's :class:`StateSpace`, layer by layer
+(with the ready count and no stock carried over, the study's :math:`(i, v)`, :math:`i = 1..T`,
+:math:`v = 0..i-1`, ordered by i then v: :math:`t = T(T+1)/2` of them), and the absorbing states
+are the final scores (the final ready counts :math:`(T+1, v)`, :math:`v = 0..T`). Under the
+stock :math:`S_i(v)` the chain moves to :math:`(i+1, v+1)` with probability
 :math:`p_i(v) = F(S_i(v))` and to :math:`(i+1, v)` otherwise. In canonical form
 
 .. math::
@@ -10,32 +12,28 @@ the stock :math:`S_i(v)` the chain moves to :math:`(i+1, v+1)` with probability
     P = \begin{pmatrix} Q & R \\ 0 & I \end{pmatrix}, \qquad
     N = (I - Q)^{-1}, \qquad B = N R.
 
-Every transition goes one stage forward, so the chain is a layered DAG: a state is visited at
+Every transition goes one layer forward, so the chain is a layered DAG: a state is visited at
 most once, :math:`N_{s s'}` is the probability of ever reaching :math:`s'` from :math:`s`
-(:math:`N_{dg} = I`), and rows of N and B come from pushing probability forward stage by stage.
+(:math:`N_{dg} = I`), and rows of N and B come from pushing probability forward layer by layer.
 Nothing here inverts a matrix: a row costs :math:`O(t)` and the whole of N :math:`O(t^2)`, the
-size of N itself.
+size of N itself. Every pass goes through the policy's kernel
+(:func:`~slamarkov.chain.kernels.kernel_for`), the one place that knows the score and whether
+stock carries over.
 """
 
 from __future__ import annotations
 
+import inspect
 from fractions import Fraction
 
 import numpy as np
 
-from .triangle import (
-    backward_step,
-    offset,
-    propagate,
-    reach_nnz,
-    reach_step,
-    stage_of,
-    stage_slice,
-)
-from .distribution import ReadyRateDistribution
 from ..errors import ChainError, ChainSizeError
-from . import stock as _stock
+from .distribution import ReadyRateDistribution
+from .kernels import kernel_for
 from .policy import Policy
+from .space import Position
+from .triangle import reach_nnz
 
 __all__ = ["AbsorbingChain", "DEFAULT_MAX_BYTES"]
 
@@ -77,11 +75,14 @@ class AbsorbingChain:
         self.max_bytes = int(max_bytes)
         self._Q = self._R = None
         self.space = policy.space
-        problem = policy.problem
-        # states (i, v, x), or costs beyond h and G: the layered kernels of slamarkov.chain.space
-        # (docs/model.md section 11); the study's triangle keeps its own, faster ones
-        self._stock_model = policy.carries or bool(
-            problem.purchase_cost or problem.salvage_value or problem.initial_stock)
+        #: the passes over the layers (docs/model.md sections 6 and 11)
+        self.kernel = kernel_for(policy)
+
+    def _zero(self):
+        return Fraction(0) if self.exact else 0.0
+
+    def _one(self):
+        return Fraction(1) if self.exact else 1.0
 
     # -- states ----------------------------------------------------------------------------
     @property
@@ -91,29 +92,17 @@ class AbsorbingChain:
 
     @property
     def n_absorbing(self) -> int:
-        """T + 1."""
-        return self.T + 1
+        """T + 1: the final ready counts."""
+        return self.space.n_final
 
     @property
     def n_states(self) -> int:
         return self.n_transient + self.n_absorbing
 
-    def _check_state(self, i, v, absorbing_ok=True):
-        T = self.T
-        top = T + 1 if absorbing_ok else T
-        ok = (
-            not isinstance(i, bool)
-            and not isinstance(v, bool)
-            and isinstance(i, (int, np.integer))
-            and isinstance(v, (int, np.integer))
-            and 1 <= i <= top
-            and 0 <= v <= (T if i == T + 1 else i - 1)
-        )
-        if not ok:
-            raise ChainError(
-                f"state: ({i}, {v}) is not in the chain (transient: 1 <= i <= {T}, 0 <= v < i; "
-                f"absorbing: i = {T + 1}, 0 <= v <= {T})"
-            )
+    def start(self, start, *, field: str = "start") -> Position:
+        """A state to look forward from, checked: (i, v), or (i, v, x) with stock carried over
+        (:meth:`StateSpace.start`); i = T + 1 is the end of the review period."""
+        return self.space.start(start, field=field)
 
     def index(self, i: int, v: int, x=None) -> int:
         """Index of state (i, v) in the canonical order; absorbing (T+1, v) is t + v. With
@@ -126,25 +115,22 @@ class AbsorbingChain:
         >>> ch.index(3, 2), ch.index(4, 0), ch.state(5), ch.state(6)
         (5, 6, (3, 2), (4, 0))
         """
-        if self.policy.carries and not (i == self.T + 1 and x is None):
-            return self.space.index(i, v, x)
-        self._check_state(i, v)
-        if i == self.T + 1:
-            return self.n_transient + v
-        return offset(i) + v
+        pos = self.start((i, v) if x is None else (i, v, x), field="state")
+        if pos.i == self.T + 1:
+            return self.n_transient + pos.score
+        return self.space.flat(pos)
 
-    def state(self, index: int) -> tuple[int, int]:
-        """The state (i, v) at an index of the canonical order."""
+    def state(self, index: int) -> tuple:
+        """The state (i, v) (or (i, v, x) with stock carried over) at an index of the canonical
+        order."""
         if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not (
             0 <= index < self.n_states
         ):
             raise ChainError(f"index: must lie in 0..{self.n_states - 1}, got {index}")
         if index >= self.n_transient:
             return self.T + 1, int(index - self.n_transient)
-        if self.policy.carries:
-            return self.space.state(int(index))
-        i, v = stage_of(index)
-        return int(i), int(v)
+        state = self.space.state(int(index))
+        return state if self.space.carry else state[:-1]
 
     def states(self) -> dict:
         """The state table, vectorised: index, stage, ready_count, stock, kind, for every state.
@@ -152,16 +138,15 @@ class AbsorbingChain:
         Returns
         -------
         dict of ndarray
-            ``kind`` is "transient" or "absorbing"; absorbing states have no stock (NaN, or -1
-            as an integer column ``stock_int``).
+            ``kind`` is "transient" or "absorbing"; absorbing states have no stock (NaN).
         """
-        t, T = self.n_transient, self.T
-        idx = np.arange(t + T + 1)
+        t, n_final = self.n_transient, self.n_absorbing
+        idx = np.arange(t + n_final)
         i, v, x = self.space.coordinates()
-        stage = np.concatenate((i, np.full(T + 1, T + 1)))
-        ready = np.concatenate((v, np.arange(T + 1)))
-        on_hand = np.concatenate((x.astype(np.float64), np.full(T + 1, np.nan)))
-        stock = np.concatenate((self.policy.stock.astype(np.float64), np.full(T + 1, np.nan)))
+        stage = np.concatenate((i, np.full(n_final, self.T + 1)))
+        ready = np.concatenate((v, np.arange(n_final)))
+        on_hand = np.concatenate((x.astype(np.float64), np.full(n_final, np.nan)))
+        stock = np.concatenate((self.policy.stock.astype(np.float64), np.full(n_final, np.nan)))
         kind = np.where(idx < t, "transient", "absorbing")
         return {"index": idx, "stage": stage, "ready_count": ready, "stock_on_hand": on_hand,
                 "stock": stock, "kind": kind}
@@ -175,61 +160,44 @@ class AbsorbingChain:
 
         st = self.states()
         t = self.n_transient
+        discrete = self.problem.demand.discrete
+
+        def text(values):
+            return (values.astype(np.int64).astype(str) if discrete
+                    else np.char.mod("%.17g", values.astype(np.float64)))
+
         stock_txt = np.empty(st["index"].shape, dtype=object)
-        if self.problem.demand.discrete:
-            stock_txt[:t] = self.policy.stock.astype(np.int64).astype(str)
-        else:
-            stock_txt[:t] = np.char.mod("%.17g", self.policy.stock.astype(np.float64))
+        stock_txt[:t] = text(self.policy.stock)
         stock_txt[t:] = ""
-        _, _, x = self.space.coordinates()
+        x = self.space.coordinates()[-1]
         hand_txt = np.empty(st["index"].shape, dtype=object)
-        hand_txt[:t] = (x.astype(np.int64).astype(str) if self.problem.demand.discrete
-                        else np.char.mod("%.17g", x.astype(np.float64)))
+        hand_txt[:t] = text(x)
         hand_txt[t:] = ""
         sep = np.array(",")
         lines = st["index"].astype(str)
         for col in (st["stage"].astype(str), st["ready_count"].astype(str), stock_txt.astype(str),
                     st["kind"], hand_txt.astype(str)):
             lines = np.char.add(np.char.add(lines, sep), col)
-        text = ("index,stage,ready_count,stock,kind,stock_on_hand\n" + "\n".join(lines.tolist())
+        body = ("index,stage,ready_count,stock,kind,stock_on_hand\n" + "\n".join(lines.tolist())
                 + "\n")
         with atomic_path(path) as tmp:
-            tmp.write_text(text, encoding="utf-8")
+            tmp.write_text(body, encoding="utf-8")
 
     # -- sparse canonical form -------------------------------------------------------------
     def _build(self):
         if self.exact:
             raise ChainError("Q: sparse matrices are float; use dense_canonical() in exact mode")
         from scipy import sparse  # imported where needed: `import slamarkov` stays light
-        t, T = self.n_transient, self.T
+
         from ..core.limits import check_bytes
 
+        t = self.n_transient
         # the COO triplets and the CSR copies of Q and R: about 200 bytes per state
         check_bytes(200 * t, "contract.review_period", f"Q and R of {t:,} states would")
-        if self.policy.carries:
-            qr, qc, qv, rr, rc, rv = _stock.transition_arrays(self.policy)
-            Q = sparse.csr_matrix((np.asarray(qv, dtype=np.float64), (qr, qc)), shape=(t, t))
-            R = sparse.csr_matrix((np.asarray(rv, dtype=np.float64), (rr, rc)), shape=(t, T + 1))
-            Q.eliminate_zeros()
-            R.eliminate_zeros()
-            self._Q, self._R = Q, R
-            return
-        p = np.asarray(self.policy.success(), dtype=np.float64)
-        idx = np.arange(t, dtype=np.int64)
-        i, v = stage_of(idx)
-        inner = i < T
-        rows_q = idx[inner]
-        # (i, v) -> (i+1, v) has flat index idx + i; -> (i+1, v+1) is idx + i + 1
-        q_rows = np.concatenate((rows_q, rows_q))
-        q_cols = np.concatenate((rows_q + i[inner], rows_q + i[inner] + 1))
-        q_vals = np.concatenate((1 - p[inner], p[inner]))
-        Q = sparse.csr_matrix((q_vals, (q_rows, q_cols)), shape=(t, t))
-        last = idx[~inner]
-        vl = v[~inner]
-        r_rows = np.concatenate((last, last))
-        r_cols = np.concatenate((vl, vl + 1))
-        r_vals = np.concatenate((1 - p[~inner], p[~inner]))
-        R = sparse.csr_matrix((r_vals, (r_rows, r_cols)), shape=(t, T + 1))
+        qr, qc, qv, rr, rc, rv = self.kernel.transition_arrays()
+        Q = sparse.csr_matrix((np.asarray(qv, dtype=np.float64), (qr, qc)), shape=(t, t))
+        R = sparse.csr_matrix((np.asarray(rv, dtype=np.float64), (rr, rc)),
+                              shape=(t, self.n_absorbing))
         Q.eliminate_zeros()
         R.eliminate_zeros()
         self._Q, self._R = Q, R
@@ -265,23 +233,12 @@ class AbsorbingChain:
         """
         n = self.n_states
         self._guard(n * n, "P")
-        one, zero = (Fraction(1), Fraction(0)) if self.exact else (1.0, 0.0)
-        P = np.full((n, n), zero, dtype=object if self.exact else np.float64)
-        t, T = self.n_transient, self.T
-        if self.policy.carries:
-            qr, qc, qv, rr, rc, rv = _stock.transition_arrays(self.policy)
-            np.add.at(P, (qr, qc), qv)
-            np.add.at(P, (rr, t + rc), rv)
-            P[np.arange(t, n), np.arange(t, n)] = one
-            return P
-        for i in range(1, T + 1):
-            o = offset(i)
-            p = self.policy.stage_success(i)
-            rows = o + np.arange(i)
-            nxt = o + i if i < T else t
-            P[rows, nxt + np.arange(i)] = one - p
-            P[rows, nxt + np.arange(i) + 1] = p
-        P[np.arange(t, n), np.arange(t, n)] = one
+        P = np.full((n, n), self._zero(), dtype=object if self.exact else np.float64)
+        t = self.n_transient
+        qr, qc, qv, rr, rc, rv = self.kernel.transition_arrays()
+        np.add.at(P, (qr, qc), qv)
+        np.add.at(P, (rr, t + rc), rv)
+        P[np.arange(t, n), np.arange(t, n)] = self._one()
         return P
 
     # -- dense N and B ---------------------------------------------------------------------
@@ -297,7 +254,7 @@ class AbsorbingChain:
 
     def _N_bytes(self, dense):
         t = self.n_transient
-        if dense or self.policy.carries:  # with stock on hand N is built dense
+        if dense or not self.kernel.sparse_fundamental:  # otherwise N is built dense
             return t * t * (64 if self.exact else 8)
         nnz = reach_nnz(self.T)
         index = 4 if max(nnz, t) < 2**31 else 8
@@ -317,90 +274,11 @@ class AbsorbingChain:
                 "state) or raise max_bytes"
             )
 
-    def _fundamental(self, dense):
-        """N from the layers: each start's reach probabilities as bands (:func:`reach_step`),
-        stage by stage backwards, written straight into CSR (float) or a dense array."""
-        T, t = self.T, self.n_transient
-        if self.policy.carries:  # N = I + Q N through the (v, x) kernel, behind the dense guard
-            from scipy import sparse
-
-            N = _stock.fundamental_matrix(self.policy, self.max_bytes)
-            return N if dense else sparse.csr_matrix(N)
-        dtype = object if self.exact else np.float64
-        nnz = reach_nnz(T)
-        itype = np.int32 if max(nnz, t) < 2**31 else np.int64
-        if dense:
-            N = np.zeros((t, t), dtype=dtype)
-            if self.exact:
-                N[:] = Fraction(0)
-        else:
-            data = np.empty(nnz, dtype=np.float64)
-            indices = np.empty(nnz, dtype=itype)
-            indptr = np.empty(t + 1, dtype=itype)
-            indptr[0] = 0
-        one = Fraction(1) if self.exact else 1.0
-        nxt = None
-        end = nnz
-        for i in range(T, 0, -1):
-            m = T - i + 1  # distances d = 0..T-i
-            A = np.empty((i, m, m), dtype=dtype)
-            if nxt is None:
-                A[:, 0, 0] = one
-            else:
-                reach_step(nxt, self.policy.stage_success(i), A)
-            d, k = np.tril_indices(m)
-            flat = d * m + k
-            band = A.reshape(i, m * m)[:, flat]  # row (i, v): stages i..T in turn, ready counts up
-            base = offset(i + d) + k  # column of (i + d, v + k) is base + v
-            o = offset(i)
-            if dense:
-                v = np.arange(i)
-                N[(o + v)[:, None], base[None, :] + v[:, None]] = band
-            else:
-                L = flat.shape[0]
-                start = end - i * L
-                data[start:end] = band.ravel()
-                cols = indices[start:end].reshape(i, L)
-                np.add(base[None, :].astype(itype), np.arange(i, dtype=itype)[:, None], out=cols)
-                indptr[o + 1 : o + i + 1] = start + L * np.arange(1, i + 1)
-                end = start
-            nxt = A
-        if dense:
-            return N
-        from scipy import sparse
-
-        N = sparse.csr_matrix((data, indices, indptr), shape=(t, t))
-        N.eliminate_zeros()
-        return N
-
-    def _absorption_rows(self):
-        """B by the backward recursion over the layers: no N, O(t (T + 1)) work and memory.
-
-        A row of B is where the chain ends from a state, so the rows of stage i are two
-        shifted, weighted copies of the rows of stage i + 1 (:func:`backward_step`), and the
-        rows of the absorbing stage T + 1 are the identity.
-        """
-        T = self.T
-        self._guard(self.n_transient * (T + 1), "B")
-        if self.policy.carries:  # the same recursion through the (v, x) kernel
-            return _stock.absorption_matrix(self.policy, self.max_bytes)
-        dtype = object if self.exact else np.float64
-        one, zero = (Fraction(1), Fraction(0)) if self.exact else (1.0, 0.0)
-        end = np.full((T + 1, T + 1), zero, dtype=dtype)
-        end[np.arange(T + 1), np.arange(T + 1)] = one
-        B = np.empty((self.n_transient, T + 1), dtype=dtype)
-        nxt = end
-        for i in range(T, 0, -1):
-            rows = B[stage_slice(i)]
-            backward_step(nxt, self.policy.stage_success(i), rows)
-            nxt = rows
-        return B
-
     def absorption_matrix(self) -> np.ndarray:
         """B = N R, dense t x (T+1): row s is the distribution of the final ready count from s.
 
-        Computed by a backward recursion over the stages, without N: the rows of stage i are
-        two shifted, weighted copies of the rows of stage i + 1 (docs/model.md section 6).
+        Computed by a backward recursion over the layers, without N: the rows of a layer are
+        the expectation of the next layer's rows (docs/model.md section 6).
 
         Raises
         ------
@@ -415,15 +293,16 @@ class AbsorbingChain:
         >>> [[str(x) for x in row] for row in B]
         [['1/4', '1/2', '1/4'], ['1/2', '1/2', '0'], ['0', '1/2', '1/2']]
         """
-        return self._absorption_rows()
+        self._guard(self.n_transient * self.n_absorbing, "B")
+        return self.kernel.absorption_matrix(self.max_bytes)
 
     def fundamental_matrix(self, dense: bool = False):
         """N = (I - Q)^-1, t x t, from the layered structure (no inversion).
 
         N is upper triangular and only the reachable pairs are non-zero (about T^4/24 of the
         t^2 entries), so it is returned as a scipy.sparse CSR matrix built from the layers: the
-        reach probabilities from the states of stage i are two shifted, weighted copies of those
-        from stage i + 1 (docs/model.md section 6).
+        reach probabilities from the states of a layer come from those of the next one
+        (docs/model.md section 6).
 
         Parameters
         ----------
@@ -449,7 +328,7 @@ class AbsorbingChain:
         3.0
         """
         self._check_N(dense)
-        return self._fundamental(dense)
+        return self.kernel.fundamental(dense, self.max_bytes)
 
     def matrices(self, dense: bool = False):
         """(N, B): the fundamental matrix (sparse CSR unless ``dense=True``, see
@@ -464,21 +343,19 @@ class AbsorbingChain:
         [['1', '1/2', '1/2'], ['0', '1', '0'], ['0', '0', '1']]
         """
         b_itemsize = 64 if self.exact else 8
-        self._check_N(dense, extra=self.n_transient * (self.T + 1) * b_itemsize, name="N and B")
-        return self._fundamental(dense), self._absorption_rows()
+        self._check_N(dense, extra=self.n_transient * self.n_absorbing * b_itemsize,
+                      name="N and B")
+        return self.kernel.fundamental(dense, self.max_bytes), self.absorption_matrix()
 
     # -- row queries -----------------------------------------------------------------------
-    def _start(self, start):
-        try:
-            i, v = start
-        except (TypeError, ValueError):
-            raise ChainError(f"start: must be a state (i, v), got {start!r}") from None
-        self._check_state(i, v)
-        return int(i), int(v)
+    def _point_mass(self, pos) -> np.ndarray:
+        out = np.full(self.n_absorbing, self._zero(), dtype=object if self.exact else np.float64)
+        out[pos.score] = self._one()
+        return out
 
     def visits(self, start=(1, 0)) -> np.ndarray:
         """Row of N from a start state: expected visits (= reach probabilities) of every
-        transient state, flat in state order (zeros before the start's stage).
+        transient state, flat in state order (zeros before the start's period).
 
         Examples
         --------
@@ -487,29 +364,29 @@ class AbsorbingChain:
         >>> bool(np.allclose(ch.visits((2, 1)), ch.fundamental_matrix(dense=True)[ch.index(2, 1)]))
         True
         """
-        if self.policy.carries:
-            return _stock.visits(self.policy, start)
-        i0, v0 = self._start(start)
+        pos = self.start(start)
         self._guard(self.n_transient, "N row")
         row = np.zeros(self.n_transient, dtype=object if self.exact else np.float64)
         if self.exact:
             row[:] = Fraction(0)
+        if pos.i > self.T:
+            return row
+        space = self.space
 
-        def keep(i, lo, reach):
-            o = offset(i)
-            row[o + lo : o + lo + reach.shape[0]] = reach
+        def keep(i, lo, mass):
+            space.layer(row, i)[lo : lo + mass.shape[0]] = mass
 
-        propagate(self.policy, self.T, i0, v0, exact=self.exact, on_stage=keep)
+        self.kernel.forward(pos, on_layer=keep)
         return row
 
     def absorption(self, start=(1, 0)) -> np.ndarray:
         """Row of B from a start state: P(final ready count = v), v = 0..T. No Q is built.
 
         With stock carried over the start is (i, v, x) (x may be left out at i = 1)."""
-        if self.policy.carries:
-            return _stock.absorption(self.policy, start)
-        i0, v0 = self._start(start)
-        return propagate(self.policy, self.T, i0, v0, exact=self.exact)
+        pos = self.start(start)
+        if pos.i > self.T:
+            return self._point_mass(pos)
+        return self.kernel.forward(pos)
 
     def ready_rate(self, start=(1, 0)) -> ReadyRateDistribution:
         """The exact ready-rate distribution from a start state (mean, sd, p_penalty, ...)."""
@@ -528,20 +405,35 @@ class AbsorbingChain:
         dist = self.ready_rate(start)
         return {"penalty": dist.p_penalty, "neutral": dist.p_neutral, "bonus": dist.p_bonus}
 
-    def _picker(self, states):
-        """``pick(i, v, stock)`` for a flat mask, a callable, or None (every transient state)."""
-        if states is None:
-            return lambda i, v, s: np.ones(np.shape(v), dtype=bool)
+    def _state_picker(self, states):
+        """``pick(i, lo, mass) -> bool array like mass``: the states of a set in a window of a
+        layer. ``states`` is a flat mask, or a callable of (i, v, stock) or (i, v, stock, x)."""
+        space = self.space
         if callable(states):
-            return states
+            takes_x = len(inspect.signature(states).parameters) >= 4
+
+            def pick(i, lo, shape):
+                n, w = shape
+                v = np.broadcast_to(np.arange(lo, lo + n)[:, None], (n, w))
+                y = self.policy.layer(i)[lo : lo + n]
+                if takes_x:
+                    x = np.broadcast_to(space.stock_levels(i)[None, :], (n, w))
+                    m = states(i, v, y, x)
+                elif space.carry:
+                    m = states(i, v, y)
+                else:  # one stock level: the callable sees the stage's 1-d arrays
+                    m = np.asarray(states(i, v[:, 0], y[:, 0]), dtype=bool)[:, None]
+                return np.broadcast_to(np.asarray(m, dtype=bool), (n, w))
+
+            return pick
         mask = np.asarray(states, dtype=bool)
         if mask.shape != (self.n_transient,):
             raise ChainError(f"states: mask must have t = {self.n_transient} entries")
 
-        def pick(i, v, s):
-            return mask[offset(i) + v]
+        def pick_mask(i, lo, shape):
+            return space.layer(mask, i)[lo : lo + shape[0]]
 
-        return pick
+        return pick_mask
 
     def expected_visits(self, states, start=(1, 0)):
         """Expected number of visits, from a start state, to a set of transient states.
@@ -551,7 +443,8 @@ class AbsorbingChain:
         states : ndarray of bool, or callable
             A flat mask over transient states (length t), or ``states(i, v, stock)`` returning a
             boolean array for the states of stage i (v and stock are arrays), e.g.
-            ``lambda i, v, s: s == 0``.
+            ``lambda i, v, s: s == 0``; with stock carried over it may take x as a fourth
+            argument.
         start : (int, int)
 
         Examples
@@ -562,48 +455,17 @@ class AbsorbingChain:
         >>> round(float(ch.expected_visits(lambda i, v, s: s == 0, start=(6, 4))), 4)
         0.0019
         """
-        if self.policy.carries:
-            return self._expected_visits_stock(states, start)
-        i0, v0 = self._start(start)
-        pick = self._picker(states)
-
-        total = [Fraction(0) if self.exact else 0.0]
-
-        def add(i, lo, reach):
-            v = np.arange(lo, lo + reach.shape[0])
-            m = np.asarray(pick(i, v, self.policy.stage(i)[lo : lo + reach.shape[0]]), dtype=bool)
-            if m.any():
-                total[0] += reach[m].sum()
-
-        propagate(self.policy, self.T, i0, v0, exact=self.exact, on_stage=add)
-        return total[0] if self.exact else float(total[0])
-
-    def _expected_visits_stock(self, states, start):
-        import inspect
-
-        space = self.space
-        if callable(states):
-            takes_x = len(inspect.signature(states).parameters) >= 4
-            total = [Fraction(0) if self.exact else 0.0]
-
+        pick = self._state_picker(states)
+        pos = self.start(start)
+        total = [self._zero()]
+        if pos.i <= self.T:
             def add(i, lo, mass):
-                n, w = mass.shape
-                v = np.repeat(np.arange(lo, lo + n)[:, None], w, axis=1)
-                y = self.policy.layer(i)[lo : lo + n]
-                x = np.broadcast_to(space.stock_levels(i)[None, :], (n, w))
-                m = states(i, v, y, x) if takes_x else states(i, v, y)
-                m = np.broadcast_to(np.asarray(m, dtype=bool), (n, w))
+                m = pick(i, lo, mass.shape)
                 if m.any():
                     total[0] += mass[m].sum()
 
-            _stock.visits(self.policy, start, on_layer=add)
-            return total[0] if self.exact else float(total[0])
-        mask = np.asarray(states, dtype=bool)
-        if mask.shape != (self.n_transient,):
-            raise ChainError(f"states: mask must have t = {self.n_transient} entries")
-        row = _stock.visits(self.policy, start)
-        out = row[mask].sum()
-        return out if self.exact else float(out)
+            self.kernel.forward(pos, on_layer=add)
+        return total[0] if self.exact else float(total[0])
 
     def visit_variance(self, start=(1, 0)) -> np.ndarray:
         r"""Variance of the number of visits to each transient state from a start state.
@@ -617,13 +479,9 @@ class AbsorbingChain:
 
     def remaining_ready(self, start=(1, 0)) -> dict:
         """Mean and variance of the number of ready periods still to come from a start state."""
-        if self.policy.carries:
-            i0, v0, _ = _stock.start_state(self.policy, start)
-            pmf = self.absorption(start)
-        else:
-            i0, v0 = self._start(start)
-            pmf = self.absorption((i0, v0))
-        k = np.arange(self.T + 1) - v0
+        pos = self.start(start)
+        pmf = self.absorption(start)
+        k = np.arange(self.n_absorbing) - pos.score
         mean = (pmf * k).sum()
         var = (pmf * (k - mean) ** 2).sum()
         if not self.exact:
@@ -635,7 +493,9 @@ class AbsorbingChain:
 
         ``holding`` is :math:`\sum_s N[start, s]\, h H(S_s)` and ``settlement`` is
         :math:`\sum_v B[start, v] G(v)`; their sum equals :math:`V_{i}(v)` of an optimal policy
-        (docs/model.md section 6 identity).
+        (docs/model.md section 6 identity). With a purchase price, a salvage value, an initial
+        stock or stock carried over, ``purchase`` (purchases less salvage) is a third part
+        (docs/model.md section 11).
 
         Examples
         --------
@@ -645,29 +505,27 @@ class AbsorbingChain:
         >>> abs(parts["total"] - sol.value_start) < 1e-9
         True
         """
-        if self._stock_model:
-            comps = self._stock_components(start, moments=False)
-            return comps
-        i0, v0 = self._start(start)
-        hold = [Fraction(0) if self.exact else 0.0]
-
-        def add(i, lo, reach):
-            hold[0] += (reach * self.policy.stage_holding(i)[lo : lo + reach.shape[0]]).sum()
-
-        pmf = propagate(self.policy, self.T, i0, v0, exact=self.exact, on_stage=add)
-        settle = (pmf * self.contract.settlement(exact=self.exact)).sum()
-        out = {"holding": hold[0], "settlement": settle, "total": hold[0] + settle}
+        pos = self.start(start)
+        if pos.i > self.T:
+            out = {k: mu for k, (mu, _) in self._end_costs(pos).items()}
+        else:
+            out = self.kernel.cost_decomposition(pos)
         return out if self.exact else {k: float(x) for k, x in out.items()}
+
+    def _end_costs(self, pos) -> dict:
+        """The cost still to come at the end of the review period: the settlement G(v) alone,
+        as (mean, second moment); refused where the final stock would matter (salvage)."""
+        p = self.problem
+        if self.space.carry or p.purchase_cost or p.salvage_value:
+            raise ChainError("start: an absorbing state has no cost still to come")
+        g = self.contract.settlement(exact=self.exact)[pos.score]
+        zero = self._zero()
+        return {"holding": (zero, zero), "settlement": (g, g * g), "total": (g, g * g)}
 
     def cost_components(self, start=(1, 0)) -> dict:
         r"""Mean and variance of the holding cost, the settlement and the total cost of the rest
-        of the review period, exactly.
-
-        Carries, state by state, the probability m, :math:`E[C 1]` and :math:`E[C^2 1]` of the
-        holding cost C accrued so far. A period with stock S and demand d costs
-        :math:`X = h (S - d)^+`, which is positive only when the period is ready, so the ready
-        branch adds :math:`E[X] = hH(S)` and :math:`E[X^2] = h^2 E[((S-d)^+)^2]` and the short one
-        adds nothing. At the end the settlement G(v) is added.
+        of the review period, exactly (and of the purchases less salvage, when they are
+        modelled; docs/model.md sections 6 and 11).
 
         Returns
         -------
@@ -681,63 +539,12 @@ class AbsorbingChain:
         >>> AbsorbingChain(Policy.constant(prob, 1)).cost_components()["holding"]
         (1.0, 1.0)
         """
-        if self._stock_model:
-            return self._stock_components(start, moments=True)
-        i0, v0 = self._start(start)
-        T, exact = self.T, self.exact
-        dtype = object if exact else np.float64
-        one = Fraction(1) if exact else 1.0
-        m = np.array([one], dtype=dtype)
-        a = np.zeros(1, dtype=dtype) * one
-        b = np.zeros(1, dtype=dtype) * one
-        lo = v0
-        for i in range(i0, T + 1):
-            n = m.shape[0]
-            p = self.policy.success_window(i, lo, lo + n)
-            e1, e2 = self.policy.leftover_moments(i, lo, lo + n)
-            nm, na, nb = (np.zeros(n + 1, dtype=dtype) * one for _ in range(3))
-            nm[:n] += m * (1 - p)
-            na[:n] += a * (1 - p)
-            nb[:n] += b * (1 - p)
-            nm[1:] += m * p
-            na[1:] += a * p + m * e1
-            nb[1:] += b * p + 2 * a * e1 + m * e2
-            m, a, b = nm, na, nb
-        G = self.contract.settlement(exact=exact)[lo : lo + m.shape[0]]
-        mean_h, mean_g = a.sum(), (m * G).sum()
-        mean = mean_h + mean_g
-        out = {
-            "holding": (mean_h, b.sum() - mean_h * mean_h),
-            "settlement": (mean_g, (m * G * G).sum() - mean_g * mean_g),
-            "total": (mean, (b + 2 * a * G + m * G * G).sum() - mean * mean),
-        }
-        if not exact:  # rounding can make a zero variance slightly negative
+        pos = self.start(start)
+        parts = self._end_costs(pos) if pos.i > self.T else self.kernel.cost_components(pos)
+        out = {k: (mu, second - mu * mu) for k, (mu, second) in parts.items()}
+        if not self.exact:  # rounding can make a zero variance slightly negative
             out = {k: (float(mu), float(max(var, 0.0))) for k, (mu, var) in out.items()}
         return out
-
-    def _stock_components(self, start, moments):
-        """Cost parts by the backward recursion of the layered kernels (docs/model.md
-        section 11): holding, purchase (purchases less salvage), settlement and total."""
-        i, v, x = _stock.start_state(self.policy, start)
-        if i == self.T + 1:
-            raise ChainError("start: an absorbing state has no cost still to come")
-        col = self.space._column(i, x)
-        parts = {
-            "holding": dict(holding=True, purchase=False, settlement=False),
-            "purchase": dict(holding=False, purchase=True, settlement=False),
-            "settlement": dict(holding=False, purchase=False, settlement=True),
-            "total": dict(holding=True, purchase=True, settlement=True),
-        }
-        out = {}
-        for name, flags in parts.items():
-            M1, M2 = _stock.reward_moments(self.policy, **flags)[i]
-            mean, second = M1[v, col], M2[v, col]
-            out[name] = (mean, second - mean * mean)
-        if not self.exact:
-            out = {k: (float(mu), float(max(var, 0.0))) for k, (mu, var) in out.items()}
-        if moments:
-            return out
-        return {k: mu for k, (mu, _) in out.items()}
 
     def cost_moments(self, start=(1, 0)):
         """Mean and variance of the total cost of the rest of the review period, exactly
@@ -758,80 +565,18 @@ class AbsorbingChain:
         return self.cost_components(start)["total"]
 
     # -- every start state at once -----------------------------------------------------------
-    def _backward_moments(self, reward):
-        r"""Mean and second moment of a sum of per-period rewards to the end of the period, from
-        every transient state, by one backward pass over the stages (no N).
-
-        ``reward(i, p)`` gives the rewards of the states of stage i on the short and on the
-        ready branch, ``(r0, r1)`` (arrays or scalars). With m, s the next stage's mean and
-        second moment, the step is :math:`m_i(v) = E[r] + \mathrm{step}(m)` and
-        :math:`s_i(v) = E[r^2] + 2 E[r\, m_{i+1}] + \mathrm{step}(s)`, where step is
-        :func:`backward_step` (two shifted, weighted copies).
-        """
-        if self.policy.carries:
-            return self._backward_moments_stock(reward)
-        T, t = self.T, self.n_transient
-        dtype = object if self.exact else np.float64
-        zero = Fraction(0) if self.exact else 0.0
-        mean = np.empty(t, dtype=dtype)
-        second = np.empty(t, dtype=dtype)
-        nxt = np.full((T + 1, 2), zero, dtype=dtype)  # absorbing: nothing more to come
-        for i in range(T, 0, -1):
-            sl = stage_slice(i)
-            p = self.policy.stage_success(i)
-            r0, r1 = reward(i, p)
-            m1 = nxt[:, 0]
-            cur = backward_step(nxt, p, np.empty((i, 2), dtype=dtype))
-            q = 1 - p
-            cur[:, 0] += q * r0 + p * r1
-            cur[:, 1] += q * r0 * r0 + p * r1 * r1 + 2 * (q * r0 * m1[:i] + p * r1 * m1[1:])
-            mean[sl], second[sl] = cur[:, 0], cur[:, 1]
-            nxt = cur
+    def _moments(self, mean, second) -> dict:
         var = second - mean * mean
         if not self.exact:
             np.maximum(var, 0.0, out=var)  # rounding can make a zero variance slightly negative
-        return {"mean": mean, "variance": var}
-
-    def _backward_moments_stock(self, reward):
-        """:meth:`_backward_moments` on states (i, v, x): the ready branch spreads over the
-        stock left, x' = y - d, through the demand kernel (docs/model.md section 11)."""
-        from .space import backward_step as step
-
-        space, T = self.space, self.T
-        dtype = object if self.exact else np.float64
-        zero = Fraction(0) if self.exact else 0.0
-        one = Fraction(1) if self.exact else 1.0
-        mean = np.empty(self.n_transient, dtype=dtype)
-        second = np.empty(self.n_transient, dtype=dtype)
-        F, kernel = self.policy._table(), self.policy.kernel()
-        kernel_t = np.ascontiguousarray(kernel.T)
-        m1 = np.full((T + 1, space.final_width), zero, dtype=dtype)
-        s1 = m1.copy()
-        for i in range(T, 0, -1):
-            Y = np.asarray(self.policy.layer(i), dtype=np.int64)
-            p = F.take(Y)
-            q = one - p
-            r0, r1 = reward(i, p)
-            rows = np.arange(i)[:, None]
-            ready_m = (m1[1 : i + 1] @ kernel_t)[rows, Y]  # E[m'; ready]
-            short_m = q * m1[:i, :1]  # E[m'; short]
-            cur_m = q * r0 + p * r1 + step(m1[: i + 1], Y, F, kernel, True)
-            cur_s = (q * r0 * r0 + p * r1 * r1 + 2 * (r0 * short_m + r1 * ready_m)
-                     + step(s1[: i + 1], Y, F, kernel, True))
-            space.layer(mean, i)[...] = cur_m
-            space.layer(second, i)[...] = cur_s
-            m1, s1 = cur_m, cur_s
-        var = second - mean * mean
-        if not self.exact:
-            np.maximum(var, 0.0, out=var)
         return {"mean": mean, "variance": var}
 
     def visit_moments(self, states=None) -> dict:
         r"""Mean and variance of the number of visits to a set of transient states, from every
         transient start state at once.
 
-        By a backward recursion over the stages, without N: the count from (i, v) is the
-        indicator of (i, v) plus the count from the next state. With every transient state in
+        By a backward recursion over the layers, without N: the count from a state is the
+        indicator of the state plus the count from the next state. With every transient state in
         the set the mean is :math:`N\mathbf{1}`, the expected number of periods to absorption
         (T - i + 1 here, with variance 0: every stage is visited once). With stock carried over
         the states are (i, v, x) and a callable may take x as a fourth argument.
@@ -857,48 +602,24 @@ class AbsorbingChain:
         >>> ch.visit_moments()["mean"][:4].tolist()
         [10.0, 9.0, 9.0, 8.0]
         """
-        if self.policy.carries:
-            return self._visit_moments_stock(states)
-        pick = self._picker(states)
-
-        def reward(i, p):
-            v = np.arange(i)
-            r = np.asarray(pick(i, v, self.policy.stage(i)), dtype=bool)
-            r = r.astype(object) * Fraction(1) if self.exact else r.astype(np.float64)
-            return r, r
-
-        return self._backward_moments(reward)
-
-    def _visit_moments_stock(self, states):
-        import inspect
-
         space = self.space
         if states is None:
             mask = np.ones(self.n_transient, dtype=bool)
-        elif callable(states):
-            takes_x = len(inspect.signature(states).parameters) >= 4
+        else:
+            pick = self._state_picker(states)
             mask = np.empty(self.n_transient, dtype=bool)
             for i in range(1, self.T + 1):
-                y = self.policy.layer(i)
-                v = np.broadcast_to(np.arange(i)[:, None], y.shape)
-                x = np.broadcast_to(space.stock_levels(i)[None, :], y.shape)
-                m = states(i, v, y, x) if takes_x else states(i, v, y)
-                space.layer(mask, i)[...] = np.broadcast_to(np.asarray(m, dtype=bool), y.shape)
-        else:
-            mask = np.asarray(states, dtype=bool)
-            if mask.shape != (self.n_transient,):
-                raise ChainError(f"states: mask must have t = {self.n_transient} entries")
+                space.layer(mask, i)[...] = pick(i, 0, (space.size(i), space.width(i)))
 
-        def reward(i, p):
+        def reward(i):
             r = space.layer(mask, i)
-            r = r.astype(object) * Fraction(1) if self.exact else r.astype(np.float64)
-            return r, r
+            return r.astype(object) * Fraction(1) if self.exact else r.astype(np.float64)
 
-        return self._backward_moments_stock(reward)
+        return self._moments(*self.kernel.state_moments(reward))
 
     def remaining_ready_moments(self) -> dict:
         """Mean and variance of the number of ready periods still to come, from every transient
-        start state at once (a backward recursion over the stages, without N or B).
+        start state at once (a backward recursion over the layers, without N or B).
 
         Returns
         -------
@@ -914,9 +635,7 @@ class AbsorbingChain:
         >>> bool(abs(r["variance"][0] - ch.remaining_ready()["variance"]) < 1e-12)
         True
         """
-        exact = self.exact
-        return self._backward_moments(lambda i, p: (Fraction(0) if exact else 0.0,
-                                                    Fraction(1) if exact else 1.0))
+        return self._moments(*self.kernel.ready_moments())
 
     def visit_variance_matrix(self, dense: bool = False):
         r""":math:`N_2 = N(2 N_{dg} - I) - N_{sq}`, the variances of the number of visits to every
@@ -942,26 +661,25 @@ class AbsorbingChain:
     # -- named state sets ------------------------------------------------------------------
     def penalty_certain(self) -> np.ndarray:
         """Flat mask of transient states from which the penalty is certain whatever happens:
-        v + (T - i + 1) < ceil(T alpha_L)."""
-        st = self.states()
-        t = self.n_transient
-        i, v = st["stage"][:t], st["ready_count"][:t]
-        return v + (self.T - i + 1) < self.contract.penalty_count
+        v + (T - i + 1) < ceil(T alpha_L) (docs/model.md section 12)."""
+        from .classes import committed_band
+
+        i, v = self.space.coordinates()[:2]
+        return committed_band(self.contract, i, v) == -1
 
     def bonus_secured(self) -> np.ndarray:
-        """Flat mask of transient states where the bonus is already earned: v >= ceil(T alpha_U)."""
-        t = self.n_transient
-        v = self.states()["ready_count"][:t]
-        return v >= self.contract.bonus_count
+        """Flat mask of transient states where the bonus is already earned: v >= ceil(T alpha_U)
+        (docs/model.md section 12)."""
+        from .classes import committed_band
+
+        i, v = self.space.coordinates()[:2]
+        return committed_band(self.contract, i, v) == 1
 
     def zero_stock(self) -> np.ndarray:
-        """Flat mask of transient states where the policy adds no stock: S = 0, or, with stock
-        carried over, an order-up-to level no higher than the stock on hand (y = x; docs/model.md
-        section 11)."""
-        if self.policy.carries:
-            _, _, x = self.space.coordinates()
-            return np.asarray(self.policy.stock) <= x
-        return np.asarray(self.policy.stock) == 0
+        """Flat mask of transient states where the policy adds no stock
+        (:meth:`Policy.adds_no_stock`: S = 0, or, with stock carried over, an order-up-to level
+        no higher than the stock on hand, y = x; docs/model.md section 11)."""
+        return self.policy.adds_no_stock()
 
     def __repr__(self):
         return (f"AbsorbingChain(T={self.T}, transient={self.n_transient}, "

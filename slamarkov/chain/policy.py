@@ -7,17 +7,20 @@ for stocks up to 255), so that a table at T = 10,000 (50 million states) takes 5
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 
 import numpy as np
 
-from .triangle import n_transient, offset, propagate
+from .kernels import kernel_for
+from .triangle import n_transient, offset
 from .distribution import ReadyRateDistribution
 from ..errors import ChainError, PolicyError
 from ..model.problem import Problem
 from .space import StateSpace
+from .tables import DemandFunctions, DemandTables
 
-__all__ = ["Policy", "as_policy"]
+__all__ = ["Policy", "as_policy", "base_stock_orders"]
 
 
 def _compact(stock: np.ndarray) -> np.ndarray:
@@ -132,7 +135,6 @@ class Policy:
         self.stock = flat
         self.kind = kind
         self.exact = exact
-        self._tabs = None
 
     @staticmethod
     def _flatten(stock, T):
@@ -235,8 +237,9 @@ class Policy:
         K = int(max(max_stock if max_stock is not None else level, level, problem.initial_stock))
         space = StateSpace(T, carry=True, max_stock=K, initial_stock=problem.initial_stock)
         table = np.empty(space.n_transient, dtype=np.uint8 if K <= 255 else np.int64)
-        for i in range(1, T + 1):  # max(S, x), layer by layer
-            space.layer(table, i)[...] = np.maximum(space.stock_levels(i), level)[None, :]
+        orders = base_stock_orders(space, level)
+        for i in range(1, T + 1):  # layer by layer: no table of coordinates
+            space.layer(table, i)[...] = orders(i)
         return cls(problem, table, kind="static", exact=exact, max_stock=K)
 
     @classmethod
@@ -287,8 +290,6 @@ class Policy:
         if self.carries:
             if x is None:
                 raise PolicyError("stock on hand: give x, stock carries over")
-            from ..errors import ChainError
-
             try:
                 k = self.space.index(i, v, x)
             except ChainError as exc:
@@ -313,32 +314,57 @@ class Policy:
                 out.append([x if isinstance(x, Fraction) else x.item() for x in row])
         return out
 
-    # -- success probabilities -------------------------------------------------------------
-    def _tables(self):
-        """F(S), H(S) and E[((S - d)^+)^2] on 0..max stock (discrete demand), built once."""
-        if self._tabs is None:
-            demand = self.problem.demand
-            top = int(self.stock.max(initial=0) if self._constant is None else self._constant)
-            if self.carries:
-                top = max(top, self.space.max_stock)
-            F, H = demand.table(top, exact=self.exact)
-            L2 = demand.leftover_second_moment(np.arange(top + 1), exact=self.exact)
-            self._tabs = (F, H, L2)
-        return self._tabs
+    def stock_values(self) -> list:
+        """The table flat in state order as Python numbers: ints for discrete demand, floats
+        otherwise (the exact values rounded), for text and graph files.
 
-    def _table(self):
-        return self._tables()[0]
+        Examples
+        --------
+        >>> from slamarkov import Contract, Poisson, Problem
+        >>> Policy(Problem(Contract.study(2), Poisson(5), 1), [[6], [0, 8]]).stock_values()
+        [6, 0, 8]
+        """
+        if self.problem.demand.discrete:
+            return self.stock.astype(np.int64).tolist()
+        return np.asarray(self.stock, dtype=np.float64).tolist()
+
+    def adds_no_stock(self) -> np.ndarray:
+        """Flat mask of the states where the policy adds no stock (docs/model.md sections 11
+        and 12): it stocks nothing, S = 0, when leftover stock is thrown away; it orders nothing
+        beyond the stock on hand, y = x, when stock carries over (the policy never orders below
+        what it holds, so y <= x means y = x).
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, Poisson, Problem
+        >>> carry = Problem(Contract.study(2), Poisson(5), 1, leftover="carry")
+        >>> Policy(carry, [[[0]], [[1, 1, 2], [0, 2, 2]]]).adds_no_stock().astype(int).tolist()
+        [1, 0, 1, 1, 1, 0, 1]
+        """
+        if self.carries:
+            return np.asarray(self.stock) <= self.space.coordinates()[-1]
+        return np.asarray(self.stock) == 0
+
+    # -- success probabilities -------------------------------------------------------------
+    @functools.cached_property
+    def tables(self):
+        """The demand on the policy's stock range, built once: a
+        :class:`~slamarkov.chain.tables.DemandTables` on 0..max stock for discrete demand (F, H,
+        L2, the pmf and its Toeplitz matrix, E[d], E[d^2]), or the
+        :class:`~slamarkov.chain.tables.DemandFunctions` of a continuous demand; Fractions for an
+        exact policy."""
+        demand = self.problem.demand
+        if not demand.discrete:
+            return DemandFunctions(demand, exact=self.exact)
+        top = int(self.stock.max(initial=0) if self._constant is None else self._constant)
+        if self.carries:
+            top = max(top, self.space.max_stock)
+        return DemandTables(demand, top, exact=self.exact)
 
     def kernel(self) -> np.ndarray:
-        """The demand's Toeplitz kernel :math:`P(d = y - x')` on 0..max stock (carry-over)."""
-        if getattr(self, "_kernel", None) is None:
-            from .space import demand_kernel
-
-            F = self._table()
-            pmf = F.copy()
-            pmf[1:] = F[1:] - F[:-1]
-            self._kernel = demand_kernel(pmf)
-        return self._kernel
+        """The demand's Toeplitz matrix :math:`P(d = y - x')` on 0..max stock (carry-over;
+        ``tables.toeplitz``)."""
+        return self.tables.toeplitz
 
     def stage_success(self, i: int) -> np.ndarray:
         """The ready probabilities F(S_i(v)), v = 0..i-1."""
@@ -346,7 +372,7 @@ class Policy:
         demand = self.problem.demand
         if demand.discrete:
             # intp indices: numpy's take casts small-integer indices on a path several times slower
-            return self._table().take(s.astype(np.intp))
+            return self.tables.F.take(s.astype(np.intp))
         return demand.cdf(s, exact=True) if self.exact else demand.cdf(s)
 
     def success_lookup(self):
@@ -364,7 +390,7 @@ class Policy:
         """
         if self.carries or not self.problem.demand.discrete:
             return None, None
-        return self._table(), self.stock
+        return self.tables.F, self.stock
 
     def success_window(self, i: int, lo: int, hi: int) -> np.ndarray:
         """F(S_i(v)) for v = lo..hi-1 only (no bounds check: an inner kernel)."""
@@ -373,14 +399,14 @@ class Policy:
         demand = self.problem.demand
         if demand.discrete:
             # intp indices: numpy's take casts small-integer indices on a path several times slower
-            return self._table().take(s.astype(np.intp))
+            return self.tables.F.take(s.astype(np.intp))
         return demand.cdf(s, exact=True) if self.exact else demand.cdf(s)
 
     def success(self) -> np.ndarray:
         """F(S_i(v)) for every transient state, flat in state order."""
         demand = self.problem.demand
         if demand.discrete:
-            return self._table().take(self.stock)
+            return self.tables.F.take(self.stock)
         return demand.cdf(self.stock, exact=True) if self.exact else demand.cdf(self.stock)
 
     def stage_holding(self, i: int) -> np.ndarray:
@@ -395,8 +421,7 @@ class Policy:
         o = offset(i)
         s = self.stock[o + lo : o + hi]
         if demand.discrete:
-            _, H, L2 = self._tables()
-            return H.take(s) * h, L2.take(s) * (h * h)
+            return self.tables.H.take(s) * h, self.tables.L2.take(s) * (h * h)
         e1 = demand.expected_leftover(s, exact=self.exact)
         e2 = demand.leftover_second_moment(s, exact=self.exact)
         return np.asarray(e1) * h, np.asarray(e2) * (h * h)
@@ -421,22 +446,25 @@ class Policy:
         [Fraction(1, 4), Fraction(1, 2), Fraction(1, 4)]
         """
         T = self.review_period
-        if self.carries:
-            from .stock import forward_pmf
-
-            if len(start) == 2:
-                start = (*start, self.space.initial_stock if start[0] == 1 else 0)
-            i0, v0, x0 = start
-            if not self.space.contains(i0, v0, x0):
-                raise PolicyError(f"start: state {tuple(start)} is not in the chain "
-                                  f"({self.space.rule()})")
-            pmf = forward_pmf(self.space, self.stock, self._table(), self.kernel(),
-                              exact=self.exact, start=(i0, v0, x0))
+        try:
+            parts = tuple(start)
+        except TypeError:
+            raise PolicyError(f"start: must be a state (i, v), got {start!r}") from None
+        if self.carries and len(parts) == 2:
+            parts = (*parts, self.space.initial_stock if parts[0] == 1 else 0)
+        end = self.space.score.size(T + 1)
+        if len(parts) >= 2 and isinstance(parts[1], (int, np.integer)) and parts[0] == T + 1 \
+                and 0 <= parts[1] < end:
+            pmf = np.zeros(end, dtype=object if self.exact else np.float64)
+            pmf[:] = Fraction(0) if self.exact else 0.0
+            pmf[parts[1]] = Fraction(1) if self.exact else 1.0
             return ReadyRateDistribution(self.problem.contract, pmf)
-        i0, v0 = start[:2]
-        if not (1 <= i0 <= T + 1 and 0 <= v0 <= i0 - 1):
-            raise PolicyError(f"start: state ({i0}, {v0}) is not in the chain (1 <= i <= T+1, 0 <= v < i)")
-        pmf = propagate(self, T, i0, v0, exact=self.exact)
+        pos = self.space.position(*parts)
+        if pos is None:
+            raise PolicyError(f"start: state {self.space.describe_state(*parts)} is not in the "
+                              f"chain ({self.space.rule()}; the end: i = {T + 1}, "
+                              f"0 <= v <= {T})")
+        pmf = kernel_for(self).forward(pos)
         return ReadyRateDistribution(self.problem.contract, pmf)
 
     def __repr__(self):
@@ -467,3 +495,19 @@ def as_policy(obj) -> Policy:
         return inner
     raise ChainError(f"policy: must be a slamarkov.Policy, AbsorbingChain or solution, got "
                      f"{type(obj).__name__}")
+
+
+def base_stock_orders(space, S):
+    """``orders(i)``: the base-stock rule "order up to max(S, x)" on layer i of a space, without
+    building a table (docs/model.md sections 5 and 11).
+
+    Examples
+    --------
+    >>> from slamarkov.chain.space import StateSpace
+    >>> base_stock_orders(StateSpace(2, carry=True, max_stock=2), 1)(2).tolist()
+    [[1, 1, 2], [1, 1, 2]]
+    """
+    def layer(i):
+        levels = space.stock_levels(i)
+        return np.broadcast_to(np.maximum(levels, S)[None, :], (space.size(i), levels.shape[0]))
+    return layer

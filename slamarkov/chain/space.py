@@ -1,43 +1,50 @@
 r"""The state space of a review period, layered by period (docs/model.md sections 6 and 11).
 
-A transient state is :math:`(i, v, x)`: period :math:`i = 1..T`, ready periods so far
-:math:`v = 0..i-1`, and stock on hand :math:`x` carried into period i. Every transition goes
-from period i to period i + 1, so the states form layers and the chain is a layered DAG.
+A transient state is (i, s, x): period :math:`i = 1..T`, the *score* s that the contract
+measures (:mod:`slamarkov.chain.score`; for a ready-rate contract the ready count
+:math:`v = 0..i-1`), and the stock on hand x carried into period i. Every transition goes from
+period i to period i + 1, so the states form layers and the chain is a layered DAG.
 
-Layer i holds a rectangle of states, ready counts :math:`0..i-1` by the stock levels
-:math:`X_i` of the layer:
+Layer i holds a rectangle of states, the score states of period i by the stock levels
+:math:`X_i` of the layer. The stock levels are the space's *stock rule*, the one place where
+carrying stock over is decided:
 
 * period 1: :math:`X_1 = \{x_1\}`, the initial stock;
-* later periods, ``leftover = "discard"``: :math:`X_i = \{0\}` (stock is thrown away), so the
-  layers are the study's triangle of states :math:`(i, v)`;
+* later periods, ``leftover = "discard"``: :math:`X_i = \{0\}` (stock is thrown away), so with
+  the ready count the layers are the study's triangle of states :math:`(i, v)`;
 * later periods, ``leftover = "carry"``: :math:`X_i = \{0, 1, \dots, K\}`, K the top of the
-  stock range (no order goes above K, so no carried stock does).
+  stock range (no order goes above K, so no carried stock does), and a period with order y and
+  demand d leaves :math:`(y - d)^+` on hand (:meth:`StateSpace.stock_after`).
 
-States are numbered layer by layer, then by v, then by x; the flat order of the study's
-:math:`(i, v)` states is unchanged. The absorbing states are the final ready counts
-:math:`v = 0..T`.
-
-The transition kernels of a stock table live here too: :func:`forward_step` pushes probability
-mass from one layer to the next, :func:`backward_step` takes the expectation of a function of
-the next layer's state. In the carry case a ready period with order-up-to level y and demand
-:math:`d \le y` leaves :math:`y - d` on hand, so both are a product with the lower-triangular
-Toeplitz matrix :math:`T_{y x'} = P(d = y - x')`, after the states with the same (v, y) are
-summed: one small matrix product per layer, vectorised over the layer's states.
+States are numbered layer by layer, then by score, then by stock level; with the ready count and
+no stock carried over this is the study's order of the states (i, v). The absorbing states are
+the final scores (the final ready counts v = 0..T).
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import NamedTuple
 
 import numpy as np
 
 from ..errors import ChainError
+from .score import ReadyCount, Score
 
-__all__ = ["StateSpace", "forward_step", "backward_step", "demand_kernel"]
+__all__ = ["StateSpace", "Position"]
+
+
+class Position(NamedTuple):
+    """Where a state lies in its layer: period ``i``, score index ``score``, stock column
+    ``column`` (``i = T + 1``: a final score, the absorbing state, and column 0)."""
+
+    i: int
+    score: int
+    column: int
 
 
 class StateSpace:
-    r"""Transient states :math:`(i, v, x)` of a review period, layer by layer.
+    r"""Transient states (i, score, x) of a review period, layer by layer (module docstring).
 
     Parameters
     ----------
@@ -49,6 +56,8 @@ class StateSpace:
         K, the top of the stock range; with ``carry`` the stock on hand lies in 0..K.
     initial_stock : int, default 0
         :math:`x_1`, the stock on hand at the start of period 1.
+    score : Score, optional
+        What the contract measures; default the ready count (:class:`ReadyCount`).
 
     Examples
     --------
@@ -62,11 +71,12 @@ class StateSpace:
     """
 
     def __init__(self, review_period: int, *, carry: bool = False, max_stock: int = 0,
-                 initial_stock: int = 0):
+                 initial_stock: int = 0, score: Score | None = None):
         self.T = int(review_period)
         self.carry = bool(carry)
         self.max_stock = int(max_stock)
         self.initial_stock = initial_stock
+        self.score = ReadyCount(self.T) if score is None else score
         T = self.T
         widths = np.ones(T + 2, dtype=np.int64)  # widths[i], i = 1..T (index 0 and T+1 unused)
         if self.carry:
@@ -74,8 +84,10 @@ class StateSpace:
         widths[0] = 0
         widths[T + 1] = 0
         self._widths = widths
-        # offsets[i] = sum over j < i of j * widths[j]: the first index of layer i, i = 1..T+1
-        self._offsets = np.concatenate(([0], np.cumsum(np.arange(T + 1) * widths[: T + 1])))
+        sizes = np.array([0] + [self.score.size(i) for i in range(1, T + 1)], dtype=np.int64)
+        self._sizes = sizes
+        # offsets[i]: the first index of layer i, i = 1..T+1
+        self._offsets = np.concatenate(([0], np.cumsum(sizes * widths[: T + 1])))
 
     # -- sizes -------------------------------------------------------------------------------
     @property
@@ -84,13 +96,23 @@ class StateSpace:
 
     @property
     def trivial(self) -> bool:
-        """True when every layer has one stock level: the study's (i, v) triangle."""
+        """True when every layer has one stock level (nothing carried over): with the ready
+        count, the study's (i, v) triangle."""
         return not self.carry
 
     @property
     def n_transient(self) -> int:
         """Number of transient states."""
         return int(self._offsets[self.T + 1])
+
+    @property
+    def n_final(self) -> int:
+        """Number of final scores: the absorbing states (T + 1 final ready counts)."""
+        return self.score.size(self.T + 1)
+
+    def size(self, i: int) -> int:
+        """Number of score states in layer i (i = T + 1: the final scores)."""
+        return self.score.size(i)
 
     def width(self, i: int) -> int:
         """Number of stock levels in layer i."""
@@ -102,11 +124,12 @@ class StateSpace:
         return self.max_stock + 1 if self.carry else 1
 
     def offset(self, i: int) -> int:
-        """Flat index of the first state of layer i (layer T + 1: the number of transient states)."""
+        """Flat index of the first state of layer i (layer T + 1: the number of transient
+        states)."""
         return int(self._offsets[i])
 
     def stock_levels(self, i: int) -> np.ndarray:
-        """The stock on hand of layer i's columns."""
+        """The stock on hand of layer i's columns (i = T + 1: after period T)."""
         if i == 1:
             return np.array([self.initial_stock])
         if self.carry:
@@ -114,43 +137,34 @@ class StateSpace:
         return np.zeros(1, dtype=np.int64)
 
     def layer(self, flat: np.ndarray, i: int) -> np.ndarray:
-        """The (i, width) view of layer i of a flat per-state array."""
+        """The (size(i), width(i)) view of layer i of a flat per-state array."""
         o, w = self.offset(i), self.width(i)
-        return flat[o : o + i * w].reshape(i, w)
+        return flat[o : o + self.size(i) * w].reshape(self.size(i), w)
 
-    # -- indices -----------------------------------------------------------------------------
-    def contains(self, i, v, x=None) -> bool:
-        """Whether (i, v, x) is a transient state (x defaults to the layer's only level)."""
-        if not (isinstance(i, (int, np.integer)) and isinstance(v, (int, np.integer))):
-            return False
-        if isinstance(i, bool) or isinstance(v, bool) or not (1 <= i <= self.T and 0 <= v < i):
-            return False
-        return self._column(i, x) is not None
+    # -- the stock rule ----------------------------------------------------------------------
+    def stock_after(self, order, demand):
+        """Stock on hand after a period with order-up-to level ``order`` and ``demand``
+        (vectorised): :math:`(y - d)^+` carried over, or 0 when leftover stock is thrown away.
 
-    def _column(self, i, x):
-        levels = self.stock_levels(i)
-        if x is None:
-            return 0 if levels.shape[0] == 1 else None
-        if isinstance(x, bool) or not isinstance(x, (int, np.integer, Fraction, float)):
-            return None
-        hit = np.nonzero(levels == x)[0]
-        return int(hit[0]) if hit.size else None
-
-    def index(self, i: int, v: int, x=None) -> int:
-        """Flat index of transient state (i, v, x).
-
-        Raises
-        ------
-        ChainError
-            When the state is not in the space.
+        Examples
+        --------
+        >>> StateSpace(2, carry=True, max_stock=5).stock_after(np.array([5, 5]), np.array([2, 7]))
+        array([3, 0])
+        >>> StateSpace(2).stock_after(np.array([5]), np.array([2]))
+        array([0])
         """
-        if not self.contains(i, v, x):
-            raise ChainError(f"state: {self.describe_state(i, v, x)} is not in the chain "
-                             f"({self.rule()})")
-        return self.offset(i) + v * self.width(i) + self._column(i, x)
+        left = np.asarray(order) - np.asarray(demand)
+        if self.carry:
+            return np.where(left >= 0, left, 0)
+        return np.zeros_like(left)
 
-    def describe_state(self, i, v, x=None) -> str:
-        return f"({i}, {v})" if x is None else f"({i}, {v}, {x})"
+    def columns(self, i: int, stock_on_hand) -> np.ndarray:
+        """The stock column of layer i for each stock on hand in ``stock_on_hand`` (vectorised,
+        unchecked: the values must be levels of the layer)."""
+        x = np.asarray(stock_on_hand)
+        if i == 1 or not self.carry:
+            return np.zeros(x.shape, dtype=np.int64)
+        return x.astype(np.int64)
 
     def stock_slice(self, x) -> int:
         """A stock on hand x of the later periods' layers, checked (carry-over: 0..K), as an int:
@@ -173,166 +187,213 @@ class StateSpace:
                              f"got {x!r}")
         return int(x)
 
+    # -- indices -----------------------------------------------------------------------------
+    def _split(self, coords):
+        """Score coordinates and stock on hand of a state given as (score..., [x])."""
+        k = len(self.score.coordinates)
+        coords = tuple(coords)
+        if len(coords) == k + 1 and coords[-1] is None:
+            coords = coords[:-1]
+        if len(coords) not in (k, k + 1):
+            return None, None, False
+        return coords[:k], (coords[k] if len(coords) > k else None), True
+
+    def column(self, i: int, x=None):
+        """The column of stock level x in layer i (x left out: the layer's only level), or None
+        when x is not a level of the layer."""
+        levels = self.stock_levels(i)
+        if x is None:
+            return 0 if levels.shape[0] == 1 else None
+        if isinstance(x, bool) or not isinstance(x, (int, np.integer, Fraction, float)):
+            return None
+        hit = np.nonzero(levels == x)[0]
+        return int(hit[0]) if hit.size else None
+
+    def position(self, i, *coords) -> Position | None:
+        """Where the transient state (i, score..., x) lies, or None when it is not one."""
+        if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 1 <= i <= self.T:
+            return None
+        score, x, ok = self._split(coords)
+        if not ok:
+            return None
+        s = self.score.locate(int(i), score)
+        col = self.column(int(i), x)
+        if s is None or col is None:
+            return None
+        return Position(int(i), s, col)
+
+    def contains(self, i, *coords) -> bool:
+        """Whether (i, score..., x) is a transient state (x defaults to the layer's only level)."""
+        return self.position(i, *coords) is not None
+
+    def index(self, i: int, *coords) -> int:
+        """Flat index of transient state (i, score..., x).
+
+        Raises
+        ------
+        ChainError
+            When the state is not in the space.
+        """
+        pos = self.position(i, *coords)
+        if pos is None:
+            raise ChainError(f"state: {self.describe_state(i, *coords)} is not in the chain "
+                             f"({self.rule()})")
+        return self.offset(pos.i) + pos.score * self.width(pos.i) + pos.column
+
+    def flat(self, pos: Position) -> int:
+        """Flat index of a transient :class:`Position`."""
+        return self.offset(pos.i) + pos.score * self.width(pos.i) + pos.column
+
+    def keys(self, i: int, positions) -> list:
+        """The states at ``positions`` of layer i (score index times the width, plus the stock
+        column) as the chain names them: (i, *score), with the stock on hand x last when stock
+        carries over.
+
+        Examples
+        --------
+        >>> StateSpace(3, carry=True, max_stock=2).keys(3, [0, 7])
+        [(3, 0, 0), (3, 2, 1)]
+        >>> StateSpace(3).keys(3, [2])
+        [(3, 2)]
+        """
+        s, col = np.divmod(np.asarray(positions, dtype=np.int64), self.width(i))
+        values = self.score.values(i)[s].tolist()
+        if not self.carry:
+            return [(i, *vals) for vals in values]
+        x = self.stock_levels(i)[col].tolist()
+        return [(i, *vals, xx) for vals, xx in zip(values, x)]
+
+    def key(self, pos: Position) -> tuple:
+        """The state at a :class:`Position` as the chain names it (:meth:`keys`); a final score
+        is (T + 1, score)."""
+        if pos.i > self.T:
+            return (pos.i, *self.score.values(pos.i)[pos.score].tolist())
+        return self.keys(pos.i, [pos.score * self.width(pos.i) + pos.column])[0]
+
+    def describe_state(self, i, *coords) -> str:
+        coords = tuple(c for c in coords if c is not None)
+        return "(" + ", ".join(str(c) for c in (i, *coords)) + ")"
+
     def rule(self) -> str:
         """The membership rule, in words, for error messages."""
         T = self.T
-        base = f"1 <= i <= {T}, 0 <= v < i"
+        base = f"1 <= i <= {T}, {self.score.rule()}"
         if self.carry:
             return (f"{base}, stock on hand x = {self.initial_stock} at i = 1 and "
                     f"0 <= x <= {self.max_stock} after")
         return base
 
+    def start(self, start, *, field: str = "start", absorbing: bool = True) -> Position:
+        """A start state given as (i, v) or (i, v, x), checked; (i, v) means the layer's only
+        stock level (at i = 1 the initial stock). With ``absorbing``, i = T + 1 with a final
+        score is accepted (the end of the review period).
+
+        Raises
+        ------
+        ChainError
+            ``start: must be a state ...`` or ``start: (...) is not in the chain (rule)``.
+
+        Examples
+        --------
+        >>> sp = StateSpace(3, carry=True, max_stock=2, initial_stock=1)
+        >>> sp.start((1, 0)), sp.start((2, 1, 2)), sp.start((4, 3))
+        (Position(i=1, score=0, column=0), Position(i=2, score=1, column=2), Position(i=4, score=3, column=0))
+        """
+        try:
+            parts = tuple(start)
+        except TypeError:
+            raise ChainError(f"{field}: must be a state {self.example()}, got {start!r}") \
+                from None
+        k = len(self.score.coordinates)
+        if not parts or len(parts) not in ((1 + k, 2 + k) if self.carry else (1 + k,)):
+            raise ChainError(f"{field}: must be a state {self.example()}, got {start!r}")
+        i, coords = parts[0], parts[1:]
+        if absorbing and isinstance(i, (int, np.integer)) and not isinstance(i, bool) \
+                and i == self.T + 1:  # the end: a final score (the stock left does not matter)
+            s = self.score.locate(self.T + 1, coords[:k])
+            if s is not None:
+                return Position(self.T + 1, s, 0)
+        if self.carry and len(coords) == k and i != 1:
+            raise ChainError(f"{field}: give the stock on hand, (i, v, x): stock carries over "
+                             f"({self.rule()})")
+        pos = self.position(*parts)
+        if pos is None:
+            end = (f"; absorbing: i = {self.T + 1}, 0 <= v <= {self.T}" if absorbing else "")
+            raise ChainError(f"{field}: state {self.describe_state(*parts)} is not in the chain "
+                             f"({self.rule()}{end})")
+        return pos
+
+    def example(self) -> str:
+        """The shape of a state, for messages: ``(i, v)`` or ``(i, v) or (i, v, x)``."""
+        names = "i, v" if self.score.coordinates == ("ready_count",) else \
+            ", ".join(("i",) + self.score.coordinates)
+        return f"({names})" + (f" or ({names}, x)" if self.carry else "")
+
     def coordinates(self):
-        """Period, ready count and stock on hand of every transient state, flat in state order
-        (vectorised; no loop over states; computed once and kept read-only)."""
+        """Period, score coordinates and stock on hand of every transient state, flat in state
+        order: ``(stage, *score, stock)`` (vectorised; computed once and kept read-only)."""
         if getattr(self, "_coords", None) is None:
             T = self.T
             layers = np.arange(1, T + 1)
             widths = self._widths[1 : T + 1]
-            sizes = layers * widths
+            sizes = self._sizes[1 : T + 1] * widths
             stage = np.repeat(layers, sizes)
             rank = np.arange(self.n_transient) - np.repeat(self._offsets[1 : T + 1], sizes)
             w = np.repeat(widths, sizes)
-            ready, col = np.divmod(rank, w)
+            s, col = np.divmod(rank, w)
+            if isinstance(self.score, ReadyCount):
+                score = [s]  # the ready count is its own index
+            else:
+                score = [np.concatenate([self.score.values(i)[:, k].repeat(self.width(i))
+                                         for i in range(1, T + 1)])
+                         for k in range(len(self.score.coordinates))]
             x0 = self.initial_stock
             if isinstance(x0, (int, np.integer)):
                 stock = col.copy()  # carry layers hold 0..K; discard layers hold 0
             else:
                 stock = col.astype(np.float64)
             stock[: widths[0]] = x0  # period 1 holds the initial stock
-            for arr in (stage, ready, stock):
+            for arr in (stage, *score, stock):
                 arr.setflags(write=False)
-            self._coords = (stage, ready, stock)
+            self._coords = (stage, *score, stock)
         return self._coords
 
+    def coordinates_at(self, index) -> tuple:
+        """``(stage, *score, stock)`` of the transient states at flat indices (vectorised), as
+        :meth:`coordinates` gives them, without building them for every state.
+
+        Examples
+        --------
+        >>> [c.tolist() for c in StateSpace(3, carry=True, max_stock=2).coordinates_at([0, 12])]
+        [[1, 3], [0, 1], [0, 2]]
+        """
+        k = np.asarray(index, dtype=np.int64)
+        i = np.searchsorted(self._offsets[1 : self.T + 2], k, side="right")
+        rank = k - self._offsets[i]
+        w = self._widths[i]
+        s, col = np.divmod(rank, w)
+        if isinstance(self.score, ReadyCount):
+            score = [s]
+        else:
+            score = [np.array([self.score.values(a)[b, c] for a, b in zip(i.tolist(), s.tolist())])
+                     for c in range(len(self.score.coordinates))]
+        stock = np.where(i == 1, self.initial_stock, col)
+        return (i, *score, stock)
+
     def state(self, index: int) -> tuple:
-        """The state (i, v, x) at a flat transient index."""
+        """The state (i, score..., x) at a flat transient index."""
         if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not (
             0 <= index < self.n_transient
         ):
             raise ChainError(f"index: must lie in 0..{self.n_transient - 1}, got {index}")
         i = int(np.searchsorted(self._offsets[1 : self.T + 2], index, side="right"))
         r = index - self.offset(i)
-        w = self.width(i)
-        v, col = divmod(int(r), w)
+        s, col = divmod(int(r), self.width(i))
         x = self.stock_levels(i)[col]
-        return i, v, x.item() if hasattr(x, "item") else x
+        score = tuple(int(c) for c in self.score.values(i)[s])
+        return (i, *score, x.item() if hasattr(x, "item") else x)
 
     def __repr__(self):
         mode = "carry" if self.carry else "discard"
         return (f"StateSpace(T={self.T}, leftover={mode!r}, max_stock={self.max_stock}, "
                 f"initial_stock={self.initial_stock}, transient={self.n_transient})")
-
-
-def demand_kernel(pmf: np.ndarray) -> np.ndarray:
-    r"""The lower-triangular Toeplitz matrix :math:`M_{y x'} = P(d = y - x')`, :math:`x' \le y`.
-
-    Row y gives the probability of each stock on hand :math:`x' = y - d` after a ready period
-    with order-up-to level y.
-
-    Examples
-    --------
-    >>> demand_kernel(np.array([0.5, 0.25, 0.25])).tolist()
-    [[0.5, 0.0, 0.0], [0.25, 0.5, 0.0], [0.25, 0.25, 0.5]]
-    """
-    n = pmf.shape[0]
-    d = np.arange(n)[:, None] - np.arange(n)[None, :]
-    M = np.where(d >= 0, pmf[np.clip(d, 0, n - 1)], pmf[0] * 0)
-    return M
-
-
-def _by_order(mass: np.ndarray, orders: np.ndarray, K: int) -> np.ndarray:
-    """Sum the mass of the states of a layer with the same (v, y): an (n_v, K+1) array."""
-    n, w = mass.shape
-    flat = (np.arange(n)[:, None] * (K + 1) + orders.astype(np.int64)).ravel()
-    if mass.dtype == object:
-        out = np.empty(n * (K + 1), dtype=object)
-        out[:] = mass.flat[0] * 0 if mass.size else Fraction(0)
-        np.add.at(out, flat, mass.ravel())
-        return out.reshape(n, K + 1)
-    return np.bincount(flat, weights=mass.ravel(), minlength=n * (K + 1)).reshape(n, K + 1)
-
-
-def forward_step(mass, orders, F, kernel, carry: bool, width_next: int):
-    r"""Push the probability of a layer's states to the next layer.
-
-    Parameters
-    ----------
-    mass : ndarray, shape (n, w)
-        Probability of states (v, x) for v = v_lo..v_lo+n-1 and the layer's w stock levels.
-    orders : ndarray of int, shape (n, w)
-        Order-up-to levels y of those states.
-    F : ndarray
-        :math:`F(y) = P(d \le y)`, y = 0..K.
-    kernel : ndarray, shape (K+1, K+1)
-        :func:`demand_kernel` of the demand (used with ``carry``).
-    carry : bool
-    width_next : int
-        Stock levels of the next layer (K + 1 with carry, else 1).
-
-    Returns
-    -------
-    ndarray, shape (n + 1, width_next)
-        Probability of the next layer's states (v, x) for v = v_lo..v_lo+n.
-
-    Examples
-    --------
-    >>> F = np.array([0.5, 0.75, 1.0]); M = demand_kernel(np.array([0.5, 0.25, 0.25]))
-    >>> forward_step(np.array([[1.0]]), np.array([[2]]), F, M, True, 3).tolist()
-    [[0.0, 0.0, 0.0], [0.25, 0.25, 0.5]]
-    """
-    n = mass.shape[0]
-    zero = mass.flat[0] * 0 if mass.size else 0.0
-    out = np.empty((n + 1, width_next), dtype=mass.dtype)
-    out[...] = zero
-    if carry:
-        A = _by_order(mass, orders, kernel.shape[0] - 1)
-        out[1:, :] += A @ kernel
-        out[:n, 0] += A @ (1 - F)
-    else:
-        p = F.take(orders.astype(np.int64))
-        moved = (mass * p).sum(axis=1)
-        out[:n, 0] += mass.sum(axis=1) - moved
-        out[1:, 0] += moved
-    return out
-
-
-def backward_step(g_next, orders, F, kernel, carry: bool):
-    r"""Expectation of a function of the next layer's state, from each state of a layer.
-
-    Parameters
-    ----------
-    g_next : ndarray, shape (n + 1, w_next, ...)
-        The function on the next layer's states (v = v_lo..v_lo+n); trailing axes are carried
-        along (e.g. one per absorbing state, for rows of B).
-    orders : ndarray of int, shape (n, w)
-    F, kernel, carry
-        As in :func:`forward_step`.
-
-    Returns
-    -------
-    ndarray, shape (n, w, ...)
-        :math:`E[g(\text{next state}) \mid (v, x)]`.
-
-    Examples
-    --------
-    >>> F = np.array([0.5, 0.75, 1.0]); M = demand_kernel(np.array([0.5, 0.25, 0.25]))
-    >>> g = np.array([[0.0, 0.0, 0.0], [1.0, 2.0, 3.0]])
-    >>> backward_step(g, np.array([[1]]), F, M, True).tolist()  # y=1: x'=1 w.p. .5, 0 w.p. .25
-    [[1.25]]
-    """
-    n = orders.shape[0]
-    y = orders.astype(np.int64)
-    tail = g_next.shape[2:]
-    if carry:
-        # C[v, y', ...] = sum_x' M[y', x'] g[v+1, x', ...]: one product for the whole layer
-        C = np.tensordot(g_next[1:], kernel, axes=([1], [1]))  # (n, *tail, K+1)
-        C = np.moveaxis(C, -1, 1)  # (n, K+1, *tail)
-        rows = np.arange(n)[:, None]
-        ready = C[rows, y]  # (n, w, *tail)
-        stay = g_next[:n, 0][:, None]  # (n, 1, *tail)
-    else:
-        ready = np.broadcast_to(g_next[1:, 0][:, None], (n, y.shape[1], *tail))
-        stay = g_next[:n, 0][:, None]
-    p = F.take(y).reshape(y.shape + (1,) * len(tail))
-    return ready * p + stay * (1 - p) if not carry else ready + stay * (1 - p)

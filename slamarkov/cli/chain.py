@@ -146,12 +146,7 @@ def run(args) -> int:
     max_bytes = memory_guard()  # --max-gib also guards the dense N and B
     chain = AbsorbingChain(policy, max_bytes=max_bytes)
     if start is not None:
-        if policy.carries or len(start) == 3:
-            from ..chain.stock import start_state
-
-            start_state(policy, start)
-        else:
-            chain._check_state(*start)
+        chain.start(start, field="--from")  # the state named before any work
     if args.out is not None:
         float_chain = chain
         if policy.exact:  # matrices are float files

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 
-from ..analysis.graph import GRAPH_FORMATS, graph_to_string, inspect_policy, policy_graph
+from ..analysis.graph import policy_graph
+from ..analysis.inspect import inspect_policy
+from ..io.graphs import GRAPH_FORMATS, graph_to_string
 from ..solve.both import POLICIES
 from ._common import add_problem_arguments, config_from_args, emit, json_text, out_format
 

@@ -29,11 +29,13 @@ import numpy as np
 from ..core.numbers import to_fraction, to_int
 from ..errors import ContractError
 
-__all__ = ["Contract", "SCHEMES", "LUMP_SUM", "LINEAR"]
+__all__ = ["Contract", "SCHEMES", "LUMP_SUM", "LINEAR", "BANDS"]
 
 LUMP_SUM = "lump-sum"
 LINEAR = "linear"
 SCHEMES = (LUMP_SUM, LINEAR)
+#: the bands of the final ready count, by the codes of :meth:`Contract.band` (-1, 0, +1)
+BANDS = ("penalty", "neutral", "bonus")
 
 
 @dataclass(frozen=True)

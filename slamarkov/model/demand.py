@@ -90,6 +90,18 @@ class Demand(ABC):
     def _mean(self):  # pragma: no cover - every subclass overrides
         raise NotImplementedError
 
+    def mean_value(self, exact: bool = False):
+        """E[d]: a float, or with ``exact`` a :class:`~fractions.Fraction` (the exact mean of a
+        rational demand).
+
+        Examples
+        --------
+        >>> DiscreteUniform(0, 3).mean_value(exact=True), Poisson(5).mean_value()
+        (Fraction(3, 2), 5.0)
+        """
+        m = self._mean()
+        return Fraction(m) if exact else float(m)
+
     def describe(self) -> str:
         """A short human description, e.g. ``Poisson(5)``."""
         return repr(self)
@@ -198,6 +210,27 @@ class DiscreteDemand(Demand):
             L2[1:] = np.cumsum(2 * H[:-1] + F[:-1])
         return L2.take(s.astype(np.int64))
 
+    def second_moment(self, exact: bool = False):
+        r""":math:`E[d^2]`, exactly for a rational demand with ``exact``.
+
+        From :math:`E[d^2] = \sum_{k \ge 0} (2k + 1) P(d > k)`, summed to the top of a bounded
+        support (far into the tail of an unbounded one), or in closed form for Poisson demand.
+
+        Examples
+        --------
+        >>> DiscreteUniform(0, 2).second_moment(exact=True), Poisson(2).second_moment()
+        (Fraction(5, 3), 6.0)
+        """
+        upper = self.upper
+        if np.isfinite(upper):
+            top = int(upper)
+        else:
+            top = int(self.quantile(1 - 1e-17)) * 2 + 50
+        F, _ = self.table(top, exact=exact)
+        k = np.arange(top + 1)
+        total = ((2 * k + 1) * (1 - F)).sum()
+        return total if exact else float(total)
+
     def quantile(self, q: float):
         if q <= 0:
             return 0
@@ -278,6 +311,10 @@ class Poisson(DiscreteDemand):
 
     def sample(self, rng, size):
         return rng.poisson(float(self.lam), size=size)
+
+    def second_moment(self, exact: bool = False):
+        lam = float(self.lam)
+        return lam + lam * lam
 
     def _mean(self):
         return self.lam

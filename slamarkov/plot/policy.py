@@ -2,7 +2,7 @@
 
 * :func:`draw_chain` -- the chain of docs/model.md section 6 with stage i on the horizontal axis and
   ready count v on the vertical one: transient nodes coloured by their stock S_i(v), ringed when
-  the policy gives up or coasts there (:func:`slamarkov.analysis.graph.state_roles`), absorbing nodes
+  the policy gives up or coasts there (:func:`slamarkov.chain.classes.state_roles`), absorbing nodes
   coloured by their band, edges as wide as their probability. Legible up to T of about 30.
 * :func:`draw_policy_heatmap` -- stage x ready count -> stock, for any T (above ``max_cells``
   stages the table is sampled on an even grid), with the penalty and bonus counts and the
@@ -30,7 +30,7 @@ from ..chain.triangle import offset
 from ..chain.absorbing import AbsorbingChain
 from ..errors import ChainError, PlotDependencyError, SlamarkovError
 from .figure import new_figure, save_figure
-from ..analysis.graph import state_roles
+from ..chain.classes import state_roles
 from ..chain.policy import as_policy
 
 __all__ = ["PlotDependencyError", "draw_chain", "draw_policy_heatmap", "CHAIN_MAX_REVIEW_PERIOD"]

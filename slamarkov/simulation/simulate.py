@@ -191,10 +191,11 @@ def simulate(policy: Policy, runs: int, seed=None, *, record_stock: bool = False
     T = contract.review_period
     discrete = demand.discrete
 
-    v = np.zeros(n, dtype=np.int64)
+    space = policy.space
+    score = space.score
+    v = np.zeros(n, dtype=np.int64)  # each run's score (its index in the layer): the ready count
     # integer leftovers add up exactly; h is applied once at the end
     leftover = np.zeros(n, dtype=np.int64 if discrete else np.float64)
-    carry = policy.carries
     priced = bool(problem.purchase_cost or problem.salvage_value)
     # stock on hand x (docs/model.md section 11) and the units bought, c (y - x)^+ + c (d - y)^+
     on_hand = np.full(n, problem.initial_stock, dtype=np.int64 if discrete else np.float64)
@@ -209,12 +210,8 @@ def simulate(policy: Policy, runs: int, seed=None, *, record_stock: bool = False
         show = bool(progress)
     periods = _progress_bar(range(1, T + 1), total=T, label=f"simulate {n} runs", enabled=show)
     for i in periods:
-        if carry:
-            layer = policy.layer(i)
-            S = layer[v, on_hand if i > 1 else 0]
-        else:
-            row = policy.stage(i)
-            S = row.take(v)
+        # each run's state (i, v, x) in the policy's table
+        S = policy.stock.take(space.offset(i) + v * space.width(i) + space.columns(i, on_hand))
         if S.dtype == object:
             S = S.astype(np.float64)
         if stock_table is not None:
@@ -224,23 +221,17 @@ def simulate(policy: Policy, runs: int, seed=None, *, record_stock: bool = False
             left = S.astype(np.int64) - d
         else:
             left = S - d
-        ready = left >= 0
-        kept = np.where(ready, left, 0)
-        leftover += kept
+        leftover += np.where(left >= 0, left, 0)
         if bought is not None:
             bought += np.maximum(S - on_hand, 0) + np.maximum(-left, 0)
-        if carry:
-            on_hand = kept
-        elif i == 1:
-            on_hand = np.zeros_like(on_hand)
-        v += ready
+        on_hand = space.stock_after(S.astype(on_hand.dtype) if discrete else S, d)
+        v = score.step(i, v, S, d)
     holding = leftover * float(problem.holding_cost)
-    settlement = contract.settlement().take(v)
+    settlement = score.settlement(contract).take(v)
     purchase = None
     if bought is not None:
-        purchase = bought * float(problem.purchase_cost)
-        if carry:
-            purchase = purchase - on_hand * float(problem.salvage_value)
+        # the stock left after period T is sold back (nothing is left when it is thrown away)
+        purchase = bought * float(problem.purchase_cost) - on_hand * float(problem.salvage_value)
     total = holding + settlement if purchase is None else holding + purchase + settlement
     return SimulationResult(
         contract=contract,

@@ -26,20 +26,13 @@ from fractions import Fraction
 import numpy as np
 
 from ..core.numbers import rounding_resolution
+from ..chain.kernels import kernel_for
+from ..chain.policy import Policy
 from ..chain.space import StateSpace
-from ..chain.stock import base_stock_orders, demand_tables, expected_values
+from ..chain.tables import DemandTables
+from ..core.binomial import binomial_pmf
 
-__all__ = ["solve_carry_dynamic", "static_costs", "suffix_argmin", "binomial_pmf"]
-
-
-def binomial_pmf(T: int, q, *, exact: bool = False) -> np.ndarray:
-    """P(Bin(T, q) = v), v = 0..T (exact for a Fraction q with ``exact``)."""
-    if exact:
-        return np.array([math.comb(T, v) * q**v * (1 - q) ** (T - v) for v in range(T + 1)],
-                        dtype=object)
-    from ..core.binomial import binomial_pmf as pmf  # no scipy.stats import (issue 12)
-
-    return pmf(T, float(q))
+__all__ = ["solve_carry_dynamic", "static_costs", "static_cost_by_chain", "suffix_argmin"]
 
 
 def suffix_argmin(W: np.ndarray, tie: float = 0.0) -> np.ndarray:
@@ -92,7 +85,8 @@ def solve_carry_dynamic(problem, K: int, *, exact: bool = False, keep_values: bo
     T = problem.review_period
     x0 = int(problem.initial_stock)
     space = StateSpace(T, carry=True, max_stock=K, initial_stock=x0)
-    F, H, pmf, kernel, mean = demand_tables(problem, K, exact)
+    tables = DemandTables(problem.demand, K, exact=exact)
+    F, H, kernel, mean = tables.F, tables.H, tables.toeplitz, tables.mean
     one = Fraction(1) if exact else 1.0
     h = problem.holding_cost if exact else float(problem.holding_cost)
     c = problem.purchase_cost if exact else float(problem.purchase_cost)
@@ -159,7 +153,8 @@ def static_costs(problem, K: int, *, exact: bool = False, levels=None):
     """
     T = problem.review_period
     x0 = int(problem.initial_stock)
-    F, H, pmf, kernel, mean = demand_tables(problem, K, exact)
+    tables = DemandTables(problem.demand, K, exact=exact)
+    F, H, mean = tables.F, tables.H, tables.mean
     h = problem.holding_cost if exact else float(problem.holding_cost)
     c = problem.purchase_cost if exact else float(problem.purchase_cost)
     s = problem.salvage_value if exact else float(problem.salvage_value)
@@ -171,7 +166,7 @@ def static_costs(problem, K: int, *, exact: bool = False, levels=None):
             # carry: the final stock is worth s; discard: it is thrown away and h acts as h + c
             final = (c - s) * H[S] if problem.carries else T * c * H[S]
             costs[k] = (c * T * mean - c * x0 + final + T * h * H[S]
-                        + (binomial_pmf(T, F[S], exact=exact) * G).sum())
+                        + (binomial_pmf(T, F[S] if exact else float(F[S]), exact=exact) * G).sum())
         else:
             costs[k] = static_cost_by_chain(problem, K, S, exact=exact)
     return costs
@@ -179,23 +174,20 @@ def static_costs(problem, K: int, *, exact: bool = False, levels=None):
 
 def static_cost_by_chain(problem, K: int, S: int, *, exact: bool = False):
     """Expected cost of the base-stock rule max(S, x), by policy evaluation on the problem's
-    state space (stock carried over or thrown away)."""
-    T = problem.review_period
+    chain (stock carried over or thrown away; docs/model.md section 11)."""
     x0 = int(problem.initial_stock)
     top = max(K, x0)
-    space = StateSpace(T, carry=problem.carries, max_stock=top, initial_stock=x0)
-    F, H, pmf, kernel, mean = demand_tables(problem, top, exact)
+    policy = Policy.base_stock(problem, S, max_stock=top, exact=exact)
+    kernel = kernel_for(policy)
+    space, tables = policy.space, policy.tables
     h = problem.holding_cost if exact else float(problem.holding_cost)
     c = problem.purchase_cost if exact else float(problem.purchase_cost)
-    s = problem.salvage_value if exact else float(problem.salvage_value)
-    G = problem.contract.settlement(exact=exact)
-    levels = np.arange(space.final_width)
-    terminal = G[:, None] - (s if problem.carries else 0) * levels[None, :]
 
     def stage_cost(i, Y):
         x = space.stock_levels(i)[None, :]
         y = np.asarray(Y, dtype=np.int64)
-        return c * mean + (c + h) * H.take(y) - c * np.minimum(y, x)
+        return c * tables.mean + (c + h) * tables.H.take(y) - c * np.minimum(y, x)
 
-    V = expected_values(space, base_stock_orders(space, S), F, kernel, terminal, stage_cost)
+    terminal = kernel.terminal_costs(settlement=True, salvage=True)
+    V = kernel.expected_values(terminal, stage_cost)
     return V[1][0, 0]

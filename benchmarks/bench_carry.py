@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import best_of  # noqa: E402
 
 from slamarkov import AbsorbingChain, Contract, Poisson, Problem, solve_dynamic, solve_static  # noqa: E402
-from slamarkov.solve.carry import demand_tables # noqa: E402
+from slamarkov.chain.tables import DemandTables  # noqa: E402
 
 K = 40
 
@@ -37,7 +37,8 @@ def baseline_dynamic(problem, K, per_pair_expectation=False):
     (x, y) pair (the literal every-pair evaluation); otherwise once per (v, y) and shared by the
     x's (a baseline that already knows the expectation does not depend on x)."""
     T = problem.review_period
-    F, H, pmf, _, mean = demand_tables(problem, K, False)
+    tables = DemandTables(problem.demand, K)
+    F, H, pmf, mean = tables.F, tables.H, tables.pmf, tables.mean
     h, c, s = (float(problem.holding_cost), float(problem.purchase_cost),
                float(problem.salvage_value))
     G = problem.contract.settlement()

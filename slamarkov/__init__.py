@@ -1,36 +1,38 @@
 """slamarkov: optimal stocking under ready-rate SLAs, analysed exactly as absorbing Markov chains.
 
-The flow of the package::
+The flow of the package, one folder a step (README, "Architecture")::
 
-    Contract + Demand + holding cost -> Problem -> solve_dynamic / solve_static -> Policy
-        -> ReadyRateDistribution, AbsorbingChain (Q, R, N, B) -> graph, simulation, study tables
+    model/  Contract + Demand + costs -> Problem
+    solve/  solve_dynamic / solve_static / solve_both -> Policy (a table over chain/'s states)
+    chain/  StateSpace, kernels -> AbsorbingChain (Q, R, N, B), ReadyRateDistribution
+    analysis/, simulation/ -> plot/ -> study/, sweep/, report/ -> cli/
 
 The mathematics is in the project's model page, docs/model.md; each docstring cites its section.
 """
 
-from .chain.absorbing import AbsorbingChain
-from .model.contract import LINEAR, LUMP_SUM, SCHEMES, Contract
-from .model.demand import (
-    ContinuousUniform,
-    Demand,
-    DiscreteDemand,
-    DiscretisedNormal,
-    DiscreteUniform,
-    Empirical,
-    Poisson,
-    ScipyDemand,
-    make_demand,
+import sys
+
+from . import _compat
+from ._version import __version__
+from .analysis.gaming import (
+    coasting_states,
+    gaming_indicators,
+    give_up_states,
+    ready_rate_gap,
 )
+from .analysis.monitor import MonitorResult, monitor
+from .chain.absorbing import AbsorbingChain
 from .chain.distribution import ReadyRateDistribution
-from .analysis.gaming import coasting_states, gaming_indicators, give_up_states, ready_rate_gap
+from .chain.policy import Policy
+from .core.limits import memory_limit
 from .errors import (
     ChainError,
     ChainSizeError,
     ConfigError,
     ContractError,
     CostError,
-    InventoryError,
     DemandError,
+    InventoryError,
     MonitorError,
     OutputError,
     PolicyError,
@@ -40,10 +42,18 @@ from .errors import (
     SolverError,
     SweepError,
 )
-from .core.limits import memory_limit
-from .sweep.grid import Grid, grid_from_dict, load_grid
-from .analysis.monitor import MonitorResult, monitor
-from .chain.policy import Policy
+from .model.contract import LINEAR, LUMP_SUM, SCHEMES, Contract
+from .model.demand import (
+    ContinuousUniform,
+    Demand,
+    DiscreteDemand,
+    DiscreteUniform,
+    DiscretisedNormal,
+    Empirical,
+    Poisson,
+    ScipyDemand,
+    make_demand,
+)
 from .model.problem import CARRY, DISCARD, LEFTOVER_MODES, Problem
 from .solve import (
     DynamicSolution,
@@ -54,9 +64,7 @@ from .solve import (
     solve_dynamic,
     solve_static,
 )
-
-from . import _compat
-from ._version import __version__
+from .sweep.grid import Grid, grid_from_dict, load_grid
 
 _compat.install()  # the module paths of 0.1 (slamarkov.contract, ...) stay importable
 
@@ -64,8 +72,9 @@ _compat.install()  # the module paths of 0.1 (slamarkov.contract, ...) stay impo
 def __getattr__(name):
     # ``import slamarkov.contract`` then ``slamarkov.contract``: an old module path
     if f"{__name__}.{name}" in _compat.MOVED:
-        return __import__("sys").modules[f"{__name__}.{name}"]
+        return sys.modules[f"{__name__}.{name}"]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Contract",

@@ -31,9 +31,9 @@ from pathlib import Path
 
 from ..chain.absorbing import AbsorbingChain
 from ..chain.classes import OPEN, committed_band
-from ..model.contract import BANDS
-from ..errors import MonitorError
 from ..chain.policy import Policy
+from ..errors import MonitorError
+from ..model.contract import BANDS
 from ..model.problem import Problem
 from ..solve.both import solve_policy
 

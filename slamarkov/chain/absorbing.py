@@ -187,7 +187,9 @@ class AbsorbingChain:
     def _build(self):
         if self.exact:
             raise ChainError("Q: sparse matrices are float; use dense_canonical() in exact mode")
-        from scipy import sparse  # imported where needed: `import slamarkov` stays light
+        from scipy import (
+            sparse,  # imported where needed: `import slamarkov` stays light
+        )
 
         from ..core.limits import check_bytes
 

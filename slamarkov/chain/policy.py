@@ -12,13 +12,13 @@ from fractions import Fraction
 
 import numpy as np
 
-from .kernels import kernel_for
-from .triangle import n_transient, offset
-from .distribution import ReadyRateDistribution
 from ..errors import ChainError, PolicyError
 from ..model.problem import Problem
+from .distribution import ReadyRateDistribution
+from .kernels import kernel_for
 from .space import StateSpace
 from .tables import DemandFunctions, DemandTables
+from .triangle import n_transient, offset
 
 __all__ = ["Policy", "as_policy", "base_stock_orders"]
 

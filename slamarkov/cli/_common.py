@@ -21,9 +21,9 @@ import sys
 from fractions import Fraction
 from pathlib import Path
 
+from ..errors import ConfigError, OutputError
 from ..io.atomic import atomic_write
 from ..model.config import Config, load_config, parse_demand_spec
-from ..errors import ConfigError, OutputError
 
 __all__ = ["add_problem_arguments", "config_from_args", "emit", "wrote", "warn", "note",
            "out_format", "add_out_argument", "percent", "PROG"]

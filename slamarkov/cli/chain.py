@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-
-from ..core.limits import PER_STATE, max_bytes as memory_guard
 from ..chain.absorbing import AbsorbingChain
-from ..errors import ChainError, ChainSizeError
 from ..chain.policy import Policy
+from ..core.limits import PER_STATE
+from ..core.limits import max_bytes as memory_guard
+from ..errors import ChainError, ChainSizeError
 from ..solve.both import POLICIES, solve_policy
 from ..solve.limits import check_solve
 from ._common import add_problem_arguments, config_from_args, emit, note, percent, wrote
@@ -106,7 +106,7 @@ def write_chain(chain: AbsorbingChain, out, compress: bool = False) -> list[str]
     the names written. The .npz files are uncompressed unless ``compress``.
 
     The files are written as a set: into a temporary folder beside ``out`` that then replaces
-    ``out`` whole (:func:`~slamarkov._io.atomic_dir`), so ``out`` never holds a half-written set
+    ``out`` whole (:func:`~slamarkov.io.atomic.atomic_dir`), so ``out`` never holds a half-written set
     or files of two runs.
     """
     from scipy import sparse

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-
 from ..analysis.graph import policy_graph
 from ..analysis.inspect import inspect_policy
 from ..io.graphs import GRAPH_FORMATS, graph_to_string
 from ..solve.both import POLICIES
-from ._common import add_problem_arguments, config_from_args, emit, json_text, out_format
+from ._common import (
+    add_problem_arguments,
+    config_from_args,
+    emit,
+    json_text,
+    out_format,
+)
 
 
 def register(sub):

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import math
 
-from ..errors import MonitorError
 from ..analysis.monitor import monitor, monitor_text, read_log
-from ._common import (add_out_argument, add_problem_arguments, config_from_args, emit, json_text,
-                      out_format, warn)
+from ..errors import MonitorError
+from ._common import (
+    add_out_argument,
+    add_problem_arguments,
+    config_from_args,
+    emit,
+    json_text,
+    out_format,
+    warn,
+)
 
 FORMATS = ("text", "json")
 

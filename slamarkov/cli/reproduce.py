@@ -16,15 +16,15 @@ import argparse
 
 from ..core.numbers import to_fraction, to_int
 from ..core.progress import progress
+from ..errors import ConfigError, SlamarkovError
 from ..model.config import parse_demand_spec
 from ..model.contract import SCHEMES
 from ..model.demand import make_demand
-from ..errors import ConfigError, SlamarkovError
 from ..study.experiment import (
-    carry_over_table,
     FORMATS,
     STOCK_REVIEW_PERIODS,
     Study,
+    carry_over_table,
     cost_table,
     published_comparison_table,
     ready_rate_table,

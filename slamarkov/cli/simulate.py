@@ -5,11 +5,17 @@ from __future__ import annotations
 import sys
 
 from ..simulation.simulate import STUDY_RUNS, simulate
-from ..solve.both import POLICIES, solve_policy
 from ..simulation.validate import exact_reference
-from ._common import (add_problem_arguments, config_from_args, emit, json_text, note, out_format,
-                      wrote)
-
+from ..solve.both import POLICIES, solve_policy
+from ._common import (
+    add_problem_arguments,
+    config_from_args,
+    emit,
+    json_text,
+    note,
+    out_format,
+    wrote,
+)
 
 
 def register(sub):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-
 from ..report.solve import solve_report, solve_text
-from ._common import (add_out_argument, add_problem_arguments, config_from_args, emit, json_text,
-                      out_format)
-
+from ._common import (
+    add_out_argument,
+    add_problem_arguments,
+    config_from_args,
+    emit,
+    json_text,
+    out_format,
+)
 
 FORMATS = ("text", "json")
 

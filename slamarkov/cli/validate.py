@@ -5,13 +5,18 @@ Exit code 0 when they are, 1 when some statistic rejects them, 2 on bad input.
 
 from __future__ import annotations
 
-
 from ..simulation.runs import provenance_mismatch
-from ..solve.both import POLICIES, solve_policy
 from ..simulation.validate import summarise_runs, validate_summary
-from ._common import (add_out_argument, add_problem_arguments, config_from_args, emit, json_text,
-                      out_format, warn)
-
+from ..solve.both import POLICIES, solve_policy
+from ._common import (
+    add_out_argument,
+    add_problem_arguments,
+    config_from_args,
+    emit,
+    json_text,
+    out_format,
+    warn,
+)
 
 FORMATS = ("text", "json")
 

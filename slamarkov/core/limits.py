@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import math
 import os
 
-from .numbers import to_fraction
 from ..errors import SizeError
+from .numbers import to_fraction
 
 __all__ = [
     "DEFAULT_FRACTION",

@@ -33,9 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.numbers import to_fraction, to_int
+from ..errors import ConfigError, ContractError
 from .contract import Contract
 from .demand import DEMAND_KINDS, make_demand
-from ..errors import ConfigError, ContractError
 from .problem import Problem
 
 __all__ = ["Config", "load_config", "config_from_dict", "parse_demand_spec", "SCHEMA", "LIST_KEYS"]

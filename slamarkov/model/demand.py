@@ -289,7 +289,9 @@ class Poisson(DiscreteDemand):
     def _cdf_int(self, k):
         k = np.asarray(k)
         if float(self.lam) > _POISSON_TABLE_LIMIT:
-            from scipy.special import pdtr  # no table of F fits: scipy's incomplete gamma
+            from scipy.special import (
+                pdtr,  # no table of F fits: scipy's incomplete gamma
+            )
 
             return np.where(k < 0, 0.0, pdtr(np.maximum(k, 0), float(self.lam)))
         F = self._table_to_tail()

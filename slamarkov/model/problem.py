@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import math
 import dataclasses
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
 from ..core.numbers import to_fraction, to_int
+from ..errors import ContractError, CostError, DemandError, InventoryError
 from .contract import Contract
 from .demand import Demand
-from ..errors import ContractError, CostError, DemandError, InventoryError
 
 __all__ = ["Problem", "LEFTOVER_MODES", "DISCARD", "CARRY"]
 

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .figure import (BONUS_COLOUR, DYNAMIC_COLOUR, PENALTY_COLOUR, STATIC_COLOUR, axes_grid)
+from .figure import (
+    BONUS_COLOUR,
+    DYNAMIC_COLOUR,
+    PENALTY_COLOUR,
+    STATIC_COLOUR,
+    axes_grid,
+)
 
 __all__ = ["ready_rate_panel", "policies_ready_rate_figure"]
 

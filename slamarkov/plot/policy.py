@@ -26,12 +26,12 @@ import textwrap
 
 import numpy as np
 
-from ..chain.triangle import offset
 from ..chain.absorbing import AbsorbingChain
-from ..errors import ChainError, PlotDependencyError, SlamarkovError
-from .figure import new_figure, save_figure
 from ..chain.classes import state_roles
 from ..chain.policy import as_policy
+from ..chain.triangle import offset
+from ..errors import ChainError, PlotDependencyError, SlamarkovError
+from .figure import new_figure, save_figure
 
 __all__ = ["PlotDependencyError", "draw_chain", "draw_policy_heatmap", "CHAIN_MAX_REVIEW_PERIOD"]
 

@@ -20,10 +20,9 @@ import io
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ..io.atomic import atomic_write
-from ..chain.absorbing import AbsorbingChain
-from ..model.contract import LUMP_SUM, Contract
 from ..errors import ReportDependencyError
+from ..io.atomic import atomic_write
+from ..model.contract import LUMP_SUM, Contract
 from ..model.problem import Problem
 
 __all__ = ["render_report", "write_report", "contract_terms"]

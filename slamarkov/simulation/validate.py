@@ -41,11 +41,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..chain.absorbing import AbsorbingChain
-from ..model.contract import Contract
-from ..errors import SimulationError
 from ..chain.policy import Policy
-from .runs import CHUNK_ROWS, SimulationResult, stream_runs
+from ..errors import SimulationError
+from ..model.contract import Contract
 from ..solve.results import DynamicSolution, StaticSolution
+from .runs import CHUNK_ROWS, SimulationResult, stream_runs
 
 __all__ = ["validate", "validate_runs", "exact_reference", "ExactReference", "ValidationReport",
            "Check", "summarise_runs", "validate_summary", "RunsSummary", "Moments"]

@@ -20,17 +20,16 @@ the first "record" at or after x (a y whose W is no larger than any W to its rig
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 
 import numpy as np
 
-from ..core.numbers import rounding_resolution
 from ..chain.kernels import kernel_for
 from ..chain.policy import Policy
 from ..chain.space import StateSpace
 from ..chain.tables import DemandTables
 from ..core.binomial import binomial_pmf
+from ..core.numbers import rounding_resolution
 
 __all__ = ["solve_carry_dynamic", "static_costs", "static_cost_by_chain", "suffix_argmin"]
 

@@ -28,9 +28,9 @@ from ..chain.policy import Policy
 from ..chain.triangle import n_transient, offset, stage_of
 from ..core.numbers import rounding_resolution
 from ..model.problem import Problem
+from .carry import solve_carry_dynamic
 from .limits import check_solve
 from .options import check_exact, check_max_stock, stock_range, validate_max_stock
-from .carry import solve_carry_dynamic
 from .results import DynamicSolution
 
 __all__ = ["solve_dynamic", "lower_envelope", "KEEP_VALUES_UP_TO"]
@@ -230,7 +230,7 @@ def solve_dynamic(problem: Problem, *, max_stock=None, exact: bool = False,
     value_start = V[0]
     if problem.purchase_cost:
         # the constant c E[d] of every period still to come (docs/model.md section 11)
-        per = problem.purchase_cost * _mean_demand(demand, exact)
+        per = problem.purchase_cost * demand.mean_value(exact)
         if not exact:
             per = float(per)
         value_start = value_start + T * per
@@ -256,12 +256,6 @@ def _dynamic_solution(policy, value_start, max_stock, terminal, values, deltas):
         values=values,
         deltas=deltas,
     )
-
-
-def _mean_demand(demand, exact):
-    """E[d], as a Fraction for rational demand in exact mode."""
-    m = demand._mean()
-    return Fraction(m) if exact else float(m)
 
 
 def _first_period_with_stock(problem, F, H, V2_0, delta, top, exact):

@@ -14,9 +14,9 @@ from ..core.limits import (
     EXACT_MAX_WORK,
     FRACTION_BYTES,
     PER_STATE,
+    check_states,
     format_count,
     format_gib,
-    check_states,
     max_bytes,
 )
 from ..errors import SizeError

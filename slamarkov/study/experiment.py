@@ -44,13 +44,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..io.atomic import atomic_write
 from ..chain.triangle import propagate
 from ..core.numbers import to_fraction, to_int
-from ..chain.absorbing import AbsorbingChain
+from ..errors import ConfigError, ContractError, CostError, DemandError, SimulationError
+from ..io.atomic import atomic_write
 from ..model.contract import LINEAR, LUMP_SUM, SCHEMES, Contract
 from ..model.demand import Demand, Poisson
-from ..errors import ConfigError, ContractError, CostError, DemandError, SimulationError
 from ..model.problem import Problem
 from ..simulation.runs import mean_estimate
 from ..solve.both import Solutions, solve_both
@@ -607,7 +606,9 @@ def _check_runs(simulate, seed):
 
 
 def _simulate(policy, runs, seed):
-    from ..simulation.simulate import simulate  # numpy's random Generator only when simulating
+    from ..simulation.simulate import (
+        simulate,  # numpy's random Generator only when simulating
+    )
 
     return simulate(policy, runs, seed=seed)
 
@@ -1150,8 +1151,8 @@ def reproduce_all(out_dir, *, schemes=SCHEMES, format="csv", figures=True, varia
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out: {out} exists and is not a folder")
     if figures:
-        from . import figures as plot
         from ..plot.figure import require_matplotlib
+        from . import figures as plot
 
         require_matplotlib()
     base = study if study is not None else Study()

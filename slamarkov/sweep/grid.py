@@ -42,8 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.numbers import to_fraction
-from ..model.config import LIST_KEYS, config_from_dict, read_toml
 from ..errors import ConfigError, SlamarkovError
+from ..model.config import LIST_KEYS, config_from_dict, read_toml
 
 __all__ = ["Grid", "load_grid", "grid_from_dict", "DEFAULT_MAX_POINTS", "RESULT_COLUMNS"]
 

@@ -29,13 +29,12 @@ import os
 import sys
 from pathlib import Path
 
-from ..io.atomic import atomic_path
-from ..chain.absorbing import AbsorbingChain
-from ..model.config import Config, config_from_dict
-from ..errors import ConfigError, OutputError, SweepError
 from ..analysis.gaming import GAMING_INDICATORS, gaming_indicators, ready_rate_gap
-from .grid import DEFAULT_MAX_POINTS, RESULT_COLUMNS, Grid, grid_from_dict, load_grid
+from ..errors import ConfigError, OutputError, SweepError
+from ..io.atomic import atomic_path
+from ..model.config import Config, config_from_dict
 from ..solve.both import POLICIES, solve_both
+from .grid import DEFAULT_MAX_POINTS, RESULT_COLUMNS, Grid, grid_from_dict, load_grid
 
 __all__ = [
     "sweep",

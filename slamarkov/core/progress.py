@@ -1,21 +1,23 @@
-"""A tiny progress bar on standard error, drawn only when it is a terminal.
+"""The one progress bar: tqdm on standard error, drawn only when it is a terminal.
 
-No dependency: one line redrawn with a carriage return, at most ten times a second, and cleared
-when the loop ends. Any module with a long loop can wrap it::
+Every long loop of the package (a simulation's periods, a study table's cells, ``reproduce
+all``'s files, a sweep's points) wraps its iterable, or counts its steps, with
+:func:`progress`::
 
     for i in progress(range(1, T + 1), total=T, label="simulate"):
         ...
+
+One convention throughout, in the Python API and on the command line (``--progress`` /
+``--no-progress``): ``enabled`` is None (the default: a bar only when standard error is a
+terminal, so that redirected output and logs stay clean), True (always) or False (never).
+tqdm is imported when a bar is made, not with the package.
 """
 
 from __future__ import annotations
 
 import sys
-import time
 
 __all__ = ["progress", "is_terminal"]
-
-#: width of the bar in characters
-WIDTH = 30
 
 
 def is_terminal(stream) -> bool:
@@ -33,33 +35,36 @@ def is_terminal(stream) -> bool:
         return False
 
 
-def _line(label: str, done: int, total: int | None) -> str:
-    if total:
-        frac = min(done / total, 1.0)
-        fill = int(round(WIDTH * frac))
-        bar = "#" * fill + "-" * (WIDTH - fill)
-        return f"\r{label} [{bar}] {done}/{total} {100 * frac:3.0f}%"
-    return f"\r{label} {done}"
+def progress(iterable=None, total: int | None = None, label: str = "",
+             enabled: bool | None = None, stream=None, min_interval: float = 0.1, *,
+             unit: str = "it", initial: int = 0):
+    """A tqdm bar over ``iterable`` on ``stream`` (standard error), or a counter to advance.
 
-
-def progress(iterable, total: int | None = None, label: str = "", enabled: bool | None = None,
-             stream=None, min_interval: float = 0.1):
-    """Yield from ``iterable`` while drawing a progress bar on ``stream``.
+    Iterate over the result as over ``iterable``; without an iterable, call its ``update(n)``
+    as work completes and ``close()`` at the end (or use it in a ``with`` block). The bar is
+    removed when it closes.
 
     Parameters
     ----------
-    iterable : iterable
+    iterable : iterable, optional
         The loop to follow.
     total : int, optional
         Number of items (``len(iterable)`` when it has one).
     label : str
         Text in front of the bar.
     enabled : bool, optional
-        Draw the bar; by default only when ``stream`` is a terminal, so that redirected output
-        and logs stay clean.
+        Draw the bar; by default (None) only when ``stream`` is a terminal.
     stream : file, default sys.stderr
     min_interval : float, default 0.1
-        Seconds between redraws (the last state is always drawn).
+        Seconds between redraws.
+    unit : str, default "it"
+        What one step is ("point", "file").
+    initial : int, default 0
+        Steps already done (a resumed sweep).
+
+    Returns
+    -------
+    tqdm.tqdm
 
     Examples
     --------
@@ -69,36 +74,15 @@ def progress(iterable, total: int | None = None, label: str = "", enabled: bool 
     6
     >>> buf.getvalue()
     ''
-    >>> _ = list(progress(range(4), label="work", enabled=True, stream=buf))
-    >>> buf.getvalue().rstrip().split("\\r")[-1]
-    'work [##############################] 4/4 100%'
+    >>> _ = list(progress(range(4), label="work", enabled=True, stream=buf, min_interval=0))
+    >>> "work: 100%" in buf.getvalue() and "4/4" in buf.getvalue()
+    True
     """
+    from tqdm import tqdm
+
     stream = sys.stderr if stream is None else stream
     if enabled is None:
         enabled = is_terminal(stream)
-    if not enabled:
-        yield from iterable
-        return
-    if total is None:
-        try:
-            total = len(iterable)
-        except TypeError:
-            total = None
-    done = 0
-    last = -float("inf")
-    width = 0
-    try:
-        for item in iterable:
-            yield item
-            done += 1
-            now = time.monotonic()
-            if now - last >= min_interval:
-                text = _line(label, done, total)
-                width = max(width, len(text))
-                stream.write(text)
-                stream.flush()
-                last = now
-    finally:
-        text = _line(label, done, total)
-        stream.write(text.ljust(width) + "\n")
-        stream.flush()
+    return tqdm(iterable, total=total, desc=label or None, file=stream, disable=not enabled,
+                mininterval=min_interval, unit=unit, initial=initial, leave=False,
+                dynamic_ncols=True)

@@ -56,7 +56,8 @@ def run(args) -> int:
     from ..plot.figure import FIGURE_SUFFIXES, require_matplotlib, save_figure
     from ..sweep.design import INFEASIBLE_EXIT, check_query, design, pareto_figure, pareto_front
     from ..sweep.grid import RESULT_COLUMNS, load_grid
-    from ..sweep.runner import TABLE_FORMATS, check_table_path, read_table, sweep, write_table
+    from ..io.tables import TABLE_FORMATS, check_table_path, read_table, write_table
+    from ..sweep.runner import sweep
     from ._common import note, wrote
 
     for path in (args.out, args.table):

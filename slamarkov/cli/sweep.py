@@ -71,7 +71,9 @@ def partial_path(out) -> Path:
 
 def run(args) -> int:
     from ..sweep.grid import load_grid
-    from ..sweep.runner import check_table_path, connect, sweep, write_table
+    from ..core.executor import connect
+    from ..io.tables import check_table_path, write_table
+    from ..sweep.runner import sweep
     from ._common import wrote
 
     out = check_table_path(args.out)

@@ -80,9 +80,7 @@ def run(args) -> int:
         grid = load_grid(args.grid, max_points=args.max_points)
         keys = list(grid.columns)
         check_query(keys + list(RESULT_COLUMNS), args.where, args.minimize)  # before any work
-        if args.scheduler is not None:
-            options["workers"] = None
-        table = sweep(grid, scheduler=args.scheduler, **options)
+        table = sweep(grid, **options)
         if args.table is not None:
             write_table(table, args.table)
             written.append(args.table)

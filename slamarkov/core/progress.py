@@ -10,14 +10,16 @@ all``'s files, a sweep's points) wraps its iterable, or counts its steps, with
 One convention throughout, in the Python API and on the command line (``--progress`` /
 ``--no-progress``): ``enabled`` is None (the default: a bar only when standard error is a
 terminal, so that redirected output and logs stay clean), True (always) or False (never).
-tqdm is imported when a bar is made, not with the package.
+tqdm is imported when a bar is made, not with the package. :func:`track` follows a loop with
+the bar a caller's ``progress`` argument asks for.
 """
 
 from __future__ import annotations
 
 import sys
+import warnings
 
-__all__ = ["progress", "is_terminal"]
+__all__ = ["progress", "track", "is_terminal"]
 
 
 def is_terminal(stream) -> bool:
@@ -86,3 +88,36 @@ def progress(iterable=None, total: int | None = None, label: str = "",
     return tqdm(iterable, total=total, desc=label or None, file=stream, disable=not enabled,
                 mininterval=min_interval, unit=unit, initial=initial, leave=False,
                 dynamic_ncols=True)
+
+
+def track(iterable, enabled=None, *, total: int | None = None, label: str = "",
+          unit: str = "it"):
+    """Yield from ``iterable`` with the bar that a caller's ``progress`` argument asks for.
+
+    Parameters
+    ----------
+    iterable : iterable
+    enabled : bool or callable, optional
+        The caller's ``progress`` argument:
+        None (a bar when standard error is a terminal), True or False, as :func:`progress`.
+        A callable ``progress(iterable, total=..., label=...)`` (slamarkov 0.1's convention for
+        the study's tables) is still called, with a :class:`DeprecationWarning`.
+    total : int, optional
+        Number of items (``len(iterable)`` when it has one).
+    label, unit : str
+        As :func:`progress`.
+
+    Examples
+    --------
+    >>> list(track(range(3), False, label="cells"))
+    [0, 1, 2]
+    """
+    if total is None and hasattr(iterable, "__len__"):
+        total = len(iterable)
+    if callable(enabled):
+        warnings.warn("progress: a callable is deprecated; pass True, False or None (a bar "
+                      "when standard error is a terminal)", DeprecationWarning, stacklevel=3)
+        yield from enabled(iterable, total=total, label=label)
+        return
+    with progress(iterable, total=total, label=label, enabled=enabled, unit=unit) as bar:
+        yield from bar

@@ -136,7 +136,16 @@ def note(text: str) -> None:
 
 
 def deprecated(old: str, new: str) -> None:
-    """The one warning line of a deprecated flag, e.g. ``--jobs is deprecated; use --workers``."""
+    """The one warning line of a deprecated flag, e.g. ``--jobs is deprecated; use --workers``.
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stderr(io.StringIO()) as err:
+    ...     deprecated("--jobs", "--workers")
+    >>> err.getvalue().endswith(": warning: --jobs is deprecated; use --workers\\n")
+    True
+    """
     warn(f"{old} is deprecated; use {new}")
 
 
@@ -163,7 +172,16 @@ def add_workers_arguments(group, *, jobs_alias: bool = False,
                           default: str = "one per core") -> None:
     """``--workers N`` and ``--scheduler ADDRESS``: where the work runs
     (:class:`~slamarkov.core.executor.Executor`); with ``jobs_alias`` also ``--jobs N``, the
-    deprecated name of ``--workers``."""
+    deprecated name of ``--workers``.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> p = argparse.ArgumentParser()
+    >>> add_workers_arguments(p, jobs_alias=True)
+    >>> workers_option(p.parse_args(["--workers", "2"]))
+    (2, None)
+    """
     names = group.add_mutually_exclusive_group()
     names.add_argument("--workers", type=positive_int, default=None, metavar="N",
                        help=f"local worker processes (default: {default}; 1 runs in this "
@@ -178,7 +196,20 @@ def add_workers_arguments(group, *, jobs_alias: bool = False,
 
 def workers_option(args):
     """``(workers, scheduler)`` from :func:`add_workers_arguments`'s flags: ``--jobs`` warns and
-    stands for ``--workers``; ``--workers`` with ``--scheduler`` is refused."""
+    stands for ``--workers``; ``--workers`` with ``--scheduler`` is refused.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> p = argparse.ArgumentParser()
+    >>> add_workers_arguments(p)
+    >>> workers_option(p.parse_args(["--scheduler", "tcp://host:8786"]))
+    (None, 'tcp://host:8786')
+    >>> workers_option(p.parse_args(["--scheduler", "tcp://host:8786", "--workers", "2"]))
+    Traceback (most recent call last):
+    ...
+    slamarkov.errors.ConfigError: --workers: give --workers or --scheduler, not both
+    """
     workers = args.workers
     if getattr(args, "jobs", None) is not None:
         deprecated("--jobs", "--workers")
@@ -192,7 +223,16 @@ def add_progress_arguments(parser, *, quiet_alias: bool = False,
                            default: str = "when standard error is a terminal") -> None:
     """``--progress`` / ``--no-progress``: a progress bar on standard error always or never
     (by default ``default``); with ``quiet_alias`` also ``--quiet``, the deprecated name of
-    ``--no-progress``."""
+    ``--no-progress``.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> p = argparse.ArgumentParser()
+    >>> add_progress_arguments(p)
+    >>> p.parse_args(["--progress"]).progress, p.parse_args([]).progress
+    (True, None)
+    """
     bar = parser.add_mutually_exclusive_group()
     bar.add_argument("--progress", dest="progress", action="store_const", const=True,
                      default=None, help="always show a progress bar on standard error")
@@ -204,7 +244,16 @@ def add_progress_arguments(parser, *, quiet_alias: bool = False,
 
 def progress_option(args):
     """None (a bar on a terminal), True or False from :func:`add_progress_arguments`'s flags;
-    ``--quiet`` warns and stands for ``--no-progress``."""
+    ``--quiet`` warns and stands for ``--no-progress``.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> p = argparse.ArgumentParser()
+    >>> add_progress_arguments(p, quiet_alias=True)
+    >>> progress_option(p.parse_args(["--no-progress"])), progress_option(p.parse_args([]))
+    (False, None)
+    """
     if getattr(args, "quiet", False):
         deprecated("--quiet", "--no-progress")
         return False

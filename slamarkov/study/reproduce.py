@@ -242,7 +242,9 @@ def reproduce_all(out_dir, *, schemes=SCHEMES, format="csv", figures=True, varia
 
         require_matplotlib()
     base = study if study is not None else Study()
-    groups = _groups(out, base, schemes, format, figures, variants,
+    # the tasks name their files from the root, wherever a worker's current folder is
+    root = out.absolute()
+    groups = _groups(root, base, schemes, format, figures, variants,
                      {"simulate": simulate, "seed": seed})
     order = {task.path: k for k, task in enumerate(t for g in groups for t in g)}
     if workers is None and scheduler is None and process_context() is None:
@@ -256,4 +258,4 @@ def reproduce_all(out_dir, *, schemes=SCHEMES, format="csv", figures=True, varia
         files = (path for done in executor.run(run_group, units) for path in done)
         written = [Path(p) for p in track(files, progress, total=len(order), label="reproduce",
                                           unit="file")]
-    return sorted(written, key=order.__getitem__)
+    return [out / p.relative_to(root) for p in sorted(written, key=order.__getitem__)]

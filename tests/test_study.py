@@ -585,6 +585,13 @@ class TestReproduceAll:
             stock_table(st, review_periods=(10,), progress=bar)
         assert seen == [(1, "stock lump-sum")]
 
+    def test_the_split_experiment_module_keeps_its_names(self):
+        import slamarkov.study as study
+        import slamarkov.study.experiment as experiment
+
+        for name in study.__all__:
+            assert getattr(experiment, name) is getattr(study, name), name
+
     def test_markdown_files(self, tmp_path):
         paths = reproduce_all(tmp_path, schemes=[LINEAR], format="markdown", figures=False,
                               variants=False, study=Study(holding_costs=(1,),

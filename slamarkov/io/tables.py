@@ -363,7 +363,10 @@ def read_table(path):
     p = check_table_path(path)
     what = "a sweep table"
     fmt = SUFFIX_FORMATS[p.suffix.lower()]
-    data = read_bytes(p, what, ConfigError) if fmt == "parquet" else read_text(p, what, ConfigError)
+    if fmt == "parquet":
+        data = read_bytes(p, what, ConfigError)
+    else:
+        data = read_text(p, what, ConfigError)
     try:
         if fmt == "csv":
             # round_trip: pandas < 3's default float parser is not exact (last digit off)

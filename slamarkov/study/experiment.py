@@ -341,3 +341,25 @@ class Study:
                       max_stock=self.max_stock)
         fields.update(changes)
         return Study(**fields)
+
+
+#: names this module held before the study was split by concern, and their homes now; they stay
+#: importable from here (looked up on use: the tables import this module)
+MOVED_NAMES = {
+    "slamarkov.io.tables": ("FORMATS", "make_table", "render_table", "save_table",
+                            "table_to_csv", "table_to_markdown", "table_to_json"),
+    "slamarkov.study.tables": ("ready_rate_table", "cost_table", "saving_table", "stock_table",
+                               "published_comparison_table", "carry_over_table",
+                               "expected_standard_errors", "weighted_quantiles",
+                               "stage_stock_distribution", "CARRY_METRICS", "LEFTOVERS"),
+    "slamarkov.study.reproduce": ("reproduce_all",),
+}
+
+
+def __getattr__(name):
+    import importlib
+
+    for module, names in MOVED_NAMES.items():
+        if name in names:
+            return getattr(importlib.import_module(module), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,7 +5,7 @@ the variants, the eight figures) and prints the wall time, its ratio to the targ
 of the run and the load average (other work on the machine slows the wall time, not the CPU
 time).
 
-    python benchmarks/bench_reproduce.py [--repeat 3] [--jobs N] [--no-figures]
+    python benchmarks/bench_reproduce.py [--repeat 3] [--workers N] [--no-figures]
 """
 
 from __future__ import annotations
@@ -38,10 +38,10 @@ def run_once(extra) -> tuple[float, float]:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--repeat", type=int, default=3, help="runs; the best is reported")
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: auto)")
+    p.add_argument("--workers", type=int, default=None, help="worker processes (default: auto)")
     p.add_argument("--no-figures", action="store_true")
     args = p.parse_args(argv)
-    extra = (["--jobs", str(args.jobs)] if args.jobs else []) + \
+    extra = (["--workers", str(args.workers)] if args.workers else []) + \
         (["--no-figures"] if args.no_figures else [])
     runs = [run_once(extra) for _ in range(max(args.repeat, 1))]
     wall, cpu, files = min(runs)

@@ -93,7 +93,7 @@ class TestSimulateCommand:
 
     def test_progress_bar_on_request(self, capsys):
         _, _, err = run_cli(capsys, "simulate", EXAMPLE, "--runs", 10, "--seed", 0, "--progress")
-        assert "simulate 10 runs [" in err
+        assert "simulate 10 runs: " in err
         _, _, err = run_cli(capsys, "simulate", EXAMPLE, "--runs", 10, "--seed", 0)
         assert err == ""  # standard error is not a terminal here
 

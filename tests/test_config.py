@@ -210,7 +210,7 @@ class TestLoadConfig:
             load_config(tmp_path / "nope.toml")
 
     def test_directory(self, tmp_path):
-        with pytest.raises(ConfigError, match=r": is a directory"):
+        with pytest.raises(ConfigError, match=r": is a folder, not a contract file$"):
             load_config(tmp_path)
 
     def test_malformed(self, tmp_path):

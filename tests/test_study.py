@@ -513,9 +513,9 @@ class TestErrors:
 class TestReproduceAll:
     def test_tables_serial_and_parallel_agree(self, tmp_path):
         st = Study(holding_costs=(0.5, 2), review_periods=(10, 30))
-        a = reproduce_all(tmp_path / "a", figures=False, study=st, jobs=1)
+        a = reproduce_all(tmp_path / "a", figures=False, study=st, workers=1)
         b = reproduce_all(tmp_path / "b", figures=False, study=Study(
-            holding_costs=(0.5, 2), review_periods=(10, 30)), jobs=2)
+            holding_costs=(0.5, 2), review_periods=(10, 30)), workers=2)
         names = sorted(str(p.relative_to(tmp_path / "a")) for p in a)
         assert names == sorted(str(p.relative_to(tmp_path / "b")) for p in b)
         assert "normal-15-5/saving-linear.csv" in names
@@ -526,17 +526,71 @@ class TestReproduceAll:
         head = (tmp_path / "a" / "ready-rate-lump-sum.csv").read_text().splitlines()[0]
         assert head == READY_RATE_HEADER
 
-    @pytest.mark.parametrize("jobs", [1, 2])
-    def test_an_error_reaches_the_caller(self, monkeypatch, tmp_path, jobs):
-        import slamarkov.study.experiment as study_module
+    @pytest.mark.parametrize("workers", [1, 2])
+    def test_an_error_reaches_the_caller(self, monkeypatch, tmp_path, workers):
+        import slamarkov.study.tables as tables_module
 
         def boom(*args, **kwargs):
             raise ConfigError("boom: from a task")
 
-        monkeypatch.setattr(study_module, "saving_table", boom)  # forked workers inherit it
+        monkeypatch.setattr(tables_module, "saving_table", boom)  # forked workers inherit it
         with pytest.raises(ConfigError, match="boom"):
-            reproduce_all(tmp_path, figures=False, jobs=jobs,
+            reproduce_all(tmp_path, figures=False, workers=workers,
                           study=Study(holding_costs=(1,), review_periods=(10,)))
+
+    def test_the_files_come_back_in_order_whatever_runs_them(self, tmp_path):
+        st = Study(holding_costs=(1,), review_periods=(10,))
+        a = reproduce_all(tmp_path / "a", figures=False, study=st, workers=1, progress=False)
+        b = reproduce_all(tmp_path / "b", figures=False, study=st, workers=2, progress=False)
+        assert [p.relative_to(tmp_path / "a") for p in a] == \
+            [p.relative_to(tmp_path / "b") for p in b]
+
+    def test_jobs_is_a_deprecated_name_of_workers(self, tmp_path):
+        st = Study(holding_costs=(1,), review_periods=(10,))
+        with pytest.warns(DeprecationWarning, match="jobs= is deprecated; use workers="):
+            paths = reproduce_all(tmp_path, schemes=[LINEAR], figures=False, variants=False,
+                                  study=st, jobs=1)
+        assert len(paths) == 5
+        with pytest.warns(DeprecationWarning), pytest.raises(ConfigError, match="not both"):
+            reproduce_all(tmp_path, figures=False, study=st, jobs=1, workers=1)
+
+    def test_bad_workers(self, tmp_path):
+        with pytest.raises(ConfigError, match="--workers: must be an integer >= 1, got 0"):
+            reproduce_all(tmp_path / "x", figures=False, workers=0)
+        assert not (tmp_path / "x").exists()
+
+    def test_the_tasks_run_on_a_dask_cluster(self, tmp_path):
+        distributed = pytest.importorskip("distributed")
+        st = Study(holding_costs=(1,), review_periods=(10, 30))
+        local = reproduce_all(tmp_path / "a", figures=False, study=st, workers=1)
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                      dashboard_address=None) as cluster:
+            with distributed.Client(cluster) as client:
+                on_dask = reproduce_all(tmp_path / "b", figures=False, study=st,
+                                        scheduler=client)
+        names = [str(p.relative_to(tmp_path / "a")) for p in local]
+        assert names == [str(p.relative_to(tmp_path / "b")) for p in on_dask]
+        for n in names:
+            assert (tmp_path / "a" / n).read_bytes() == (tmp_path / "b" / n).read_bytes(), n
+
+    def test_a_progress_callable_still_works_and_warns(self):
+        seen = []
+
+        def bar(iterable, total, label):
+            seen.append((total, label))
+            return iterable
+
+        st = Study(holding_costs=(1,), review_periods=(10,))
+        with pytest.warns(DeprecationWarning, match="progress: a callable is deprecated"):
+            stock_table(st, review_periods=(10,), progress=bar)
+        assert seen == [(1, "stock lump-sum")]
+
+    def test_the_split_experiment_module_keeps_its_names(self):
+        import slamarkov.study as study
+        import slamarkov.study.experiment as experiment
+
+        for name in study.__all__:
+            assert getattr(experiment, name) is getattr(study, name), name
 
     def test_markdown_files(self, tmp_path):
         paths = reproduce_all(tmp_path, schemes=[LINEAR], format="markdown", figures=False,
@@ -610,7 +664,29 @@ class TestCommandLine:
             "saving-linear.csv", "stock-linear.csv"]
         assert capsys.readouterr().out == f"wrote {tmp_path} (5 files)\n"
 
+    def test_all_jobs_is_a_deprecated_alias(self, tmp_path, capsys):
+        argv = ["reproduce", "all", "--out", str(tmp_path), "--no-figures", "--no-variants",
+                "--scheme", "linear", "--holding", "1", "--review-periods", "10"]
+        assert main(argv + ["--jobs", "1"]) == 0
+        captured = capsys.readouterr()
+        assert captured.err == ("slamarkov reproduce all: warning: --jobs is deprecated; "
+                                "use --workers\n")
+        assert main(argv + ["--workers", "1", "--no-progress"]) == 0
+        assert capsys.readouterr().err == ""
+
+    def test_progress_flags_on_every_table(self, capsys):
+        for table in ("ready-rate", "cost", "saving", "stock", "carry-over"):
+            argv = ["reproduce", table, "--holding", "1", "--review-periods", "10"]
+            assert main(argv + ["--progress"]) == 0
+            assert table in capsys.readouterr().err  # the bar's label, forced on
+            assert main(argv + ["--no-progress"]) == 0
+            assert capsys.readouterr().err == ""
+
     @pytest.mark.parametrize("argv,match", [
+        (["all", "--out", "x", "--workers", "2", "--jobs", "2"], "--jobs"),
+        (["all", "--out", "x", "--workers", "2", "--scheduler", "tcp://h:1"], "not both"),
+        (["all", "--out", "x", "--workers", "0"], "--workers"),
+        (["ready-rate", "--progress", "--no-progress"], "--no-progress"),
         (["stock", "--holding", "1,2"], "--holding"),
         (["saving", "--bonus", "0"], "--bonus"),
         (["ready-rate", "--demand", "normal:15"], "--demand"),

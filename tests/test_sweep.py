@@ -214,7 +214,7 @@ class TestExecutors:
             grid = write_grid(tmp_path / "grid.toml", GRID)
             out = tmp_path / "t.csv"
             assert main([ "sweep", str(grid), "--out", str(out), "--scheduler", address,
-                         "--quiet"]) == 0
+                         "--no-progress"]) == 0
             assert read_table(out).equals(read_table(_local_csv(table, tmp_path)))
         finally:
             for p in reversed(procs):
@@ -229,6 +229,20 @@ class TestExecutors:
     def test_bad_workers(self):
         with pytest.raises(SweepError, match="--workers: must be an integer >= 1"):
             sweep(GRID, workers=0)
+
+    def test_quiet_is_a_deprecated_alias_of_no_progress(self, tmp_path, capsys):
+        grid = write_grid(tmp_path / "grid.toml", GRID)
+        out = tmp_path / "t.csv"
+        assert main(["sweep", str(grid), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+        assert capsys.readouterr().err == ("slamarkov sweep: warning: --quiet is deprecated; "
+                                           "use --no-progress\n")
+
+    def test_progress_forced_on(self, tmp_path, capsys):
+        grid = write_grid(tmp_path / "grid.toml", GRID)
+        out = tmp_path / "t.csv"
+        assert main(["sweep", str(grid), "--out", str(out), "--workers", "1",
+                     "--progress"]) == 0
+        assert "sweep: " in capsys.readouterr().err
 
 
 def _local_csv(table, tmp_path):
@@ -292,7 +306,7 @@ class TestFilesAndResume:
         out = tmp_path / "t.json"
         partial = tmp_path / "t.json.partial"
         cmd = [sys.executable, "-m", "slamarkov.cli", "sweep", str(grid), "--out", str(out),
-               "--workers", "1", "--batch-size", "1", "--quiet"]
+               "--workers", "1", "--batch-size", "1", "--no-progress"]
         proc = subprocess.Popen(cmd, env=env_with_package(), stderr=subprocess.PIPE)
         try:
             for _ in range(3000):  # wait (up to 5 min) for a few finished points
@@ -309,7 +323,7 @@ class TestFilesAndResume:
         assert not out.exists()
         done = len(partial.read_text().splitlines()) - 1
         assert 3 <= done < 36
-        assert main(["sweep", str(grid), "--out", str(out), "--resume", "--quiet"]) == 0
+        assert main(["sweep", str(grid), "--out", str(out), "--resume", "--no-progress"]) == 0
         assert not partial.exists()
         assert read_table(out).equals(read_table(_local_csv(table, tmp_path).with_suffix(".csv")))
 

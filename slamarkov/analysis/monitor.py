@@ -33,6 +33,7 @@ from ..chain.absorbing import AbsorbingChain
 from ..chain.classes import OPEN, committed_band
 from ..chain.policy import Policy
 from ..errors import MonitorError
+from ..io.files import read_text
 from ..model.contract import BANDS
 from ..model.problem import Problem
 from ..solve.both import solve_policy
@@ -447,16 +448,7 @@ def read_log(path, problem: Problem, *, max_stock=None) -> PeriodLog:
     MonitorState(period=3, ready_count=1)
     """
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise MonitorError(f"{p}: no such file") from None
-    except IsADirectoryError:
-        raise MonitorError(f"{p}: is a folder, not a log file") from None
-    except UnicodeDecodeError:
-        raise MonitorError(f"{p}: not UTF-8 text") from None
-    except OSError as exc:
-        raise MonitorError(f"{p}: cannot be read ({exc.strerror or exc})") from None
+    text = read_text(p, "a log file", MonitorError, encoding="utf-8-sig")
     return parse_log(text, problem, str(p), max_stock=max_stock)
 
 

@@ -12,6 +12,10 @@
   ``wrote PATH`` goes to standard output (:func:`emit`, :func:`wrote`).
 - Text reports give rates and probabilities in percent, labelled ``%``; JSON and CSV keep
   fractions (:func:`percent`).
+- Every long command takes ``--progress`` / ``--no-progress`` (default: a bar when standard
+  error is a terminal; :func:`add_progress_arguments`), and every parallel one ``--workers N``
+  and ``--scheduler ADDRESS`` (:func:`add_workers_arguments`). A deprecated flag still works and
+  prints one warning line naming its new name (:func:`deprecated`).
 """
 
 from __future__ import annotations
@@ -26,7 +30,9 @@ from ..io.atomic import atomic_write
 from ..model.config import Config, load_config, parse_demand_spec
 
 __all__ = ["add_problem_arguments", "config_from_args", "emit", "wrote", "warn", "note",
-           "out_format", "add_out_argument", "percent", "PROG"]
+           "out_format", "add_out_argument", "percent", "PROG", "positive_int",
+           "add_workers_arguments", "workers_option", "add_progress_arguments",
+           "progress_option", "deprecated"]
 
 #: the running command, e.g. "slamarkov solve" (set by :func:`slamarkov.cli.main`)
 PROG = "slamarkov"
@@ -127,6 +133,131 @@ def warn(text: str) -> None:
 def note(text: str) -> None:
     """One ``slamarkov COMMAND: note: ...`` line on standard error."""
     _message("note", text)
+
+
+def deprecated(old: str, new: str) -> None:
+    """The one warning line of a deprecated flag, e.g. ``--jobs is deprecated; use --workers``.
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stderr(io.StringIO()) as err:
+    ...     deprecated("--jobs", "--workers")
+    >>> err.getvalue().endswith(": warning: --jobs is deprecated; use --workers\\n")
+    True
+    """
+    warn(f"{old} is deprecated; use {new}")
+
+
+def positive_int(text) -> int:
+    """An argparse type: an integer >= 1.
+
+    Examples
+    --------
+    >>> positive_int("3")
+    3
+    """
+    import argparse
+
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
+    return n
+
+
+def add_workers_arguments(group, *, jobs_alias: bool = False,
+                          default: str = "one per core") -> None:
+    """``--workers N`` and ``--scheduler ADDRESS``: where the work runs
+    (:class:`~slamarkov.core.executor.Executor`); with ``jobs_alias`` also ``--jobs N``, the
+    deprecated name of ``--workers``.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> p = argparse.ArgumentParser()
+    >>> add_workers_arguments(p, jobs_alias=True)
+    >>> workers_option(p.parse_args(["--workers", "2"]))
+    (2, None)
+    """
+    names = group.add_mutually_exclusive_group()
+    names.add_argument("--workers", type=positive_int, default=None, metavar="N",
+                       help=f"local worker processes (default: {default}; 1 runs in this "
+                       "process)")
+    if jobs_alias:
+        names.add_argument("--jobs", type=positive_int, default=None, metavar="N",
+                           help="deprecated: use --workers")
+    group.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="run on a running Dask distributed scheduler, e.g. tcp://host:8786 "
+                       "(needs the 'distributed' extra; workers need slamarkov installed)")
+
+
+def workers_option(args):
+    """``(workers, scheduler)`` from :func:`add_workers_arguments`'s flags: ``--jobs`` warns and
+    stands for ``--workers``; ``--workers`` with ``--scheduler`` is refused.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> p = argparse.ArgumentParser()
+    >>> add_workers_arguments(p)
+    >>> workers_option(p.parse_args(["--scheduler", "tcp://host:8786"]))
+    (None, 'tcp://host:8786')
+    >>> workers_option(p.parse_args(["--scheduler", "tcp://host:8786", "--workers", "2"]))
+    Traceback (most recent call last):
+    ...
+    slamarkov.errors.ConfigError: --workers: give --workers or --scheduler, not both
+    """
+    workers = args.workers
+    if getattr(args, "jobs", None) is not None:
+        deprecated("--jobs", "--workers")
+        workers = args.jobs
+    if args.scheduler is not None and workers is not None:
+        raise ConfigError("--workers: give --workers or --scheduler, not both")
+    return workers, args.scheduler
+
+
+def add_progress_arguments(parser, *, quiet_alias: bool = False,
+                           default: str = "when standard error is a terminal") -> None:
+    """``--progress`` / ``--no-progress``: a progress bar on standard error always or never
+    (by default ``default``); with ``quiet_alias`` also ``--quiet``, the deprecated name of
+    ``--no-progress``.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> p = argparse.ArgumentParser()
+    >>> add_progress_arguments(p)
+    >>> p.parse_args(["--progress"]).progress, p.parse_args([]).progress
+    (True, None)
+    """
+    bar = parser.add_mutually_exclusive_group()
+    bar.add_argument("--progress", dest="progress", action="store_const", const=True,
+                     default=None, help="always show a progress bar on standard error")
+    bar.add_argument("--no-progress", dest="progress", action="store_const", const=False,
+                     help=f"never show it (default: shown {default})")
+    if quiet_alias:
+        bar.add_argument("--quiet", action="store_true", help="deprecated: use --no-progress")
+
+
+def progress_option(args):
+    """None (a bar on a terminal), True or False from :func:`add_progress_arguments`'s flags;
+    ``--quiet`` warns and stands for ``--no-progress``.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> p = argparse.ArgumentParser()
+    >>> add_progress_arguments(p, quiet_alias=True)
+    >>> progress_option(p.parse_args(["--no-progress"])), progress_option(p.parse_args([]))
+    (False, None)
+    """
+    if getattr(args, "quiet", False):
+        deprecated("--quiet", "--no-progress")
+        return False
+    return args.progress
 
 
 def wrote(path) -> None:

@@ -53,6 +53,7 @@ def _text(t, key_columns) -> str:
 def run(args) -> int:
     import sys
 
+    from ..io.tables import TABLE_FORMATS, check_table_path, read_table, write_table
     from ..plot.figure import FIGURE_SUFFIXES, require_matplotlib, save_figure
     from ..sweep.design import (
         INFEASIBLE_EXIT,
@@ -62,13 +63,7 @@ def run(args) -> int:
         pareto_front,
     )
     from ..sweep.grid import RESULT_COLUMNS, load_grid
-    from ..sweep.runner import (
-        TABLE_FORMATS,
-        check_table_path,
-        read_table,
-        sweep,
-        write_table,
-    )
+    from ..sweep.runner import sweep
     from ._common import note, wrote
 
     for path in (args.out, args.table):
@@ -91,9 +86,7 @@ def run(args) -> int:
         grid = load_grid(args.grid, max_points=args.max_points)
         keys = list(grid.columns)
         check_query(keys + list(RESULT_COLUMNS), args.where, args.minimize)  # before any work
-        if args.scheduler is not None:
-            options["workers"] = None
-        table = sweep(grid, scheduler=args.scheduler, **options)
+        table = sweep(grid, **options)
         if args.table is not None:
             write_table(table, args.table)
             written.append(args.table)

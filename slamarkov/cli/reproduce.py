@@ -15,25 +15,30 @@ from __future__ import annotations
 import argparse
 
 from ..core.numbers import to_fraction, to_int
-from ..core.progress import progress
 from ..errors import ConfigError, SlamarkovError
+from ..io.tables import FORMATS, render_table
 from ..model.config import parse_demand_spec
 from ..model.contract import SCHEMES
 from ..model.demand import make_demand
-from ..study.experiment import (
-    FORMATS,
-    STOCK_REVIEW_PERIODS,
-    Study,
+from ..study.experiment import STOCK_REVIEW_PERIODS, Study
+from ..study.reproduce import reproduce_all
+from ..study.tables import (
     carry_over_table,
     cost_table,
     published_comparison_table,
     ready_rate_table,
-    render_table,
-    reproduce_all,
     saving_table,
     stock_table,
 )
-from ._common import emit, out_format, wrote
+from ._common import (
+    add_progress_arguments,
+    add_workers_arguments,
+    emit,
+    out_format,
+    progress_option,
+    workers_option,
+    wrote,
+)
 
 __all__ = ["register"]
 
@@ -113,7 +118,7 @@ def _add_study_arguments(p, *, scheme_default="lump-sum", holding_help=None):
                         "provable bound)")
 
 
-def _add_output_arguments(p, *, simulate=True):
+def _add_output_arguments(p, *, simulate=True, progress=True):
     p.add_argument("--format", choices=tuple(FORMATS), default=None,
                    help="csv (default), markdown or json; --out's suffix picks it too. CSV and "
                    "JSON give rates and probabilities as fractions, markdown in percent")
@@ -122,6 +127,8 @@ def _add_output_arguments(p, *, simulate=True):
                    "format")
     if simulate:
         _add_simulate_arguments(p)
+    if progress:
+        add_progress_arguments(p)
 
 
 def _add_simulate_arguments(p):
@@ -185,7 +192,7 @@ def register(sub):
                         "markdown).")
     q.add_argument("--runs", type=_runs, default=18_445, metavar="N",
                    help="simulation size for the standard errors (default 18445, the study's)")
-    _add_output_arguments(q, simulate=False)
+    _add_output_arguments(q, simulate=False, progress=False)
     q.set_defaults(handler=_run_published)
 
     q = what.add_parser("carry-over", help="stock discarded vs carried over, side by side",
@@ -214,10 +221,10 @@ def register(sub):
     q.add_argument("--no-figures", action="store_true", help="tables only (no matplotlib)")
     q.add_argument("--no-variants", action="store_true",
                    help="leave out the penalty-only and normal(15, 5) variants")
-    q.add_argument("--jobs", type=_one(to_int, "an integer >= 1", lambda n: n >= 1),
-                   default=None, metavar="N",
-                   help="worker processes (default: one per CPU, Linux; otherwise 1)")
     _add_simulate_arguments(q)
+    g = q.add_argument_group("execution")
+    add_workers_arguments(g, jobs_alias=True, default="one per core on Linux, otherwise 1")
+    add_progress_arguments(g)
     q.set_defaults(handler=_run_all)
 
 
@@ -273,17 +280,19 @@ def _emit(table, args):
 
 def _run_ready_rate(args):
     table = ready_rate_table(_study(args), costs=args.costs, simulate=args.simulate,
-                             seed=args.seed, progress=progress)
+                             seed=args.seed, progress=progress_option(args))
     return _emit(table, args)
 
 
 def _run_cost(args):
-    table = cost_table(_study(args), simulate=args.simulate, seed=args.seed, progress=progress)
+    table = cost_table(_study(args), simulate=args.simulate, seed=args.seed,
+                       progress=progress_option(args))
     return _emit(table, args)
 
 
 def _run_saving(args):
-    table = saving_table(_study(args), simulate=args.simulate, seed=args.seed, progress=progress)
+    table = saving_table(_study(args), simulate=args.simulate, seed=args.seed,
+                         progress=progress_option(args))
     return _emit(table, args)
 
 
@@ -294,13 +303,14 @@ def _run_stock(args):
     args.holding = None
     Ts = args.review_periods or STOCK_REVIEW_PERIODS
     table = stock_table(_study(args), holding_cost=holding[0], review_periods=Ts,
-                        progress=progress)
+                        progress=progress_option(args))
     return _emit(table, args)
 
 
 def _run_carry_over(args):
     table = carry_over_table(_study(args), purchase=args.purchase, salvage=args.salvage,
-                             initial_stock=args.initial_stock, progress=progress)
+                             initial_stock=args.initial_stock,
+                             progress=progress_option(args))
     if args.figure is not None:
         from ..plot.figure import save_figure
         from ..study.figures import carry_over_figure
@@ -315,9 +325,11 @@ def _run_published(args):
 
 def _run_all(args):
     schemes = (args.scheme,) if args.scheme else SCHEMES
+    workers, scheduler = workers_option(args)
     paths = reproduce_all(args.out, schemes=schemes, format=args.format,
                           figures=not args.no_figures, variants=not args.no_variants,
                           simulate=args.simulate, seed=args.seed, study=_study(args, schemes[0]),
-                          jobs=args.jobs, progress=progress)
+                          workers=workers, scheduler=scheduler,
+                          progress=progress_option(args))
     wrote(f"{args.out} ({len(paths)} files)")
     return 0

@@ -9,6 +9,7 @@ from ..simulation.validate import exact_reference
 from ..solve.both import POLICIES, solve_policy
 from ._common import (
     add_problem_arguments,
+    add_progress_arguments,
     config_from_args,
     emit,
     json_text,
@@ -41,11 +42,7 @@ def register(sub):
                    help="write the runs to PATH (.csv, atomically) instead of standard output")
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="format of the summary printed with --out")
-    bar = p.add_mutually_exclusive_group()
-    bar.add_argument("--progress", dest="progress", action="store_const", const=True,
-                     default=None, help="always show the progress bar on standard error")
-    bar.add_argument("--no-progress", dest="progress", action="store_const", const=False,
-                     help="never show it (default: on a terminal, for long simulations)")
+    add_progress_arguments(p, default="on a terminal, for long simulations")
     p.set_defaults(handler=run)
 
 

@@ -5,45 +5,36 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from ..errors import SweepError
+from ._common import (
+    add_progress_arguments,
+    add_workers_arguments,
+    positive_int,
+    progress_option,
+    workers_option,
+)
 
 __all__ = ["register", "add_executor_arguments", "executor_options"]
 
 
-def _positive_int(text):
-    import argparse
-
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
-    return n
-
-
 def add_executor_arguments(p) -> None:
-    """The grid size limit and where the points run (shared with ``design``)."""
+    """The grid size limit, where the points run and the progress bar (shared with ``design``)."""
     from ..sweep.grid import DEFAULT_MAX_POINTS
 
     g = p.add_argument_group("execution")
-    g.add_argument("--workers", type=_positive_int, default=None, metavar="N",
-                   help="local worker processes (default: one per core; 1 runs in this process)")
-    g.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="run on a running Dask distributed scheduler, e.g. tcp://host:8786 "
-                   "(needs the 'distributed' extra; workers need slamarkov installed)")
-    g.add_argument("--max-points", type=_positive_int, default=DEFAULT_MAX_POINTS, metavar="N",
+    add_workers_arguments(g)
+    g.add_argument("--max-points", type=positive_int, default=DEFAULT_MAX_POINTS, metavar="N",
                    help=f"refuse grids with more points (default {DEFAULT_MAX_POINTS:,})")
-    g.add_argument("--batch-size", type=_positive_int, default=None, metavar="N",
+    g.add_argument("--batch-size", type=positive_int, default=None, metavar="N",
                    help="points per task (default: up to 32, about four tasks per worker)")
-    g.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_progress_arguments(g, quiet_alias=True)
 
 
 def executor_options(args) -> dict:
-    if args.scheduler is not None and args.workers is not None:
-        raise SweepError("--workers: give --workers or --scheduler, not both")
-    return {"workers": args.workers, "batch_size": args.batch_size,
-            "progress": False if args.quiet else None}
+    """The keyword arguments of :func:`~slamarkov.sweep.sweep` given by the flags of
+    :func:`add_executor_arguments`."""
+    workers, scheduler = workers_option(args)
+    return {"workers": workers, "scheduler": scheduler, "batch_size": args.batch_size,
+            "progress": progress_option(args)}
 
 
 def register(sub):
@@ -70,20 +61,16 @@ def partial_path(out) -> Path:
 
 
 def run(args) -> int:
+    from ..io.tables import check_table_path, write_table
     from ..sweep.grid import load_grid
-    from ..sweep.runner import check_table_path, connect, sweep, write_table
+    from ..sweep.runner import sweep
     from ._common import wrote
 
     out = check_table_path(args.out)
     options = executor_options(args)
     grid = load_grid(args.grid, max_points=args.max_points)  # every point checked first
-    client = connect(args.scheduler) if args.scheduler is not None else None
     partial = partial_path(out)
-    try:
-        table = sweep(grid, scheduler=client, partial=partial, resume=args.resume, **options)
-    finally:
-        if client is not None:
-            client.close()
+    table = sweep(grid, partial=partial, resume=args.resume, **options)
     write_table(table, out)
     with contextlib.suppress(FileNotFoundError):
         partial.unlink()

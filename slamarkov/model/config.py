@@ -34,6 +34,7 @@ from pathlib import Path
 
 from ..core.numbers import to_fraction, to_int
 from ..errors import ConfigError, ContractError
+from ..io.files import read_text
 from .contract import Contract
 from .demand import DEMAND_KINDS, make_demand
 from .problem import Problem
@@ -210,18 +211,9 @@ def read_toml(path, what: str) -> dict:
     """Read a TOML file into a mapping, every failure one :class:`ConfigError` line naming the
     file (``what`` says what the file should be, e.g. "a contract file")."""
     p = Path(path)
+    text = read_text(p, what, ConfigError, newline="")
     try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{p}: no such file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{p}: is a directory, not {what}") from None
-    except OSError as exc:
-        raise ConfigError(f"{p}: cannot be read ({exc.strerror})") from None
-    try:
-        return tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"{p}: not UTF-8 text") from None
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{p}: malformed TOML ({exc})") from None
     except RecursionError:

@@ -29,6 +29,7 @@ import numpy as np
 
 from ..errors import SimulationError
 from ..io.atomic import atomic_write
+from ..io.files import open_text
 from ..model.contract import Contract
 
 __all__ = [
@@ -445,15 +446,9 @@ def stream_runs(path, contract: Contract, chunk_rows: int = CHUNK_ROWS):
     """
     where = str(path)
     try:
-        fh = open(path, newline="", encoding="utf-8")
-    except FileNotFoundError:
-        raise SimulationError(f"{where}: no such file") from None
-    except OSError as exc:
-        raise SimulationError(f"{where}: cannot be read ({exc})") from None
-    try:
-        with fh:
+        with open_text(path, "a runs file", SimulationError, newline="") as fh:
             yield from _stream_open(fh, where, contract, chunk_rows)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+    except csv.Error as exc:
         raise SimulationError(f"{where}: cannot be read ({exc})") from None
 
 

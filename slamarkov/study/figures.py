@@ -22,7 +22,8 @@ import numpy as np
 
 from ..plot.distributions import ready_rate_panel
 from ..plot.figure import DYNAMIC_COLOUR, STATIC_COLOUR, axes_grid
-from .experiment import STOCK_REVIEW_PERIODS, Study, saving_table, stock_table
+from .experiment import STOCK_REVIEW_PERIODS, Study
+from .tables import saving_table, stock_table
 
 __all__ = ["cost_figure", "ready_rate_figure", "saving_figure", "stock_figure",
            "carry_over_figure"]
@@ -178,7 +179,7 @@ def saving_figure(study: Study, *, table=None):
     >>> fig.axes[0].get_ylabel()
     'saving per period'
     """
-    t = saving_table(study) if table is None else table
+    t = saving_table(study, progress=False) if table is None else table
     hs = study.holding_costs
     nrows, ncols = _panels(len(hs))
     fig, axes = axes_grid(nrows, ncols, 3.8 * ncols + 0.6, 3.0 * nrows + 1.1, top=1.0,
@@ -228,7 +229,8 @@ def stock_figure(study: Study, *, holding_cost=1, review_periods=STOCK_REVIEW_PE
     >>> fig.axes[0].get_title()
     'T = 10'
     """
-    t = stock_table(study, holding_cost=holding_cost, review_periods=review_periods) \
+    t = stock_table(study, holding_cost=holding_cost, review_periods=review_periods,
+                    progress=False) \
         if table is None else table
     Ts = tuple(review_periods)
     nrows, ncols = _panels(len(Ts))

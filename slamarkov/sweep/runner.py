@@ -7,13 +7,10 @@ every column of its two rows comes from that one solution and its chain
 settlement and the gaming indicators (:mod:`slamarkov.analysis.gaming`, docs/model.md section 12).
 
 Points run in batches (a few dozen points per task, interleaved so that long and short contracts
-mix) on
-
-* the calling process (``workers=1``),
-* local worker processes through :class:`concurrent.futures.ProcessPoolExecutor` (the default:
-  one per core), or
-* a running Dask distributed scheduler (``scheduler="tcp://host:port"``, the optional
-  ``distributed`` extra), whose workers must have slamarkov installed.
+mix) on the package's one executor (:class:`slamarkov.core.executor.Executor`): the calling
+process (``workers=1``), local worker processes (the default: one per core), or a running Dask
+distributed scheduler (``scheduler="tcp://host:port"``, the optional ``distributed`` extra), whose
+workers must have slamarkov installed.
 
 Every executor runs the same function on the same point, and rows are put back in grid order,
 so the table is the same, bit for bit, whatever runs it. Results are appended to a partial file
@@ -25,13 +22,17 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import sys
 from pathlib import Path
 
 from ..analysis.gaming import GAMING_INDICATORS, gaming_indicators, ready_rate_gap
+from ..core.executor import Executor, connect  # noqa: F401 (connect: re-exported)
+from ..core.progress import progress as progress_bar
 from ..errors import ConfigError, OutputError, SweepError
 from ..io.atomic import atomic_path
+from ..io.files import read_text
+
+# the sweeps' table files live in slamarkov.io.tables; re-exported from their 0.1 home
+from ..io.tables import TABLE_FORMATS, check_table_path, read_table, write_table  # noqa: F401
 from ..model.config import Config, config_from_dict
 from ..solve.both import POLICIES, solve_both
 from .grid import DEFAULT_MAX_POINTS, RESULT_COLUMNS, Grid, grid_from_dict, load_grid
@@ -45,9 +46,6 @@ __all__ = [
     "RESULT_COLUMNS",
     "POLICIES",
 ]
-
-#: file suffixes the tables are written in
-TABLE_FORMATS = (".csv", ".parquet", ".json")
 
 #: most points in one task (fewer when there are few points per worker)
 MAX_BATCH = 32
@@ -125,12 +123,9 @@ def _run_batch(batch):
 # -- partial results ------------------------------------------------------------------------
 def _read_partial(path: Path, grid: Grid) -> dict:
     """Finished points of an earlier run of the same grid (a torn last line is dropped)."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
+    if not path.exists():
         return {}
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+    lines = read_text(path, "a sweep's partial file", ConfigError).splitlines()
     done = {}
     for n, line in enumerate(lines):
         try:
@@ -183,73 +178,13 @@ class _Partial:
         self.fh.close()
 
 
-# -- executors ------------------------------------------------------------------------------
+# -- batches --------------------------------------------------------------------------------
 def _batches(todo: list, n_workers: int, batch_size):
     if batch_size is None:
         batch_size = max(1, min(MAX_BATCH, math.ceil(len(todo) / (4 * max(n_workers, 1)))))
     n = math.ceil(len(todo) / batch_size) if todo else 0
     # interleave: batch j holds points j, j + n, j + 2n, ... so long and short contracts mix
     return [todo[j::n] for j in range(n)]
-
-
-def _fork_context():
-    import multiprocessing
-
-    if sys.platform.startswith("linux"):
-        return multiprocessing.get_context("fork")  # no re-import of numpy per worker
-    return None
-
-
-def _run_local(tasks, workers):
-    if workers == 1 or len(tasks) <= 1:
-        for task in tasks:
-            yield _run_batch(task)
-        return
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    pool = ProcessPoolExecutor(min(workers, len(tasks)), mp_context=_fork_context())
-    try:
-        futures = [pool.submit(_run_batch, t) for t in tasks]
-        for f in as_completed(futures):
-            yield f.result()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def connect(scheduler, timeout: float = 10):
-    """A :class:`distributed.Client` on a running scheduler (``tcp://host:port``).
-
-    Raises
-    ------
-    SweepError
-        When dask.distributed is missing or the scheduler cannot be reached in ``timeout``
-        seconds.
-    """
-    try:
-        from distributed import Client
-    except ImportError:
-        raise SweepError(
-            "--scheduler: needs dask.distributed; pip install 'slamarkov[distributed]'"
-        ) from None
-    if not isinstance(scheduler, str) or "://" not in scheduler:
-        raise SweepError(f"--scheduler: must be an address such as tcp://host:8786, got {scheduler!r}")
-    try:
-        return Client(scheduler, timeout=timeout, set_as_default=False)
-    except Exception as exc:  # OSError, TimeoutError, ValueError on a bad address
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise SweepError(f"--scheduler: cannot reach {scheduler} ({reason})") from None
-
-
-def _run_dask(tasks, client):
-    from distributed import as_completed
-
-    futures = client.map(_run_batch, tasks, pure=False)
-    try:
-        with client.as_current():  # as_completed looks for the current client
-            for f in as_completed(futures):
-                yield f.result()
-    finally:
-        client.cancel(futures)
 
 
 # -- the table ------------------------------------------------------------------------------
@@ -310,36 +245,21 @@ def sweep(grid, *, workers=None, scheduler=None, partial=None, resume: bool = Fa
             grid = grid_from_dict(grid, max_points=max_points)
         else:
             grid = load_grid(grid, max_points=max_points)
-    client = own_client = None
-    if scheduler is not None:
-        if isinstance(scheduler, str):
-            client = own_client = connect(scheduler)
-        else:
-            client = scheduler
-        n_workers = max(len(client.scheduler_info().get("workers", {})), 1)
-    else:
-        if workers is None:
-            workers = os.cpu_count() or 1
-        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-            raise SweepError(f"--workers: must be an integer >= 1, got {workers!r}")
-        n_workers = workers
-    try:
+    # the executor checks workers and reaches the scheduler before any work
+    with Executor(workers, scheduler, error=SweepError) as executor:
         done = _read_partial(Path(partial), grid) if (partial is not None and resume) else {}
         writer = _Partial(partial, grid, done) if partial is not None else None
         todo = [k for k in range(len(grid)) if k not in done]
+        batches = _batches(todo, executor.workers, batch_size)
         # in this process the checked contracts are used as they are; other processes and
         # Dask workers get the plain mappings (small, and only slamarkov needed to read them)
-        here = client is None and (n_workers == 1 or len(todo) <= 1)
+        here = executor.runs_here(len(batches))
         tasks = [[(k, grid.config(k) if here else grid.point(k)) for k in batch]
-                 for batch in _batches(todo, n_workers, batch_size)]
-        results = _run_dask(tasks, client) if client is not None else _run_local(tasks, n_workers)
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(grid), initial=len(done), unit="point", desc="sweep",
-                   file=sys.stderr, disable=(None if progress is None else not progress),
-                   leave=False)
+                 for batch in batches]
+        bar = progress_bar(total=len(grid), initial=len(done), unit="point", label="sweep",
+                           enabled=progress)
         try:
-            for result in results:
+            for result in executor.run(_run_batch, tasks):
                 for k, rows in result:
                     done[k] = rows
                 if writer is not None:
@@ -349,80 +269,4 @@ def sweep(grid, *, workers=None, scheduler=None, partial=None, resume: bool = Fa
             bar.close()
             if writer is not None:
                 writer.close()
-    finally:
-        if own_client is not None:
-            own_client.close()
     return _table(grid, done)
-
-
-# -- files ----------------------------------------------------------------------------------
-def check_table_path(path) -> Path:
-    """Refuse a table path whose suffix is not .csv, .parquet or .json (before any work)."""
-    p = Path(path)
-    if p.suffix.lower() not in TABLE_FORMATS:
-        raise OutputError(
-            f"{p}: unknown table format {p.suffix or '(no suffix)'!r}; use {', '.join(TABLE_FORMATS)}"
-        )
-    if p.suffix.lower() == ".parquet":
-        _require_pyarrow(p)
-    return p
-
-
-def _require_pyarrow(p):
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:
-        raise OutputError(f"{p}: .parquet needs pyarrow; pip install 'slamarkov[parquet]'") from None
-
-
-def write_table(table, path) -> None:
-    """Write a table atomically, in the format its suffix names (.csv, .parquet, .json).
-
-    JSON is a list of records whose floats read back bit for bit; CSV writes floats by their
-    shortest round-trip text.
-
-    Examples
-    --------
-    >>> import pandas as pd, tempfile, pathlib
-    >>> out = pathlib.Path(tempfile.mkdtemp()) / "t.json"
-    >>> write_table(pd.DataFrame({"x": [0.1, 2.0]}), out)
-    >>> out.read_text()
-    '[{"x": 0.1}, {"x": 2.0}]\\n'
-    """
-    p = check_table_path(path)
-    fmt = p.suffix.lower()
-    with atomic_path(p) as tmp:
-        if fmt == ".csv":
-            table.to_csv(tmp, index=False)
-        elif fmt == ".parquet":
-            table.to_parquet(tmp, index=False)
-        else:
-            records = table.to_dict(orient="records")
-            text = json.dumps(records, default=_plain)
-            Path(tmp).write_text(text + "\n", encoding="utf-8")
-
-
-def _plain(x):
-    item = getattr(x, "item", None)
-    if item is not None:
-        return item()
-    raise TypeError(f"{type(x).__name__} is not JSON serialisable")
-
-
-def read_table(path):
-    """Read a table written by :func:`write_table` (a sweep's output) as a DataFrame."""
-    import pandas as pd
-
-    p = check_table_path(path)
-    if not p.is_file():
-        raise ConfigError(f"{p}: no such file")
-    fmt = p.suffix.lower()
-    try:
-        if fmt == ".csv":
-            # round_trip: pandas < 3's default float parser is not exact (last digit off)
-            return pd.read_csv(p, float_precision="round_trip")
-        if fmt == ".parquet":
-            return pd.read_parquet(p)
-        return pd.DataFrame.from_records(json.loads(p.read_text(encoding="utf-8")))
-    except (ValueError, OSError) as exc:
-        raise ConfigError(f"{p}: not a sweep table ({str(exc).splitlines()[0]})") from None

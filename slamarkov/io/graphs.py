@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..errors import GraphDependencyError, GraphFormatError
 from .atomic import atomic_write
+from .files import read_text
 
 __all__ = ["GRAPH_FORMATS", "GraphFormatError", "graph_to_string", "graph_from_string",
            "write_graph", "read_graph", "node_id", "parse_node_id"]
@@ -239,13 +240,7 @@ def read_graph(path, fmt: str | None = None) -> nx.DiGraph:
     slamarkov.errors.GraphFormatError: missing.graphml: no such file
     """
     fmt = _format_of(path, fmt)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise GraphFormatError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise GraphFormatError(f"{path}: cannot be read ({exc})") from None
-    return graph_from_string(text, fmt)
+    return graph_from_string(read_text(path, "a graph file", GraphFormatError), fmt)
 
 
 # -- Graphviz DOT, through pydot and networkx.nx_pydot ---------------------------------------

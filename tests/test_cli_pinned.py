@@ -7,6 +7,12 @@ with the numpy/scipy version (the minimum-versions CI): the text with every floa
 byte-identical and every float agrees to 12 significant digits, as in
 tests/test_reproduce_pinned.py. To re-pin after a deliberate change of output (and say so in the
 README's changelog): ``python tests/test_cli_pinned.py``.
+
+Re-pinned deliberately (README, "Changelog"), each checked value by value: simulate's summary SD
+(the sample SD with n - 1); the edge order of a carry-over chain's graph file (the short period
+first; the same nodes, edges and attributes); the last digit of three gaming indicators of the
+sweeps (the row of N summed over a set layer by layer for every state space, 2e-16 relative);
+an exact policy's short-period probabilities in its graph file (1 - F rounded once, exactly).
 """
 
 from __future__ import annotations

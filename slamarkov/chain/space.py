@@ -246,7 +246,7 @@ class StateSpace:
 
     def keys(self, i: int, positions) -> list:
         """The states at ``positions`` of layer i (score index times the width, plus the stock
-        column) as the chain names them: (i, *score), with the stock on hand x last when stock
+        column) as the chain names them: ``(i, *score)``, with the stock on hand x last when stock
         carries over.
 
         Examples

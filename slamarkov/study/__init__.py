@@ -54,7 +54,6 @@ __all__ = [
     "STUDY_MAX_STOCK",
     "STUDY_RUNS",
     "Study",
-    "StudyCell",
     "carry_over_table",
     "cost_table",
     "expected_standard_errors",

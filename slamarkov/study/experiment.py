@@ -29,7 +29,6 @@ from ..solve.both import Solutions, solve_both
 
 __all__ = [
     "Study",
-    "StudyCell",
     "tuple_of",
     "STUDY_RUNS",
     "STUDY_AMOUNTS",
@@ -57,7 +56,7 @@ RATIOS = (Fraction(6, 5), Fraction(13, 10), Fraction(7, 5))
 STOCK_REVIEW_PERIODS = (10, 30, 60, 90)
 #: the ready-rate summaries the tables report for each policy, in order
 RATE_METRICS = ("mean", "sd", "p_penalty", "p_bonus")
-#: each policy's column prefix and its name in a :class:`StudyCell`
+#: each policy's column prefix and its name in a cell's :class:`~slamarkov.solve.Solutions`
 POLICY_PREFIXES = (("dyn", "dynamic"), ("static", "static"))
 #: the ready-rate table's columns, in the order the study reports them
 READY_RATE_COLUMNS = ("h", "T") + tuple(
@@ -79,6 +78,7 @@ PUBLISHED_READY_RATE = {
 
 
 #: the two solved policies of one cell of the grid (see :meth:`Study.solve`)
+#: 0.1's name for the two solved policies of one cell (:meth:`Study.solve`), kept importable
 StudyCell = Solutions
 
 
@@ -274,12 +274,12 @@ class Study:
         """The problem of one cell of the grid."""
         return Problem(self.contract(review_period, ratio), self.demand, holding_cost)
 
-    def solve(self, holding_cost, review_period, ratio=None) -> StudyCell:
+    def solve(self, holding_cost, review_period, ratio=None) -> Solutions:
         """Both optimal policies of one cell, solved once and cached.
 
         Returns
         -------
-        StudyCell
+        Solutions
             ``problem``, ``dynamic`` (:class:`DynamicSolution`) and ``static``
             (:class:`StaticSolution`).
         """

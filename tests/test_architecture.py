@@ -90,3 +90,21 @@ def test_the_layers_contract_is_kept():
     proc = subprocess.run([sys.executable, "-c", code, "--no-cache"], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+
+
+def test_the_maps_show_every_folder():
+    """The README's architecture block and docs/architecture.md name every folder."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index("## Architecture"):readme.index("## Changelog")]
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    for folder in (p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()):
+        assert f"  {folder}/" in block, folder
+        assert f"| `{folder}/` |" in page, folder
+
+
+def test_a_long_module_says_why_it_is_one_concern():
+    for path in PACKAGE.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if text.count("\n") > 700:
+            doc = ast.get_docstring(ast.parse(text)) or ""
+            assert "one concern" in " ".join(doc.split()).lower(), path

@@ -21,7 +21,9 @@ monitor ask the kernel and never look at how stock is kept.
   discrete policy's success probabilities, and the bands of N (:mod:`slamarkov.chain.triangle`).
 
 The fast kernels give the reference's numbers (tests/test_kernels.py checks every pass against
-:class:`Kernel` on random problems); :func:`kernel_for` picks the fastest that applies.
+:class:`Kernel` on random problems); :func:`kernel_for` picks the fastest that applies. One
+concern, one module, although a long one: the passes of the reference and their fast paths stand
+side by side, so that each fast path is read against what it must equal.
 """
 
 from __future__ import annotations

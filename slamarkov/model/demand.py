@@ -11,7 +11,8 @@ Closed forms are used where they exist (Poisson, the uniforms); otherwise :math:
 sum above, which is exact. Discrete demands take integer stock; the continuous uniform takes real
 stock and has a closed-form optimal stock. Demands with rational probabilities (discrete
 uniform, an empirical pmf) also give :math:`F` and :math:`H` as exact fractions, which the solvers
-use in exact mode.
+use in exact mode. One concern, one module: the distributions share one interface, and each is a
+short class.
 """
 
 from __future__ import annotations

@@ -31,6 +31,10 @@ from the constant, with p-value 0 or 1. The checks are combined into one verdict
 that a correct simulator is called inconsistent is at most :math:`\alpha` (up to the normal
 approximation of the z-tests and the chi-square approximation, both accurate at the study's
 n = 18,445).
+
+One concern, one module, although a long one: the judge of simulated runs, from the exact
+yardstick through the checks to the report of the verdict, for runs in memory and runs streamed
+from a file alike.
 """
 
 from __future__ import annotations

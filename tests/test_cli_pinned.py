@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import contextlib
 import io
-import math
 import os
-import re
 import sys
 from pathlib import Path
 
 import pytest
 
+from pinning import assert_same
 from slamarkov.cli import main
 
 DATA = Path(__file__).resolve().parent / "data" / "commands"
@@ -212,10 +211,6 @@ CASES = {
                               "json", "--policy", "static"],
 }
 
-#: a float literal (ints have no point and no exponent)
-FLOAT = re.compile(r"-?\d+(?:\.\d+(?:[eE][-+]?\d+)?|[eE][-+]?\d+)")
-
-
 def run_case(name, folder: Path) -> str:
     """The command's standard output, followed by the file it wrote (if any)."""
     for file, text in CONTRACTS.items():
@@ -234,15 +229,6 @@ def run_case(name, folder: Path) -> str:
     if out_file is not None:
         text += f"--- {out_file}\n" + (folder / out_file).read_text(encoding="utf-8")
     return text
-
-
-def assert_same(got: str, expected: str) -> None:
-    assert FLOAT.sub("F", got) == FLOAT.sub("F", expected)
-    want = [float(x) for x in FLOAT.findall(expected)]
-    have = [float(x) for x in FLOAT.findall(got)]
-    assert len(have) == len(want)
-    for g, w in zip(have, want):
-        assert math.isclose(g, w, rel_tol=1e-12, abs_tol=1e-12), (g, w)
 
 
 @pytest.mark.parametrize("name", list(CASES))

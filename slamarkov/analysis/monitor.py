@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
 from ..chain.absorbing import AbsorbingChain
 from ..chain.classes import OPEN, committed_band
 from ..chain.policy import Policy
+from ..chain.score import ReadyCount, Score, score_of
 from ..errors import MonitorError
 from ..io.files import read_text
 from ..model.contract import BANDS
@@ -53,9 +54,11 @@ __all__ = [
     "monitor_text",
 ]
 
-#: the columns a log may have; ``period`` and ``ready`` are required, ``stock_on_hand`` (the
-#: stock left at the end of the period) only when stock carries over, and then it is required
-LOG_COLUMNS = ("period", "ready", "demand", "stock_on_hand")
+#: the columns a log may have; ``period`` and the score's outcome columns (``ready`` for the
+#: ready count, :attr:`Score.log_columns <slamarkov.chain.score.Score.log_columns>`) are
+#: required, ``stock_on_hand`` (the stock left at the end of the period) only when stock carries
+#: over, and then it is required
+LOG_COLUMNS = ("period", *ReadyCount.log_columns, "demand", "stock_on_hand")
 
 
 @dataclass(frozen=True)
@@ -115,8 +118,10 @@ class PeriodLog:
 
     Attributes
     ----------
-    ready : tuple of int
-        Ready (1) or short (0), for periods 1..n.
+    ready : tuple
+        The outcome of each period 1..n as the contract's score reads it from the log: ready
+        (1) or short (0) for the ready count (:meth:`Score.read_outcome
+        <slamarkov.chain.score.Score.read_outcome>`).
     demand : tuple
         The logged demand of each period (``None`` where not logged).
     source : str
@@ -125,6 +130,8 @@ class PeriodLog:
         With stock carried over: the stock left at the end of each period (carried into the
         next), and ``initial_stock`` the stock at the start of period 1.
     initial_stock : int or None
+    score : Score, optional
+        The score that read the outcomes (default the ready count).
     """
 
     ready: tuple
@@ -132,6 +139,7 @@ class PeriodLog:
     source: str = "<log>"
     stock_on_hand: tuple | None = None
     initial_stock: int | None = None
+    score: Score | None = field(default=None, repr=False, compare=False)
 
     @property
     def n_periods(self) -> int:
@@ -139,17 +147,20 @@ class PeriodLog:
 
     @property
     def state(self) -> MonitorState:
-        """(i, v) = (periods logged + 1, ready periods logged).
+        """(i, v) = (periods logged + 1, ready periods logged): the score's coordinates after
+        the logged outcomes, with the stock on hand when stock carries over.
 
         Examples
         --------
         >>> PeriodLog((1, 1, 0), (None,) * 3).state
         MonitorState(period=4, ready_count=2)
         """
+        score = self.score if self.score is not None else ReadyCount(self.n_periods)
+        coords = score.logged(self.ready)
         if self.stock_on_hand is None:
-            return MonitorState(self.n_periods + 1, sum(self.ready))
+            return MonitorState(self.n_periods + 1, *coords)
         x = self.stock_on_hand[-1] if self.stock_on_hand else self.initial_stock
-        return MonitorState(self.n_periods + 1, sum(self.ready), x)
+        return MonitorState(self.n_periods + 1, *coords, x)
 
 
 @dataclass(frozen=True)
@@ -250,7 +261,7 @@ def _row_error(source, line, period, rule):
     return MonitorError(f"{where}: {rule}")
 
 
-def _parse_demand(text, line, k, ready, problem, source):
+def _parse_demand(text, line, k, short, describe, problem, source):
     demand = problem.demand
     try:
         d = Fraction(text)
@@ -264,9 +275,9 @@ def _parse_demand(text, line, k, ready, problem, source):
     if d > demand.upper:
         raise _row_error(source, line, k, f"demand {text} is above the largest demand of "
                          f"{demand.describe()} ({demand.upper:g}), so it cannot occur")
-    if ready == 0 and d == 0:
-        raise _row_error(source, line, k, "ready is 0 but demand is 0: stock is never negative, "
-                         "so a period without demand is ready")
+    if short and d == 0:
+        raise _row_error(source, line, k, f"{describe(short)} but demand is 0: stock is never "
+                         "negative, so a period without demand is ready")
     return int(d) if d.denominator == 1 else float(d)
 
 
@@ -274,7 +285,8 @@ def _validate(rows, header, problem: Problem, source: str, max_stock=None) -> Pe
     """Check every row of a log: periods 1..n in order, ready 0/1, demand consistent, and with
     stock carried over a stock on hand the chain can reach."""
     T = problem.review_period
-    ready, demand = [], []
+    score = score_of(problem)
+    outcomes, demand = [], []
     has_demand = "demand" in header
     carry = problem.carries
     if carry and rows and "stock_on_hand" not in header:
@@ -303,25 +315,36 @@ def _validate(rows, header, problem: Problem, source: str, max_stock=None) -> Pe
         if k > T:
             raise _row_error(source, line, k, f"the log is longer than the review period "
                              f"(T = {T} periods)")
-        if rec["ready"] not in ("0", "1"):
-            raise _row_error(source, line, k, f"ready must be 0 or 1, got {rec['ready']!r}")
-        r = int(rec["ready"])
+        try:
+            outcome = score.read_outcome(rec)
+        except ValueError as exc:
+            raise _row_error(source, line, k, str(exc)) from None
+        short = score.short(outcome)
         d = None
         if has_demand and rec["demand"] != "":
-            d = _parse_demand(rec["demand"], line, k, r, problem, source)
+            d = _parse_demand(rec["demand"], line, k, short, _outcome_text(score, rec), problem,
+                              source)
         if carry:
-            x = _parse_on_hand(rec["stock_on_hand"], line, k, r, d, previous, max_stock, source)
+            x = _parse_on_hand(rec["stock_on_hand"], line, k, short, d, previous, max_stock,
+                               source)
             on_hand.append(x)
             previous = x
-        ready.append(r)
+        outcomes.append(outcome)
         demand.append(d)
     if carry:
-        return PeriodLog(tuple(ready), tuple(demand), source, tuple(on_hand),
-                         int(problem.initial_stock))
-    return PeriodLog(tuple(ready), tuple(demand), source)
+        return PeriodLog(tuple(outcomes), tuple(demand), source, tuple(on_hand),
+                         int(problem.initial_stock), score=score)
+    return PeriodLog(tuple(outcomes), tuple(demand), source, score=score)
 
 
-def _parse_on_hand(text, line, k, ready, d, previous, max_stock, source):
+def _outcome_text(score, rec):
+    """How a row's outcome reads in a message, e.g. "ready is 0"."""
+    def describe(short):
+        return ", ".join(f"{c} is {rec[c]}" for c in score.log_columns)
+    return describe
+
+
+def _parse_on_hand(text, line, k, short, d, previous, max_stock, source):
     """The stock left at the end of period k, checked against what the chain can reach: an
     integer in the stock range, 0 after a short period, and y = x + d >= the stock carried in
     when the demand is logged (docs/model.md section 11)."""
@@ -332,17 +355,17 @@ def _parse_on_hand(text, line, k, ready, d, previous, max_stock, source):
                          f"{text!r}") from None
     if x < 0:
         raise _row_error(source, line, k, f"stock_on_hand must be an integer >= 0, got {text}")
-    if ready == 0 and x != 0:
+    if short and x != 0:
         raise _row_error(source, line, k, f"stock_on_hand {x} after a short period: demand "
                          "above the stock leaves nothing on hand")
     if max_stock is not None and x > max_stock:
         raise _row_error(source, line, k, f"stock_on_hand {x} is above the stock range "
                          f"0..{max_stock} (no order goes above it)")
-    if d is not None and ready == 1 and x + d < previous:
+    if d is not None and not short and x + d < previous:
         raise _row_error(source, line, k, f"stock_on_hand {x} with demand {d} means an "
                          f"order-up-to level of {x + d}, below the {previous} units carried "
                          "in; stock carries over, so the order is at least what is on hand")
-    if d is not None and ready == 1 and max_stock is not None and x + d > max_stock:
+    if d is not None and not short and max_stock is not None and x + d > max_stock:
         raise _row_error(source, line, k, f"stock_on_hand {x} with demand {d} means an "
                          f"order-up-to level of {x + d}, above the stock range 0..{max_stock}")
     return x
@@ -401,7 +424,7 @@ def parse_log(text: str, problem: Problem, source: str = "<log>", *,
             continue
         if header is None:
             header = [x.strip() for x in row]
-            _check_header(header, source, line, problem.carries)
+            _check_header(header, source, line, problem.carries, score_of(problem))
         else:
             rows.append((line, row))
     if header is None:
@@ -410,22 +433,24 @@ def parse_log(text: str, problem: Problem, source: str = "<log>", *,
     return _validate(rows, header, problem, source, max_stock)
 
 
-def _check_header(header, source, line, carry=False):
+def _check_header(header, source, line, carry, score):
+    outcome = list(score.log_columns)
+    shape = ",".join(["period", *outcome]) + "[,demand]"
     for name in header:
         if name == "stock_on_hand" and not carry:
             raise MonitorError(
                 f"{source} line {line}: column stock_on_hand needs stock carried over "
                 "([inventory] leftover = \"carry\" in the contract file); this contract discards "
                 "leftover stock, so the state has no stock on hand")
-        if name not in LOG_COLUMNS:
+        if name not in ("period", *outcome, "demand", "stock_on_hand"):
             raise MonitorError(f"{source} line {line}: unknown column {name!r} (the header is "
-                               "period,ready[,demand])")
+                               f"{shape})")
         if header.count(name) > 1:
             raise MonitorError(f"{source} line {line}: column {name!r} appears twice")
-    for name in ("period", "ready"):
+    for name in ("period", *outcome):
         if name not in header:
             raise MonitorError(f"{source} line {line}: missing column {name!r} (the header is "
-                               "period,ready[,demand])")
+                               f"{shape})")
 
 
 def read_log(path, problem: Problem, *, max_stock=None) -> PeriodLog:
@@ -555,8 +580,7 @@ def outlook(policy: Policy, state: MonitorState) -> PolicyOutlook:
     chain = AbsorbingChain(policy)
     dist = chain.ready_rate(state.chain_state)
     i, v = state.period, state.ready_count
-    stock = (policy.stock_at(i, v, state.stock_on_hand) if policy.carries else
-             policy.stock_at(i, v)) if i <= problem.review_period else None
+    stock = policy.stock_at(i, v, state.stock_on_hand) if i <= problem.review_period else None
     no_penalty, bonus = _needed(problem, state)
     return PolicyOutlook(
         p_penalty=dist.p_penalty,

@@ -82,7 +82,7 @@ class Policy:
             flat, space = self._flatten_carry(stock, problem, max_stock)
         else:
             flat = self._flatten(stock, T)
-            space = StateSpace(T, initial_stock=problem.initial_stock)
+            space = StateSpace.for_problem(problem)
         # one level in every state, given as a broadcast (stride-0) array: check and compact the
         # one value and keep the table a view of it, so a constant policy holds no table
         n_states = flat.shape[0]
@@ -200,7 +200,7 @@ class Policy:
         max_stock = int(max_stock)
         if max_stock < x0:
             raise PolicyError(f"max_stock: must be >= the initial stock {x0}, got {max_stock}")
-        space = StateSpace(T, carry=True, max_stock=max_stock, initial_stock=x0)
+        space = StateSpace.for_problem(problem, max_stock)
         if flat.shape != (space.n_transient,):
             raise PolicyError(
                 f"stock: must have {space.n_transient} entries (states (i, v, x) with x in "
@@ -235,7 +235,7 @@ class Policy:
             return cls(problem, table, kind="static", exact=exact)
         T = problem.review_period
         K = int(max(max_stock if max_stock is not None else level, level, problem.initial_stock))
-        space = StateSpace(T, carry=True, max_stock=K, initial_stock=problem.initial_stock)
+        space = StateSpace.for_problem(problem, K)
         table = np.empty(space.n_transient, dtype=np.uint8 if K <= 255 else np.int64)
         orders = base_stock_orders(space, level)
         for i in range(1, T + 1):  # layer by layer: no table of coordinates

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Score", "ReadyCount", "Transitions"]
+__all__ = ["Score", "ReadyCount", "Transitions", "score_of"]
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,22 @@ class Score(ABC):
         """The score index after period i, from the index before it, the order-up-to level and
         the demand (vectorised over runs: the simulator's state)."""
 
+    #: the columns of a monitor's log that record a period's outcome for this score
+    log_columns: tuple = ()
+
+    @abstractmethod
+    def read_outcome(self, record: dict):
+        """A logged period's outcome from its ``log_columns`` (text), checked; raises
+        :class:`ValueError` with the rule a value breaks."""
+
+    @abstractmethod
+    def short(self, outcome) -> bool:
+        """Whether the period's demand exceeded the order (nothing is left on hand)."""
+
+    @abstractmethod
+    def logged(self, outcomes) -> tuple:
+        """The score's coordinates after the logged outcomes of periods 1..n, in order."""
+
 
 class ReadyCount(Score):
     r"""The ready count v: ready periods so far (docs/model.md sections 1, 6 and 11).
@@ -152,6 +168,34 @@ class ReadyCount(Score):
 
     def settlement(self, contract, exact: bool = False) -> np.ndarray:
         return contract.settlement(exact=exact)
+
+    log_columns = ("ready",)
+
+    def read_outcome(self, record: dict) -> int:
+        """``ready``: 1 for a ready period, 0 for a short one.
+
+        Examples
+        --------
+        >>> ReadyCount(3).read_outcome({"ready": "1"})
+        1
+        """
+        text = record["ready"]
+        if text not in ("0", "1"):
+            raise ValueError(f"ready must be 0 or 1, got {text!r}")
+        return int(text)
+
+    def short(self, outcome) -> bool:
+        return outcome == 0
+
+    def logged(self, outcomes) -> tuple:
+        """(v,): the ready periods logged.
+
+        Examples
+        --------
+        >>> ReadyCount(3).logged([1, 0, 1])
+        (2,)
+        """
+        return (sum(outcomes),)
 
     def step(self, i, index, order, demand):
         """v + 1 where the period is ready (d <= y), v otherwise.
@@ -253,3 +297,15 @@ def _log(p) -> np.ndarray:
 def _log1m(F) -> np.ndarray:
     with np.errstate(divide="ignore"):
         return np.log1p(-np.asarray(F, dtype=np.float64))
+
+
+def score_of(problem) -> Score:
+    """The score a problem's contract measures: the ready count (a ready-rate contract).
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, Poisson, Problem
+    >>> score_of(Problem(Contract.study(10), Poisson(5), 1)).coordinates
+    ('ready_count',)
+    """
+    return ReadyCount(problem.review_period)

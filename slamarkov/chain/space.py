@@ -29,7 +29,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..errors import ChainError
-from .score import ReadyCount, Score
+from .score import ReadyCount, Score, score_of
 
 __all__ = ["StateSpace", "Position"]
 
@@ -88,6 +88,21 @@ class StateSpace:
         self._sizes = sizes
         # offsets[i]: the first index of layer i, i = 1..T+1
         self._offsets = np.concatenate(([0], np.cumsum(sizes * widths[: T + 1])))
+
+    @classmethod
+    def for_problem(cls, problem, max_stock: int = 0) -> "StateSpace":
+        """The state space of a problem: its review period, the score its contract measures
+        (:func:`~slamarkov.chain.score.score_of`), its stock rule and initial stock, and the
+        stock range 0..``max_stock`` (when stock carries over).
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, Poisson, Problem
+        >>> StateSpace.for_problem(Problem(Contract.study(3), Poisson(5), 1, leftover="carry"), 2)
+        StateSpace(T=3, leftover='carry', max_stock=2, initial_stock=0, transient=16)
+        """
+        return cls(problem.review_period, carry=problem.carries, max_stock=max_stock,
+                   initial_stock=problem.initial_stock, score=score_of(problem))
 
     # -- sizes -------------------------------------------------------------------------------
     @property

@@ -83,7 +83,7 @@ def solve_carry_dynamic(problem, K: int, *, exact: bool = False, keep_values: bo
     """
     T = problem.review_period
     x0 = int(problem.initial_stock)
-    space = StateSpace(T, carry=True, max_stock=K, initial_stock=x0)
+    space = StateSpace.for_problem(problem, K)
     tables = DemandTables(problem.demand, K, exact=exact)
     F, H, kernel, mean = tables.F, tables.H, tables.toeplitz, tables.mean
     one = Fraction(1) if exact else 1.0

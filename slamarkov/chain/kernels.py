@@ -717,7 +717,7 @@ class TriangleKernel(ReadyCountKernel):
         tail = g_next.shape[2:]
         if out is None:
             out = np.empty((i, 1) + tail, dtype=g_next.dtype)
-        triangle.backward_step(g_next[:, 0], self.policy.stage_success(i), out[:, 0])
+        triangle.backward_shift(g_next[:, 0], self.policy.stage_success(i), out[:, 0])
         return out
 
     def fundamental(self, dense: bool, max_bytes: int):
@@ -838,7 +838,7 @@ class TriangleKernel(ReadyCountKernel):
 
     def _branch_moments(self, reward):
         """:meth:`ReadyCountKernel._branch_moments` on the triangle: the next stage's rows are
-        two shifted, weighted copies (:func:`~slamarkov.chain.triangle.backward_step`)."""
+        two shifted, weighted copies (:func:`~slamarkov.chain.triangle.backward_shift`)."""
         T, t, exact = self.T, self.space.n_transient, self.exact
         dtype = object if exact else np.float64
         zero = Fraction(0) if exact else 0.0
@@ -850,7 +850,7 @@ class TriangleKernel(ReadyCountKernel):
             p = self.policy.stage_success(i)
             r0, r1 = reward(i, p)
             m1 = nxt[:, 0]
-            cur = triangle.backward_step(nxt, p, np.empty((i, 2), dtype=dtype))
+            cur = triangle.backward_shift(nxt, p, np.empty((i, 2), dtype=dtype))
             q = 1 - p
             cur[:, 0] += q * r0 + p * r1
             cur[:, 1] += q * r0 * r0 + p * r1 * r1 + 2 * (q * r0 * m1[:i] + p * r1 * m1[1:])

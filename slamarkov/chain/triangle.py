@@ -13,8 +13,8 @@ from fractions import Fraction
 
 import numpy as np
 
-__all__ = ["n_transient", "offset", "stage_of", "stage_slice", "propagate", "forward_step",
-           "backward_step", "reach_step", "reach_nnz"]
+__all__ = ["n_transient", "offset", "stage_of", "stage_slice", "propagate", "backward_shift",
+           "reach_step", "reach_nnz"]
 
 
 def n_transient(T: int) -> int:
@@ -122,42 +122,7 @@ def propagate(source, T, start_stage=1, start_count=0, *, exact=False, on_stage=
     return out
 
 
-def forward_step(mass, p, out):
-    """One stage forward: the mass on the states of stage i moves to stage i + 1.
-
-    State (i, v) goes to (i + 1, v + 1) with its success probability ``p[v]`` and to (i + 1, v)
-    otherwise. ``mass`` may carry trailing axes (several distributions at once).
-
-    Parameters
-    ----------
-    mass : ndarray, shape (n, ...)
-        Mass on n consecutive states of stage i (float64 or Fractions).
-    p : ndarray, shape (n,)
-        Their success probabilities.
-    out : ndarray, shape (n + 1, ...)
-        Receives the mass on the n + 1 states of stage i + 1 they lead to (overwritten).
-
-    Returns
-    -------
-    ndarray
-        ``out``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> forward_step(np.array([0.5, 0.5]), np.array([0.2, 1.0]), np.empty(3)).tolist()
-    [0.4, 0.1, 0.5]
-    """
-    n = mass.shape[0]
-    pp = p.reshape(p.shape + (1,) * (mass.ndim - 1))
-    moved = mass * pp
-    np.subtract(mass, moved, out=out[:n])
-    out[n] = 0
-    out[1:] += moved
-    return out
-
-
-def backward_step(nxt, p, out):
+def backward_shift(nxt, p, out):
     r"""One stage back: rows (values, distributions) of stage i from the rows of stage i + 1.
 
     For a quantity determined by where the chain goes next (a row of B, a reach probability, an
@@ -186,7 +151,7 @@ def backward_step(nxt, p, out):
     Examples
     --------
     >>> import numpy as np
-    >>> backward_step(np.eye(3), np.array([0.25, 1.0]), np.empty((2, 3))).tolist()
+    >>> backward_shift(np.eye(3), np.array([0.25, 1.0]), np.empty((2, 3))).tolist()
     [[0.75, 0.25, 0.0], [0.0, 0.0, 1.0]]
     """
     n = p.shape[0]

@@ -23,7 +23,7 @@ from .experiment import (
     STUDY_MAX_STOCK,
     STUDY_RUNS,
     Study,
-    StudyCell,
+    StudyCell,  # noqa: F401 (0.1's name of a cell's Solutions, kept importable)
 )
 from .reproduce import reproduce_all
 from .tables import (

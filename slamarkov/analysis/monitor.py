@@ -18,7 +18,10 @@ whether the band is already decided whatever happens.
 
 A log of all T periods is the end state :math:`(T + 1, v)`: everything is decided and no stock is
 ordered. The state is a small object (:class:`MonitorState`) and every chain query goes through
-:func:`outlook`, so that a further coordinate of the state (stock carried over) changes one place.
+:func:`outlook`, so that a further coordinate of the state (stock carried over) changes one place;
+a period's outcome is read from the log by the contract's score
+(:meth:`Score.read_outcome <slamarkov.chain.score.Score.read_outcome>`). One concern, one module:
+from a log to where the review period stands, with the log's rules and the report of it.
 """
 
 from __future__ import annotations

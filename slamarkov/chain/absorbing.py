@@ -30,7 +30,7 @@ import numpy as np
 
 from ..errors import ChainError, ChainSizeError
 from .distribution import ReadyRateDistribution
-from .kernels import kernel_for
+from .kernels import kernel_for, size_error
 from .policy import Policy
 from .space import Position
 from .triangle import reach_nnz
@@ -245,14 +245,9 @@ class AbsorbingChain:
 
     # -- dense N and B ---------------------------------------------------------------------
     def _guard(self, entries, name):
-        itemsize = 8 if not self.exact else 64
-        need = entries * itemsize
+        need = entries * (64 if self.exact else 8)
         if need > self.max_bytes:
-            raise ChainSizeError(
-                f"{name}: a dense {name} for T = {self.T} needs {need / 2**30:.3g} GiB, above the "
-                f"memory guard of {self.max_bytes / 2**30:.3g} GiB; use row queries (from a start "
-                "state) or raise max_bytes"
-            )
+            raise size_error(name, need, self.max_bytes, self.T)
 
     def _N_bytes(self, dense):
         t = self.n_transient
@@ -295,7 +290,6 @@ class AbsorbingChain:
         >>> [[str(x) for x in row] for row in B]
         [['1/4', '1/2', '1/4'], ['1/2', '1/2', '0'], ['0', '1/2', '1/2']]
         """
-        self._guard(self.n_transient * self.n_absorbing, "B")
         return self.kernel.absorption_matrix(self.max_bytes)
 
     def fundamental_matrix(self, dense: bool = False):

@@ -16,8 +16,8 @@ import pytest
 
 from slamarkov import (
     AbsorbingChain,
-    Contract,
     ContinuousUniform,
+    Contract,
     CostError,
     DiscreteUniform,
     InventoryError,
@@ -29,9 +29,9 @@ from slamarkov import (
     solve_dynamic,
     solve_static,
 )
+from slamarkov.chain.space import StateSpace
 from slamarkov.errors import ChainError
 from slamarkov.simulation.simulate import simulate
-from slamarkov.chain.space import StateSpace
 from slamarkov.simulation.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -167,7 +167,8 @@ class TestSolver:
 
 class TestChain:
     @pytest.fixture(scope="class")
-    def sol(self):
+    @classmethod
+    def sol(cls):
         return solve_dynamic(carry_problem(T=5), exact=True)
 
     def test_start_row_is_the_solvers_distribution(self, sol):
@@ -233,7 +234,8 @@ class TestSimulation:
 
 class TestCommandLine:
     @pytest.fixture(scope="class")
-    def contract_file(self, tmp_path_factory):
+    @classmethod
+    def contract_file(cls, tmp_path_factory):
         path = tmp_path_factory.mktemp("carry") / "carry.toml"
         path.write_text(
             "[contract]\nreview_period = 6\npenalty_threshold = 0.6\nbonus_threshold = 0.8\n"
@@ -298,7 +300,8 @@ class TestEveryStartMoments:
     and the moments of the visit count computed from N (each state is visited at most once)."""
 
     @pytest.fixture(scope="class")
-    def chain(self):
+    @classmethod
+    def chain(cls):
         return AbsorbingChain(solve_dynamic(carry_problem(T=5, x0=1), exact=True).policy)
 
     def test_against_one_start_queries(self, chain):

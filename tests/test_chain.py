@@ -1036,8 +1036,9 @@ class TestMemoryGuard:
     T = 200
 
     @pytest.fixture(scope="class")
-    def big(self):
-        prob = Problem(Contract.study(self.T), Poisson(5), 1)
+    @classmethod
+    def big(cls):
+        prob = Problem(Contract.study(cls.T), Poisson(5), 1)
         return AbsorbingChain(Policy.constant(prob, 6), max_bytes=1 << 20)
 
     def test_B_alone_needs_no_N(self, big):

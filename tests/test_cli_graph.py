@@ -8,10 +8,10 @@ import json
 import networkx as nx
 import pytest
 
-from slamarkov.cli import main
-from slamarkov.model.config import load_config
-from slamarkov.io.graphs import GRAPH_FORMATS, graph_from_string, read_graph
 from slamarkov.analysis.graph import policy_graph
+from slamarkov.cli import main
+from slamarkov.io.graphs import GRAPH_FORMATS, graph_from_string, read_graph
+from slamarkov.model.config import load_config
 from slamarkov.solve import solve_dynamic, solve_static
 
 EXAMPLE = str(importlib.resources.files("slamarkov") / "data" / "example.toml")

@@ -24,8 +24,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from pinning import assert_same
+
 from slamarkov.cli import main
 
 DATA = Path(__file__).resolve().parent / "data" / "commands"

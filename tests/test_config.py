@@ -14,13 +14,19 @@ from slamarkov import (
     ContractError,
     CostError,
     DemandError,
-    DiscretisedNormal,
     DiscreteUniform,
+    DiscretisedNormal,
     Empirical,
     Poisson,
     SlamarkovError,
 )
-from slamarkov.model.config import SCHEMA, Config, config_from_dict, load_config, parse_demand_spec
+from slamarkov.model.config import (
+    SCHEMA,
+    Config,
+    config_from_dict,
+    load_config,
+    parse_demand_spec,
+)
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "contract.toml"
 

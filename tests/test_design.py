@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from slamarkov import SweepError
 from slamarkov.cli import main
+from slamarkov.sweep import read_table, sweep, write_table
 from slamarkov.sweep.design import (
     INFEASIBLE_EXIT,
     PAYMENT,
@@ -21,7 +22,6 @@ from slamarkov.sweep.design import (
     pareto_figure,
     pareto_front,
 )
-from slamarkov.sweep import read_table, sweep, write_table
 
 GRID = {
     "contract": {"review_period": [6, 12], "penalty_threshold": [0.6, 0.8],

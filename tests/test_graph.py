@@ -26,17 +26,7 @@ from slamarkov import (
     solve_dynamic,
     solve_static,
 )
-from slamarkov.chain import AbsorbingChain
-from slamarkov.errors import GraphDependencyError
-from slamarkov.io.graphs import (
-    GRAPH_FORMATS,
-    GraphFormatError,
-    graph_from_string,
-    graph_to_string,
-    parse_node_id,
-    read_graph,
-    write_graph,
-)
+from slamarkov.analysis.graph import policy_graph
 from slamarkov.analysis.inspect import (
     band_flow,
     coasting_states,
@@ -47,8 +37,18 @@ from slamarkov.analysis.inspect import (
     reachable,
     unreachable_states,
 )
-from slamarkov.analysis.graph import policy_graph
+from slamarkov.chain import AbsorbingChain
 from slamarkov.chain.classes import state_roles
+from slamarkov.errors import GraphDependencyError
+from slamarkov.io.graphs import (
+    GRAPH_FORMATS,
+    GraphFormatError,
+    graph_from_string,
+    graph_to_string,
+    parse_node_id,
+    read_graph,
+    write_graph,
+)
 
 
 # -- fixtures -------------------------------------------------------------------------------------

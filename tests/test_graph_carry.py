@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 from fractions import Fraction
 
@@ -13,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from slamarkov import (
-    ChainError,
     Contract,
     DiscreteUniform,
     Poisson,
@@ -22,18 +20,7 @@ from slamarkov import (
     SlamarkovError,
     solve_dynamic,
 )
-from slamarkov.chain import AbsorbingChain
-from slamarkov.cli import main
-from slamarkov.model.config import load_config
-from slamarkov.io.graphs import (
-    GRAPH_FORMATS,
-    GraphFormatError,
-    graph_from_string,
-    graph_to_string,
-    parse_node_id,
-    read_graph,
-    write_graph,
-)
+from slamarkov.analysis.graph import policy_graph
 from slamarkov.analysis.inspect import (
     band_flow,
     coasting_states,
@@ -44,9 +31,20 @@ from slamarkov.analysis.inspect import (
     reachable,
     unreachable_states,
 )
-from slamarkov.analysis.graph import policy_graph
+from slamarkov.chain import AbsorbingChain
 from slamarkov.chain.classes import state_roles
-from slamarkov.io.graphs import node_id
+from slamarkov.cli import main
+from slamarkov.io.graphs import (
+    GRAPH_FORMATS,
+    GraphFormatError,
+    graph_from_string,
+    graph_to_string,
+    node_id,
+    parse_node_id,
+    read_graph,
+    write_graph,
+)
+from slamarkov.model.config import load_config
 from slamarkov.solve import solve_static
 
 BANDS = ("penalty", "neutral", "bonus")

@@ -24,10 +24,10 @@ from slamarkov import (
     solve_dynamic,
     solve_static,
 )
-from slamarkov.cli import main
-from slamarkov.errors import MonitorError, ReportDependencyError
-from slamarkov.report.html import contract_terms, render_report, write_report
 from slamarkov.analysis.monitor import monitor
+from slamarkov.cli import main
+from slamarkov.errors import ReportDependencyError
+from slamarkov.report.html import contract_terms, render_report, write_report
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "contract.toml"  # the study's lump-sum contract, T = 10, Poisson(5)

@@ -22,8 +22,6 @@ from slamarkov import (
     solve_dynamic,
     solve_static,
 )
-from slamarkov.cli import main
-from slamarkov.errors import MonitorError
 from slamarkov.analysis.monitor import (
     MonitorResult,
     MonitorState,
@@ -33,6 +31,8 @@ from slamarkov.analysis.monitor import (
     parse_log,
     read_log,
 )
+from slamarkov.cli import main
+from slamarkov.errors import MonitorError
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "contract.toml"  # the study's lump-sum contract, T = 10, Poisson(5)
@@ -371,7 +371,8 @@ class TestCarryOver:
     """With stock carried over the state is (i, v, x): x is the last logged stock_on_hand."""
 
     @pytest.fixture(scope="class")
-    def setup(self):
+    @classmethod
+    def setup(cls):
         prob = Problem(Contract(6, "0.5", "5/6", penalty=30, bonus=18), DiscreteUniform(0, 4),
                        "1/2", purchase_cost=1, salvage_value="1/2", leftover="carry",
                        initial_stock=2)

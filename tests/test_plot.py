@@ -14,10 +14,10 @@ import pytest
 pytest.importorskip("matplotlib")
 
 from slamarkov import LINEAR, LUMP_SUM, SlamarkovError  # noqa: E402
-from slamarkov.plot import PlotDependencyError, save_figure  # noqa: E402
-from slamarkov.study import figures as plot  # noqa: E402
 from slamarkov.cli import main  # noqa: E402
+from slamarkov.plot import PlotDependencyError, save_figure  # noqa: E402
 from slamarkov.study import Study, cost_table, reproduce_all, saving_table, stock_table  # noqa: E402
+from slamarkov.study import figures as plot  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

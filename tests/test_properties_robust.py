@@ -16,9 +16,9 @@ import math
 from fractions import Fraction
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_cli_solve import EXAMPLE
 
 from slamarkov import (
     Contract,
@@ -31,8 +31,6 @@ from slamarkov import (
     solve_static,
 )
 from slamarkov.cli import main
-
-from test_cli_solve import EXAMPLE
 
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])

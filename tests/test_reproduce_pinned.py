@@ -21,8 +21,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from pinning import assert_same
+
 from slamarkov.cli import main
 
 DATA = Path(__file__).resolve().parent / "data" / "reproduce"

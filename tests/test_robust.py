@@ -12,13 +12,12 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from test_cli_solve import EXAMPLE, assert_one_line_error, run_cli
 
 from slamarkov import Contract, Poisson, Problem
-from slamarkov.core.numbers import clip_probability, to_fraction, to_int
 from slamarkov.chain.distribution import ReadyRateDistribution
+from slamarkov.core.numbers import clip_probability, to_fraction, to_int
 from slamarkov.errors import ContractError
-
-from test_cli_solve import EXAMPLE, assert_one_line_error, run_cli
 
 
 class TestNumbers:

@@ -18,8 +18,8 @@ from scipy import stats
 
 from slamarkov import (
     SCHEMES,
-    Contract,
     ContinuousUniform,
+    Contract,
     DiscreteUniform,
     Empirical,
     Poisson,

@@ -23,12 +23,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from slamarkov import AbsorbingChain, ConfigError, SweepError, solve_dynamic, solve_static
+from slamarkov import (
+    AbsorbingChain,
+    ConfigError,
+    SweepError,
+    solve_dynamic,
+    solve_static,
+)
+from slamarkov.analysis.gaming import gaming_indicators
 from slamarkov.cli import main
 from slamarkov.model.config import config_from_dict
-from slamarkov.analysis.gaming import gaming_indicators
+from slamarkov.sweep import read_table, sweep, write_table
 from slamarkov.sweep.grid import RESULT_COLUMNS, grid_from_dict
-from slamarkov.sweep import read_table, solve_point, sweep, write_table
 
 ROOT = Path(__file__).resolve().parents[1]
 

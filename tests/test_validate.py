@@ -21,8 +21,8 @@ from scipy import integrate, stats
 
 from slamarkov import (
     SCHEMES,
-    Contract,
     ContinuousUniform,
+    Contract,
     DiscreteUniform,
     Empirical,
     Poisson,

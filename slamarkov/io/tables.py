@@ -369,8 +369,10 @@ def read_table(path):
         data = read_text(p, what, ConfigError)
     try:
         if fmt == "csv":
-            # round_trip: pandas < 3's default float parser is not exact (last digit off)
-            return pd.read_csv(io.StringIO(data), float_precision="round_trip")
+            # pandas < 3's default float parser is not exact (last digit off); pandas 3 parses
+            # exactly by default and deprecates the option
+            old = int(pd.__version__.split(".")[0]) < 3
+            return pd.read_csv(io.StringIO(data), **({"float_precision": "round_trip"} if old else {}))
         if fmt == "parquet":
             return pd.read_parquet(io.BytesIO(data))
         return pd.DataFrame.from_records(json.loads(data))

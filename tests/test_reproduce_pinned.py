@@ -11,7 +11,12 @@ scipy.special (issue 12: a sum of Loader's pmf, checked against 40-digit referen
 F moved by at most 2 ulps, every JSON float by at most 2e-14 relative, and in the CSV files only
 the published-table z-scores changed, by at most 3 units of their 12th digit (z divides the
 change of the exact value by a standard error near 1e-4); the markdown files did not change.
-To re-pin after a deliberate change of format:
+The published table's z-scores are the one exception to byte identity: z = (published -
+exact) / se divides a change in the last bits of the exact value by a standard error near 1e-4,
+so its 12th printed digit moves with the numpy/scipy version (the minimum-versions CI moves two
+of them by 1 and 4 units, in 0.1 as after the regroup); z is compared within that conditioning,
+every other column byte for byte (tests/pinning.py). To re-pin after a deliberate change of
+format:
 ``python tests/test_reproduce_pinned.py``.
 """
 
@@ -21,7 +26,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from pinning import assert_same
+from pinning import assert_same, assert_same_z
 
 from slamarkov.cli import main
 
@@ -61,7 +66,11 @@ def _run(capsys, name, fmt):
 @pytest.mark.parametrize("name", list(CASES))
 def test_output_is_pinned(capsys, name, fmt):
     expected = (DATA / f"{name}{FORMATS[fmt]}").read_bytes().decode("utf-8")
-    assert _run(capsys, name, fmt) == expected
+    got = _run(capsys, name, fmt)
+    if (name, fmt) == ("published", "csv"):
+        assert_same_z(got, expected)  # z's 12th digit moves with exact's last bits
+    else:
+        assert got == expected
 
 
 @pytest.mark.parametrize("name", list(CASES))

@@ -344,6 +344,22 @@ class StateSpace:
             ", ".join(("i",) + self.score.coordinates)
         return f"({names})" + (f" or ({names}, x)" if self.carry else "")
 
+    def keys_at(self, index) -> list:
+        """The states at flat transient indices as the chain names them (:meth:`keys`), built
+        column by column (vectorised; a long list of states costs one ``zip``).
+
+        Examples
+        --------
+        >>> StateSpace(3, carry=True, max_stock=2).keys_at([0, 12])
+        [(1, 0, 0), (3, 1, 2)]
+        >>> StateSpace(3).keys_at([0, 5])
+        [(1, 0), (3, 2)]
+        """
+        cols = self.coordinates_at(index)
+        if not self.carry:
+            cols = cols[:-1]  # one stock level per layer: not part of the name
+        return list(zip(*(c.tolist() for c in cols)))
+
     def coordinates(self):
         """Period, score coordinates and stock on hand of every transient state, flat in state
         order: ``(stage, *score, stock)`` (vectorised; computed once and kept read-only)."""

@@ -12,7 +12,10 @@ Re-pinned deliberately (README, "Changelog"), each checked value by value: simul
 (the sample SD with n - 1); the edge order of a carry-over chain's graph file (the short period
 first; the same nodes, edges and attributes); the last digit of three gaming indicators of the
 sweeps (the row of N summed over a set layer by layer for every state space, 2e-16 relative);
-an exact policy's short-period probabilities in its graph file (1 - F rounded once, exactly).
+an exact policy's short-period probabilities in its graph file (1 - F rounded once, exactly); the
+most probable paths of two inspection reports, where equally probable paths were decided by the
+last bits of a float log sum and are now decided by the stated tie rule (tests/test_path_ties.py
+checks the rule against every path; numpy 1.23 had picked the other path of carry12).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from pinning import assert_same
+from pinning import assert_same, assert_same_z
 
 from slamarkov.cli import main
 
@@ -242,6 +245,23 @@ def test_the_comparison_can_fail():
         assert_same("mean 0.5000000001\n", "mean 0.5\n")
     with pytest.raises(AssertionError):
         assert_same("P(bonus) 1%\n", "P(penalty) 1%\n")
+    # the GEXF header's date and networkx version are masked, nothing else of the header
+    head = '<meta lastmodifieddate="{}">\n<creator>NetworkX {}</creator>\n<graph name="{}">'
+    today = head.format("2026-12-06", "3.5", "T=4")
+    assert_same(today, head.format("2027-01-01", "3.6.1", "T=4"))
+    with pytest.raises(AssertionError):
+        assert_same(today, head.format("2026-12-06", "3.5", "T=5"))
+
+
+def test_the_z_comparison_can_fail():
+    pinned = ("scheme,published,exact,se,z\n"
+              "linear,0.8667,0.86662832593,0.000457033762616,0.0474233454505\n")
+    # z's 12th digit may move with the exact value's last bits (0.1 under numpy 1.23 prints ...501)
+    assert_same_z(pinned.replace("454505", "454501"), pinned)
+    with pytest.raises(AssertionError):  # a change of z in its 9th digit is not rounding
+        assert_same_z(pinned.replace("454505", "354505"), pinned)
+    with pytest.raises(AssertionError):  # every other column is compared byte for byte
+        assert_same_z(pinned.replace("0.86662832593", "0.86662832594"), pinned)
 
 
 def test_every_case_is_pinned():

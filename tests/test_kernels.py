@@ -185,3 +185,29 @@ def test_the_comparison_can_fail(exact):
              True)
     with pytest.raises(AssertionError):
         same(np.array([0.5]), np.array([0.5 + 1e-9]), False)
+
+
+@settings(max_examples=40, deadline=None)
+@given(problems())
+def test_incoming_agrees(case):
+    """Into each state of the next layer, the same transitions in the same (tie-rule) order;
+    a fast kernel may lay its empty slots out differently."""
+    problem, K, exact, _ = case
+    policy = random_policy(*case)
+    ref = Kernel(policy)
+
+    def listed(inc):
+        out = []
+        for j in range(inc.rows.shape[1]):
+            filled = [s for s in range(inc.rows.shape[0]) if inc.p[s, j] != 0]
+            out.append([(int(inc.rows[s, j]), inc.p[s, j], inc.logp[s, j]) for s in filled])
+        return out
+
+    for fast in fast_kernels(policy):
+        for i in range(1, problem.review_period + 1):
+            a, b = listed(ref.incoming(i)), listed(fast.incoming(i))
+            assert [[r for r, _, _ in t] for t in a] == [[r for r, _, _ in t] for t in b]
+            for ta, tb in zip(a, b):
+                if ta:
+                    same(np.array([p for _, p, _ in ta]), np.array([p for _, p, _ in tb]), exact)
+                    np.testing.assert_array_equal([lp for *_, lp in ta], [lp for *_, lp in tb])

@@ -5,6 +5,10 @@ when the probability commits to a band.
 The queries work on the policy's stock table and the chain's kernels stage by stage, so they
 cost about the size of the chain and never a loop over states in Python; :func:`inspect_policy`
 gathers them into the report ``slamarkov graph --inspect`` prints.
+
+One concern, though above 700 lines: the questions one asks of a solved policy's chain, each a
+pass over the same layers with the same start state and the same report; the most probable
+paths carry their own score type (exact, or float with a rounding bound) for the tie rule.
 """
 
 from __future__ import annotations
@@ -68,12 +72,7 @@ def check_size(pol, kind: str) -> None:
 
 def _states(space, mask) -> list:
     """The transient states of a flat mask, in state order: (i, v), or (i, v, x)."""
-    out = []
-    for i in range(1, space.T + 1):
-        hit = np.flatnonzero(space.layer(mask, i))
-        if hit.size:
-            out += space.keys(i, hit)
-    return out
+    return space.keys_at(np.flatnonzero(mask))
 
 
 def _by_role(policy, role, reason, allowed):
@@ -334,9 +333,13 @@ class BandPath:
 def most_probable_paths(policy, start=(1, 0)) -> dict:
     """The most probable path from ``start`` into each absorbing band (a Viterbi pass).
 
-    The chain is a layered DAG, so the best path into every state is found layer by layer in
-    log space over the chain's transitions. Ties go to the short period (the path that stays at
-    the lower ready count), then to the smallest stock on hand before.
+    The chain is a layered DAG, so the best path into every state is found layer by layer over
+    the chain's transitions (docs/model.md section 6, "Most probable paths"). Ties go to the
+    short period (the path that stays at the lower ready count), then to the smallest stock on
+    hand before; between absorbing states of one band, to the smallest final ready count. An
+    exact policy compares exact path probabilities, so every tie is decided exactly; a float
+    policy compares log probabilities, and two paths whose scores differ by less than their
+    rounding bound count as tied (as a Poisson(4) demand of 3 and one of 4 are equally likely).
 
     Parameters
     ----------
@@ -371,45 +374,104 @@ def most_probable_paths(policy, start=(1, 0)) -> dict:
     pos = transient_start(pol, start)
     space, kernel = pol.space, kernel_for(pol)
     T = space.T
-    score = np.full(space.size(pos.i) * space.width(pos.i), -np.inf)
-    score[pos.score * space.width(pos.i) + pos.column] = 0.0
+    scores = _PathScores(pol.exact, space.size(pos.i) * space.width(pos.i))
+    scores.value[pos.score * space.width(pos.i) + pos.column] = 1 if pol.exact else 0.0
     back = []  # per layer: the source (position in the layer) of each target's best path
     for i in range(pos.i, T + 1):
-        tr = kernel.transitions(i)
-        n, w = kernel.next_shape(i, final_stock=False)
-        # candidates by target, then the short period first, then the smallest source
-        order = np.lexsort((tr.rows, tr.ready, tr.cols))
-        cols, rows = tr.cols[order], tr.rows[order]
-        vals = score[rows] + tr.logp[order]
-        nxt = np.full(n * w, -np.inf)
-        src = np.zeros(n * w, dtype=np.int64)
-        if cols.size:
-            first = np.flatnonzero(np.r_[True, cols[1:] != cols[:-1]])
-            best = np.maximum.reduceat(vals, first)
-            length = np.diff(np.r_[first, cols.size])
-            hit = vals == np.repeat(best, length)
-            k = np.minimum.reduceat(np.where(hit, np.arange(cols.size), cols.size), first)
-            nxt[cols[first]] = best
-            src[cols[first]] = rows[k]
-        back.append(src)
-        score = nxt
-    final = score  # the absorbing states: final ready counts
-    bands = pol.problem.contract.band(np.arange(final.shape[0]))
-    out = {}
+        inc = kernel.incoming(i)  # by target, slots in the tie rule's order
+        cand = scores.extend(inc.rows, inc.p, inc.logp)
+        k = cand.first_tied_with_best()
+        cols = np.arange(k.shape[0])
+        back.append(inc.rows[k, cols])
+        scores = cand.pick(k, cols)
+    bands = pol.problem.contract.band(np.arange(scores.value.shape[0]))
+    reachable = scores.reachable()
+    ends = {}  # band -> its most probable absorbing state
     for code, name in zip((-1, 0, 1), BANDS):
-        sel = np.flatnonzero((bands == code) & np.isfinite(final))
-        if sel.size == 0:
-            out[name] = None
-            continue
-        j = int(sel[np.argmax(final[sel])])
-        logp = float(final[j])
-        path = [(T + 1, j)]
-        for step in range(len(back) - 1, -1, -1):
-            j = int(back[step][j])
-            path += space.keys(pos.i + step, [j])
+        sel = np.flatnonzero((bands == code) & reachable)
+        if sel.size:
+            one = scores.pick(sel, None)  # the band's states as the slots of one column
+            one = _PathScores(one.exact, one.value[:, None], None if one.exact else one.error[:, None])
+            ends[name] = int(sel[one.first_tied_with_best()[0]])
+    # back through the layers for every band at once: one lookup of state names per layer
+    j = np.array(list(ends.values()), dtype=np.int64)
+    paths = [[(T + 1, int(e))] for e in j]
+    for step in range(len(back) - 1, -1, -1):
+        j = back[step][j]
+        for path, key in zip(paths, space.keys(pos.i + step, j)):
+            path.append(key)
+    out = dict.fromkeys(BANDS)
+    for (name, e), path in zip(ends.items(), paths):
         path.reverse()
-        out[name] = BandPath(name, math.exp(logp), logp, path)
+        out[name] = BandPath(name, *scores.probability(e), path)
     return out
+
+
+#: the absolute accuracy of a float transition probability, in units of machine epsilon: F is
+#: good to 1e-15 (tests/test_demand_accuracy.py), so F(y), 1 - F(y) and P(d) = F(d) - F(d - 1)
+#: are good to 2.2e-15 < 16 eps (docs/model.md section 6, "Most probable paths")
+_PROBABILITY_ULPS = 16
+
+
+class _PathScores:
+    """The scores of the best paths into states, or of the candidate paths into them (slots by
+    target, shape (m, n)), compared by the tie rule.
+
+    Exact: the path probabilities themselves (Fractions; 0 = unreachable), compared exactly.
+    Float: log probabilities (-inf = unreachable) with a bound on each one's rounding error;
+    two scores closer than the sum of their bounds are tied (docs/model.md section 6).
+    """
+
+    def __init__(self, exact: bool, n_or_value, error=None):
+        self.exact = exact
+        if isinstance(n_or_value, int):
+            n = n_or_value
+            value = np.zeros(n, dtype=object) if exact else np.full(n, -np.inf)
+            error = None if exact else np.zeros(n)
+        else:
+            value = n_or_value
+        self.value, self.error = value, error
+
+    def extend(self, rows, p, logp) -> "_PathScores":
+        """The scores of the paths through the transitions rows -> (p, log p), slot by slot."""
+        if self.exact:
+            return _PathScores(True, self.value[rows] * p)
+        value = self.value[rows] + logp
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # log p carries p's absolute error over p, then the rounding of the log and the sum
+            step = np.finfo(float).eps * (_PROBABILITY_ULPS / p + 2 * np.abs(value))
+        return _PathScores(False, value, self.error[rows] + step)
+
+    def first_tied_with_best(self) -> np.ndarray:
+        """Per target (column), the first slot tied with the best (slot 0 if none is reachable)."""
+        value = self.value
+        if self.exact:
+            return np.argmax(value == value.max(axis=0), axis=0)
+        cols = np.arange(value.shape[1])
+        top = np.argmax(value, axis=0)
+        # within the sum of the two rounding bounds of the best
+        floor = (value[top, cols] - self.error[top, cols]) - self.error
+        return np.argmax((value >= floor) & np.isfinite(value), axis=0)
+
+    def pick(self, k, cols) -> "_PathScores":
+        """The scores at slots ``k`` of ``cols`` (or at positions ``k`` when cols is None)."""
+        at = k if cols is None else (k, cols)
+        return _PathScores(self.exact, self.value[at], None if self.exact else self.error[at])
+
+    def reachable(self) -> np.ndarray:
+        if self.exact:
+            return np.array([v > 0 for v in self.value], dtype=bool)
+        return np.isfinite(self.value)
+
+    def probability(self, j: int):
+        """The probability and natural log of the probability of the best path into j."""
+        v = self.value[j]
+        if self.exact:
+            from fractions import Fraction
+
+            v = Fraction(v)
+            return float(v), math.log(v.numerator) - math.log(v.denominator)
+        return math.exp(v), float(v)
 
 
 # -- probability flow into the bands ----------------------------------------------------------

@@ -28,16 +28,17 @@ side by side, so that each fast path is read against what it must equal.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 
 from ..errors import ChainSizeError
 from . import triangle
-from .score import ReadyCount
+from .score import ReadyCount, log_complement, log_probability
 
-__all__ = ["Kernel", "ReadyCountKernel", "TriangleKernel", "kernel_for", "forward_step",
-           "backward_step", "forward_pmf", "expected_values"]
+__all__ = ["Kernel", "ReadyCountKernel", "TriangleKernel", "Incoming", "kernel_for",
+           "forward_step", "backward_step", "forward_pmf", "expected_values"]
 
 
 def _zeros(shape, exact):
@@ -53,6 +54,29 @@ def _scatter(out, index, values):
         out += np.bincount(index, weights=values, minlength=out.shape[0])
     else:
         np.add.at(out, index, values)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """The transitions into each state of the next layer, slot by slot (:meth:`Kernel.incoming`).
+
+    Column j holds the transitions into the next layer's state j (flat position in that layer),
+    one per slot, in the order of the tie rule of the most probable paths: the short period
+    first, then the smallest source. A slot with nothing in it has probability 0.
+
+    Attributes
+    ----------
+    rows : ndarray of int, shape (m, n_next)
+        The source of each transition: its flat position in layer i.
+    p : ndarray, shape (m, n_next)
+        Its probability (Fractions when the policy is exact).
+    logp : ndarray of float, shape (m, n_next)
+        Its natural log (-inf in an empty slot).
+    """
+
+    rows: np.ndarray
+    p: np.ndarray
+    logp: np.ndarray
 
 
 def size_error(name, need, max_bytes, T):
@@ -98,6 +122,37 @@ class Kernel:
         """The transitions out of layer i (:class:`~slamarkov.chain.score.Transitions`)."""
         return self.space.score.transitions(self.space, i, self.policy.layer(i), self.tables,
                                             final_stock=final_stock, costs=costs)
+
+    def incoming(self, i: int) -> Incoming:
+        """The transitions from layer i into each state of the next (the absorbing states after
+        period T), grouped by target in the tie rule's order (:class:`Incoming`).
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, DiscreteUniform, Policy, Problem
+        >>> prob = Problem(Contract(2, 0.5, 1, penalty=10), DiscreteUniform(0, 3), 1)
+        >>> inc = Kernel(Policy.constant(prob, 1, exact=True)).incoming(2)
+        >>> inc.rows.tolist(), [[str(x) for x in row] for row in inc.p]
+        ([[0, 1, 1], [0, 0, 0]], [['1/2', '1/2', '1/2'], ['0', '1/2', '0']])
+
+    Into ready count 1: the short period from 1, then the ready one from 0; into 2, only the
+    ready one from 1 (its second slot is empty).
+        """
+        tr = self.transitions(i)
+        n, w = self.next_shape(i, final_stock=False)
+        order = np.lexsort((tr.rows, tr.ready, tr.cols))  # by target, short first, then source
+        cols = tr.cols[order]
+        first = np.flatnonzero(np.r_[True, cols[1:] != cols[:-1]]) if cols.size else cols
+        length = np.diff(np.r_[first, cols.size])
+        slot = np.arange(cols.size) - np.repeat(first, length)
+        m = int(length.max()) if length.size else 1
+        rows = np.zeros((m, n * w), dtype=np.int64)
+        p = _zeros((m, n * w), self.exact)
+        logp = np.full((m, n * w), -np.inf)
+        rows[slot, cols] = tr.rows[order]
+        p[slot, cols] = tr.p[order]
+        logp[slot, cols] = tr.logp[order]
+        return Incoming(rows, p, logp)
 
     def next_shape(self, i: int, final_stock: bool = True) -> tuple:
         """(score states, stock levels) of the layer after layer i (after period T: the final
@@ -712,6 +767,18 @@ class TriangleKernel(ReadyCountKernel):
             return triangle.propagate(self.policy, self.T, start.i, start.score, exact=self.exact)
         return triangle.propagate(self.policy, self.T, start.i, start.score, exact=self.exact,
                                   on_stage=lambda i, lo, reach: on_layer(i, lo, reach[:, None]))
+
+    def incoming(self, i: int) -> Incoming:
+        # two slots: the short period from v, the ready one from v - 1 (0.1's Viterbi step)
+        F = self.policy.stage_success(i)
+        n = F.shape[0]
+        rows = np.zeros((2, n + 1), dtype=np.int64)
+        rows[0, :n] = rows[1, 1:] = np.arange(n)
+        p = _zeros((2, n + 1), self.exact)
+        p[0, :n], p[1, 1:] = 1 - F, F
+        logp = np.full((2, n + 1), -np.inf)
+        logp[0, :n], logp[1, 1:] = log_complement(F), log_probability(F)
+        return Incoming(rows, p, logp)
 
     def backward(self, i: int, g_next: np.ndarray, out=None) -> np.ndarray:
         tail = g_next.shape[2:]

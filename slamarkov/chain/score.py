@@ -25,7 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Score", "ReadyCount", "Transitions", "score_of"]
+__all__ = ["Score", "ReadyCount", "Transitions", "score_of", "log_probability",
+           "log_complement"]
 
 
 @dataclass(frozen=True)
@@ -242,7 +243,7 @@ class ReadyCount(Score):
         exact = tables.exact
         Fy = tables.cdf_at(y)
         short_p = 1 - Fy
-        rows, cols, prob, ready, logp = [src], [v * w_next], [short_p], [False], [_log1m(Fy)]
+        rows, cols, prob, ready, logp = [src], [v * w_next], [short_p], [False], [log_complement(Fy)]
         if split:  # one ready transition per demand d = 0..y, to x' = y - d
             y = y.astype(np.int64)  # stock carries over: integer stock
             counts = y + 1
@@ -254,12 +255,12 @@ class ReadyCount(Score):
             rows.append(r)
             cols.append((np.repeat(v, counts) + 1) * w_next + x_next)
             prob.append(p)
-            logp.append(_log(p))
+            logp.append(log_probability(p))
         else:  # one ready transition, to (v + 1, 0)
             rows.append(src)
             cols.append((v + 1) * w_next)
             prob.append(Fy)
-            logp.append(_log(Fy))
+            logp.append(log_probability(Fy))
         ready.append(True)
         flags = np.concatenate([np.full(len(r), b) for r, b in zip(rows, ready)])
         out = dict(rows=np.concatenate(rows), cols=np.concatenate(cols), p=np.concatenate(prob),
@@ -289,12 +290,27 @@ class ReadyCount(Score):
         return Transitions(**out)
 
 
-def _log(p) -> np.ndarray:
+def log_probability(p) -> np.ndarray:
+    """The natural log of probabilities, in float (log 0 = -inf), as transitions carry it.
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> log_probability([Fraction(1, 2), 1, 0]).round(6).tolist()
+    [-0.693147, 0.0, -inf]
+    """
     with np.errstate(divide="ignore"):
         return np.log(np.asarray(p, dtype=np.float64))
 
 
-def _log1m(F) -> np.ndarray:
+def log_complement(F) -> np.ndarray:
+    """log(1 - F), in float, accurate for small F (``log1p``): a short period's log probability.
+
+    Examples
+    --------
+    >>> log_complement([1e-20, 0.5, 1.0]).tolist()
+    [-1e-20, -0.6931471805599453, -inf]
+    """
     with np.errstate(divide="ignore"):
         return np.log1p(-np.asarray(F, dtype=np.float64))
 

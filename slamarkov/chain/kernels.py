@@ -135,8 +135,8 @@ class Kernel:
         >>> inc.rows.tolist(), [[str(x) for x in row] for row in inc.p]
         ([[0, 1, 1], [0, 0, 0]], [['1/2', '1/2', '1/2'], ['0', '1/2', '0']])
 
-    Into ready count 1: the short period from 1, then the ready one from 0; into 2, only the
-    ready one from 1 (its second slot is empty).
+        Into ready count 1: the short period from 1, then the ready one from 0; into 2, only
+        the ready one from 1 (its second slot is empty).
         """
         tr = self.transitions(i)
         n, w = self.next_shape(i, final_stock=False)

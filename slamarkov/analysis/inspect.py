@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 
@@ -390,9 +391,7 @@ def most_probable_paths(policy, start=(1, 0)) -> dict:
     for code, name in zip((-1, 0, 1), BANDS):
         sel = np.flatnonzero((bands == code) & reachable)
         if sel.size:
-            one = scores.pick(sel, None)  # the band's states as the slots of one column
-            one = _PathScores(one.exact, one.value[:, None], None if one.exact else one.error[:, None])
-            ends[name] = int(sel[one.first_tied_with_best()[0]])
+            ends[name] = int(sel[scores.column(sel).first_tied_with_best()[0]])
     # back through the layers for every band at once: one lookup of state names per layer
     j = np.array(list(ends.values()), dtype=np.int64)
     paths = [[(T + 1, int(e))] for e in j]
@@ -454,9 +453,14 @@ class _PathScores:
         return np.argmax((value >= floor) & np.isfinite(value), axis=0)
 
     def pick(self, k, cols) -> "_PathScores":
-        """The scores at slots ``k`` of ``cols`` (or at positions ``k`` when cols is None)."""
-        at = k if cols is None else (k, cols)
-        return _PathScores(self.exact, self.value[at], None if self.exact else self.error[at])
+        """The scores at slots ``k`` of the targets ``cols``: the best path into each target."""
+        return _PathScores(self.exact, self.value[k, cols],
+                           None if self.exact else self.error[k, cols])
+
+    def column(self, idx) -> "_PathScores":
+        """The scores at ``idx`` as the slots of one target (a band's absorbing states)."""
+        return _PathScores(self.exact, self.value[idx][:, None],
+                           None if self.exact else self.error[idx][:, None])
 
     def reachable(self) -> np.ndarray:
         if self.exact:
@@ -467,8 +471,6 @@ class _PathScores:
         """The probability and natural log of the probability of the best path into j."""
         v = self.value[j]
         if self.exact:
-            from fractions import Fraction
-
             v = Fraction(v)
             return float(v), math.log(v.numerator) - math.log(v.denominator)
         return math.exp(v), float(v)

@@ -28,7 +28,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..errors import ChainError, ChainSizeError
+from ..errors import ChainError
 from .distribution import ReadyRateDistribution
 from .kernels import kernel_for, size_error
 from .policy import Policy
@@ -265,11 +265,7 @@ class AbsorbingChain:
             what = "dense N" if dense else f"sparse N ({reach_nnz(self.T):,} non-zeros)"
             if extra:
                 what += " and B"
-            raise ChainSizeError(
-                f"{name}: a {what} for T = {self.T} needs {need / 2**30:.3g} GiB, above the "
-                f"memory guard of {self.max_bytes / 2**30:.3g} GiB; use row queries (from a start "
-                "state) or raise max_bytes"
-            )
+            raise size_error(name, need, self.max_bytes, self.T, what)
 
     def absorption_matrix(self) -> np.ndarray:
         """B = N R, dense t x (T+1): row s is the distribution of the final ready count from s.

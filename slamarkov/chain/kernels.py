@@ -79,10 +79,12 @@ class Incoming:
     logp: np.ndarray
 
 
-def size_error(name, need, max_bytes, T):
-    """The one-line refusal of a dense matrix above the memory guard."""
+def size_error(name, need, max_bytes, T, what=None):
+    """The one-line refusal of a matrix above the memory guard (``what``: how the matrix is
+    described, by default "dense NAME")."""
+    what = f"dense {name}" if what is None else what
     return ChainSizeError(
-        f"{name}: a dense {name} for T = {T} needs {need / 2**30:.3g} GiB, above the memory guard "
+        f"{name}: a {what} for T = {T} needs {need / 2**30:.3g} GiB, above the memory guard "
         f"of {max_bytes / 2**30:.3g} GiB; use row queries (from a start state) or raise max_bytes"
     )
 

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from slamarkov import Contract, DiscreteUniform, Empirical, Policy, Problem
 from slamarkov.chain.absorbing import AbsorbingChain
 from slamarkov.chain.kernels import Kernel, ReadyCountKernel, TriangleKernel, kernel_for
-from slamarkov.chain.space import Position
+from slamarkov.chain.space import Position, StateSpace
+from slamarkov.errors import ChainError
 
 
 @st.composite
@@ -211,3 +212,25 @@ def test_incoming_agrees(case):
                 if ta:
                     same(np.array([p for _, p, _ in ta]), np.array([p for _, p, _ in tb]), exact)
                     np.testing.assert_array_equal([lp for *_, lp in ta], [lp for *_, lp in tb])
+
+
+@settings(max_examples=30, deadline=None)
+@given(problems())
+def test_keys_at_names_states_as_keys_does(case):
+    space = random_policy(*case).space
+    for i in range(1, space.T + 1):
+        at = np.arange(space.size(i) * space.width(i))
+        assert space.keys_at(space.offset(i) + at) == space.keys(i, at)
+
+
+@pytest.mark.parametrize("index, message", [
+    ([6], "index: must be in 0..5 (the transient states), got 6"),
+    ([0, -1], "index: must be in 0..5 (the transient states), got -1"),
+    ([1.5], "index: must be integers (flat transient state indices), got float64 values"),
+    ([True], "index: must be integers (flat transient state indices), got bool values"),
+])
+def test_keys_at_refuses_what_is_not_a_state(index, message):
+    with pytest.raises(ChainError) as err:
+        StateSpace(3).keys_at(index)
+    assert str(err.value) == message
+    assert StateSpace(3).keys_at([]) == []

@@ -393,12 +393,29 @@ class StateSpace:
         """``(stage, *score, stock)`` of the transient states at flat indices (vectorised), as
         :meth:`coordinates` gives them, without building them for every state.
 
+        Raises
+        ------
+        ChainError
+            ``index: ...`` on an index that is not an integer in 0..n_transient - 1.
+
         Examples
         --------
         >>> [c.tolist() for c in StateSpace(3, carry=True, max_stock=2).coordinates_at([0, 12])]
         [[1, 3], [0, 1], [0, 2]]
+        >>> StateSpace(3).coordinates_at([6])
+        Traceback (most recent call last):
+        slamarkov.errors.ChainError: index: must be in 0..5 (the transient states), got 6
         """
-        k = np.asarray(index, dtype=np.int64)
+        k = np.asarray(index)
+        if k.size:
+            if k.dtype.kind not in "iu":
+                raise ChainError(f"index: must be integers (flat transient state indices), got "
+                                 f"{k.dtype} values")
+            bad = k[(k < 0) | (k >= self.n_transient)]
+            if bad.size:
+                raise ChainError(f"index: must be in 0..{self.n_transient - 1} (the transient "
+                                 f"states), got {int(bad.flat[0])}")
+        k = k.astype(np.int64)
         i = np.searchsorted(self._offsets[1 : self.T + 2], k, side="right")
         rank = k - self._offsets[i]
         w = self._widths[i]

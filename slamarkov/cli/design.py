@@ -20,8 +20,9 @@ def register(sub):
     p = sub.add_parser(
         "design", help="best contracts of a grid under constraints, and the Pareto front",
         description="Sweep a grid file (or read a sweep's table) and list the contracts that "
-        "satisfy --where (a pandas query over the table's columns, e.g. \"p_penalty <= 0.05 and "
-        "ready_mean >= 0.9\"), smallest --minimize first, then the Pareto front of the buyer's "
+        "satisfy --where (a condition over the table's columns, e.g. \"p_penalty <= 0.05 and "
+        "ready_mean >= 0.9\": columns, numbers, + - * / **, comparisons, and/or/not; nothing "
+        "else is accepted and nothing is run as code), smallest --minimize first, then the Pareto front of the buyer's "
         "expected payment per period (buyer_payment_per_period) against the expected ready rate "
         "among them. Exit codes: 0 found, 2 bad input (nothing written), "
         f"{INFEASIBLE_EXIT} no grid point satisfies the constraints.",
@@ -31,7 +32,10 @@ def register(sub):
                    "(.csv, .parquet, .json)")
     p.add_argument("--minimize", required=True, metavar="COLUMN",
                    help="column to minimise, e.g. buyer_payment_per_period or cost_per_period")
-    p.add_argument("--where", default=None, metavar="EXPR", help="constraints (pandas query)")
+    p.add_argument("--where", default=None, metavar="EXPR",
+                   help="constraints: columns, numbers, + - * / ** (exponent a number up to 64), "
+                   "< <= > >= == != (chains too), and, or, not, parentheses; text in quotes "
+                   "with == or != (policy == 'static'); `a name` for a column that is not a name")
     p.add_argument("--policy", choices=("dynamic", "static", "both"), default="dynamic",
                    help="the supplier to design for (default dynamic: a strategic supplier)")
     p.add_argument("--top", type=int, default=10, metavar="N", help="contracts to list (10)")

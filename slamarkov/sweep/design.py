@@ -1,7 +1,8 @@
 """Contract design: the best contracts of a sweep under constraints, and the Pareto front.
 
-Implements docs/model.md section 12. The constraints are a pandas query expression over the
-sweep's columns (``"p_penalty <= 0.05 and ready_mean >= 0.9"``), plus
+Implements docs/model.md section 12. The constraints are a condition over the sweep's columns
+(``"p_penalty <= 0.05 and ready_mean >= 0.9"``; :func:`slamarkov.core.expression.parse_condition`
+parses it, nothing is run as code), plus
 ``buyer_payment_per_period``, the buyer's expected payment per period (minus the supplier's
 expected settlement: a bonus paid minus a penalty received). The Pareto front keeps the contracts
 for which no other contract buys at least the same expected ready rate for a lower payment, or a
@@ -11,6 +12,7 @@ matplotlib (the ``plot`` extra).
 
 from __future__ import annotations
 
+from ..core.expression import parse_condition
 from ..errors import SweepError
 from ..plot.figure import new_figure
 from ..solve.both import POLICIES
@@ -41,13 +43,14 @@ def check_query(columns, where=None, minimize=None) -> None:
     columns : sequence of str
         The table's columns (a sweep's: the grid's columns and the result columns).
     where : str, optional
-        A pandas query expression.
+        A condition (:func:`~slamarkov.core.expression.parse_condition`).
     minimize : str, optional
 
     Raises
     ------
+    ExpressionError
+        ``--where: unknown column 'x'``, ``--where: a call is not allowed: ...``, ...
     SweepError
-        ``--where: unknown column 'x'``, ``--where: not a valid expression``, or
         ``--minimize: unknown column``.
 
     Examples
@@ -55,28 +58,13 @@ def check_query(columns, where=None, minimize=None) -> None:
     >>> check_query(["ready_mean"], "ready_mean >= 0.9 and p_bonus > 0")
     Traceback (most recent call last):
     ...
-    slamarkov.errors.SweepError: --where: unknown column 'p_bonus' (columns: ready_mean, buyer_payment_per_period)
+    slamarkov.errors.ExpressionError: --where: unknown column 'p_bonus' (columns: ready_mean, buyer_payment_per_period)
     """
-    import pandas as pd
-
-    cols = list(dict.fromkeys(list(columns) + [PAYMENT]))
+    cols = list(dict.fromkeys(str(c) for c in list(columns) + [PAYMENT]))
     if minimize is not None and minimize not in cols:
         raise SweepError(f"--minimize: unknown column {minimize!r} (columns: {', '.join(cols)})")
-    if where:
-        _query(pd.DataFrame({c: pd.Series(dtype=float) for c in cols}), where, cols)
-
-
-def _query(table, where, cols):
-    import pandas as pd
-
-    try:
-        return table.query(where)
-    except pd.errors.UndefinedVariableError as exc:
-        name = str(exc).split("'")[1] if "'" in str(exc) else str(exc)
-        raise SweepError(f"--where: unknown column {name!r} (columns: {', '.join(cols)})") from None
-    except Exception as exc:  # SyntaxError, ValueError, TypeError from the expression
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise SweepError(f"--where: not a valid expression {where!r} ({reason})") from None
+    if where is not None:
+        parse_condition(where, cols)
 
 
 def design(table, minimize, where=None, policy="dynamic", top=None):
@@ -89,7 +77,7 @@ def design(table, minimize, where=None, policy="dynamic", top=None):
     minimize : str
         The column to minimise (e.g. ``buyer_payment_per_period``, ``cost_per_period``).
     where : str, optional
-        A pandas query expression over the columns.
+        A condition over the columns (:func:`~slamarkov.core.expression.parse_condition`).
     policy : {"dynamic", "static", None}, default "dynamic"
         Keep that policy's rows (None: both).
     top : int, optional
@@ -103,8 +91,8 @@ def design(table, minimize, where=None, policy="dynamic", top=None):
 
     Raises
     ------
-    SweepError
-        On an unknown column or an invalid expression.
+    SweepError, ExpressionError
+        On an unknown column or a condition outside the grammar.
 
     Examples
     --------
@@ -122,8 +110,8 @@ def design(table, minimize, where=None, policy="dynamic", top=None):
         if policy not in POLICIES:
             raise SweepError(f"--policy: must be dynamic or static, got {policy!r}")
         t = t[t["policy"] == policy]
-    if where:
-        t = _query(t, where, cols + [PAYMENT])
+    if where is not None:
+        t = t[parse_condition(where, list(cols) + [PAYMENT]).evaluate(t)]
     t = t.sort_values(minimize, kind="stable")
     return t if top is None else t.head(top)
 

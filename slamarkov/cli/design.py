@@ -57,6 +57,7 @@ def _text(t, key_columns) -> str:
 def run(args) -> int:
     import sys
 
+    from ..io.atomic import check_output
     from ..io.tables import TABLE_FORMATS, check_table_path, read_table, write_table
     from ..plot.figure import FIGURE_SUFFIXES, require_matplotlib, save_figure
     from ..sweep.design import (
@@ -73,7 +74,9 @@ def run(args) -> int:
     for path in (args.out, args.table):
         if path is not None:
             check_table_path(path)
+            check_output(path)
     if args.figure is not None:
+        check_output(args.figure)
         if Path(args.figure).suffix.lower() not in FIGURE_SUFFIXES:
             raise OutputError(f"{args.figure}: a figure is {', '.join(FIGURE_SUFFIXES)}")
         require_matplotlib()

@@ -63,6 +63,7 @@ def run(args) -> int:
     from ..sweep.design import (
         INFEASIBLE_EXIT,
         check_query,
+        check_table,
         design,
         pareto_figure,
         pareto_front,
@@ -87,6 +88,7 @@ def run(args) -> int:
     policy = None if args.policy == "both" else args.policy
     if Path(args.grid).suffix.lower() in TABLE_FORMATS:
         table = read_table(args.grid)
+        check_table(table, args.grid)
         keys = [c for c in table.columns if c not in RESULT_COLUMNS]
         check_query(table.columns, args.where, args.minimize)
     else:

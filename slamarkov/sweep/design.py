@@ -17,8 +17,8 @@ from ..errors import SweepError
 from ..plot.figure import new_figure
 from ..solve.both import POLICIES
 
-__all__ = ["design", "pareto_front", "pareto_figure", "check_query", "with_payment",
-           "PAYMENT", "SERVICE", "INFEASIBLE_EXIT"]
+__all__ = ["design", "pareto_front", "pareto_figure", "check_query", "check_table",
+           "with_payment", "PAYMENT", "SERVICE", "INFEASIBLE_EXIT"]
 
 #: the buyer's expected payment per period (a derived column)
 PAYMENT = "buyer_payment_per_period"
@@ -26,6 +26,57 @@ PAYMENT = "buyer_payment_per_period"
 SERVICE = "ready_mean"
 #: exit code of ``slamarkov design`` when no grid point satisfies the constraints
 INFEASIBLE_EXIT = 3
+
+
+#: the columns design reads from every sweep table, and whether they hold numbers
+NEEDED = {"policy": False, "settlement_per_period": True, SERVICE: True}
+
+
+def check_table(table, source="the table") -> None:
+    """Refuse a table that is not a sweep's, in one line naming the missing column or the shape.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+    source : str
+        The file it was read from, for the message.
+
+    Raises
+    ------
+    SweepError
+        ``FILE: not a sweep table: no column 'policy' (...)``, ``... column 'ready_mean' holds
+        'high', not a number``, ``... it holds no rows``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_table(pd.DataFrame({"policy": ["dynamic"], "ready_mean": [0.9]}), "t.csv")
+    Traceback (most recent call last):
+    ...
+    slamarkov.errors.SweepError: t.csv: not a sweep table: no column 'settlement_per_period' (a sweep's table has the swept keys, then policy, settlement_per_period, ready_mean and the other results)
+    """
+    import pandas as pd
+
+    if not isinstance(table, pd.DataFrame):
+        raise SweepError(f"{source}: not a sweep table (a {type(table).__name__})")
+    names = [str(c) for c in table.columns]
+    if len(set(names)) != len(names):
+        twice = sorted({c for c in names if names.count(c) > 1})
+        raise SweepError(f"{source}: not a sweep table: column {twice[0]!r} appears twice")
+    for column in NEEDED:
+        if column not in table.columns:
+            raise SweepError(f"{source}: not a sweep table: no column {column!r} (a sweep's "
+                             f"table has the swept keys, then {', '.join(NEEDED)} and the "
+                             "other results)")
+    if table.empty:
+        raise SweepError(f"{source}: not a sweep table: it holds no rows")
+    for column in (c for c, numeric in NEEDED.items() if numeric):
+        values = table[column]
+        if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+            bad = next((v for v in values if isinstance(v, (bool, str)) or not isinstance(
+                v, (int, float))), values.iloc[0])
+            raise SweepError(f"{source}: not a sweep table: column {column!r} holds "
+                             f"{str(bad)[:40]!r}, not a number")
 
 
 def with_payment(table):
@@ -103,6 +154,7 @@ def design(table, minimize, where=None, policy="dynamic", top=None):
     >>> design(t, "buyer_payment_per_period", "p_penalty <= 0.05")["holding"].tolist()
     [1, 2]
     """
+    check_table(table)
     cols = list(table.columns)
     check_query(cols, where, minimize)
     t = with_payment(table)

@@ -129,6 +129,14 @@ class TestCharacterDevice:
         assert code == 0, err
         assert all(is_device(n) for n in nodes)
 
+    def test_reproduce_carry_over_table_and_figure_into_devices(self, tmp_path, capsys):
+        pytest.importorskip("matplotlib")
+        table, figure = device(tmp_path, "t.md"), device(tmp_path, "f.png")
+        code, out, err = run(capsys, "reproduce", "carry-over", "--review-periods", "10",
+                             "--holding", "1", "--figure", figure, "--out", table)
+        assert code == 0, err
+        assert is_device(table) and is_device(figure)
+
     @pytest.mark.parametrize("argv", [
         ["chain", EXAMPLE, "--review-period", "4"],
         ["reproduce", "all", "--review-periods", "10", "--holding", "1"],

@@ -308,6 +308,10 @@ def _run_stock(args):
 
 
 def _run_carry_over(args):
+    if args.figure is not None:
+        from ..io.atomic import check_output
+
+        check_output(args.figure)  # a folder, a socket, a name too long: before the work
     table = carry_over_table(_study(args), purchase=args.purchase, salvage=args.salvage,
                              initial_stock=args.initial_stock,
                              progress=progress_option(args))

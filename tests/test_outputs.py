@@ -18,6 +18,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from test_sweep_resume import GRID
 
 from slamarkov.cli import main
 from slamarkov.errors import OutputError
@@ -26,19 +27,6 @@ from slamarkov.io.atomic import atomic_dir, atomic_write, check_output, sibling_
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = str(ROOT / "examples" / "contract.toml")
 NULL, FULL = os.makedev(1, 3), os.makedev(1, 7)  # Linux's null and full devices
-GRID = """
-[contract]
-review_period = [4, 6]
-penalty_threshold = 0.5
-bonus_threshold = 0.9
-penalty_per_period = 2
-bonus_per_period = 1
-[costs]
-holding = 1
-[demand]
-kind = "poisson"
-mean = 3
-"""
 
 needs_root = pytest.mark.skipif(
     not hasattr(os, "geteuid") or os.geteuid() != 0 or not hasattr(os, "mknod"),

@@ -19,6 +19,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_cli_solve import EXAMPLE
+from test_sweep_resume import GRID
 
 from slamarkov import (
     Contract,
@@ -153,19 +154,6 @@ def test_random_command_lines_exit_cleanly(tmp_path_factory, argv):
 
 # -- issue 24: design --where and sweep --resume -------------------------------------------------
 
-SMALL_GRID = """
-[contract]
-review_period = [4, 6]
-penalty_threshold = 0.5
-bonus_threshold = 0.9
-penalty_per_period = 2
-bonus_per_period = 1
-[costs]
-holding = [0.5, 1]
-[demand]
-kind = "poisson"
-mean = 3
-"""
 _SWEEP: dict = {}
 
 
@@ -176,7 +164,7 @@ def _small_sweep(tmp_path_factory):
 
         folder = tmp_path_factory.mktemp("sweep")
         grid = folder / "grid.toml"
-        grid.write_text(SMALL_GRID)
+        grid.write_text(GRID)
         out = folder / "t.csv"
         code, _, err = _run(["sweep", str(grid), "--out", str(out), "--workers", "1",
                              "--no-progress"])

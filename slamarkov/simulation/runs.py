@@ -6,7 +6,12 @@ A runs file is CSV with the header ``run,ready_count,ready_rate,holding_cost,set
 line ``# slamarkov simulate: {...}``, a JSON object recording the problem (contract, demand,
 holding cost), the policy and the seed the runs came from (:func:`provenance`), so that a
 validation against another contract or policy can say so (:func:`provenance_mismatch`). A file
-is read in chunks of rows (:func:`stream_runs`), so that its size does not bound the memory.
+is read in chunks of rows (:func:`stream_runs`), so that its size does not bound the memory, by
+pyarrow's CSV reader when it is installed and by Python's csv module otherwise.
+
+The module is over 700 lines but one concern, the runs of a simulation and their file: the two
+readers share the file's rules (:func:`_check_chunk`) and must give the same chunks to the bit,
+so they live beside the summaries they feed.
 
 **One convention for simulated summaries** (docs/model.md section 7): a mean is estimated by the
 sample mean with standard error :math:`s/\sqrt n`, :math:`s` the sample SD with :math:`n - 1`; a

@@ -239,6 +239,11 @@ class Contract:
         >>> Contract(10, 0.8, 0.9, penalty=50, bonus=30).max_settlement_drop()
         Fraction(50, 1)
         """
+        return self._max_settlement_drop
+
+    @functools.cached_property
+    def _max_settlement_drop(self) -> Fraction:
+        # computed once per contract (a frozen object): every solve reads it for the stock bound
         T = self.review_period
         if T <= 16:
             g = self._settlement_exact

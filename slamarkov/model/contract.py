@@ -88,7 +88,9 @@ class Contract:
         aU = to_fraction(self.bonus_threshold, "contract.bonus_threshold", ContractError)
         for name, a in (("penalty_threshold", aL), ("bonus_threshold", aU)):
             if not 0 <= a <= 1:
-                raise ContractError(f"contract.{name}: must lie in [0, 1], got {float(a):g}")
+                hint = f" (write {float(a) / 100:g} for {float(a):g}%)" if 1 < a <= 100 else ""
+                raise ContractError(
+                    f"contract.{name}: must lie in [0, 1], got {float(a):g}{hint}")
         if aL > aU:
             raise ContractError(
                 "contract.penalty_threshold: must not exceed contract.bonus_threshold "

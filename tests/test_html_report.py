@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "contract.toml"  # the study's lump-sum contract, T = 10, Poisson(5)
 PROBLEM = Problem(Contract.study(10), Poisson(5), 0.5)
 LOG = [1, 1, 0, 1, 1, 1]  # state (7, 5), undecided
-TITLE = ("SLA report: lump-sum SLA over T=10 periods: penalty 50 if ready rate < 0.8, "
-         "bonus 30 if >= 0.9")
+TITLE = ("SLA report: lump-sum SLA over T=10 periods: penalty 50 if ready rate < 80%, "
+         "bonus 30 if >= 90%")
 
 
 def num(x):

@@ -88,3 +88,82 @@ class TestMessages:
         err = one_line_error(slamarkov("chain", tmp_path / "c.toml", "--from", "1,0"),
                              "solver.exact: demand Poisson(5)", "set solver.exact = false")
         assert "exact=False" not in err
+
+
+ROUNDING_GRID = """\
+[contract]
+review_period = 30
+penalty_threshold = [0.5, 0.91, 0.92, 0.93]
+bonus_threshold = 0.98
+scheme = "lump-sum"
+penalty = 100
+bonus = [40, 60]
+[costs]
+holding = [0.5, 1]
+[demand]
+kind = "poisson"
+mean = 5
+[solver]
+max_stock = 30
+"""
+
+
+@pytest.fixture(scope="module")
+def table():
+    import tomllib
+
+    from slamarkov.sweep import sweep
+
+    return sweep(tomllib.loads(ROUNDING_GRID), workers=1, progress=False)
+
+
+class TestThresholdRounding:
+    """With T = 30, 0.91, 0.92 and 0.93 all mean 28 ready periods (issue 23, item 3)."""
+
+    def test_sweep_has_the_counts(self, table):
+        counts = table.groupby("penalty_threshold")["penalty_count"].unique()
+        assert {k: v.tolist() for k, v in counts.items()} == {
+            0.5: [15], 0.91: [28], 0.92: [28], 0.93: [28]}
+        assert (table["bonus_count"] == 30).all()  # a 0.98 bonus at T = 30 needs 30 of 30
+
+    def test_rows_of_one_contract_are_identical(self, table):
+        same = table[table["penalty_threshold"] > 0.9].drop(columns="penalty_threshold")
+        assert len(same.drop_duplicates()) == len(same) // 3
+
+    def test_collapse_keeps_the_first_of_each_contract(self, table):
+        from slamarkov.sweep.design import collapse_contracts
+
+        out = collapse_contracts(table)
+        assert out.attrs["collapsed"] == len(table) // 2
+        assert sorted(out["penalty_threshold"].unique()) == [0.5, 0.91]
+
+    def test_collapse_keeps_linear_contracts(self, table):
+        from slamarkov.sweep.design import collapse_contracts
+
+        lin = ROUNDING_GRID.replace('"lump-sum"', '"linear"')
+        import tomllib
+
+        from slamarkov.sweep import sweep
+
+        t = sweep(tomllib.loads(lin.replace("holding = [0.5, 1]", "holding = 1")
+                            .replace("bonus = [40, 60]", "bonus = 40")), workers=1, progress=False)
+        # the linear settlement uses the threshold itself: four different contracts
+        assert collapse_contracts(t).attrs["collapsed"] == 0
+
+    def test_design_says_so_groups_by_assumption_and_caps_lists(self, table, tmp_path):
+        from slamarkov.io.tables import write_table
+
+        path = tmp_path / "t.csv"
+        write_table(table, path)
+        code, out, err = slamarkov("design", path, "--minimize", "buyer_payment_per_period",
+                                   "--top", 1)
+        assert code == 0, err
+        assert "8 of them are the same contract as a row listed" in out
+        assert "assuming holding = 0.5: best 1 of 4 contracts" in out
+        assert "assuming holding = 1: best 1 of 4 contracts" in out
+        assert "the first 1):" in out
+        # every list holds one row: a header line and one row each
+        blocks = [b for b in out.split("\n\n") if "contracts" in b]
+        assert len(blocks) == 4
+        assert all(len(b.strip().splitlines()) == 3 for b in blocks), out
+        assert "ready_mean (%)" in out and "e-" not in out

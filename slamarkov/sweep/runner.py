@@ -61,7 +61,8 @@ def solve_point(data) -> list:
     """The two result rows (dynamic, static) of one contract-file mapping.
 
     Each row holds the values of :data:`RESULT_COLUMNS` in order, as Python floats (and the
-    policy's name). The problem is solved once per policy; the cost's SD and the expected
+    policy's name and the contract's ready-period counts ``penalty_count`` and ``bonus_count``,
+    integers: thresholds that round to the same counts are the same lump-sum contract). The problem is solved once per policy; the cost's SD and the expected
     settlement come from that policy's chain, the gaming indicators from one forward pass.
 
     Parameters
@@ -81,8 +82,8 @@ def solve_point(data) -> list:
     ...                  "penalty_per_period": 5, "bonus_per_period": 3},
     ...     "costs": {"holding": 0.5}, "demand": {"kind": "poisson", "mean": 5},
     ...     "solver": {"max_stock": 40}})
-    >>> [(r[0], round(r[1], 6), round(r[3], 6)) for r in rows]
-    [('dynamic', -1.20155, 0.896123), ('static', -0.87201, 0.931906)]
+    >>> [(r[0], r[1], r[2], round(r[3], 6), round(r[5], 6)) for r in rows]
+    [('dynamic', 8, 9, -1.20155, 0.896123), ('static', 8, 9, -0.87201, 0.931906)]
     """
     if isinstance(data, Config):
         cfg = data
@@ -91,7 +92,7 @@ def solve_point(data) -> list:
             _DEMANDS.clear()
         cfg = config_from_dict(data, demand_cache=_DEMANDS)
     problem, options = cfg.problem, cfg.solver_options()
-    T = problem.review_period
+    T, contract = problem.review_period, problem.contract
     solutions = solve_both(problem, **options)
     gap = float(ready_rate_gap(*solutions))
     rows = []
@@ -102,6 +103,8 @@ def solve_point(data) -> list:
         gaming = gaming_indicators(chain)
         rows.append((
             name,
+            contract.penalty_count,
+            contract.bonus_count,
             float(sol.cost_per_period),
             math.sqrt(float(variance)) / T,
             float(rate.mean),
@@ -140,7 +143,11 @@ def _read_partial(path: Path, grid: Grid) -> dict:
                     f"{path}: holds a sweep of another grid; delete it or run without --resume"
                 )
             continue
-        done[int(rec["point"])] = [tuple(r) for r in rec["rows"]]
+        rows = [tuple(r) for r in rec["rows"]]
+        if any(len(r) != len(RESULT_COLUMNS) for r in rows):  # written by another version
+            raise ConfigError(f"{path}: holds rows of other columns (another slamarkov "
+                              "version); delete it or run without --resume")
+        done[int(rec["point"])] = rows
     return done
 
 

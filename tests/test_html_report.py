@@ -169,9 +169,12 @@ class TestContent:
         text = visible(page)
         assert "leftover stock is carried into the next period" in text
         assert "of which purchases less salvage" in text
-        assert 'id="no-heatmap"' in page and len(images(page)) == 1
+        # the stock slice x = 0 is drawn, as `plot --stock-on-hand 0` draws it (issue 23)
+        assert 'id="no-heatmap"' not in page and len(images(page)) == 2
+        assert "with x = 0 units on hand" in text
         with_log = visible(render_report(prob, [(1, 3)]))
         assert "2, 1, 3" in with_log  # the state (i, v, x) the log reaches
+        assert "with x = 3 units on hand" in with_log  # the running period's slice
         page = visible(render_report(Problem(Contract.study(5), Poisson(5), 0.5,
                                              purchase_cost=1)))
         assert "of which purchases " in page and "not carried into the next period" in page

@@ -73,7 +73,7 @@ def run(args) -> int:
     import sys
 
     from ..io.tables import TABLE_FORMATS, check_table_path, read_table, write_table
-    from ..plot.figure import FIGURE_SUFFIXES, require_matplotlib, save_figure
+    from ..plot.figure import check_figure_path, save_figure
     from ..sweep.design import (
         INFEASIBLE_EXIT,
         assumption_columns,
@@ -91,9 +91,7 @@ def run(args) -> int:
         if path is not None:
             check_table_path(path)
     if args.figure is not None:
-        if Path(args.figure).suffix.lower() not in FIGURE_SUFFIXES:
-            raise OutputError(f"{args.figure}: a figure is {', '.join(FIGURE_SUFFIXES)}")
-        require_matplotlib()
+        check_figure_path(args.figure)
     if args.top < 1:
         raise OutputError(f"--top: must be an integer >= 1, got {args.top}")
     options = executor_options(args)

@@ -308,6 +308,10 @@ def _run_stock(args):
 
 
 def _run_carry_over(args):
+    if args.figure is not None:  # a missing extra or a bad suffix is refused before the work
+        from ..plot.figure import check_figure_path
+
+        check_figure_path(args.figure)
     table = carry_over_table(_study(args), purchase=args.purchase, salvage=args.salvage,
                              initial_stock=args.initial_stock,
                              progress=progress_option(args))
@@ -316,7 +320,10 @@ def _run_carry_over(args):
         from ..study.figures import carry_over_figure
 
         save_figure(carry_over_figure(table), args.figure)
-    return _emit(table, args)
+    code = _emit(table, args)
+    if args.figure is not None:
+        wrote(args.figure)
+    return code
 
 
 def _run_published(args):

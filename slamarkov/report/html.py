@@ -184,11 +184,16 @@ def render_report(problem: Problem, log=None, *, max_stock=None, exact: bool = F
     figures = {"ready_rate": _png(policies_ready_rate_figure(
         dyn.ready_rate, sta.ready_rate,
         title="Ready rate at the end of a review period, from its start"))}
-    # the heat map draws S_i(v); a carry-over table has a third coordinate, the stock on hand
-    heat = None if problem.carries else draw_policy_heatmap(dyn.policy)
-    status = None
+    # the heat map draws S_i(v); a carry-over table has a third coordinate, the stock on hand,
+    # and is drawn in one slice (as `plot --stock-on-hand`): the running period's, else x = 0
+    heat_slice = 0 if problem.carries else None
+    status = result = None
     if period_log is not None:
         result = monitor(problem, period_log, dynamic=dyn.policy, static=sta.policy)
+        if problem.carries and result.state.period <= T:
+            heat_slice = result.state.stock_on_hand
+    heat = draw_policy_heatmap(dyn.policy, stock_on_hand=heat_slice)
+    if result is not None:
         state = result.state
         if state.period <= T and heat is not None:
             ax = heat.axes[0]
@@ -227,6 +232,7 @@ def render_report(problem: Problem, log=None, *, max_stock=None, exact: bool = F
         demand=demand.describe(),
         holding=_fmt(problem.holding_cost),
         carries=problem.carries,
+        heat_slice=heat_slice,
         purchase=_fmt(problem.purchase_cost) if problem.purchase_cost else None,
         salvage=_fmt(problem.salvage_value) if problem.salvage_value else None,
         discrete=demand.discrete,

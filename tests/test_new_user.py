@@ -167,3 +167,19 @@ class TestThresholdRounding:
         assert len(blocks) == 4
         assert all(len(b.strip().splitlines()) == 3 for b in blocks), out
         assert "ready_mean (%)" in out and "e-" not in out
+
+
+class TestProgress:
+    """chain --out and report draw a step bar with --progress and nothing when piped."""
+
+    @pytest.mark.parametrize("command, label", [
+        (["chain", EXAMPLE, "--out", "{tmp}/ch"], "chain:"),
+        (["report", EXAMPLE, "--out", "{tmp}/r.html"], "report:"),
+    ])
+    def test_bar_with_progress_and_none_when_piped(self, command, label, tmp_path):
+        argv = [a.replace("{tmp}", str(tmp_path)) for a in command]
+        code, out, err = slamarkov(*argv, "--progress")
+        assert code == 0 and label in err and "100%" not in out, err
+        code, out, err = slamarkov(*argv)  # standard error is not a terminal here
+        assert code == 0 and err == "", err
+        assert out.startswith("wrote ")

@@ -135,7 +135,7 @@ def _environment():
 
 
 def render_report(problem: Problem, log=None, *, max_stock=None, exact: bool = False,
-                  title: str | None = None) -> str:
+                  title: str | None = None, progress=None) -> str:
     """Render the HTML report of a contract, optionally with where a running review period
     stands.
 
@@ -149,6 +149,9 @@ def render_report(problem: Problem, log=None, *, max_stock=None, exact: bool = F
         Solver settings, as for :func:`~slamarkov.solve.solve_dynamic`.
     title : str, optional
         Default "SLA report: " and the contract in one line.
+    progress : bool, optional
+        A bar over the steps (solve, figures, gaming indicators) on standard error: None (the
+        default) when it is a terminal, True always, False never.
 
     Returns
     -------
@@ -175,9 +178,17 @@ def render_report(problem: Problem, log=None, *, max_stock=None, exact: bool = F
     from ..plot.policy import draw_policy_heatmap
     from ..solve.both import solve_both
 
+    from ..core.progress import progress as progress_bar
+    from ..plot.figure import require_matplotlib
+
     env = _environment()  # fail early, before solving, when jinja2 is missing
+    require_matplotlib()  # and when matplotlib is
     period_log = as_log(log, problem) if log is not None else None
+    bar = progress_bar(total=3, label="report", unit="step", enabled=progress)
+    bar.set_postfix_str("solve")
     dyn, sta = solve_both(problem, max_stock=max_stock, exact=exact)
+    bar.update(1)
+    bar.set_postfix_str("figures")
     contract = problem.contract
     T = problem.review_period
 
@@ -216,6 +227,8 @@ def render_report(problem: Problem, log=None, *, max_stock=None, exact: bool = F
     if heat is not None:
         figures["heatmap"] = _png(heat)
 
+    bar.update(1)
+    bar.set_postfix_str("gaming indicators")
     gaming = {
         "dynamic": gaming_indicators(dyn),
         "static": gaming_indicators(sta),
@@ -223,6 +236,8 @@ def render_report(problem: Problem, log=None, *, max_stock=None, exact: bool = F
         "bonus_count": contract.bonus_count,
     }
 
+    bar.update(1)
+    bar.close()
     demand = problem.demand
     template = env.get_template("report.html.j2")
     return template.render(

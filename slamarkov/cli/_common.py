@@ -26,7 +26,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..errors import ConfigError, OutputError
-from ..io.atomic import atomic_write
+from ..io.atomic import atomic_write, check_output
 from ..model.config import Config, load_config, parse_demand_spec
 
 __all__ = ["add_problem_arguments", "config_from_args", "emit", "wrote", "warn", "note",
@@ -352,6 +352,7 @@ def out_format(out, fmt, formats, default):
     """
     if out is None:
         return fmt or default
+    check_output(out)  # a folder, a socket, a name too long: refused before any work
     suffix = Path(out).suffix.lower()
     allowed = [s for s, f in SUFFIXES.items() if f in formats]
     if not suffix:

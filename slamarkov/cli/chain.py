@@ -156,6 +156,9 @@ def run(args) -> int:
     start = _parse_start(args.start) if args.start is not None else None
     cfg = config_from_args(args)
     if args.out is not None:  # refuse before solving what cannot be written
+        from ..io.atomic import check_output
+
+        check_output(args.out, folder=True)  # a file, a device, a name too long
         check_solve(cfg.problem, cfg.max_stock, exact=cfg.exact, per_state=PER_STATE["chain"],
                     what="for the chain files")
     from ..core.progress import progress

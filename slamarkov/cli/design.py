@@ -22,8 +22,9 @@ def register(sub):
     p = sub.add_parser(
         "design", help="best contracts of a grid under constraints, and the Pareto front",
         description="Sweep a grid file (or read a sweep's table) and list the contracts that "
-        "satisfy --where (a pandas query over the table's columns, e.g. \"p_penalty <= 0.05 and "
-        "ready_mean >= 0.9\"), smallest --minimize first, then the Pareto front of the buyer's "
+        "satisfy --where (a condition over the table's columns, e.g. \"p_penalty <= 0.05 and "
+        "ready_mean >= 0.9\": columns, numbers, + - * / **, comparisons, and/or/not; nothing "
+        "else is accepted and nothing is run as code), smallest --minimize first, then the Pareto front of the buyer's "
         "expected payment per period (buyer_payment_per_period) against the expected ready rate "
         "among them. Exit codes: 0 found, 2 bad input (nothing written), "
         f"{INFEASIBLE_EXIT} no grid point satisfies the constraints.",
@@ -33,7 +34,10 @@ def register(sub):
                    "(.csv, .parquet, .json)")
     p.add_argument("--minimize", required=True, metavar="COLUMN",
                    help="column to minimise, e.g. buyer_payment_per_period or cost_per_period")
-    p.add_argument("--where", default=None, metavar="EXPR", help="constraints (pandas query)")
+    p.add_argument("--where", default=None, metavar="EXPR",
+                   help="constraints: columns, numbers, + - * / ** (exponent a number up to 64), "
+                   "< <= > >= == != (chains too), and, or, not, parentheses; text in quotes "
+                   "with == or != (policy == 'static'); `a name` for a column that is not a name")
     p.add_argument("--policy", choices=("dynamic", "static", "both"), default="dynamic",
                    help="the supplier to design for (default dynamic: a strategic supplier)")
     p.add_argument("--top", type=int, default=10, metavar="N",
@@ -72,12 +76,14 @@ def _named(values, columns) -> str:
 def run(args) -> int:
     import sys
 
+    from ..io.atomic import check_output
     from ..io.tables import TABLE_FORMATS, check_table_path, read_table, write_table
     from ..plot.figure import check_figure_path, save_figure
     from ..sweep.design import (
         INFEASIBLE_EXIT,
         assumption_columns,
         check_query,
+        check_table,
         collapse_contracts,
         design,
         pareto_figure,
@@ -90,7 +96,9 @@ def run(args) -> int:
     for path in (args.out, args.table):
         if path is not None:
             check_table_path(path)
+            check_output(path)
     if args.figure is not None:
+        check_output(args.figure)
         check_figure_path(args.figure)
     if args.top < 1:
         raise OutputError(f"--top: must be an integer >= 1, got {args.top}")
@@ -99,6 +107,7 @@ def run(args) -> int:
     policy = None if args.policy == "both" else args.policy
     if Path(args.grid).suffix.lower() in TABLE_FORMATS:
         table = read_table(args.grid)
+        check_table(table, args.grid)
         keys = [c for c in table.columns if c not in RESULT_COLUMNS]
         check_query(table.columns, args.where, args.minimize)
     else:
@@ -127,12 +136,13 @@ def run(args) -> int:
     where = f" with {args.where}" if args.where else ""
     lines = [f"{len(best)} of {n_rows} rows satisfy the constraints{where} (policy "
              f"{args.policy})"]
-    if listed.attrs["collapsed"]:
+    n_same = listed.attrs["collapsed"]
+    if n_same:
+        verb = "is" if n_same == 1 else "are"
         lines.append(
-            f"{listed.attrs['collapsed']} of them "
-            f"{'is' if listed.attrs['collapsed'] == 1 else 'are'} the same contract as a row listed "
-            "(thresholds that round to the same ready-period counts, penalty_count and "
-            "bonus_count, with the same amounts and results) and are not listed again")
+            f"{n_same} of them {verb} the same contract as a row listed (thresholds that round "
+            "to the same ready-period counts, penalty_count and bonus_count, with the same "
+            f"amounts and results) and {verb} not listed again")
     lines.append("rates and probabilities in percent; payments and costs per period (a "
                  "negative cost is a net gain)")
     terms = [k for k in keys if k not in assumed]

@@ -308,10 +308,12 @@ def _run_stock(args):
 
 
 def _run_carry_over(args):
-    if args.figure is not None:  # a missing extra or a bad suffix is refused before the work
+    if args.figure is not None:
+        from ..io.atomic import check_output
         from ..plot.figure import check_figure_path
 
-        check_figure_path(args.figure)
+        check_output(args.figure)  # a folder, a socket, a name too long: before the work
+        check_figure_path(args.figure)  # a bad suffix, no matplotlib: before the work too
     table = carry_over_table(_study(args), purchase=args.purchase, salvage=args.salvage,
                              initial_stock=args.initial_stock,
                              progress=progress_option(args))

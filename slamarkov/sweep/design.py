@@ -1,7 +1,8 @@
 """Contract design: the best contracts of a sweep under constraints, and the Pareto front.
 
-Implements docs/model.md section 12. The constraints are a pandas query expression over the
-sweep's columns (``"p_penalty <= 0.05 and ready_mean >= 0.9"``), plus
+Implements docs/model.md section 12. The constraints are a condition over the sweep's columns
+(``"p_penalty <= 0.05 and ready_mean >= 0.9"``; :func:`slamarkov.core.expression.parse_condition`
+parses it, nothing is run as code), plus
 ``buyer_payment_per_period``, the buyer's expected payment per period (minus the supplier's
 expected settlement: a bonus paid minus a penalty received). The Pareto front keeps the contracts
 for which no other contract buys at least the same expected ready rate for a lower payment, or a
@@ -11,13 +12,15 @@ matplotlib (the ``plot`` extra).
 
 from __future__ import annotations
 
+from ..core.expression import parse_condition
 from ..errors import SweepError
 from ..model.config import SCHEMA
 from ..plot.figure import new_figure
 from ..solve.both import POLICIES
 
-__all__ = ["design", "pareto_front", "pareto_figure", "check_query", "with_payment",
-           "collapse_contracts", "assumption_columns", "PAYMENT", "SERVICE", "INFEASIBLE_EXIT"]
+__all__ = ["design", "pareto_front", "pareto_figure", "check_query", "check_table",
+           "with_payment", "collapse_contracts", "assumption_columns", "PAYMENT", "SERVICE",
+           "INFEASIBLE_EXIT"]
 
 #: the buyer's expected payment per period (a derived column)
 PAYMENT = "buyer_payment_per_period"
@@ -25,6 +28,57 @@ PAYMENT = "buyer_payment_per_period"
 SERVICE = "ready_mean"
 #: exit code of ``slamarkov design`` when no grid point satisfies the constraints
 INFEASIBLE_EXIT = 3
+
+
+#: the columns design reads from every sweep table, and whether they hold numbers
+NEEDED = {"policy": False, "settlement_per_period": True, SERVICE: True}
+
+
+def check_table(table, source="the table") -> None:
+    """Refuse a table that is not a sweep's, in one line naming the missing column or the shape.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+    source : str
+        The file it was read from, for the message.
+
+    Raises
+    ------
+    SweepError
+        ``FILE: not a sweep table: no column 'policy' (...)``, ``... column 'ready_mean' holds
+        'high', not a number``, ``... it holds no rows``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_table(pd.DataFrame({"policy": ["dynamic"], "ready_mean": [0.9]}), "t.csv")
+    Traceback (most recent call last):
+    ...
+    slamarkov.errors.SweepError: t.csv: not a sweep table: no column 'settlement_per_period' (a sweep's table has the swept keys, then policy, settlement_per_period, ready_mean and the other results)
+    """
+    import pandas as pd
+
+    if not isinstance(table, pd.DataFrame):
+        raise SweepError(f"{source}: not a sweep table (a {type(table).__name__})")
+    names = [str(c) for c in table.columns]
+    if len(set(names)) != len(names):
+        twice = sorted({c for c in names if names.count(c) > 1})
+        raise SweepError(f"{source}: not a sweep table: column {twice[0]!r} appears twice")
+    for column in NEEDED:
+        if column not in table.columns:
+            raise SweepError(f"{source}: not a sweep table: no column {column!r} (a sweep's "
+                             f"table has the swept keys, then {', '.join(NEEDED)} and the "
+                             "other results)")
+    if table.empty:
+        raise SweepError(f"{source}: not a sweep table: it holds no rows")
+    for column in (c for c, numeric in NEEDED.items() if numeric):
+        values = table[column]
+        if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+            bad = next((v for v in values if isinstance(v, (bool, str)) or not isinstance(
+                v, (int, float))), values.iloc[0])
+            raise SweepError(f"{source}: not a sweep table: column {column!r} holds "
+                             f"{str(bad)[:40]!r}, not a number")
 
 
 #: the contract's terms among a grid's keys (a column is a key, or ``section.key``)
@@ -95,13 +149,14 @@ def check_query(columns, where=None, minimize=None) -> None:
     columns : sequence of str
         The table's columns (a sweep's: the grid's columns and the result columns).
     where : str, optional
-        A pandas query expression.
+        A condition (:func:`~slamarkov.core.expression.parse_condition`).
     minimize : str, optional
 
     Raises
     ------
+    ExpressionError
+        ``--where: unknown column 'x'``, ``--where: a call is not allowed: ...``, ...
     SweepError
-        ``--where: unknown column 'x'``, ``--where: not a valid expression``, or
         ``--minimize: unknown column``.
 
     Examples
@@ -109,28 +164,13 @@ def check_query(columns, where=None, minimize=None) -> None:
     >>> check_query(["ready_mean"], "ready_mean >= 0.9 and p_bonus > 0")
     Traceback (most recent call last):
     ...
-    slamarkov.errors.SweepError: --where: unknown column 'p_bonus' (columns: ready_mean, buyer_payment_per_period)
+    slamarkov.errors.ExpressionError: --where: unknown column 'p_bonus' (columns: ready_mean, buyer_payment_per_period)
     """
-    import pandas as pd
-
-    cols = list(dict.fromkeys(list(columns) + [PAYMENT]))
+    cols = list(dict.fromkeys(str(c) for c in list(columns) + [PAYMENT]))
     if minimize is not None and minimize not in cols:
         raise SweepError(f"--minimize: unknown column {minimize!r} (columns: {', '.join(cols)})")
-    if where:
-        _query(pd.DataFrame({c: pd.Series(dtype=float) for c in cols}), where, cols)
-
-
-def _query(table, where, cols):
-    import pandas as pd
-
-    try:
-        return table.query(where)
-    except pd.errors.UndefinedVariableError as exc:
-        name = str(exc).split("'")[1] if "'" in str(exc) else str(exc)
-        raise SweepError(f"--where: unknown column {name!r} (columns: {', '.join(cols)})") from None
-    except Exception as exc:  # SyntaxError, ValueError, TypeError from the expression
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise SweepError(f"--where: not a valid expression {where!r} ({reason})") from None
+    if where is not None:
+        parse_condition(where, cols)
 
 
 def design(table, minimize, where=None, policy="dynamic", top=None):
@@ -143,7 +183,7 @@ def design(table, minimize, where=None, policy="dynamic", top=None):
     minimize : str
         The column to minimise (e.g. ``buyer_payment_per_period``, ``cost_per_period``).
     where : str, optional
-        A pandas query expression over the columns.
+        A condition over the columns (:func:`~slamarkov.core.expression.parse_condition`).
     policy : {"dynamic", "static", None}, default "dynamic"
         Keep that policy's rows (None: both).
     top : int, optional
@@ -157,8 +197,8 @@ def design(table, minimize, where=None, policy="dynamic", top=None):
 
     Raises
     ------
-    SweepError
-        On an unknown column or an invalid expression.
+    SweepError, ExpressionError
+        On an unknown column or a condition outside the grammar.
 
     Examples
     --------
@@ -169,6 +209,7 @@ def design(table, minimize, where=None, policy="dynamic", top=None):
     >>> design(t, "buyer_payment_per_period", "p_penalty <= 0.05")["holding"].tolist()
     [1, 2]
     """
+    check_table(table)
     cols = list(table.columns)
     check_query(cols, where, minimize)
     t = with_payment(table)
@@ -176,8 +217,8 @@ def design(table, minimize, where=None, policy="dynamic", top=None):
         if policy not in POLICIES:
             raise SweepError(f"--policy: must be dynamic or static, got {policy!r}")
         t = t[t["policy"] == policy]
-    if where:
-        t = _query(t, where, cols + [PAYMENT])
+    if where is not None:
+        t = t[parse_condition(where, list(cols) + [PAYMENT]).evaluate(t)]
     t = t.sort_values(minimize, kind="stable")
     return t if top is None else t.head(top)
 

@@ -119,7 +119,8 @@ class TestCli:
             argv += ["--figure", str(fig)]
         assert main(argv) == 0
         text = capsys.readouterr().out
-        assert "best 3 by buyer_payment_per_period" in text and "Pareto front" in text
+        assert "best 3 of " in text and "by buyer_payment_per_period" in text
+        assert "Pareto front" in text
         best = read_table(out)
         assert best.iloc[0][PAYMENT] == design(table, PAYMENT, WHERE).iloc[0][PAYMENT]
         assert read_table(full).equals(read_table(_written(table, tmp_path)))

@@ -16,7 +16,7 @@ import pytest
 from slamarkov.cli import main
 from slamarkov.errors import ConfigError
 from slamarkov.sweep import sweep
-from slamarkov.sweep.grid import grid_from_dict
+from slamarkov.sweep.grid import RESULT_COLUMNS, grid_from_dict
 from slamarkov.sweep.runner import _read_partial
 
 GRID = """
@@ -70,10 +70,15 @@ def edit(lines, n, change):
     return lines[:n] + [json.dumps(rec)] + lines[n + 1:]
 
 
-def set_value(column_index, value):
+def set_value(column, value):
+    """Set the dynamic row's value of a result column (by name: columns may be added)."""
     def change(rec):
-        rec["rows"][0][column_index] = value
+        rec["rows"][0][RESULT_COLUMNS.index(column)] = value
     return change
+
+
+#: where the dynamic row's cost_per_period sits in a record's row
+COST = RESULT_COLUMNS.index("cost_per_period")
 
 
 CASES = [
@@ -105,20 +110,22 @@ CASES = [
      "line 2: point 0: a row must hold"),
     ("policies swapped", lambda L: edit(L, 1, lambda r: r["rows"].reverse()),
      "line 2: point 0: the rows must be dynamic, static in order"),
-    ("NaN", lambda L: L[:1] + [L[1].replace(json.dumps(record(L, 1)["rows"][0][1]), "NaN", 1)]
+    ("NaN", lambda L: L[:1] + [L[1].replace(json.dumps(record(L, 1)["rows"][0][COST]), "NaN", 1)]
      + L[2:], "line 2: not a sweep record (NaN is not a number a sweep writes)"),
-    ("Infinity", lambda L: L[:1] + [L[1].replace(json.dumps(record(L, 1)["rows"][0][1]),
+    ("Infinity", lambda L: L[:1] + [L[1].replace(json.dumps(record(L, 1)["rows"][0][COST]),
                                                   "-Infinity", 1)] + L[2:],
      "line 2: not a sweep record (-Infinity is not a number a sweep writes)"),
-    ("probability 7", lambda L: edit(L, 1, set_value(3, 7.0)),
+    ("probability 7", lambda L: edit(L, 1, set_value("ready_mean", 7.0)),
      "line 2: point 0: ready_mean is a probability, got 7.0"),
-    ("text value", lambda L: edit(L, 1, set_value(2, "abc")),
+    ("text value", lambda L: edit(L, 1, set_value("cost_sd", "abc")),
      "line 2: point 0: cost_sd must be a finite number, got 'abc'"),
-    ("integer value", lambda L: edit(L, 1, set_value(1, 1)),
+    ("integer value", lambda L: edit(L, 1, set_value("cost_per_period", 1)),
      "line 2: point 0: cost_per_period must be a finite number, got 1"),
-    ("negative SD", lambda L: edit(L, 1, set_value(2, -0.5)),
+    ("negative SD", lambda L: edit(L, 1, set_value("cost_sd", -0.5)),
      "line 2: point 0: cost_sd cannot be negative, got -0.5"),
-    ("value changed in range", lambda L: edit(L, 1, set_value(1, 0.125)),
+    ("count as a float", lambda L: edit(L, 1, set_value("penalty_count", 5.0)),
+     "line 2: point 0: penalty_count must be a count of periods, got 5.0"),
+    ("value changed in range", lambda L: edit(L, 1, set_value("cost_per_period", 0.125)),
      "line 2: point 0: its values do not match their check (the file was changed)"),
     ("deep nesting", lambda L: L[:1] + ["[" * 100000 + "]" * 100000] + L[2:],
      "line 2: not a sweep record (nested too deeply)"),

@@ -10,8 +10,10 @@ from .sweep import add_executor_arguments, executor_options
 __all__ = ["register"]
 
 #: columns shown in the text tables, after the swept keys
-SHOWN = ("policy", "buyer_payment_per_period", "cost_per_period", "ready_mean", "p_penalty",
-         "p_bonus", "give_up_periods", "coasting_periods", "p_bunching")
+SHOWN = ("policy", "penalty_count", "bonus_count", "buyer_payment_per_period", "cost_per_period",
+         "ready_mean", "p_penalty", "p_bonus", "give_up_periods", "coasting_periods", "p_bunching")
+#: fractions in the table that the text prints in percent (README, "Units")
+PERCENT = ("ready_mean", "ready_sd", "p_penalty", "p_bonus", "p_bunching", "ready_gap")
 
 
 def register(sub):
@@ -38,7 +40,8 @@ def register(sub):
                    "with == or != (policy == 'static'); `a name` for a column that is not a name")
     p.add_argument("--policy", choices=("dynamic", "static", "both"), default="dynamic",
                    help="the supplier to design for (default dynamic: a strategic supplier)")
-    p.add_argument("--top", type=int, default=10, metavar="N", help="contracts to list (10)")
+    p.add_argument("--top", type=int, default=10, metavar="N",
+                   help="contracts in each list printed and numbered in the figure (10)")
     p.add_argument("--out", default=None, metavar="FILE",
                    help="write every feasible row, best first (.csv, .parquet, .json)")
     p.add_argument("--table", default=None, metavar="FILE",
@@ -49,9 +52,25 @@ def register(sub):
     p.set_defaults(handler=run)
 
 
-def _text(t, key_columns) -> str:
+def _text(t, key_columns, number=False) -> str:
+    """The rows as a text table: rates and probabilities in percent (their names end in
+    ``(%)``), money and periods with 4 decimals, never in e-notation."""
     cols = [c for c in list(key_columns) + list(SHOWN) if c in t.columns]
-    return t[cols].to_string(index=False, float_format=lambda x: f"{x:.6g}")
+    shown = t[cols].copy()
+    for c in cols:
+        if c in PERCENT:
+            shown[c] = (100 * shown[c]).map(lambda x: f"{x:.4f}")
+        elif shown[c].dtype.kind == "f" and c not in key_columns:
+            shown[c] = shown[c].map(lambda x: f"{x:.4f}")
+    shown.columns = [f"{c} (%)" if c in PERCENT else c for c in cols]
+    if number:
+        shown.insert(0, "#", range(1, len(shown) + 1))
+    return shown.to_string(index=False)
+
+
+def _named(values, columns) -> str:
+    return ", ".join(f"{c} = {v:g}" if isinstance(v, float) else f"{c} = {v}"
+                     for c, v in zip(columns, values))
 
 
 def run(args) -> int:
@@ -59,11 +78,13 @@ def run(args) -> int:
 
     from ..io.atomic import check_output
     from ..io.tables import TABLE_FORMATS, check_table_path, read_table, write_table
-    from ..plot.figure import FIGURE_SUFFIXES, require_matplotlib, save_figure
+    from ..plot.figure import check_figure_path, save_figure
     from ..sweep.design import (
         INFEASIBLE_EXIT,
+        assumption_columns,
         check_query,
         check_table,
+        collapse_contracts,
         design,
         pareto_figure,
         pareto_front,
@@ -78,9 +99,7 @@ def run(args) -> int:
             check_output(path)
     if args.figure is not None:
         check_output(args.figure)
-        if Path(args.figure).suffix.lower() not in FIGURE_SUFFIXES:
-            raise OutputError(f"{args.figure}: a figure is {', '.join(FIGURE_SUFFIXES)}")
-        require_matplotlib()
+        check_figure_path(args.figure)
     if args.top < 1:
         raise OutputError(f"--top: must be an integer >= 1, got {args.top}")
     options = executor_options(args)
@@ -105,23 +124,45 @@ def run(args) -> int:
         note(f"no grid point satisfies --where {args.where!r} ({n_rows} rows, policy "
              f"{args.policy}); nothing written")
         return INFEASIBLE_EXIT
-    front = pareto_front(best)
     if args.out is not None:
         write_table(best, args.out)
         written.append(args.out)
+    listed = collapse_contracts(best)
+    assumed = assumption_columns(listed.columns, keys)
     if args.figure is not None:
-        save_figure(pareto_figure(best, front, title=f"{args.policy} supplier"), args.figure)
+        save_figure(pareto_figure(listed, title=f"{args.policy} supplier", by=assumed,
+                                  top=args.top), args.figure)
         written.append(args.figure)
     where = f" with {args.where}" if args.where else ""
-    lines = [
-        f"{len(best)} of {n_rows} rows satisfy the constraints{where} (policy {args.policy}); "
-        f"best {min(args.top, len(best))} by {args.minimize}:",
-        _text(best.head(args.top), keys),
-        "",
-        f"Pareto front, buyer payment per period against expected ready rate "
-        f"({len(front)} contracts):",
-        _text(front, keys),
-    ]
+    lines = [f"{len(best)} of {n_rows} rows satisfy the constraints{where} (policy "
+             f"{args.policy})"]
+    n_same = listed.attrs["collapsed"]
+    if n_same:
+        verb = "is" if n_same == 1 else "are"
+        lines.append(
+            f"{n_same} of them {verb} the same contract as a row listed (thresholds that round "
+            "to the same ready-period counts, penalty_count and bonus_count, with the same "
+            f"amounts and results) and {verb} not listed again")
+    lines.append("rates and probabilities in percent; payments and costs per period (a "
+                 "negative cost is a net gain)")
+    terms = [k for k in keys if k not in assumed]
+    groups = (listed.groupby(assumed if len(assumed) > 1 else assumed[0])
+              if assumed else [((), listed)])
+    for values, group in groups:
+        values = values if isinstance(values, tuple) else (values,)
+        front = pareto_front(group)
+        head = f"assuming {_named(values, assumed)}: " if assumed else ""
+        lines += [
+            "",
+            f"{head}best {min(args.top, len(group))} of {len(group)} contracts by "
+            f"{args.minimize}:",
+            _text(group.head(args.top), terms),
+            "",
+            f"{head}Pareto front, buyer payment per period against expected ready rate "
+            f"({len(front)} contracts" + (f", the first {args.top}" if len(front) > args.top
+                                          else "") + "):",
+            _text(front.head(args.top), terms, number=True),
+        ]
     sys.stdout.write("\n".join(lines) + "\n")
     for path in written:
         wrote(path)

@@ -91,7 +91,7 @@ def _fmt_csv(x) -> str:
     if isinstance(x, float):
         if not math.isfinite(x):
             return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
-        return format(x, ".12g")
+        return format(x + 0.0, ".12g")  # + 0.0: -0.0 prints as 0 (a z-score of zero)
     return str(x)
 
 
@@ -182,7 +182,9 @@ def _fmt_markdown(x, spec) -> str:
     if x is None:
         return ""
     if isinstance(x, float):
-        return format(x, spec or "g")
+        text = format(x, spec or "g")
+        # a value that rounds to zero prints without a sign ("-0.00" reads as a negative)
+        return text[1:] if text.startswith("-") and not text.strip("-0.") else text
     return str(x)
 
 

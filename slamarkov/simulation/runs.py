@@ -134,8 +134,9 @@ class SimulationResult:
 
         Keys: ``mean`` and ``sd`` of the ready rate, ``p_penalty`` (ready rate below
         :math:`\alpha_L`), ``p_bonus`` (at least :math:`\alpha_U`), and, when the columns are
-        present, ``mean_holding_cost``, ``mean_settlement`` and ``mean_cost`` (total cost per
-        review period). The SD is the sample SD (with n - 1); the standard errors follow the
+        present, ``mean_holding_cost``, ``mean_purchase_cost`` (purchases less salvage, when
+        stock has a price), ``mean_settlement`` and ``mean_cost`` (total cost per review
+        period, their sum). The SD is the sample SD (with n - 1); the standard errors follow the
         module's one convention (:func:`mean_estimate`, :func:`proportion_estimate`,
         :func:`sd_estimate`).
 
@@ -156,6 +157,7 @@ class SimulationResult:
         out["p_penalty"] = proportion_estimate(np.count_nonzero(band < 0), n)
         out["p_bonus"] = proportion_estimate(np.count_nonzero(band > 0), n)
         for key, arr in (("mean_holding_cost", self.holding_cost),
+                         ("mean_purchase_cost", self.purchase_cost),
                          ("mean_settlement", self.settlement),
                          ("mean_cost", self.total_cost)):
             if arr is not None:

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from ..core.expression import parse_condition
 from ..errors import SweepError
+from ..model.config import SCHEMA
 from ..plot.figure import new_figure
 from ..solve.both import POLICIES
 
 __all__ = ["design", "pareto_front", "pareto_figure", "check_query", "check_table",
-           "with_payment", "PAYMENT", "SERVICE", "INFEASIBLE_EXIT"]
+           "with_payment", "collapse_contracts", "assumption_columns", "PAYMENT", "SERVICE",
+           "INFEASIBLE_EXIT"]
 
 #: the buyer's expected payment per period (a derived column)
 PAYMENT = "buyer_payment_per_period"
@@ -77,6 +79,59 @@ def check_table(table, source="the table") -> None:
                 v, (int, float))), values.iloc[0])
             raise SweepError(f"{source}: not a sweep table: column {column!r} holds "
                              f"{str(bad)[:40]!r}, not a number")
+
+
+#: the contract's terms among a grid's keys (a column is a key, or ``section.key``)
+CONTRACT_KEYS = frozenset(SCHEMA["contract"][0] + SCHEMA["contract"][1])
+#: the keys that only say where a ready count falls: penalty_count and bonus_count carry them
+_THRESHOLDS = ("penalty_threshold", "bonus_threshold")
+
+
+def _key(column: str) -> tuple:
+    section, _, name = column.rpartition(".")
+    return section, name
+
+
+def assumption_columns(columns, key_columns) -> list:
+    """The swept keys that are not contract terms: costs, demand, inventory, solver.
+
+    A buyer chooses the contract; these are what the comparison assumes of the supplier and
+    its demand, so :func:`design`'s listings are grouped by them.
+
+    Examples
+    --------
+    >>> assumption_columns(["review_period", "holding", "policy"], ["review_period", "holding"])
+    ['holding']
+    """
+    return [c for c in key_columns if c in columns
+            and not (_key(c)[0] in ("", "contract") and _key(c)[1] in CONTRACT_KEYS)]
+
+
+def collapse_contracts(table):
+    """The rows left when rows that are the same contract as an earlier row are dropped.
+
+    Thresholds act through the ready-period counts they round to (docs/model.md section 2):
+    with T = 30, 0.91, 0.92 and 0.93 all mean 28 ready periods. Two rows are the same contract
+    when they agree on every column but the thresholds: the counts ``penalty_count`` and
+    ``bonus_count``, the amounts, the other terms and every result (a linear contract's
+    settlement depends on the thresholds themselves, so its rows differ in the results and are
+    kept). The first row in the table's order stays; ``attrs["collapsed"]`` counts the rows
+    dropped.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"penalty_threshold": [0.91, 0.92, 0.94], "penalty_count": [28, 28, 29],
+    ...                   "bonus_count": [30, 30, 30], "ready_mean": [0.9, 0.9, 0.95]})
+    >>> out = collapse_contracts(t)
+    >>> out["penalty_threshold"].tolist(), out.attrs["collapsed"]
+    ([0.91, 0.94], 1)
+    """
+    same = [c for c in table.columns if _key(c)[1] not in _THRESHOLDS]
+    keep = ~table.duplicated(subset=same, keep="first") if same else table.index == table.index
+    out = table[keep].copy()
+    out.attrs["collapsed"] = int(len(table) - len(out))
+    return out
 
 
 def with_payment(table):
@@ -201,8 +256,14 @@ def pareto_front(table, payment=PAYMENT, service=SERVICE):
     return order[order[service] > best]
 
 
-def pareto_figure(table, front=None, *, payment=PAYMENT, service=SERVICE, title=None):
+def pareto_figure(table, front=None, *, payment=PAYMENT, service=SERVICE, title=None,
+                  by=(), top=None):
     """A scatter of the buyer's payment against the service, with the Pareto front drawn.
+
+    The front's points are numbered 1, 2, ... by increasing payment, as ``slamarkov design``
+    lists them (the first ``top`` when given). ``by``, columns of assumptions (e.g. the holding
+    cost, :func:`assumption_columns`), draws one front for each of their combinations, each
+    named in the legend; ``front`` is then ignored.
 
     Returns a :class:`matplotlib.figure.Figure` on the Agg canvas (no pyplot state).
 
@@ -216,16 +277,30 @@ def pareto_figure(table, front=None, *, payment=PAYMENT, service=SERVICE, title=
     >>> import pandas as pd
     >>> t = pd.DataFrame({"settlement_per_period": [-1.0, -2.0], "ready_mean": [0.9, 0.95]})
     >>> fig = pareto_figure(t)
-    >>> fig.axes[0].get_xlabel()
-    'buyer payment per period'
+    >>> fig.axes[0].get_xlabel(), [a.get_text() for a in fig.axes[0].texts]
+    ('buyer payment per period', ['1', '2'])
     """
     t = table if payment in table.columns else with_payment(table)
-    front = pareto_front(t, payment, service) if front is None else front
+    by = [c for c in by if c in t.columns]
+    if by:
+        fronts = [(", ".join(f"{c} = {v:g}" if isinstance(v, float) else f"{c} = {v}"
+                             for c, v in zip(by, key if isinstance(key, tuple) else (key,))),
+                   pareto_front(group, payment, service))
+                  for key, group in t.groupby(by if len(by) > 1 else by[0])]
+    else:
+        fronts = [("", pareto_front(t, payment, service) if front is None else front)]
     fig = new_figure(6.4, 4.4)
     ax = fig.add_subplot()
     ax.scatter(t[payment], t[service], s=12, color="0.6", label="grid points")
-    ax.step(front[payment], front[service], where="post", color="tab:blue", lw=1.5)
-    ax.scatter(front[payment], front[service], s=24, color="tab:blue", label="Pareto front")
+    for k, (name, f) in enumerate(fronts):
+        color = f"C{k % 10}"
+        ax.step(f[payment], f[service], where="post", color=color, lw=1.5)
+        ax.scatter(f[payment], f[service], s=24, color=color,
+                   label=f"Pareto front, {name}" if name else "Pareto front")
+        shown = f if top is None else f.head(top)
+        for n, (x, y) in enumerate(zip(shown[payment], shown[service]), start=1):
+            ax.annotate(str(n), (x, y), textcoords="offset points", xytext=(3, 3),
+                        fontsize=7, color=color)
     ax.set_xlabel(payment.replace("_", " "))
     ax.set_ylabel("expected ready rate" if service == SERVICE else service.replace("_", " "))
     if title:

@@ -63,7 +63,8 @@ def solve_point(data) -> list:
     """The two result rows (dynamic, static) of one contract-file mapping.
 
     Each row holds the values of :data:`RESULT_COLUMNS` in order, as Python floats (and the
-    policy's name). The problem is solved once per policy; the cost's SD and the expected
+    policy's name and the contract's ready-period counts ``penalty_count`` and ``bonus_count``,
+    integers: thresholds that round to the same counts are the same lump-sum contract). The problem is solved once per policy; the cost's SD and the expected
     settlement come from that policy's chain, the gaming indicators from one forward pass.
 
     Parameters
@@ -83,8 +84,8 @@ def solve_point(data) -> list:
     ...                  "penalty_per_period": 5, "bonus_per_period": 3},
     ...     "costs": {"holding": 0.5}, "demand": {"kind": "poisson", "mean": 5},
     ...     "solver": {"max_stock": 40}})
-    >>> [(r[0], round(r[1], 6), round(r[3], 6)) for r in rows]
-    [('dynamic', -1.20155, 0.896123), ('static', -0.87201, 0.931906)]
+    >>> [(r[0], r[1], r[2], round(r[3], 6), round(r[5], 6)) for r in rows]
+    [('dynamic', 8, 9, -1.20155, 0.896123), ('static', 8, 9, -0.87201, 0.931906)]
     """
     if isinstance(data, Config):
         cfg = data
@@ -93,7 +94,7 @@ def solve_point(data) -> list:
             _DEMANDS.clear()
         cfg = config_from_dict(data, demand_cache=_DEMANDS)
     problem, options = cfg.problem, cfg.solver_options()
-    T = problem.review_period
+    T, contract = problem.review_period, problem.contract
     solutions = solve_both(problem, **options)
     gap = float(ready_rate_gap(*solutions))
     rows = []
@@ -104,6 +105,8 @@ def solve_point(data) -> list:
         gaming = gaming_indicators(chain)
         rows.append((
             name,
+            contract.penalty_count,
+            contract.bonus_count,
             float(sol.cost_per_period),
             math.sqrt(float(variance)) / T,
             float(rate.mean),
@@ -127,6 +130,8 @@ def _run_batch(batch):
 _PROBABILITIES = {"ready_mean", "p_penalty", "p_bonus", "p_bunching"}
 #: result columns that cannot be negative
 _NON_NEGATIVE = {"cost_sd", "ready_sd", "give_up_periods", "coasting_periods"}
+#: result columns that are the contract's ready-period counts (integers, not floats)
+_COUNTS = {"penalty_count", "bonus_count"}
 
 
 def _no_constant(name):
@@ -154,7 +159,8 @@ def _check_record(rec, grid: Grid, fingerprint: str) -> int:
     """The point of one partial-file record, after checking it is one a sweep of ``grid`` writes:
     ``{"point": K, "rows": [[policy, value, ...] per policy], "check": HASH}`` with K in the
     grid, the policies in order, one value per result column, each a finite float in its
-    column's range, and the check of these values."""
+    column's range (the counts ``penalty_count`` and ``bonus_count`` integers), and the check of
+    these values."""
     if not isinstance(rec, dict) or set(rec) != {"point", "rows", "check"}:
         keys = sorted(rec) if isinstance(rec, dict) else type(rec).__name__
         raise ValueError(f"a record is {{\"point\": K, \"rows\": [...], \"check\": ...}}, "
@@ -172,6 +178,11 @@ def _check_record(rec, grid: Grid, fingerprint: str) -> int:
         if row[0] != policy:
             raise ValueError(f"point {k}: the rows must be {', '.join(POLICIES)} in order")
         for column, x in zip(RESULT_COLUMNS[1:], row[1:]):
+            if column in _COUNTS:
+                if type(x) is not int or not 0 <= x <= 10**15:
+                    raise ValueError(f"point {k}: {column} must be a count of periods, "
+                                     f"got {x!r:.40}")
+                continue
             if type(x) is not float or not math.isfinite(x):
                 raise ValueError(f"point {k}: {column} must be a finite number, got {x!r:.40}")
             if column in _PROBABILITIES and not 0.0 <= x <= 1.0:

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from test_cli_solve import run_cli
 
-from slamarkov.model.demand import TAIL_CUT, DiscretisedNormal, DiscreteUniform, Poisson
+from slamarkov.model.demand import TAIL_CUT, DiscreteUniform, DiscretisedNormal, Poisson
 
 CARRY_NORMAL = """\
 [contract]
@@ -86,14 +86,14 @@ class TestCommands:
         assert "mean total cost" in out and (tmp_path / "runs.csv").is_file()
 
     def test_report(self, contract, tmp_path):
-        code, out, err = run_cli("report", contract, "--out", tmp_path / "r.html")
+        code, _out, err = run_cli("report", contract, "--out", tmp_path / "r.html")
         assert code == 0, err
         assert (tmp_path / "r.html").read_text().startswith("<!DOCTYPE html>")
 
     def test_sweep(self, tmp_path):
         grid = tmp_path / "grid.toml"
         grid.write_text(CARRY_NORMAL.format(T="[4, 5]"))
-        code, out, err = run_cli("sweep", grid, "--out", tmp_path / "s.csv", "--workers", "1",
+        code, _out, err = run_cli("sweep", grid, "--out", tmp_path / "s.csv", "--workers", "1",
                                  "--no-progress")
         assert code == 0, err
         rows = (tmp_path / "s.csv").read_text().splitlines()

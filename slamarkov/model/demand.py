@@ -24,7 +24,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..core.binomial import poisson_pmf
-from ..core.numbers import to_fraction, to_int
+from ..core.numbers import first_at_least, to_fraction, to_int
 from ..errors import DemandError
 
 __all__ = [
@@ -261,13 +261,15 @@ class DiscreteDemand(Demand):
             if math.isinf(self.upper):
                 return math.inf
             return int(self.upper)
-        guess = max(int(self._quantile_guess(q)), 0)
-        # correct the guess on the exact integer grid: smallest k with F(k) >= q
-        while guess > 0 and self._cdf_int(np.array([guess - 1]))[0] >= q:
-            guess -= 1
-        while self._cdf_int(np.array([guess]))[0] < q:
-            guess += 1
-        return guess
+        guess = self._quantile_guess(q)
+        try:
+            guess = max(int(guess), 0)
+        except (OverflowError, ValueError):  # an infinite or NaN guess (scipy gives up)
+            guess = 0
+        # correct the guess on the exact integer grid: the smallest k with F(k) >= q, by
+        # doubling steps away from the guess and bisection (never one unit at a time: a guess
+        # that is far off, or F flat in float64 over a long run of k, would take ~k steps)
+        return first_at_least(lambda k: self._cdf_int(np.array([k]))[0] >= q, guess)
 
     def _quantile_guess(self, q):
         return 0

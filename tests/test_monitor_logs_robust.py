@@ -100,3 +100,8 @@ class TestReader:
         path = log(tmp_path, "\ufeffperiod,ready,demand\n1,1,4\n\n2,0,11\n3,1,2.0e0\n")
         assert read_log(path, PROBLEM).state.period == 4
         assert parse_log("period,ready,demand\n1,1,7/1\n", PROBLEM).state.ready_count == 1
+
+
+def test_a_long_ready_cell_is_quoted_short():
+    with pytest.raises(MonitorError, match=r"ready must be 0 or 1, got '1{40}'\.\.\. \(100,000 characters\)"):
+        parse_log("period,ready\n1," + "1" * 100_000 + "\n", PROBLEM)

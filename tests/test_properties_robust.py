@@ -78,79 +78,6 @@ def test_random_problems_give_probabilities_and_dynamic_le_static(contract, dema
     assert dyn.cost_per_period <= sta.cost_per_period + 1e-9 * scale
 
 
-# -- command lines ---------------------------------------------------------------------------
-
-NUMBERS = ["0", "1", "0.5", "10", "-1", "1e400", "1e-400", "nan", "inf", "abc", "1e99999999",
-           "9223372036854775807", "1/3", "65535", "1e9"]
-FLAGS = {
-    "--review-period": ["1", "2", "10", "30", "0", "-3", "1e9", "65535", "2.5", "x", "1e400"],
-    "--penalty-threshold": NUMBERS + ["0.8", "1.5"],
-    "--bonus-threshold": NUMBERS + ["0.9"],
-    "--penalty": NUMBERS,
-    "--bonus": NUMBERS,
-    "--holding": NUMBERS,
-    "--max-stock": ["0", "3", "40", "-1", "1e12", "9223372036854775807", "abc"],
-    "--demand": ["poisson:5", "poisson:1e15", "poisson:0", "normal:15,5", "normal:1e300,1",
-                 "uniform:0,10", "uniform:0,1e400", "discrete-uniform:0,9",
-                 "discrete-uniform:0,1e12", "empirical:0.2,0.5,0.3", "empirical:0.5,0.6",
-                 "poisson", "nonsense:1"],
-    "--max-gib": ["1", "0.001", "0", "inf", "nan", "-2"],
-}
-COMMANDS = ["solve", "chain", "simulate", "graph", "validate"]
-
-
-def _run(argv):
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(argv)
-        except SystemExit as exc:  # argparse usage errors
-            code = exc.code if isinstance(exc.code, int) else 2
-    return code, out.getvalue(), err.getvalue()
-
-
-@st.composite
-def command_lines(draw):
-    command = draw(st.sampled_from(COMMANDS))
-    flags = draw(st.lists(st.sampled_from(sorted(FLAGS)), max_size=4, unique=True))
-    argv = [command, str(EXAMPLE)]
-    for flag in flags:
-        argv += [flag, draw(st.sampled_from(FLAGS[flag]))]
-    if "--max-gib" not in flags:
-        argv += ["--max-gib", "1"]  # every request is held to 1 GiB
-    return argv
-
-
-@SETTINGS
-@given(argv=command_lines())
-def test_random_command_lines_exit_cleanly(tmp_path_factory, argv):
-    tmp = tmp_path_factory.mktemp("cli")
-    command = argv[0]
-    if command == "chain":
-        argv = argv + ["--out", str(tmp / "chain")]
-    elif command == "simulate":
-        argv = argv + ["--runs", "200", "--seed", "1", "--out", str(tmp / "runs.csv")]
-    elif command == "graph":
-        argv = argv + ["--out", str(tmp / "g.json")]
-    elif command == "validate":
-        runs = tmp / "runs.csv"
-        runs.write_text("ready_count\n" + "9\n8\n10\n" * 20)
-        argv = argv + ["--runs", str(runs)]
-    code, out, err = _run(argv)
-    assert code in (0, 1, 2), (argv, code, err)
-    if code == 2:
-        assert len(err.splitlines()) == 1, (argv, err)
-        assert "Traceback" not in err
-    # no output folder is left mixed or half-written, and nothing hidden is left behind
-    assert not [p.name for p in tmp.iterdir() if p.name.startswith(".")], argv
-    if command == "chain" and (tmp / "chain").exists():
-        from test_robust import _consistent_chain_folder
-
-        assert code == 0
-        _consistent_chain_folder(tmp / "chain")
-    assert "NaN" not in out and "Infinity" not in out, argv
-
-
 # -- contract files, mutated (issue 24 item 12) ------------------------------------------------
 
 #: a contract file's fields and values to mutate them to: ordinary, edge and invalid ones. The
@@ -275,3 +202,76 @@ def test_random_monitor_logs_exit_cleanly(tmp_path_factory, text, command):
         assert len(err.splitlines()) == 1 and "Traceback" not in err, (text[:300], err)
         assert len(err) < 1000, err[:300]
         assert not (tmp / "r.html").exists()
+
+
+# -- command lines ---------------------------------------------------------------------------
+
+NUMBERS = ["0", "1", "0.5", "10", "-1", "1e400", "1e-400", "nan", "inf", "abc", "1e99999999",
+           "9223372036854775807", "1/3", "65535", "1e9"]
+FLAGS = {
+    "--review-period": ["1", "2", "10", "30", "0", "-3", "1e9", "65535", "2.5", "x", "1e400"],
+    "--penalty-threshold": NUMBERS + ["0.8", "1.5"],
+    "--bonus-threshold": NUMBERS + ["0.9"],
+    "--penalty": NUMBERS,
+    "--bonus": NUMBERS,
+    "--holding": NUMBERS,
+    "--max-stock": ["0", "3", "40", "-1", "1e12", "9223372036854775807", "abc"],
+    "--demand": ["poisson:5", "poisson:1e15", "poisson:0", "normal:15,5", "normal:1e300,1",
+                 "uniform:0,10", "uniform:0,1e400", "discrete-uniform:0,9",
+                 "discrete-uniform:0,1e12", "empirical:0.2,0.5,0.3", "empirical:0.5,0.6",
+                 "poisson", "nonsense:1"],
+    "--max-gib": ["1", "0.001", "0", "inf", "nan", "-2"],
+}
+COMMANDS = ["solve", "chain", "simulate", "graph", "validate"]
+
+
+def _run(argv):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # argparse usage errors
+            code = exc.code if isinstance(exc.code, int) else 2
+    return code, out.getvalue(), err.getvalue()
+
+
+@st.composite
+def command_lines(draw):
+    command = draw(st.sampled_from(COMMANDS))
+    flags = draw(st.lists(st.sampled_from(sorted(FLAGS)), max_size=4, unique=True))
+    argv = [command, str(EXAMPLE)]
+    for flag in flags:
+        argv += [flag, draw(st.sampled_from(FLAGS[flag]))]
+    if "--max-gib" not in flags:
+        argv += ["--max-gib", "1"]  # every request is held to 1 GiB
+    return argv
+
+
+@SETTINGS
+@given(argv=command_lines())
+def test_random_command_lines_exit_cleanly(tmp_path_factory, argv):
+    tmp = tmp_path_factory.mktemp("cli")
+    command = argv[0]
+    if command == "chain":
+        argv = argv + ["--out", str(tmp / "chain")]
+    elif command == "simulate":
+        argv = argv + ["--runs", "200", "--seed", "1", "--out", str(tmp / "runs.csv")]
+    elif command == "graph":
+        argv = argv + ["--out", str(tmp / "g.json")]
+    elif command == "validate":
+        runs = tmp / "runs.csv"
+        runs.write_text("ready_count\n" + "9\n8\n10\n" * 20)
+        argv = argv + ["--runs", str(runs)]
+    code, out, err = _run(argv)
+    assert code in (0, 1, 2), (argv, code, err)
+    if code == 2:
+        assert len(err.splitlines()) == 1, (argv, err)
+        assert "Traceback" not in err
+    # no output folder is left mixed or half-written, and nothing hidden is left behind
+    assert not [p.name for p in tmp.iterdir() if p.name.startswith(".")], argv
+    if command == "chain" and (tmp / "chain").exists():
+        from test_robust import _consistent_chain_folder
+
+        assert code == 0
+        _consistent_chain_folder(tmp / "chain")
+    assert "NaN" not in out and "Infinity" not in out, argv

@@ -199,7 +199,8 @@ def add_workers_arguments(group, *, jobs_alias: bool = False,
                            help="deprecated: use --workers")
     group.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="run on a running Dask distributed scheduler, e.g. tcp://host:8786 "
-                       "(needs the 'distributed' extra; workers need slamarkov installed)")
+                       "(needs the 'distributed' extra; workers need slamarkov installed); "
+                       "connecting, its first answer included, times out after 10 s")
 
 
 def workers_option(args):

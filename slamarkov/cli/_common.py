@@ -28,6 +28,7 @@ from pathlib import Path
 from ..errors import ConfigError, OutputError
 from ..io.atomic import atomic_write
 from ..model.config import Config, load_config, parse_demand_spec
+from ..model.problem import Problem
 
 __all__ = ["add_problem_arguments", "config_from_args", "emit", "wrote", "warn", "note",
            "out_format", "add_out_argument", "percent", "PROG", "positive_int",
@@ -108,8 +109,9 @@ def add_problem_arguments(parser, file_required: bool = True) -> None:
                        default=None, help="exact rational arithmetic (rational demand only)")
 
 
-def config_from_args(args) -> Config:
-    """Load the contract file with the command line's overrides."""
+def config_from_args(args, *, customers: bool = False) -> Config:
+    """Load the contract file with the command line's overrides; a file with several customers
+    only where the command takes one (``customers``)."""
     overrides = {key: getattr(args, key, None) for key, *_ in _OVERRIDES.values()}
     overrides["solver.exact"] = getattr(args, "solver.exact", None)
     if args.demand_spec is not None:
@@ -118,7 +120,11 @@ def config_from_args(args) -> Config:
         # the per-period amounts need T, which the file or --review-period gives
         T = load_config(args.file, overrides).problem.review_period
         overrides.update(per_period_amounts(args, T))
-    return load_config(args.file, overrides)
+    cfg = load_config(args.file, overrides)
+    if not customers and not isinstance(cfg.problem, Problem):
+        raise ConfigError("customer: this command takes one customer (a [demand] table); a file "
+                          "with [[customer]] tables is solved by 'slamarkov solve'")
+    return cfg
 
 
 def _message(kind: str, text: str) -> None:

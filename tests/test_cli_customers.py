@@ -1,0 +1,102 @@
+"""``slamarkov solve`` on a contract file with several customers (docs/model.md section 15): the
+JSON keys the issue names, and one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from slamarkov.cli import main
+from slamarkov.model.config import load_config
+from slamarkov.solve.customers import solve_customers_dynamic, solve_customers_static
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "customers.toml"
+BASE = EXAMPLE.read_text()
+READY_KEYS = {"mean", "sd", "p_penalty", "p_bonus", "pmf"}
+
+
+def write(tmp_path, text):
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    return path
+
+
+def test_json_keys_and_values(capsys, tmp_path):
+    path = write(tmp_path, BASE.replace("review_period = 10", "review_period = 4"))
+    assert main(["solve", str(path), "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    rep = json.loads(out)
+    problem = load_config(path).problem
+    dyn, sta = solve_customers_dynamic(problem), solve_customers_static(problem)
+    for key, sol in (("dynamic", dyn), ("static", sta)):
+        doc = rep[key]
+        assert doc["cost_per_period"] == pytest.approx(sol.cost_per_period, rel=1e-12)
+        assert [c["name"] for c in doc["customers"]] == ["north", "south"]
+        for c, rr, sac in zip(doc["customers"], sol.ready_rates, sol.sacrificed):
+            assert set(c["ready_rate"]) == READY_KEYS
+            assert c["ready_rate"]["mean"] == pytest.approx(rr.mean, rel=1e-12)
+            assert c["sacrificed_periods"] == pytest.approx(sac, rel=1e-12)
+        joint = np.array(doc["joint_pmf"])
+        assert joint.shape == (5, 5)
+        assert joint.sum() == pytest.approx(1, abs=1e-12)
+    assert rep["static"]["rule"] == "priority"
+    assert rep["static"]["base_stock"] == sta.base_stock
+    assert len(rep["dynamic"]["stock"]) == 4 and np.array(rep["dynamic"]["stock"][3]).shape == (4, 4)
+
+
+def test_summary_only_leaves_out_the_joint_pmf(capsys, tmp_path):
+    path = write(tmp_path, BASE.replace("review_period = 10", "review_period = 3")
+                 .replace('rule = "priority"', 'rule = "smallest-first"'))
+    assert main(["solve", str(path), "--format", "json", "--summary-only"]) == 0
+    rep = json.loads(capsys.readouterr()[0])
+    assert "joint_pmf" not in rep["dynamic"] and "joint_pmf" not in rep["static"]
+    assert "stock" not in rep["dynamic"]
+    assert rep["static"]["rule"] == "smallest-first"
+
+
+def test_text(capsys):
+    assert main(["solve", str(EXAMPLE)]) == 0
+    out = capsys.readouterr()[0]
+    assert "north sacrificed periods" in out and "saving of the dynamic policy" in out
+
+
+CUSTOMER_B = BASE[BASE.index("[[customer]]", BASE.index("[[customer]]") + 1):BASE.index("[costs]")]
+
+
+@pytest.mark.parametrize("edit, field", [
+    (lambda t: t.replace('name = "south"', 'name = "north"'), "customer.name"),
+    (lambda t: t.replace('name = "south"', 'name = "so uth"'), "customer.name"),
+    (lambda t: t.replace('rule = "priority"', 'rule = "fair"'), "allocation.rule"),
+    (lambda t: t + '\n[demand]\nkind = "poisson"\nmean = 5\n', "demand"),
+    (lambda t: t.replace(CUSTOMER_B, CUSTOMER_B[:CUSTOMER_B.index("[customer.demand]")]),
+     "customer.demand"),
+    (lambda t: t.replace('review_period = 10', 'review_period = 10\nscheme = "linear"'),
+     "contract.scheme"),
+    (lambda t: t.replace("review_period = 10", "review_period = 200") + "".join(
+        CUSTOMER_B.replace('"south"', f'"c{j}"') for j in range(3)), "customer"),
+])
+def test_bad_files(capsys, tmp_path, edit, field):
+    path = write(tmp_path, edit(BASE))
+    code = main(["solve", str(path), "--format", "json"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith(f"slamarkov solve: error: {field}"), err
+
+
+def test_no_customers(capsys, tmp_path):
+    path = write(tmp_path, "customer = []\n[contract]\nreview_period = 3\n[costs]\nholding = 1\n")
+    assert main(["solve", str(path)]) == 2
+    assert "customer: at least one" in capsys.readouterr()[1]
+
+
+@pytest.mark.parametrize("command", [["simulate"], ["chain", "--from", "1,0"],
+                                     ["graph", "--inspect"]])
+def test_other_commands_refuse_in_one_line(capsys, command):
+    code = main([command[0], str(EXAMPLE), *command[1:]])
+    out, err = capsys.readouterr()
+    assert code == 2 and err.count("\n") == 1 and "customer:" in err

@@ -38,7 +38,8 @@ from ..model.customers import (ALLOCATION_RULES, CustomersProblem, demand_pmf,
                                total_demand_pmf)
 
 __all__ = ["CustomersSolution", "solve_customers_dynamic", "solve_customers_static",
-           "solve_customers_both", "customers_stock_range", "check_customers_size"]
+           "solve_customers_both", "customers_stock_range", "check_customers_size",
+           "policy_outcomes"]
 
 
 @dataclass(frozen=True)
@@ -359,6 +360,25 @@ def solve_customers_dynamic(problem: CustomersProblem, *, max_stock=None,
         Vn = V
     value = Vn[0, 0]
     return _finish(st, "dynamic", None, None, value, orders, allocation)
+
+
+def policy_outcomes(solution: CustomersSolution):
+    """The joint pmf of the final ready counts and the expected sacrificed periods of a solved
+    policy, recomputed by the forward pass over the layers (docs/model.md section 15).
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, DiscreteUniform
+    >>> from slamarkov.model.customers import Customer, CustomersProblem
+    >>> p = CustomersProblem([Customer(n, Contract.study(2), DiscreteUniform(0, 2))
+    ...                       for n in "ab"], 1)
+    >>> sol = solve_customers_static(p, exact=True)
+    >>> joint, sacrificed = policy_outcomes(sol)
+    >>> bool((joint == sol.joint_pmf).all()), joint.sum()
+    (True, Fraction(1, 1))
+    """
+    st = _Setup(solution.problem, solution.max_stock, solution.exact)
+    return _forward(st, solution.orders, solution.allocation, solution.rule)
 
 
 def _finish(st, kind, rule, S, value, orders, allocation):

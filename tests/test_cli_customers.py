@@ -100,3 +100,17 @@ def test_other_commands_refuse_in_one_line(capsys, command):
     code = main([command[0], str(EXAMPLE), *command[1:]])
     out, err = capsys.readouterr()
     assert code == 2 and err.count("\n") == 1 and "customer:" in err
+
+
+def test_reproduce_customers(capsys):
+    code = main(["reproduce", "customers", "--pair", "mixed", "--holding", "1",
+                 "--review-periods", "10", "--format", "json"])
+    out, err = capsys.readouterr()
+    assert code == 0
+    rows = json.loads(out)["rows"]
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["dyn_cost"] <= min(row["priority_cost"], row["smallest_cost"])
+    assert row["pooling"] == pytest.approx(row["separate_cost"] - row["dyn_cost"])
+    # the priority rule never sacrifices retailer a, the first in the file
+    assert row["priority_sacrificed_a"] == 0

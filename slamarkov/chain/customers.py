@@ -195,11 +195,15 @@ class PeriodOutcomes:
     served : dict
         For each static rule, an array (K + 1, 2^k, X): the probability that the rule serves
         set a, jointly with the leftover.
+    sacrificed : dict
+        For each static rule, an array (K + 1, k): the probability that customer j's demand fits
+        alone (:math:`d_j \le y`) and the rule does not serve it.
     """
 
     families: np.ndarray
     family: np.ndarray
     served: dict
+    sacrificed: dict
 
 
 def _rule_served(d: np.ndarray, y: int, rule: str) -> np.ndarray:
@@ -273,12 +277,17 @@ def period_outcomes(pmfs, tails, K: int, *, carry: bool, rules=("priority", "sma
         family[...] = Fraction(0)
         for r in rules:
             served_p[r][...] = Fraction(0)
+    sacrificed = {r: np.zeros((K + 1, k), dtype=dtype) for r in rules}
     for y, (prob, fam, left, served) in enumerate(per_y):
         f_idx = np.searchsorted(families, fam)
         _accumulate(family[y], (f_idx, left), prob, exact)
+        d = np.indices((y + 2,) * k).reshape(k, -1).T
         for r in rules:
             _accumulate(served_p[r][y], (served[r], left), prob, exact)
-    return PeriodOutcomes(families, family, served_p)
+            for j in range(k):
+                lost = (d[:, j] <= y) & ((served[r] >> j & 1) == 0)
+                sacrificed[r][y, j] = prob[lost].sum() if lost.any() else prob[:0].sum()
+    return PeriodOutcomes(families, family, served_p, sacrificed)
 
 
 def _accumulate(target, index, prob, exact):

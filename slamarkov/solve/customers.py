@@ -98,9 +98,9 @@ class CustomersSolution:
         >>> from slamarkov import Contract, DiscreteUniform
         >>> from slamarkov.model.customers import Customer, CustomersProblem
         >>> p = CustomersProblem([Customer(n, Contract.study(2), DiscreteUniform(0, 2))
-        ...                       for n in "ab"], 1)
+        ...                       for n in "ab"], 2)
         >>> solve_customers_dynamic(p, exact=True).order(1, (0, 0))
-        2
+        3
         """
         score = ReadyCounts(self.problem.review_period, self.problem.names)
         s = score.locate(i, tuple(counts))
@@ -120,8 +120,8 @@ class CustomersSolution:
         >>> from slamarkov import Contract, DiscreteUniform
         >>> from slamarkov.model.customers import Customer, CustomersProblem
         >>> p = CustomersProblem([Customer(n, Contract.study(2), DiscreteUniform(0, 2))
-        ...                       for n in "ab"], 1)
-        >>> solve_customers_dynamic(p, exact=True).serve(1, (0, 0), 2, (2, 1))
+        ...                       for n in "ab"], 2)
+        >>> solve_customers_dynamic(p, exact=True).serve(1, (0, 0), 3, (2, 2))
         (0,)
         """
         k = self.problem.k
@@ -327,10 +327,10 @@ def solve_customers_dynamic(problem: CustomersProblem, *, max_stock=None,
     >>> from slamarkov import Contract, DiscreteUniform
     >>> from slamarkov.model.customers import Customer, CustomersProblem
     >>> p = CustomersProblem([Customer(n, Contract.study(2), DiscreteUniform(0, 2))
-    ...                       for n in "ab"], 1)
+    ...                       for n in "ab"], 2)
     >>> sol = solve_customers_dynamic(p, exact=True)
     >>> sol.cost_per_period, sol.joint_pmf.sum()
-    (Fraction(-4, 3), Fraction(1, 1))
+    (Fraction(-176, 81), Fraction(1, 1))
     """
     st = _Setup(problem, max_stock, exact)
     T, k, X = st.T, st.k, st.X
@@ -371,7 +371,7 @@ def policy_outcomes(solution: CustomersSolution):
     >>> from slamarkov import Contract, DiscreteUniform
     >>> from slamarkov.model.customers import Customer, CustomersProblem
     >>> p = CustomersProblem([Customer(n, Contract.study(2), DiscreteUniform(0, 2))
-    ...                       for n in "ab"], 1)
+    ...                       for n in "ab"], 2)
     >>> sol = solve_customers_static(p, exact=True)
     >>> joint, sacrificed = policy_outcomes(sol)
     >>> bool((joint == sol.joint_pmf).all()), joint.sum()
@@ -427,10 +427,9 @@ def _forward(st, orders, allocation, rule):
             for a in range(2**k):
                 flow = (mass[:, :, None] * P[:, :, a, :]).sum(axis=1)
                 nxt[succ[a]] += flow
+            lost = st.outcomes.sacrificed[rule][y]  # (n_i, width, k)
             for j in range(k):
-                fit = st.cdfs[j][y]  # P(d_j <= y)
-                served_j = P[:, :, [a for a in range(2**k) if a >> j & 1], :].sum(axis=(2, 3))
-                sacrificed[j] = sacrificed[j] + (mass * (fit - served_j)).sum()
+                sacrificed[j] = sacrificed[j] + (mass * lost[:, :, j]).sum()
         mass = nxt
     joint = mass.sum(axis=1).reshape((T + 1,) * k)
     return joint, sacrificed
@@ -462,10 +461,10 @@ def solve_customers_static(problem: CustomersProblem, rule: str | None = None, *
     >>> from slamarkov import Contract, DiscreteUniform
     >>> from slamarkov.model.customers import Customer, CustomersProblem
     >>> p = CustomersProblem([Customer(n, Contract.study(2), DiscreteUniform(0, 2))
-    ...                       for n in "ab"], 1)
+    ...                       for n in "ab"], 2)
     >>> sol = solve_customers_static(p, exact=True)
     >>> sol.base_stock, sol.cost_per_period
-    (3, Fraction(-22, 27))
+    (3, Fraction(-170, 81))
     """
     rule = problem.allocation if rule is None else rule
     if rule not in ALLOCATION_RULES:
@@ -531,7 +530,7 @@ def solve_customers_both(problem: CustomersProblem, *, max_stock=None, exact: bo
     >>> from slamarkov import Contract, DiscreteUniform
     >>> from slamarkov.model.customers import Customer, CustomersProblem
     >>> p = CustomersProblem([Customer(n, Contract.study(2), DiscreteUniform(0, 2))
-    ...                       for n in "ab"], 1)
+    ...                       for n in "ab"], 2)
     >>> dyn, sta = solve_customers_both(p, exact=True)
     >>> dyn.cost_per_period <= sta.cost_per_period
     True

@@ -23,7 +23,7 @@ from ..errors import ChainError
 from .score import Score
 
 __all__ = ["ReadyCounts", "preference_order", "set_members", "PeriodOutcomes",
-           "period_outcomes", "all_families"]
+           "period_outcomes", "all_families", "rule_served"]
 
 
 def set_members(a: int, k: int) -> tuple:
@@ -206,15 +206,23 @@ class PeriodOutcomes:
     sacrificed: dict
 
 
-def _rule_served(d: np.ndarray, y: int, rule: str) -> np.ndarray:
-    """The set (bit mask) a static rule serves in each cell (rows of d; y + 1 stands for any
-    demand above y): customers taken in the rule's order, each in full if it fits."""
+def rule_served(d: np.ndarray, y, rule: str) -> np.ndarray:
+    """The set (bit mask) a static rule serves for each row of demands d under the order y (a
+    number or one per row): customers taken in the rule's order (docs/model.md section 15),
+    each in full if its demand fits in what is left.
+
+    Examples
+    --------
+    >>> d = np.array([[3, 1, 1], [1, 3, 1]])
+    >>> rule_served(d, 3, "priority").tolist(), rule_served(d, 3, "smallest-first").tolist()
+    ([1, 5], [6, 5])
+    """
     n, k = d.shape
     if rule == "priority":
         order = np.broadcast_to(np.arange(k), (n, k))
     else:  # smallest-first: increasing demand, ties by file order (a stable sort)
         order = np.argsort(d, axis=1, kind="stable")
-    left = np.full(n, y, dtype=np.int64)
+    left = np.broadcast_to(np.asarray(y, dtype=np.int64), (n,)).copy()
     served = np.zeros(n, dtype=np.int64)
     for pos in range(k):
         j = order[:, pos]
@@ -267,7 +275,7 @@ def period_outcomes(pmfs, tails, K: int, *, carry: bool, rules=("priority", "sma
         fam = (fits.astype(np.int64) << np.arange(2**k)).sum(axis=1)
         total = d.sum(axis=1)
         left = np.where(total <= y, y - total, 0) if carry else np.zeros(len(d), dtype=np.int64)
-        served = {r: _rule_served(d, y, r) for r in rules}
+        served = {r: rule_served(d, y, r) for r in rules}
         per_y.append((prob, fam, left, served))
     families = np.unique(np.concatenate([f for _, f, _, _ in per_y]))
     dtype = object if exact else np.float64

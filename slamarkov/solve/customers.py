@@ -29,7 +29,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..chain.customers import ReadyCounts, period_outcomes, preference_order
+from ..chain.customers import ReadyCounts, period_outcomes, preference_order, rule_served
 from ..chain.distribution import ReadyRateDistribution
 from ..core.limits import EXACT_MAX_WORK, check_bytes, format_count
 from ..core.numbers import rounding_resolution
@@ -127,7 +127,8 @@ class CustomersSolution:
         k = self.problem.k
         d = [int(t) for t in demands]
         if self.kind == "static":
-            return _static_serve(d, y, self.rule)
+            a = int(rule_served(np.array([d], dtype=np.int64), y, self.rule)[0])
+            return tuple(j for j in range(k) if a >> j & 1)
         fam = 0
         for a in range(2**k):
             if sum(d[j] for j in range(k) if a >> j & 1) <= y:
@@ -141,17 +142,6 @@ class CustomersSolution:
         xp = max(y - sum(d), 0) if self.problem.carries else 0
         a = int(self.allocation[i - 1][f, s, xp])
         return tuple(j for j in range(k) if a >> j & 1)
-
-
-def _static_serve(d, y, rule):
-    k = len(d)
-    order = range(k) if rule == "priority" else sorted(range(k), key=lambda j: (d[j], j))
-    left, out = y, []
-    for j in order:
-        if d[j] <= left:
-            left -= d[j]
-            out.append(j)
-    return tuple(sorted(out))
 
 
 def customers_stock_range(problem: CustomersProblem, max_stock=None) -> int:

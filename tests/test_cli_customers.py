@@ -94,7 +94,7 @@ def test_no_customers(capsys, tmp_path):
     assert "customer: at least one" in capsys.readouterr()[1]
 
 
-@pytest.mark.parametrize("command", [["simulate"], ["chain", "--from", "1,0"],
+@pytest.mark.parametrize("command", [["monitor", "--log", "x.csv"], ["chain", "--from", "1,0"],
                                      ["graph", "--inspect"]])
 def test_other_commands_refuse_in_one_line(capsys, command):
     code = main([command[0], str(EXAMPLE), *command[1:]])
@@ -114,3 +114,27 @@ def test_reproduce_customers(capsys):
     assert row["pooling"] == pytest.approx(row["separate_cost"] - row["dyn_cost"])
     # the priority rule never sacrifices retailer a, the first in the file
     assert row["priority_sacrificed_a"] == 0
+
+
+def test_simulate_then_validate(capsys, tmp_path):
+    runs = tmp_path / "runs.csv"
+    assert main(["simulate", str(EXAMPLE), "--runs", "4000", "--seed", "5", "--out",
+                 str(runs)]) == 0
+    header = runs.read_text().splitlines()[0]
+    assert header == ("run,ready_count_north,ready_count_south,sacrificed_north,"
+                      "sacrificed_south,cost")
+    capsys.readouterr()
+    assert main(["validate", str(EXAMPLE), "--runs", str(runs), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr()[0])
+    assert doc["consistent"] and set(doc["tests"]) == {"ready_count_north", "ready_count_south",
+                                                       "joint"}
+    # the dynamic policy's runs are not the static policy's
+    assert main(["validate", str(EXAMPLE), "--runs", str(runs), "--policy", "static"]) == 1
+
+
+def test_validate_missing_column(capsys, tmp_path):
+    runs = tmp_path / "runs.csv"
+    runs.write_text("run,ready_count_north\n1,3\n")
+    assert main(["validate", str(EXAMPLE), "--runs", str(runs)]) == 2
+    err = capsys.readouterr()[1]
+    assert err.count("\n") == 1 and "column ready_count_south missing" in err

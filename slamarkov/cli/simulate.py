@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from ..errors import ConfigError
+from ..model.customers import CustomersProblem
 from ..simulation.simulate import STUDY_RUNS, simulate
 from ..simulation.validate import exact_reference
 from ..solve.both import POLICIES, solve_policy
@@ -67,11 +69,33 @@ def _summary_text(result, ref) -> str:
     return "\n".join(lines)
 
 
+def _run_customers(args, cfg) -> int:
+    """Several customers (docs/model.md section 15): one CSV row per run with
+    ``ready_count_<name>``, ``sacrificed_<name>`` and ``cost``."""
+    from ..simulation.customers import simulate_customers
+    from ..solve.customers import solve_customers_dynamic, solve_customers_static
+
+    opts = cfg.solver_options()
+    sol = (solve_customers_dynamic(cfg.problem, **opts) if args.policy == "dynamic"
+           else solve_customers_static(cfg.problem, **opts))
+    result = simulate_customers(sol, args.runs, args.seed)
+    if args.seed is None:
+        note(f"seed {result.seed} (pass --seed {result.seed} to reproduce)")
+    emit(result.csv_text(), args.out)
+    return 0
+
+
 def run(args) -> int:
     if args.out is not None:
         out_format(args.out, None, ("csv",), "csv")
-    cfg = config_from_args(args)
+    cfg = config_from_args(args, customers=True)
     from ..core.limits import check_runs
+
+    if isinstance(cfg.problem, CustomersProblem):
+        check_runs(args.runs, cfg.problem.review_period)
+        if args.record_stock:
+            raise ConfigError("--record-stock: not available with several customers")
+        return _run_customers(args, cfg)
 
     check_runs(args.runs, cfg.problem.review_period, record_stock=args.record_stock)
     sol = solve_policy(cfg.problem, args.policy, **cfg.solver_options())

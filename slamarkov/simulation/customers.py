@@ -22,9 +22,12 @@ import numpy as np
 
 from ..chain.customers import ReadyCounts, rule_served
 from ..errors import SimulationError
+from ..io.files import read_text
+from ..io.tables import make_table, render_table
 from ..solve.customers import CustomersSolution
 
-__all__ = ["simulate_customers", "CustomersRuns", "validate_customers", "CustomersValidation"]
+__all__ = ["simulate_customers", "CustomersRuns", "validate_customers", "CustomersValidation",
+           "read_customer_runs"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,21 @@ class CustomersRuns:
         out.update({f"sacrificed_{n}": self.sacrificed[:, j] for j, n in enumerate(self.names)})
         out["cost"] = self.cost
         return out
+
+    def csv_text(self) -> str:
+        """The runs as CSV: ``run``, ``ready_count_<name>``, ``sacrificed_<name>``, ``cost``.
+
+        Examples
+        --------
+        >>> r = CustomersRuns(("a",), np.array([[2]]), np.array([[0]]), np.array([1.5]), 0)
+        >>> print(r.csv_text(), end="")
+        run,ready_count_a,sacrificed_a,cost
+        1,2,0,1.5
+        """
+        cols = self.columns()
+        rows = [{"run": n + 1, **{c: v[n].item() for c, v in cols.items()}}
+                for n in range(self.runs)]
+        return render_table(make_table("runs", ["run", *cols], rows), "csv")
 
 
 def simulate_customers(solution: CustomersSolution, runs: int, seed: int | None = None,
@@ -229,3 +247,47 @@ def validate_customers(solution: CustomersSolution, ready_counts, alpha: float =
     level = alpha / len(tests)
     consistent = all(t["p_value"] > level for t in tests.values())
     return CustomersValidation(tests, float(alpha), bool(consistent))
+
+
+def read_customer_runs(path, names) -> np.ndarray:
+    """The ready counts (runs x k) of a runs file: CSV with a header holding
+    ``ready_count_<name>`` for each customer (other columns and ``#`` comment lines ignored).
+
+    Raises
+    ------
+    SimulationError
+        One line naming the file, the column or the line, and the rule.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     f = pathlib.Path(d) / "runs.csv"
+    ...     _ = f.write_text("run,ready_count_a,ready_count_b\\n1,3,2\\n2,1,0\\n")
+    ...     read_customer_runs(f, ["a", "b"]).tolist()
+    [[3, 2], [1, 0]]
+    """
+    import csv
+
+    text = read_text(path, "a runs file", SimulationError)
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    if not lines:
+        raise SimulationError(f"{path}: no header line (a runs file is CSV with a header)")
+    reader = csv.reader(lines)
+    header = next(reader)
+    cols = []
+    for name in names:
+        col = f"ready_count_{name}"
+        if col not in header:
+            raise SimulationError(f"{path}: column {col} missing (one ready_count_<name> column "
+                                  "per customer)")
+        cols.append(header.index(col))
+    out = []
+    for n, row in enumerate(reader, start=2):
+        try:
+            out.append([int(row[c]) for c in cols])
+        except (ValueError, IndexError):
+            raise SimulationError(f"{path}: line {n}: the ready counts must be integers") from None
+    if not out:
+        raise SimulationError(f"{path}: no runs")
+    return np.array(out, dtype=np.int64)

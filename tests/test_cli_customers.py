@@ -94,7 +94,7 @@ def test_no_customers(capsys, tmp_path):
     assert "customer: at least one" in capsys.readouterr()[1]
 
 
-@pytest.mark.parametrize("command", [["monitor", "--log", "x.csv"], ["chain", "--from", "1,0"],
+@pytest.mark.parametrize("command", [["monitor", "--log", "x.csv"], ["report", "--out", "r.html"],
                                      ["graph", "--inspect"]])
 def test_other_commands_refuse_in_one_line(capsys, command):
     code = main([command[0], str(EXAMPLE), *command[1:]])
@@ -138,3 +138,34 @@ def test_validate_missing_column(capsys, tmp_path):
     assert main(["validate", str(EXAMPLE), "--runs", str(runs)]) == 2
     err = capsys.readouterr()[1]
     assert err.count("\n") == 1 and "column ready_count_south missing" in err
+
+
+def test_chain_from_a_state(capsys):
+    assert main(["chain", str(EXAMPLE), "--from", "1,0,0"]) == 0
+    out = capsys.readouterr()[0]
+    problem = load_config(EXAMPLE).problem
+    dyn = solve_customers_dynamic(problem)
+    assert f"{100 * dyn.ready_rates[0].mean:.4f}%" in out
+    assert f"{dyn.value_start:.6g}" in out
+    assert main(["chain", str(EXAMPLE), "--from", "11,7,9", "--policy", "static"]) == 0
+    assert "the end of the review period" in capsys.readouterr()[0]
+
+
+@pytest.mark.parametrize("start", ["8,7,8", "8,7", "8,a,1", "12,0,0", "3,1,1,4"])
+def test_chain_from_bad_state(capsys, start):
+    assert main(["chain", str(EXAMPLE), "--from", start]) == 2
+    err = capsys.readouterr()[1]
+    assert err.count("\n") == 1 and "--from:" in err
+
+
+def test_chain_out_refused(capsys, tmp_path):
+    assert main(["chain", str(EXAMPLE), "--out", str(tmp_path / "d")]) == 2
+    err = capsys.readouterr()[1]
+    assert err.count("\n") == 1 and "--out:" in err and not (tmp_path / "d").exists()
+
+
+@pytest.mark.parametrize("command", [["sweep"], ["design", "--minimize", "dyn_cost"]])
+def test_sweep_and_design_refuse_in_one_line(capsys, command, tmp_path):
+    code = main([command[0], str(EXAMPLE), *command[1:], "--out", str(tmp_path / "x.csv")])
+    err = capsys.readouterr()[1]
+    assert code == 2 and err.count("\n") == 1 and "customer:" in err

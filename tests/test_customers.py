@@ -218,3 +218,11 @@ def test_joint_pmf_marginals_match_state_grid():
         other = 1 - j
         assert list(rr.pmf) == list(sol.joint_pmf.sum(axis=other))
     assert sum(sol.joint_pmf[w] for w in itertools.product(range(4), repeat=2)) == 1
+
+
+def test_same_solver_entry_points():
+    p = _two(T=3)
+    assert solve_dynamic(p, exact=True).value_start == solve_customers_dynamic(
+        p, exact=True).value_start
+    assert solve_static(p, exact=True).base_stock == solve_customers_static(
+        p, exact=True).base_stock

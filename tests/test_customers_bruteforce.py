@@ -14,7 +14,11 @@ import pytest
 
 from slamarkov import Contract, Empirical
 from slamarkov.model.customers import Customer, CustomersProblem
-from slamarkov.solve.customers import solve_customers_dynamic, solve_customers_static
+from slamarkov.solve.customers import (
+    outlook_from,
+    solve_customers_dynamic,
+    solve_customers_static,
+)
 
 
 def brute_force(problem, pmfs):
@@ -173,6 +177,14 @@ class TestDynamic:
                 assert sol.order(i, v, x) == y, (i, v, x)
                 for d, _ in bf["vectors"]:
                     assert sol.serve(i, v, y, d, x) == bf["allocate"](i, v, y, d), (i, v, x, d)
+
+    def test_outlook_from_every_state_is_its_value(self, solved):
+        p, bf, sol = solved
+        for i in range(1, p.review_period + 1):
+            for v, x in _states(p, i, sol.max_stock):
+                out = outlook_from(sol, i, v, x)
+                assert out.cost == bf["V"](i, v, x), (i, v, x)
+                assert out.joint_pmf.sum() == 1
 
     def test_joint_pmf_and_sacrificed(self, solved):
         p, bf, sol = solved

@@ -33,13 +33,13 @@ from ..chain.customers import ReadyCounts, period_outcomes, preference_order, ru
 from ..chain.distribution import ReadyRateDistribution
 from ..core.limits import EXACT_MAX_WORK, check_bytes, format_count
 from ..core.numbers import rounding_resolution
-from ..errors import SizeError, SolverError
+from ..errors import ChainError, SizeError, SolverError
 from ..model.customers import (ALLOCATION_RULES, CustomersProblem, demand_pmf,
                                total_demand_pmf)
 
 __all__ = ["CustomersSolution", "solve_customers_dynamic", "solve_customers_static",
            "solve_customers_both", "customers_stock_range", "check_customers_size",
-           "policy_outcomes"]
+           "policy_outcomes", "CustomersOutlook", "outlook_from"]
 
 
 @dataclass(frozen=True)
@@ -368,11 +368,82 @@ def policy_outcomes(solution: CustomersSolution):
     (True, Fraction(1, 1))
     """
     st = _Setup(solution.problem, solution.max_stock, solution.exact)
-    return _forward(st, solution.orders, solution.allocation, solution.rule)
+    return _forward(st, solution.orders, solution.allocation, solution.rule)[:2]
+
+
+@dataclass(frozen=True)
+class CustomersOutlook:
+    """What a policy promises from a state in the middle of a review period (docs/model.md
+    sections 6 and 15): the joint pmf of the final ready counts, each customer's marginal, the
+    expected sacrificed periods still to come, and the expected cost to the end."""
+
+    state: tuple
+    joint_pmf: np.ndarray = field(repr=False)
+    ready_rates: tuple = field(repr=False)
+    sacrificed: np.ndarray = field(repr=False)
+    cost: object = None
+
+
+def outlook_from(solution: CustomersSolution, i: int, counts, x=None) -> CustomersOutlook:
+    """The row queries of the chain over (i, v_1..v_k[, x]) from one state (docs/model.md
+    section 15): period i (T + 1: the end), each customer's ready periods so far, and with
+    carry the stock on hand (period 1: the initial stock).
+
+    Raises
+    ------
+    ChainError
+        On a state outside the chain, naming it and the rule.
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, DiscreteUniform
+    >>> from slamarkov.model.customers import Customer, CustomersProblem
+    >>> p = CustomersProblem([Customer(n, Contract.study(2), DiscreteUniform(0, 2))
+    ...                       for n in "ab"], 2)
+    >>> sol = solve_customers_dynamic(p, exact=True)
+    >>> outlook_from(sol, 1, (0, 0)).cost == sol.value_start
+    True
+    >>> outlook_from(sol, 3, (2, 1)).joint_pmf[2, 1]
+    Fraction(1, 1)
+    """
+    p = solution.problem
+    T = p.review_period
+    if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 1 <= i <= T + 1:
+        raise ChainError(f"state: period must lie in 1..{T + 1}, got {i!r}")
+    score = ReadyCounts(T, p.names)
+    counts = tuple(counts)
+    s = score.locate(i, counts)
+    if s is None:
+        raise ChainError(f"state: {p.k} ready counts {counts} are not a state of period {i} "
+                         f"({score.rule() if i <= T else f'0 <= v_j <= {T} at the end'})")
+    K = solution.max_stock
+    if i == 1:
+        allowed = [int(p.initial_stock)]
+    elif p.carries:
+        allowed = list(range(K + 1))
+    else:
+        allowed = [0]
+    if x is None:
+        x = allowed[0] if len(allowed) == 1 else None
+    if x is None or isinstance(x, bool) or not isinstance(x, (int, np.integer)) \
+            or x not in allowed:
+        what = (f"the initial stock {allowed[0]}" if i == 1 else
+                f"0..{K}" if p.carries else "0 (leftover stock is thrown away)")
+        raise ChainError(f"state: stock on hand at period {i} must be {what}, got {x!r}")
+    col = 0 if (i == 1 or not p.carries) else int(x)
+    st = _Setup(p, solution.max_stock, solution.exact)
+    joint, sac, cost = _forward(st, solution.orders, solution.allocation, solution.rule,
+                                start=(i, s, col))
+    marg = []
+    for j, cu in enumerate(p.customers):
+        axes = tuple(a for a in range(p.k) if a != j)
+        marg.append(ReadyRateDistribution(cu.contract, joint.sum(axis=axes) if axes else joint))
+    return CustomersOutlook((i, *counts) + ((x,) if p.carries else ()), joint, tuple(marg), sac,
+                            cost if solution.exact else float(cost))
 
 
 def _finish(st, kind, rule, S, value, orders, allocation):
-    joint, sacrificed = _forward(st, orders, allocation, rule)
+    joint, sacrificed, _ = _forward(st, orders, allocation, rule)
     T, k = st.T, st.k
     marg = []
     for j, cu in enumerate(st.problem.customers):
@@ -387,16 +458,27 @@ def _finish(st, kind, rule, S, value, orders, allocation):
         allocation=allocation, families=st.outcomes.families, max_stock=st.K, exact=st.exact)
 
 
-def _forward(st, orders, allocation, rule):
-    """The joint pmf of the final ready counts and the expected sacrificed periods, by one
-    forward pass over the layers (docs/model.md section 15)."""
+def _forward(st, orders, allocation, rule, start=(1, 0, 0)):
+    """The joint pmf of the final ready counts, the expected sacrificed periods and the expected
+    cost to the end, by one forward pass over the layers from the state ``start`` = (period,
+    score index, stock column) (docs/model.md section 15)."""
     T, k, X = st.T, st.k, st.X
     zero = Fraction(0) if st.exact else 0.0
-    mass = np.array([[Fraction(1) if st.exact else 1.0]], dtype=st.dtype)
+    i0, s0, c0 = start
+    if i0 == T + 1:
+        mass = np.zeros((st.score.size(T + 1), X), dtype=st.dtype)
+    else:
+        mass = np.zeros((st.score.size(i0), len(st.levels[i0])), dtype=st.dtype)
+    if st.exact:
+        mass[...] = zero
+    mass[s0, c0] = Fraction(1) if st.exact else 1.0
     sacrificed = np.array([zero] * k, dtype=st.dtype)
+    cost = zero
     bits = 1 << np.arange(k)
-    for i in range(1, T + 1):
+    for i in range(i0, T + 1):
         y = orders[i - 1]  # (n_i, width)
+        imm = st.immediate(i)
+        cost = cost + (mass * imm[y, np.arange(y.shape[1])[None, :]]).sum()
         succ = st.score.successors(i)
         nxt = np.zeros((st.score.size(i + 1), X), dtype=st.dtype)
         if st.exact:
@@ -421,8 +503,9 @@ def _forward(st, orders, allocation, rule):
             for j in range(k):
                 sacrificed[j] = sacrificed[j] + (mass * lost[:, :, j]).sum()
         mass = nxt
+    cost = cost + (mass * st.terminal).sum()
     joint = mass.sum(axis=1).reshape((T + 1,) * k)
-    return joint, sacrificed
+    return joint, sacrificed, cost
 
 
 def _add(target, index, values, exact):

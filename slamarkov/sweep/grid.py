@@ -44,6 +44,7 @@ from pathlib import Path
 from ..core.numbers import to_fraction
 from ..errors import ConfigError, SlamarkovError
 from ..model.config import LIST_KEYS, config_from_dict, read_toml
+from ..model.customers_config import is_customers_file
 
 __all__ = ["Grid", "load_grid", "grid_from_dict", "DEFAULT_MAX_POINTS", "RESULT_COLUMNS"]
 
@@ -257,6 +258,9 @@ def grid_from_dict(data: dict, source: str = "<dict>", *, max_points: int = DEFA
     """
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: must be a TOML table")
+    if is_customers_file(data):  # docs/model.md section 15: not swept yet
+        raise ConfigError("customer: sweep and design take one customer (a [demand] table); a "
+                          "file with [[customer]] tables is solved by 'slamarkov solve'")
     if isinstance(max_points, bool) or not isinstance(max_points, numbers.Integral) or max_points < 1:
         raise ConfigError(f"--max-points: must be an integer >= 1, got {max_points!r}")
     base = copy.deepcopy(data)

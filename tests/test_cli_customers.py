@@ -94,7 +94,7 @@ def test_no_customers(capsys, tmp_path):
     assert "customer: at least one" in capsys.readouterr()[1]
 
 
-@pytest.mark.parametrize("command", [["monitor", "--log", "x.csv"], ["report", "--out", "r.html"],
+@pytest.mark.parametrize("command", [["plot", "--kind", "policy", "--out", "x.png"], ["report", "--out", "r.html"],
                                      ["graph", "--inspect"]])
 def test_other_commands_refuse_in_one_line(capsys, command):
     code = main([command[0], str(EXAMPLE), *command[1:]])
@@ -169,3 +169,34 @@ def test_sweep_and_design_refuse_in_one_line(capsys, command, tmp_path):
     code = main([command[0], str(EXAMPLE), *command[1:], "--out", str(tmp_path / "x.csv")])
     err = capsys.readouterr()[1]
     assert code == 2 and err.count("\n") == 1 and "customer:" in err
+
+
+def test_monitor(capsys, tmp_path):
+    log = tmp_path / "log.csv"
+    log.write_text("period,ready_north,ready_south\n1,1,1\n2,0,1\n3,1,0\n")
+    assert main(["monitor", str(EXAMPLE), "--log", str(log), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr()[0])
+    assert doc["state"] == {"period": 4, "ready_counts": {"north": 2, "south": 2}}
+    from slamarkov.solve.customers import outlook_from
+    problem = load_config(EXAMPLE).problem
+    ref = outlook_from(solve_customers_dynamic(problem), 4, (2, 2))
+    for c, rr in zip(doc["dynamic"]["customers"], ref.ready_rates):
+        assert c["p_penalty"] == pytest.approx(float(rr.p_penalty), abs=1e-15)
+        assert c["p_neutral"] + c["p_penalty"] + c["p_bonus"] == pytest.approx(1, abs=1e-12)
+    assert doc["dynamic"]["cost_to_end"] == pytest.approx(ref.cost, rel=1e-12)
+    # south misses its penalty threshold with probability 0.86%: an alert at 0.1%
+    assert main(["monitor", str(EXAMPLE), "--log", str(log), "--alert", "0.001"]) == 1
+
+
+@pytest.mark.parametrize("text, message", [
+    ("period,ready_north\n1,1\n", "column ready_south missing"),
+    ("period,ready_north,ready_south\n1,1,2\n", "ready_south must be 0 or 1"),
+    ("period,ready_north,ready_south\n2,1,1\n", "period must be 1"),
+    ("period,ready_north,ready_south,x\n1,1,1\n", "unknown column 'x'"),
+])
+def test_monitor_bad_log(capsys, tmp_path, text, message):
+    log = tmp_path / "log.csv"
+    log.write_text(text)
+    assert main(["monitor", str(EXAMPLE), "--log", str(log)]) == 2
+    err = capsys.readouterr()[1]
+    assert err.count("\n") == 1 and message in err

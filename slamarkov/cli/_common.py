@@ -122,8 +122,9 @@ def config_from_args(args, *, customers: bool = False) -> Config:
         overrides.update(per_period_amounts(args, T))
     cfg = load_config(args.file, overrides)
     if not customers and not isinstance(cfg.problem, Problem):
-        raise ConfigError("customer: this command takes one customer (a [demand] table); a file "
-                          "with [[customer]] tables is solved by 'slamarkov solve'")
+        raise ConfigError("customer: this command takes one customer (a [demand] table); files "
+                          "with [[customer]] tables go to solve, simulate, validate, chain "
+                          "--from and monitor")
     return cfg
 
 

@@ -259,8 +259,9 @@ def grid_from_dict(data: dict, source: str = "<dict>", *, max_points: int = DEFA
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: must be a TOML table")
     if is_customers_file(data):  # docs/model.md section 15: not swept yet
-        raise ConfigError("customer: sweep and design take one customer (a [demand] table); a "
-                          "file with [[customer]] tables is solved by 'slamarkov solve'")
+        raise ConfigError("customer: sweep and design take one customer (a [demand] table); "
+                          "files with [[customer]] tables go to solve, simulate, validate, "
+                          "chain --from and monitor")
     if isinstance(max_points, bool) or not isinstance(max_points, numbers.Integral) or max_points < 1:
         raise ConfigError(f"--max-points: must be an integer >= 1, got {max_points!r}")
     base = copy.deepcopy(data)

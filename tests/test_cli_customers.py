@@ -94,8 +94,8 @@ def test_no_customers(capsys, tmp_path):
     assert "customer: at least one" in capsys.readouterr()[1]
 
 
-@pytest.mark.parametrize("command", [["plot", "--kind", "policy", "--out", "x.png"], ["report", "--out", "r.html"],
-                                     ["graph", "--inspect"]])
+@pytest.mark.parametrize("command", [["plot", "--kind", "policy", "--out", "x.png"],
+                                     ["report", "--out", "r.html"]])
 def test_other_commands_refuse_in_one_line(capsys, command):
     code = main([command[0], str(EXAMPLE), *command[1:]])
     out, err = capsys.readouterr()
@@ -200,3 +200,27 @@ def test_monitor_bad_log(capsys, tmp_path, text, message):
     assert main(["monitor", str(EXAMPLE), "--log", str(log)]) == 2
     err = capsys.readouterr()[1]
     assert err.count("\n") == 1 and message in err
+
+
+def test_graph_inspect(capsys):
+    assert main(["graph", str(EXAMPLE), "--inspect", "--json"]) == 0
+    doc = json.loads(capsys.readouterr()[0])
+    problem = load_config(EXAMPLE).problem
+    dyn = solve_customers_dynamic(problem)
+    states = doc["states"]
+    assert len(states) == sum(i * i for i in range(1, 11))
+    assert sum(s["probability"] for s in states if s["period"] == 5) == pytest.approx(1)
+    first = states[0]
+    assert first["order"] == dyn.order(1, (0, 0))
+    # the state's choice is the allocation's when each fits alone but not both
+    y = first["order"]
+    served = dyn.serve(1, (0, 0), y, (y, 1))
+    assert first["sacrificed_first"] == problem.names[1 - served[0]]
+    # the expected periods spent in states sacrificing someone first add up to T when the
+    # choice is possible in every state reached
+    assert sum(doc["sacrificed_first_probability"].values()) <= 10 + 1e-9
+
+
+def test_graph_export_refused(capsys):
+    assert main(["graph", str(EXAMPLE), "--format", "json"]) == 2
+    assert "--format:" in capsys.readouterr()[1]

@@ -39,7 +39,8 @@ from ..model.customers import (ALLOCATION_RULES, CustomersProblem, demand_pmf,
 
 __all__ = ["CustomersSolution", "solve_customers_dynamic", "solve_customers_static",
            "solve_customers_both", "customers_stock_range", "check_customers_size",
-           "policy_outcomes", "CustomersOutlook", "outlook_from"]
+           "policy_outcomes", "CustomersOutlook", "outlook_from", "state_probabilities",
+           "family_probabilities"]
 
 
 @dataclass(frozen=True)
@@ -371,6 +372,41 @@ def policy_outcomes(solution: CustomersSolution):
     return _forward(st, solution.orders, solution.allocation, solution.rule)[:2]
 
 
+def family_probabilities(solution: CustomersSolution) -> np.ndarray:
+    r""":math:`\pi_y(\mathcal F, x')` for the solution's families (``solution.families``), by
+    order y = 0..K and leftover (docs/model.md section 15).
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, DiscreteUniform
+    >>> from slamarkov.model.customers import Customer, CustomersProblem
+    >>> p = CustomersProblem([Customer(n, Contract.study(2), DiscreteUniform(0, 2))
+    ...                       for n in "ab"], 2)
+    >>> family_probabilities(solve_customers_dynamic(p, exact=True)).sum(axis=(1, 2)).tolist()
+    [Fraction(1, 1), Fraction(1, 1), Fraction(1, 1), Fraction(1, 1), Fraction(1, 1)]
+    """
+    return _Setup(solution.problem, solution.max_stock, solution.exact).outcomes.family
+
+
+def state_probabilities(solution: CustomersSolution) -> list:
+    """The probability of each state from the start: for period i = 1..T an array (score
+    states, stock columns), the forward pass of the chain (docs/model.md section 15).
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, DiscreteUniform
+    >>> from slamarkov.model.customers import Customer, CustomersProblem
+    >>> p = CustomersProblem([Customer(n, Contract.study(2), DiscreteUniform(0, 2))
+    ...                       for n in "ab"], 2)
+    >>> [m.sum() for m in state_probabilities(solve_customers_dynamic(p, exact=True))]
+    [Fraction(1, 1), Fraction(1, 1)]
+    """
+    st = _Setup(solution.problem, solution.max_stock, solution.exact)
+    keep = []
+    _forward(st, solution.orders, solution.allocation, solution.rule, keep=keep)
+    return keep
+
+
 @dataclass(frozen=True)
 class CustomersOutlook:
     """What a policy promises from a state in the middle of a review period (docs/model.md
@@ -458,7 +494,7 @@ def _finish(st, kind, rule, S, value, orders, allocation):
         allocation=allocation, families=st.outcomes.families, max_stock=st.K, exact=st.exact)
 
 
-def _forward(st, orders, allocation, rule, start=(1, 0, 0)):
+def _forward(st, orders, allocation, rule, start=(1, 0, 0), keep=None):
     """The joint pmf of the final ready counts, the expected sacrificed periods and the expected
     cost to the end, by one forward pass over the layers from the state ``start`` = (period,
     score index, stock column) (docs/model.md section 15)."""
@@ -476,6 +512,8 @@ def _forward(st, orders, allocation, rule, start=(1, 0, 0)):
     cost = zero
     bits = 1 << np.arange(k)
     for i in range(i0, T + 1):
+        if keep is not None:
+            keep.append(mass)
         y = orders[i - 1]  # (n_i, width)
         imm = st.immediate(i)
         cost = cost + (mass * imm[y, np.arange(y.shape[1])[None, :]]).sum()

@@ -18,6 +18,7 @@ from slamarkov.solve.customers import (
     outlook_from,
     solve_customers_dynamic,
     solve_customers_static,
+    state_probabilities,
 )
 
 
@@ -72,11 +73,12 @@ def brute_force(problem, pmfs):
     x1 = int(problem.initial_stock)
 
     def run(order, alloc):
-        joint, sac, cost = {}, [Fr(0)] * k, Fr(0)
+        joint, sac, cost, visits = {}, [Fr(0)] * k, Fr(0), {}
         for path in itertools.product(vectors, repeat=T):
             prob = np.prod([p for _, p in path])
             v, x, total = (0,) * k, x1, Fr(0)
             for i, (d, _) in enumerate(path, start=1):
+                visits[(i, v, x)] = visits.get((i, v, x), Fr(0)) + prob
                 y = order(i, v, x)
                 A = alloc(i, v, y, d)
                 for j in range(k):
@@ -88,6 +90,7 @@ def brute_force(problem, pmfs):
             total += G(v) - (s * x if carry else 0)
             joint[v] = joint.get(v, Fr(0)) + prob
             cost += prob * total
+        run.visits = visits
         return joint, sac, cost
 
     def rule_alloc(rule):
@@ -102,6 +105,7 @@ def brute_force(problem, pmfs):
         return alloc
 
     dyn = run(lambda i, v, x: best_order(i, v, x)[0], allocate)
+    visits = run.visits
     static = {}
     for rule in ("priority", "smallest-first"):
         runs = [run(lambda i, v, x, S=S: max(S, x), rule_alloc(rule)) for S in range(top + 1)]
@@ -109,7 +113,7 @@ def brute_force(problem, pmfs):
         S = costs.index(min(costs))
         static[rule] = (S, runs[S])
     return dict(V=V, best_order=best_order, allocate=allocate, dynamic=dyn, static=static,
-                vectors=vectors)
+                vectors=vectors, visits=visits)
 
 
 def _contract(T, lo, hi, scheme, pen, bon):
@@ -185,6 +189,16 @@ class TestDynamic:
                 out = outlook_from(sol, i, v, x)
                 assert out.cost == bf["V"](i, v, x), (i, v, x)
                 assert out.joint_pmf.sum() == 1
+                assert [m.sum() for m in out.visits] == [1] * (p.review_period + 1 - i)
+
+    def test_state_probabilities(self, solved):
+        p, bf, sol = solved
+        probs = state_probabilities(sol)
+        for i in range(1, p.review_period + 1):
+            for v, x in _states(p, i, sol.max_stock):
+                s = sum(v[j] * i ** (p.k - 1 - j) for j in range(p.k))
+                col = 0 if (i == 1 or not p.carries) else x
+                assert probs[i - 1][s, col] == bf["visits"].get((i, v, x), 0), (i, v, x)
 
     def test_joint_pmf_and_sacrificed(self, solved):
         p, bf, sol = solved

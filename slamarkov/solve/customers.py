@@ -410,14 +410,17 @@ def state_probabilities(solution: CustomersSolution) -> list:
 @dataclass(frozen=True)
 class CustomersOutlook:
     """What a policy promises from a state in the middle of a review period (docs/model.md
-    sections 6 and 15): the joint pmf of the final ready counts, each customer's marginal, the
-    expected sacrificed periods still to come, and the expected cost to the end."""
+    sections 6 and 15): the joint pmf of the final ready counts (the state's row of B), each
+    customer's marginal, the expected sacrificed periods still to come, the expected cost to
+    the end, and the state's row of N: ``visits[m]`` the probability of each state (score
+    index, stock column) of period i + m, the chain being a layered DAG."""
 
     state: tuple
     joint_pmf: np.ndarray = field(repr=False)
     ready_rates: tuple = field(repr=False)
     sacrificed: np.ndarray = field(repr=False)
     cost: object = None
+    visits: list = field(default=None, repr=False)
 
 
 def outlook_from(solution: CustomersSolution, i: int, counts, x=None) -> CustomersOutlook:
@@ -441,6 +444,8 @@ def outlook_from(solution: CustomersSolution, i: int, counts, x=None) -> Custome
     True
     >>> outlook_from(sol, 3, (2, 1)).joint_pmf[2, 1]
     Fraction(1, 1)
+    >>> [m.sum() for m in outlook_from(sol, 1, (0, 0)).visits]  # each period is visited once
+    [Fraction(1, 1), Fraction(1, 1)]
     """
     p = solution.problem
     T = p.review_period
@@ -468,14 +473,15 @@ def outlook_from(solution: CustomersSolution, i: int, counts, x=None) -> Custome
         raise ChainError(f"state: stock on hand at period {i} must be {what}, got {x!r}")
     col = 0 if (i == 1 or not p.carries) else int(x)
     st = _Setup(p, solution.max_stock, solution.exact)
+    visits = []
     joint, sac, cost = _forward(st, solution.orders, solution.allocation, solution.rule,
-                                start=(i, s, col))
+                                start=(i, s, col), keep=visits)
     marg = []
     for j, cu in enumerate(p.customers):
         axes = tuple(a for a in range(p.k) if a != j)
         marg.append(ReadyRateDistribution(cu.contract, joint.sum(axis=axes) if axes else joint))
     return CustomersOutlook((i, *counts) + ((x,) if p.carries else ()), joint, tuple(marg), sac,
-                            cost if solution.exact else float(cost))
+                            cost if solution.exact else float(cost), visits)
 
 
 def _finish(st, kind, rule, S, value, orders, allocation):

@@ -95,7 +95,7 @@ def test_no_customers(capsys, tmp_path):
 
 
 @pytest.mark.parametrize("command", [["plot", "--kind", "policy", "--out", "x.png"],
-                                     ["report", "--out", "r.html"]])
+                                     ["plot", "--kind", "chain", "--out", "x.png"]])
 def test_other_commands_refuse_in_one_line(capsys, command):
     code = main([command[0], str(EXAMPLE), *command[1:]])
     out, err = capsys.readouterr()
@@ -224,3 +224,14 @@ def test_graph_inspect(capsys):
 def test_graph_export_refused(capsys):
     assert main(["graph", str(EXAMPLE), "--format", "json"]) == 2
     assert "--format:" in capsys.readouterr()[1]
+
+
+def test_report(capsys, tmp_path):
+    log = tmp_path / "log.csv"
+    log.write_text("period,ready_north,ready_south\n1,1,1\n")
+    out = tmp_path / "r.html"
+    assert main(["report", str(EXAMPLE), "--out", str(out), "--log", str(log)]) == 0
+    html = out.read_text()
+    assert html.startswith("<!DOCTYPE html>") and html.count("<img") == 2
+    assert "north: sacrificed periods" in html and "Where the review period stands" in html
+    assert "period 2 of 10; ready periods so far: north 1, south 1" in html

@@ -235,3 +235,16 @@ def test_report(capsys, tmp_path):
     assert html.startswith("<!DOCTYPE html>") and html.count("<img") == 2
     assert "north: sacrificed periods" in html and "Where the review period stands" in html
     assert "period 2 of 10; ready periods so far: north 1, south 1" in html
+
+
+def test_simulate_summary_json(capsys, tmp_path):
+    runs = tmp_path / "runs.csv"
+    assert main(["simulate", str(EXAMPLE), "--runs", "3000", "--seed", "2", "--out", str(runs),
+                 "--format", "json"]) == 0
+    out = capsys.readouterr()[0]
+    doc = json.loads(out)
+    assert doc["runs"] == 3000 and doc["policy"] == "dynamic"
+    for key in ("ready_rate_north", "ready_rate_south", "sacrificed_north", "sacrificed_south",
+                "cost"):
+        row = doc[key]
+        assert abs(row["simulated"] - row["exact"]) < 5 * row["se"] + 1e-12, key

@@ -79,9 +79,24 @@ def _run_customers(args, cfg) -> int:
     sol = (solve_customers_dynamic(cfg.problem, **opts) if args.policy == "dynamic"
            else solve_customers_static(cfg.problem, **opts))
     result = simulate_customers(sol, args.runs, args.seed)
-    if args.seed is None:
-        note(f"seed {result.seed} (pass --seed {result.seed} to reproduce)")
+    if args.out is None:
+        if args.seed is None:
+            note(f"seed {result.seed} (pass --seed {result.seed} to reproduce)")
+        emit(result.csv_text())
+        return 0
     emit(result.csv_text(), args.out)
+    summary = result.summary(sol)
+    if args.format == "json":
+        emit(json_text({"runs": result.runs, "seed": result.seed, "policy": sol.kind,
+                        "out": str(args.out), **summary}))
+    else:
+        lines = [f"{result.runs} runs of the {sol.kind} policy, seed {result.seed}",
+                 f"{'':32}{'simulated':>12}{'std err':>12}{'exact':>12}"]
+        for key, row in summary.items():
+            lines.append(f"{key:32}{row['simulated']:12.6g}{row['se']:12.3g}"
+                         f"{row['exact']:12.6g}")
+        lines.append("(ready rates as fractions; sacrificed periods and cost per review period)")
+        emit("\n".join(lines))
     return 0
 
 

@@ -61,6 +61,39 @@ class CustomersRuns:
         out["cost"] = self.cost
         return out
 
+    def summary(self, solution: CustomersSolution) -> dict:
+        """Simulated means with their standard errors beside the exact values: each
+        customer's ready rate (``ready_rate_<name>``) and sacrificed periods
+        (``sacrificed_<name>``), and the cost of a review period (``cost``).
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, DiscreteUniform
+        >>> from slamarkov.model.customers import Customer, CustomersProblem
+        >>> from slamarkov.solve.customers import solve_customers_dynamic
+        >>> p = CustomersProblem([Customer(n, Contract.study(3), DiscreteUniform(0, 3))
+        ...                       for n in "ab"], 1)
+        >>> sol = solve_customers_dynamic(p)
+        >>> s = simulate_customers(sol, 4000, seed=3).summary(sol)
+        >>> abs(s["cost"]["simulated"] - s["cost"]["exact"]) < 5 * s["cost"]["se"]
+        True
+        """
+        T = solution.problem.review_period
+        n = self.runs
+
+        def row(x, exact):
+            x = np.asarray(x, dtype=np.float64)
+            se = float(x.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
+            return {"simulated": float(x.mean()), "se": se, "exact": float(exact)}
+
+        out = {}
+        for j, name in enumerate(self.names):
+            out[f"ready_rate_{name}"] = row(self.ready_counts[:, j] / T,
+                                            solution.ready_rates[j].mean)
+            out[f"sacrificed_{name}"] = row(self.sacrificed[:, j], solution.sacrificed[j])
+        out["cost"] = row(self.cost, solution.value_start)
+        return out
+
     def csv_text(self) -> str:
         """The runs as CSV: ``run``, ``ready_count_<name>``, ``sacrificed_<name>``, ``cost``.
 

@@ -242,7 +242,9 @@ def test_simulate_summary_json(capsys, tmp_path):
     assert main(["simulate", str(EXAMPLE), "--runs", "3000", "--seed", "2", "--out", str(runs),
                  "--format", "json"]) == 0
     out = capsys.readouterr()[0]
-    doc = json.loads(out)
+    *body, last = out.strip().splitlines()
+    assert last == f"wrote {runs}"
+    doc = json.loads("\n".join(body))
     assert doc["runs"] == 3000 and doc["policy"] == "dynamic"
     for key in ("ready_rate_north", "ready_rate_south", "sacrificed_north", "sacrificed_south",
                 "cost"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from ..errors import ConfigError
+from ..io.atomic import atomic_write
 from ..model.customers import CustomersProblem
 from ..simulation.simulate import STUDY_RUNS, simulate
 from ..simulation.validate import exact_reference
@@ -84,7 +85,7 @@ def _run_customers(args, cfg) -> int:
             note(f"seed {result.seed} (pass --seed {result.seed} to reproduce)")
         emit(result.csv_text())
         return 0
-    emit(result.csv_text(), args.out)
+    atomic_write(args.out, result.csv_text())
     summary = result.summary(sol)
     if args.format == "json":
         emit(json_text({"runs": result.runs, "seed": result.seed, "policy": sol.kind,
@@ -97,6 +98,7 @@ def _run_customers(args, cfg) -> int:
                          f"{row['exact']:12.6g}")
         lines.append("(ready rates as fractions; sacrificed periods and cost per review period)")
         emit("\n".join(lines))
+    wrote(args.out)
     return 0
 
 

@@ -1,4 +1,4 @@
-r"""Two customers, one period: the closed form of the pooled dynamic policy (docs/model.md
+r"""Two customers, one and two periods: the closed form of the pooled dynamic policy (docs/model.md
 section 15).
 
 **What this proves.** At T = 1 the state is (1, 0, 0) and the settlement of customer j depends
@@ -18,6 +18,20 @@ and :math:`V_1 = \min_y C(y)`, the smallest minimiser on ties. sympy checks, wit
 probabilities of demand on {0, 1, 2} and symbolic :math:`\Delta_1 \ge \Delta_2`, that the
 recursion's sum over the families of feasible sets (enumerated cell by cell, as the model words
 it) equals the closed form for every y = 0..4.
+
+**T = 2.** The same argument holds at every stage with the continuation values
+:math:`W_{ab} = V_{i+1}(v + (a, b))` in place of the settlements: for
+:math:`W_{11} \le W_{10}, W_{01} \le W_{00}` (values fall as counts rise),
+
+.. math::
+
+    C_i(y) = h E(y - D)^+ + W_{11} P(d_1 + d_2 \le y) + W_{10} P(d_1 \le y < d_2)
+      + W_{01} P(d_2 \le y < d_1) + \min(W_{10}, W_{01}) P(\text{each alone, not both})
+      + W_{00} P(d_1 > y, d_2 > y),
+
+checked symbolically against the recursion (both orders of :math:`W_{10}, W_{01}`), and applied
+twice (stage 2 from the settlements, stage 1 from stage 2's values) it gives the exact solver's
+value and orders at T = 2.
 
 **Which solver it checks.** :func:`slamarkov.solve.customers.solve_customers_dynamic` in exact
 mode: its value and order equal the closed form minimised over y, on rational instances with
@@ -115,3 +129,79 @@ def test_solver_equals_closed_form():
         if y >= 2:  # each fits alone, not together: demands (y - 1, 2) when y < 4
             first = 0 if delta[0] >= delta[1] else 1
             assert sol.serve(1, (0, 0), y, (2, y - 1)) == (first,)
+
+
+# ---------------------------------------------------------------------------------------------
+# T = 2: the same closed form at every stage, with the continuation values in place of G
+# ---------------------------------------------------------------------------------------------
+W = {ab: sp.Symbol(f"W{ab[0]}{ab[1]}") for ab in itertools.product(range(2), repeat=2)}
+
+
+def stage_recursion(y, probs=p, w=W, hh=h, rank=None):
+    """One stage from (v_1, v_2) with continuation values w[a, b] after serving a, b: every
+    demand vector, its best feasible set (least value, then most customers, then file order),
+    ranked by the stand-in order ``rank`` of the four values."""
+    rank = rank or {(1, 1): 0, (1, 0): 1, (0, 1): 2, (0, 0): 3}
+    total = 0
+    for d in itertools.product(range(3), repeat=2):
+        prob = probs[0][d[0]] * probs[1][d[1]]
+        fit = [A for r in (2, 1, 0) for A in itertools.combinations(range(2), r)
+               if sum(d[j] for j in A) <= y]
+        served = [tuple(int(j in A) for j in range(2)) for A in fit]
+        best = min(range(len(fit)), key=lambda n: (rank[served[n]], n))
+        total += prob * (hh * max(y - sum(d), 0) + w[served[best]])
+    return total
+
+
+def stage_closed_form(y, probs=p, w=W, hh=h, first=(1, 0)):
+    """h E(y - D)^+ + W11 P(both fit) + W10 P(only 1 fits) + W01 P(only 2 fits)
+    + W_first P(each fits alone, not both) + W00 P(neither fits), for W11 <= W10, W01 <= W00."""
+    P = lambda cond: sum(probs[0][a] * probs[1][b]  # noqa: E731
+                         for a in range(3) for b in range(3) if cond(a, b))
+    leftover = sum(probs[0][a] * probs[1][b] * max(y - a - b, 0)
+                   for a in range(3) for b in range(3))
+    return (hh * leftover + w[1, 1] * P(lambda a, b: a + b <= y)
+            + w[1, 0] * P(lambda a, b: a <= y < b) + w[0, 1] * P(lambda a, b: b <= y < a)
+            + w[first] * P(lambda a, b: a <= y and b <= y and a + b > y)
+            + w[0, 0] * P(lambda a, b: a > y and b > y))
+
+
+def test_stage_recursion_equals_closed_form_symbolically():
+    total = {p[j][2]: 1 - p[j][0] - p[j][1] for j in range(2)}
+    for rank, first in (({(1, 1): 0, (1, 0): 1, (0, 1): 2, (0, 0): 3}, (1, 0)),
+                        ({(1, 1): 0, (0, 1): 1, (1, 0): 2, (0, 0): 3}, (0, 1))):
+        for y in range(5):
+            lhs = stage_recursion(y, rank=rank).subs(total)
+            rhs = stage_closed_form(y, first=first).subs(total)
+            assert sp.expand(lhs - rhs) == 0, (y, first)
+
+
+def test_solver_equals_closed_form_at_t2():
+    for amounts, weights, hh in INSTANCES:
+        customers = []
+        for j, ((pen, bon), w) in enumerate(zip(amounts, weights)):
+            contract = Contract(review_period=2, penalty_threshold=Fraction(1, 2),
+                                bonus_threshold=1, penalty=pen, bonus=bon)
+            customers.append(Customer(f"c{j}", contract,
+                                      Empirical([Fraction(x, sum(w)) for x in w])))
+        sol = solve_customers_dynamic(CustomersProblem(customers, hh), exact=True)
+        probs = [[Fraction(x, sum(w)) for x in w] for w in weights]
+        G = [c.contract.settlement(exact=True) for c in customers]
+
+        def best(w):
+            # the closed form, minimised over y (smallest y on ties); the tie between serving
+            # customer 1 or 2 alone goes to customer 1 unless 2's value is strictly lower
+            first = (0, 1) if w[0, 1] < w[1, 0] else (1, 0)
+            costs = [stage_closed_form(y, probs, w, hh, first) for y in range(5)]
+            return min(costs), costs.index(min(costs))
+
+        V2 = {}
+        for v in itertools.product(range(2), repeat=2):
+            w = {(a, b): G[0][v[0] + a] + G[1][v[1] + b]
+                 for a, b in itertools.product(range(2), repeat=2)}
+            V2[v], y2 = best(w)
+            assert sol.order(2, v) == y2, v
+        w1 = {(a, b): V2[a, b] for a, b in itertools.product(range(2), repeat=2)}
+        V1, y1 = best(w1)
+        assert sol.value_start == V1
+        assert sol.order(1, (0, 0)) == y1

@@ -164,13 +164,6 @@ def test_chain_out_refused(capsys, tmp_path):
     assert err.count("\n") == 1 and "--out:" in err and not (tmp_path / "d").exists()
 
 
-@pytest.mark.parametrize("command", [["sweep"], ["design", "--minimize", "dyn_cost"]])
-def test_sweep_and_design_refuse_in_one_line(capsys, command, tmp_path):
-    code = main([command[0], str(EXAMPLE), *command[1:], "--out", str(tmp_path / "x.csv")])
-    err = capsys.readouterr()[1]
-    assert code == 2 and err.count("\n") == 1 and "customer:" in err
-
-
 def test_monitor(capsys, tmp_path):
     log = tmp_path / "log.csv"
     log.write_text("period,ready_north,ready_south\n1,1,1\n2,0,1\n3,1,0\n")
@@ -250,3 +243,56 @@ def test_simulate_summary_json(capsys, tmp_path):
                 "cost"):
         row = doc[key]
         assert abs(row["simulated"] - row["exact"]) < 5 * row["se"] + 1e-12, key
+
+
+GRID = BASE.replace("review_period = 10", "review_period = [4, 6]").replace(
+    'penalty_threshold = 0.9\n', 'penalty_threshold = [0.8, 0.9]\n').replace(
+    "holding = 0.5", "holding = [0.5, 1]").replace('rule = "priority"',
+                                                 'rule = ["priority", "smallest-first"]')
+
+
+def test_sweep(capsys, tmp_path):
+    grid = tmp_path / "grid.toml"
+    grid.write_text(GRID)
+    out = tmp_path / "sweep.csv"
+    assert main(["sweep", str(grid), "--out", str(out), "--workers", "1"]) == 0
+    import pandas as pd
+
+    from slamarkov.model.config import config_from_dict
+    from slamarkov.sweep.grid import load_grid
+
+    table = pd.read_csv(out)
+    assert list(table.columns[:4]) == ["review_period", "holding", "rule",
+                                       "penalty_threshold_south"]
+    assert list(table.columns[4:7]) == ["policy", "cost_per_period", "ready_mean_north"]
+    assert len(table) == 2 * 16
+    g = load_grid(grid)
+    for k in (0, 7, 13):
+        problem = config_from_dict(g.point(k)).problem
+        dyn, sta = solve_customers_dynamic(problem), solve_customers_static(problem)
+        rows = table.iloc[2 * k: 2 * k + 2]
+        assert rows["cost_per_period"].tolist() == pytest.approx(
+            [dyn.cost_per_period, sta.cost_per_period], rel=1e-12)
+        assert rows["sacrificed_south"].tolist() == pytest.approx(
+            [float(dyn.sacrificed[1]), float(sta.sacrificed[1])], rel=1e-12, abs=1e-15)
+
+
+def test_design_refuses_several_customers(capsys, tmp_path):
+    grid = tmp_path / "grid.toml"
+    grid.write_text(GRID)
+    assert main(["design", str(grid), "--minimize", "cost_per_period"]) == 2
+    err = capsys.readouterr()[1]
+    assert err.count("\n") == 1 and "customer:" in err
+    out = tmp_path / "sweep.csv"
+    assert main(["sweep", str(grid), "--out", str(out), "--workers", "1"]) == 0
+    capsys.readouterr()
+    assert main(["design", str(out), "--minimize", "cost_per_period"]) == 2
+    err = capsys.readouterr()[1]
+    assert err.count("\n") == 1 and "column ready_mean missing" in err
+
+
+def test_sweep_refuses_a_swept_customer_demand(capsys, tmp_path):
+    grid = tmp_path / "grid.toml"
+    grid.write_text(BASE.replace("mean = 5", "mean = [4, 5]", 1))
+    assert main(["sweep", str(grid), "--out", str(tmp_path / "s.csv")]) == 2
+    assert "customer.demand: is not swept" in capsys.readouterr()[1]

@@ -28,6 +28,7 @@ from pathlib import Path
 from ..errors import ConfigError, OutputError
 from ..io.atomic import atomic_write, check_output
 from ..model.config import Config, load_config, parse_demand_spec
+from ..model.problem import Problem
 
 __all__ = ["add_problem_arguments", "config_from_args", "emit", "wrote", "warn", "note",
            "out_format", "add_out_argument", "percent", "PROG", "positive_int",
@@ -108,8 +109,9 @@ def add_problem_arguments(parser, file_required: bool = True) -> None:
                        default=None, help="exact rational arithmetic (rational demand only)")
 
 
-def config_from_args(args) -> Config:
-    """Load the contract file with the command line's overrides."""
+def config_from_args(args, *, customers: bool = False) -> Config:
+    """Load the contract file with the command line's overrides; a file with several customers
+    only where the command takes one (``customers``)."""
     overrides = {key: getattr(args, key, None) for key, *_ in _OVERRIDES.values()}
     overrides["solver.exact"] = getattr(args, "solver.exact", None)
     if args.demand_spec is not None:
@@ -119,7 +121,12 @@ def config_from_args(args) -> Config:
         T = load_config(args.file, overrides).problem.review_period
         overrides.update(per_period_amounts(args, T))
     config = load_config(args.file, overrides)
-    if config.exact and not config.problem.demand.rational:
+    if not customers and not isinstance(config.problem, Problem):
+        raise ConfigError("customer: this command takes one customer (a [demand] table); files "
+                          "with [[customer]] tables go to solve, simulate, validate, chain "
+                          "--from and monitor")
+    if (isinstance(config.problem, Problem) and config.exact
+            and not config.problem.demand.rational):
         # the API's message names its keyword (exact=False); here the user typed a flag or a key
         field, undo = (("--exact", "leave out --exact") if overrides["solver.exact"]
                        else ("solver.exact", "set solver.exact = false"))

@@ -7,6 +7,7 @@ from ..chain.policy import Policy
 from ..core.limits import PER_STATE
 from ..core.limits import max_bytes as memory_guard
 from ..errors import ChainError, ChainSizeError
+from ..model.customers import CustomersProblem
 from ..solve.both import POLICIES, solve_policy
 from ..solve.limits import check_solve
 from ._common import (
@@ -150,11 +151,52 @@ def write_chain(chain: AbsorbingChain, out, compress: bool = False, step=None) -
     return written
 
 
+def _run_customers(args, cfg) -> int:
+    """``--from I,V1,..,Vk[,X]`` on a file with several customers (docs/model.md section 15)."""
+    from ..solve.customers import outlook_from, solve_customers_dynamic, solve_customers_static
+
+    p = cfg.problem
+    if args.out is not None:
+        raise ChainError("--out: the matrix files are written for one customer only; with "
+                         "several customers use --from I,V1,..,Vk[,X]")
+    parts = args.start.split(",")
+    try:
+        values = [int(x) for x in parts]
+    except ValueError:
+        values = None
+    if values is None or len(values) not in (p.k + 1, p.k + 2):
+        raise ChainError(f"--from: must be I,V1,..,V{p.k} or I,V1,..,V{p.k},X (integers, one "
+                         f"ready count per customer), got {args.start!r}")
+    opts = cfg.solver_options()
+    sol = (solve_customers_dynamic(p, **opts) if args.policy == "dynamic"
+           else solve_customers_static(p, **opts))
+    i, counts = values[0], values[1 : p.k + 1]
+    x = values[p.k + 1] if len(values) == p.k + 2 else None
+    try:
+        out = outlook_from(sol, i, counts, x)
+    except ChainError as exc:
+        raise ChainError(f"--from: {exc}") from None
+    when = (f"period {i} of {p.review_period}" if i <= p.review_period
+            else "the end of the review period")
+    lines = [f"from state {out.state} of the {sol.kind} policy ({when}; ready periods so far: "
+             + ", ".join(f"{n} {v}" for n, v in zip(p.names, counts)) + ")"]
+    for name, rr, sac in zip(p.names, out.ready_rates, out.sacrificed):
+        lines.append(f"  {name}: ready rate at the end mean {percent(rr.mean)}, SD "
+                     f"{100 * rr.sd:.4f}%, P(penalty) {percent(rr.p_penalty)}, P(bonus) "
+                     f"{percent(rr.p_bonus)}; sacrificed periods still to come "
+                     f"{_fmt(sac, 'periods')}")
+    lines.append(f"  expected cost to the end of the review period: {_fmt(out.cost)}")
+    emit("\n".join(lines))
+    return 0
+
+
 def run(args) -> int:
     if args.out is None and args.start is None:
         raise ChainError("chain: give --out DIR, --from I,V, or both")
+    cfg = config_from_args(args, customers=True)
+    if isinstance(cfg.problem, CustomersProblem):
+        return _run_customers(args, cfg)
     start = _parse_start(args.start) if args.start is not None else None
-    cfg = config_from_args(args)
     if args.out is not None:  # refuse before solving what cannot be written
         from ..io.atomic import check_output
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import OutputError
+from ..errors import OutputError, SweepError
 from .sweep import add_executor_arguments, executor_options
 
 __all__ = ["register"]
@@ -112,6 +112,9 @@ def run(args) -> int:
         check_query(table.columns, args.where, args.minimize)
     else:
         grid = load_grid(args.grid, max_points=args.max_points)
+        if grid.result_columns != RESULT_COLUMNS:  # several customers (docs/model.md section 15)
+            raise SweepError("customer: design takes one customer (a [demand] table); sweep a "
+                             "file with [[customer]] tables and query its table")
         keys = list(grid.columns)
         check_query(keys + list(RESULT_COLUMNS), args.where, args.minimize)  # before any work
         table = sweep(grid, **options)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from ..analysis.graph import policy_graph
 from ..analysis.inspect import inspect_policy
+from ..errors import ChainError
 from ..io.graphs import GRAPH_FORMATS, graph_to_string, require_format
+from ..model.customers import CustomersProblem
 from ..solve.both import POLICIES
 from ._common import (
     add_problem_arguments,
@@ -53,7 +55,21 @@ def run(args) -> int:
             parser.error(f"--out: no suffix to tell the format by; give --format "
                          f"{'|'.join(GRAPH_FORMATS)}")
         require_format(fmt)  # a missing extra is refused before the work
-    cfg = config_from_args(args)
+    cfg = config_from_args(args, customers=True)
+    if isinstance(cfg.problem, CustomersProblem):  # docs/model.md section 15
+        if not args.inspect:
+            raise ChainError("--format: graphs are drawn for one customer only; with several "
+                             "customers use --inspect")
+        from ..analysis.customers_inspect import inspect_customers
+        from ..solve.customers import solve_customers_dynamic
+
+        if args.policy != "dynamic":
+            raise ChainError("--policy: whom a state sacrifices first is a question for the "
+                             "dynamic policy (a static rule fixes it)")
+        report = inspect_customers(solve_customers_dynamic(cfg.problem,
+                                                           **cfg.solver_options()))
+        emit(json_text(report.to_dict()) if fmt == "json" else report.to_text(), args.out)
+        return 0
     from ..core.limits import PER_STATE
     from ..solve.limits import check_solve
 

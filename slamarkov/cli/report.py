@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..analysis.monitor import read_log
+from ..model.customers import CustomersProblem
 from ._common import (
     add_problem_arguments,
     add_progress_arguments,
@@ -34,7 +35,12 @@ def run(args) -> int:
     out_format(args.out, None, ("html",), "html")  # a bad suffix fails before solving
     from ..report.html import write_report
 
-    cfg = config_from_args(args)
+    cfg = config_from_args(args, customers=True)
+    if isinstance(cfg.problem, CustomersProblem):  # docs/model.md section 15
+        from ..report.customers_html import write_customers_report
+
+        wrote(write_customers_report(args.out, cfg, args.log))
+        return 0
     log = read_log(args.log, cfg.problem) if args.log is not None else None
     wrote(write_report(args.out, cfg.problem, log, progress=args.progress,
                        **cfg.solver_options()))

@@ -36,6 +36,7 @@ from ..core.numbers import to_fraction, to_int
 from ..errors import ConfigError, ContractError
 from ..io.files import read_text
 from .contract import Contract
+from .customers_config import customers_config_from_dict, is_customers_file
 from .demand import DEMAND_KINDS, make_demand
 from .problem import Problem
 
@@ -124,6 +125,8 @@ def config_from_dict(data: dict, source: str = "<dict>", *, demand_cache: dict |
     """
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: must be a TOML table")
+    if is_customers_file(data):  # several customers (docs/model.md section 15)
+        return customers_config_from_dict(data, source, demand_cache=demand_cache)
     for section in data:
         if section not in SCHEMA:
             raise ConfigError(

@@ -25,7 +25,8 @@ from ..io.atomic import atomic_write
 from ..model.contract import LUMP_SUM, Contract
 from ..model.problem import Problem
 
-__all__ = ["render_report", "write_report", "contract_terms"]
+__all__ = ["render_report", "write_report", "contract_terms", "figure_data_uri",
+           "report_environment"]
 
 #: resolution of the embedded figures (dots per inch)
 FIGURE_DPI = 100
@@ -291,3 +292,9 @@ def write_report(path, problem: Problem, log=None, **options):
     html = render_report(problem, log, **options)
     atomic_write(path, html)
     return Path(path)
+
+
+#: the page's figure encoding and template environment, shared with the report of several
+#: customers (:mod:`slamarkov.report.customers_html`)
+figure_data_uri = _png
+report_environment = _environment

@@ -15,8 +15,10 @@ from ..chain.distribution import ReadyRateDistribution
 from ..chain.policy import Policy
 from ..core.binomial import binomial_pmf, binomial_rows
 from ..errors import SolverError
+from ..model.customers import CustomersProblem
 from ..model.problem import Problem
 from .carry import static_costs
+from .customers import solve_customers_static
 from .limits import check_solve
 from .options import check_exact, check_max_stock, stock_range, validate_max_stock
 from .results import StaticSolution
@@ -51,6 +53,8 @@ def solve_static(problem: Problem, *, max_stock=None, exact: bool = False) -> St
     >>> sol.base_stock, round(sol.cost_per_period, 6)
     (8, -0.87201)
     """
+    if isinstance(problem, CustomersProblem):  # several customers (docs/model.md section 15)
+        return solve_customers_static(problem, max_stock=max_stock, exact=exact)
     check_exact(problem, exact)
     max_stock = validate_max_stock(problem, max_stock)
     check_solve(problem, max_stock, exact=exact)

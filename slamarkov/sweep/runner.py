@@ -36,7 +36,9 @@ from ..io.files import read_text
 # the sweeps' table files live in slamarkov.io.tables; re-exported from their 0.1 home
 from ..io.tables import TABLE_FORMATS, check_table_path, read_table, write_table  # noqa: F401
 from ..model.config import Config, config_from_dict
+from ..model.customers import CustomersProblem
 from ..solve.both import POLICIES, solve_both
+from ..solve.customers import solve_customers_both
 from .grid import DEFAULT_MAX_POINTS, RESULT_COLUMNS, Grid, grid_from_dict, load_grid
 
 __all__ = [
@@ -94,6 +96,8 @@ def solve_point(data) -> list:
             _DEMANDS.clear()
         cfg = config_from_dict(data, demand_cache=_DEMANDS)
     problem, options = cfg.problem, cfg.solver_options()
+    if isinstance(problem, CustomersProblem):  # docs/model.md section 15
+        return _customer_rows(problem, options)
     T, contract = problem.review_period, problem.contract
     solutions = solve_both(problem, **options)
     gap = float(ready_rate_gap(*solutions))
@@ -117,6 +121,18 @@ def solve_point(data) -> list:
             *(float(gaming[k]) for k in GAMING_INDICATORS),
             gap,
         ))
+    return rows
+
+
+def _customer_rows(problem, options) -> list:
+    """The two result rows of several customers: policy, cost per period, then per customer
+    the mean ready rate, P(penalty), P(bonus) and the expected sacrificed periods."""
+    rows = []
+    for sol in solve_customers_both(problem, **options):
+        row = [sol.kind, float(sol.cost_per_period)]
+        for rr, sac in zip(sol.ready_rates, sol.sacrificed):
+            row += [float(rr.mean), float(rr.p_penalty), float(rr.p_bonus), float(sac)]
+        rows.append(tuple(row))
     return rows
 
 
@@ -290,7 +306,8 @@ def _table(grid: Grid, done: dict):
     import pandas as pd
 
     records = [grid.labels(k) + row for k in range(len(grid)) for row in done[k]]
-    return pd.DataFrame.from_records(records, columns=list(grid.columns) + list(RESULT_COLUMNS))
+    return pd.DataFrame.from_records(records,
+                                     columns=list(grid.columns) + list(grid.result_columns))
 
 
 def sweep(grid, *, workers=None, scheduler=None, partial=None, resume: bool = False,

@@ -11,7 +11,8 @@ __all__ = ["register"]
 
 #: columns shown in the text tables, after the swept keys
 SHOWN = ("policy", "buyer_payment_per_period", "cost_per_period", "ready_mean", "p_penalty",
-         "p_bonus", "give_up_periods", "coasting_periods", "p_bunching")
+         "p_bonus", "give_up_periods", "coasting_periods", "withheld_ready_periods",
+         "bunching_excess_bonus")
 
 
 def register(sub):

@@ -62,7 +62,8 @@ def solve_point(data) -> list:
 
     Each row holds the values of :data:`RESULT_COLUMNS` in order, as Python floats (and the
     policy's name). The problem is solved once per policy; the cost's SD and the expected
-    settlement come from that policy's chain, the gaming indicators from one forward pass.
+    settlement come from that policy's chain, the gaming indicators from one backward and one
+    forward pass against the static solution (the non-strategic reference).
 
     Parameters
     ----------
@@ -99,7 +100,7 @@ def solve_point(data) -> list:
         chain = sol.chain
         _, variance = chain.cost_components()["total"]
         rate = sol.ready_rate
-        gaming = gaming_indicators(chain)
+        gaming = gaming_indicators(sol, solutions)
         rows.append((
             name,
             float(sol.cost_per_period),

@@ -15,7 +15,11 @@ sweeps (the row of N summed over a set layer by layer for every state space, 2e-
 an exact policy's short-period probabilities in its graph file (1 - F rounded once, exactly); the
 most probable paths of two inspection reports, where equally probable paths were decided by the
 last bits of a float log sum and are now decided by the stated tie rule (tests/test_path_ties.py
-checks the rule against every path; numpy 1.23 had picked the other path of carry12).
+checks the rule against every path; numpy 1.23 had picked the other path of carry12). The
+gaming indicators of issue 20 (docs/model.md section 12): the sweep and design tables' gaming
+columns (give_up_periods and coasting_periods redefined, p_bunching replaced by the strategic
+columns; every other column byte for byte), the inspection reports' give-up, coasting,
+withholding and adding groups, and the graph files' role and decided node attributes.
 """
 
 from __future__ import annotations

@@ -285,3 +285,45 @@ class TestAbandonment:
         out = gaming_indicators(solve_static(Problem(CHEAP, Poisson(5), 1), max_stock=40))
         assert out["give_up_periods"] == 10.0
         assert set(OUTCOME_INDICATORS) < set(out)
+
+
+class TestIssueReproducers:
+    def test_base_stock_with_carry_over_is_not_gaming(self):
+        # linear, T = 9, h = 2.5, stock carried over: the static policy holds stock and orders
+        # nothing in many states; it withholds nothing against itself, and the inspection names
+        # no state as withholding (it used to label 170 states "penalty-avoidable")
+        prob = Problem(Contract.study(9, LINEAR), Poisson(5), 2.5, leftover="carry")
+        both = solve_both(prob)
+        out = gaming_indicators(both.static, both)
+        assert all(out[k] == 0.0 for k in STRATEGIC_INDICATORS)
+        from slamarkov.analysis.inspect import inspect_policy
+
+        rep = inspect_policy(both.static.policy, reference=both.static)
+        assert rep.withholding == {} and rep.adding == {}
+        assert gaming_indicators(both.dynamic, both)["withheld_ready_periods"] > 0
+
+    def test_bunching_is_measured_against_the_reference(self):
+        # n_U = T = 6: P(v_T = n_U) is P(bonus) itself (0.82 for both policies), no bunching
+        prob = Problem(Contract.study(6, bonus_threshold="0.85"), Poisson(5), 0.5)
+        both = solve_both(prob)
+        assert both.dynamic.ready_rate.p_bonus > 0.8
+        out = gaming_indicators(both.dynamic, both)
+        assert abs(out["bunching_excess_bonus"]) < 1e-12
+
+    def test_exact_and_float_agree(self):
+        prob = Problem(Contract(5, 0.6, 0.8, penalty=12, bonus=4), DiscreteUniform(0, 6), 1,
+                       leftover="carry", initial_stock=2)
+        ex, fl = solve_both(prob, exact=True), solve_both(prob)
+        for kind in ("dynamic", "static"):
+            a, b = gaming_indicators(ex[kind], ex), gaming_indicators(fl[kind], fl)
+            assert set(a) == set(GAMING_INDICATORS) == set(b)
+            for k in GAMING_INDICATORS:
+                assert isinstance(a[k], Fraction)
+                assert float(a[k]) == pytest.approx(b[k], abs=1e-12), k
+
+    def test_any_start_state(self):
+        # from a start state, the indicators look forward from there (the reference too)
+        both = solve_both(Problem(Contract.study(8), Poisson(5), 0.5), max_stock=40)
+        out = gaming_indicators(both.dynamic, both, start=(8, 7))
+        assert out["coasting_periods"] + out["give_up_periods"] <= 1
+        assert gaming_indicators(both.static, both, start=(5, 1))["withheld_ready_periods"] == 0

@@ -146,9 +146,10 @@ def outcome_chances(policy) -> tuple:
     terminal[outcome == -1, :, 0] = one
     terminal[outcome == 1, :, 1] = one
     chances = _zeros((space.n_transient, 2), exact)
-    for i, values in kernel_for(pol).backward_layers(terminal):
-        o, n = space.offset(i), space.size(i) * space.width(i)
-        chances[o : o + n] = values.reshape(n, 2)
+    kernel, nxt = kernel_for(pol), terminal
+    for i in range(space.T, 0, -1):  # each layer written in place, read by the one before
+        o, n, w = space.offset(i), space.size(i), space.width(i)
+        nxt = kernel.backward(i, nxt, out=chances[o : o + n * w].reshape(n, w, 2))
     return chances[:, 0], chances[:, 1]
 
 
@@ -201,32 +202,41 @@ def state_classes(policy, base_stock=None) -> dict:
     >>> round(float(cls["withheld"][o + 6]), 4)
     0.9252
     """
-    cls = _classes(policy, base_stock)
+    from .policy import as_policy
+
+    pol = as_policy(policy)
+    cls = _classes(pol, base_stock)
+    cls["stock"] = np.asarray(pol.stock_values())
     role, decided = cls.pop("role_code"), cls.pop("decided_code")
     cls["role"] = np.asarray(ROLES)[role]
     cls["decided"] = np.asarray(DECIDED)[decided + 1]
     return cls
 
 
-def _classes(policy, base_stock=None) -> dict:
+def _classes(policy, base_stock=None, all_chances=True) -> dict:
     """:func:`state_classes` with the role and the decided outcome as codes (``role_code``
-    into :data:`ROLES`, ``decided_code`` -1, 0, +1 or :data:`OPEN`): no strings built."""
+    into :data:`ROLES`, ``decided_code`` -1, 0, +1 or :data:`OPEN`): no strings built. Without
+    ``all_chances`` the chances of the outcomes are left at 0 when no state's ready chance is
+    below a threshold (the roles do not depend on them then)."""
     from .policy import as_policy
 
     pol = as_policy(policy)
     c = pol.problem.contract
     i, v, x = pol.space.coordinates()
     F = np.asarray(pol.success())
-    pen, bon = outcome_chances(pol)
     half = Fraction(1, 2) if pol.exact else 0.5
     aL, aU = ((c.penalty_threshold, c.bonus_threshold) if pol.exact
               else (float(c.penalty_threshold), float(c.bonus_threshold)))
+    if all_chances or bool((F < max(aL, aU)).any()):
+        pen, bon = outcome_chances(pol)
+    else:  # every state tries: no role needs the chances (the sweep's static rows, often)
+        pen = bon = _zeros(F.shape[0], pol.exact)
     give_up = (F < aL) & (pen > half)
     coast = (F < aU) & (bon > half)
     out = {"stage": i, "ready_count": v}
     if pol.carries:
         out["stock_on_hand"] = x
-    out.update(stock=np.asarray(pol.stock_values()), ready_chance=F, p_penalty=pen,
+    out.update(stock=pol.stock, ready_chance=F, p_penalty=pen,
                p_bonus=bon, decided_code=decided_outcome(c, i, v),
                role_code=np.where(give_up, 1, np.where(coast, 2, 0)).astype(np.int8))
     if base_stock is not None:
@@ -302,7 +312,7 @@ def indicators(policy, base_stock, start=(1, 0), reference_pmf=None) -> dict:
     c = pol.problem.contract
     zero = Fraction(0) if exact else 0.0
     pos = space.start(start)
-    cls = _classes(pol, base_stock)
+    cls = _classes(pol, base_stock, all_chances=False)
     same_policy = bool(np.all(cls["reference_stock"] == np.asarray(pol.stock)))
     out = dict.fromkeys(GAMING_INDICATORS, zero)
     if pos.i > space.T:

@@ -18,7 +18,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import best_of  # noqa: E402
 
-from slamarkov import Contract, Poisson, Problem, solve_both, solve_dynamic, solve_static  # noqa: E402
+from slamarkov import (  # noqa: E402
+    Contract, Poisson, Problem, solve_both, solve_dynamic, solve_static)
 from slamarkov.analysis.gaming import gaming_indicators  # noqa: E402
 from slamarkov.sweep.grid import grid_from_dict, load_grid # noqa: E402
 from slamarkov.study import HOLDING_COSTS, REVIEW_PERIODS, STUDY_MAX_STOCK  # noqa: E402

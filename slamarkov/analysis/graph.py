@@ -106,8 +106,9 @@ def policy_graph(policy, start=(1, 0)) -> nx.DiGraph:
     >>> G = policy_graph(Policy(carry, [[[2]], [[0, 1, 2], [0, 1, 2]]]))
     >>> sorted(G.successors((1, 0, 0)))  # short, or ready with 0, 1 or 2 units left
     [(2, 0, 0), (2, 1, 0), (2, 1, 1), (2, 1, 2)]
-    >>> G.nodes[(2, 1, 2)]["role"], round(G.nodes[(2, 1, 2)]["reach"], 4)
-    ('coasting', 0.3333)
+    >>> node = G.nodes[(2, 1, 2)]
+    >>> node["role"], node["decided"], round(node["reach"], 4)
+    ('trying', 'neutral-decided', 0.3333)
     """
     import networkx as nx  # imported here: `import slamarkov` stays light
 

@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "contract.toml"  # the study's lump-sum contract, T = 10, Poisson(5)
 PROBLEM = Problem(Contract.study(10), Poisson(5), 0.5)
 LOG = [1, 1, 0, 1, 1, 1]  # state (7, 5), undecided
-TITLE = ("SLA report: lump-sum SLA over T=10 periods: penalty 50 if ready rate < 0.8, "
-         "bonus 30 if >= 0.9")
+TITLE = ("SLA report: lump-sum SLA over T=10 periods: penalty 50 if ready rate < 80%, "
+         "bonus 30 if >= 90%")
 
 
 def num(x):
@@ -171,9 +171,12 @@ class TestContent:
         text = visible(page)
         assert "leftover stock is carried into the next period" in text
         assert "of which purchases less salvage" in text
-        assert 'id="no-heatmap"' in page and len(images(page)) == 1
+        # the stock slice x = 0 is drawn, as `plot --stock-on-hand 0` draws it (issue 23)
+        assert 'id="no-heatmap"' not in page and len(images(page)) == 2
+        assert "with x = 0 units on hand" in text
         with_log = visible(render_report(prob, [(1, 3)]))
         assert "2, 1, 3" in with_log  # the state (i, v, x) the log reaches
+        assert "with x = 3 units on hand" in with_log  # the running period's slice
         page = visible(render_report(Problem(Contract.study(5), Poisson(5), 0.5,
                                              purchase_cost=1)))
         assert "of which purchases " in page and "not carried into the next period" in page

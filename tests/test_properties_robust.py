@@ -19,6 +19,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_cli_solve import EXAMPLE
+from test_sweep_resume import GRID
 
 from slamarkov import (
     Contract,
@@ -149,3 +150,148 @@ def test_random_command_lines_exit_cleanly(tmp_path_factory, argv):
         assert code == 0
         _consistent_chain_folder(tmp / "chain")
     assert "NaN" not in out and "Infinity" not in out, argv
+
+
+# -- issue 24: design --where and sweep --resume -------------------------------------------------
+
+_SWEEP: dict = {}
+
+
+def _small_sweep(tmp_path_factory):
+    """(grid file, the fresh table's bytes, the complete partial file's lines), made once."""
+    if not _SWEEP:
+        from slamarkov.sweep import sweep
+
+        folder = tmp_path_factory.mktemp("sweep")
+        grid = folder / "grid.toml"
+        grid.write_text(GRID)
+        out = folder / "t.csv"
+        code, _, err = _run(["sweep", str(grid), "--out", str(out), "--workers", "1",
+                             "--no-progress"])
+        assert code == 0, err
+        partial = folder / "full.partial"
+        sweep(str(grid), workers=1, partial=partial, batch_size=1)
+        _SWEEP.update(grid=grid, table=out, bytes=out.read_bytes(),
+                      lines=partial.read_text().splitlines())
+    return _SWEEP
+
+
+WHERE_TOKENS = ["ready_mean", "p_penalty", "p_bonus", "cost_per_period", "review_period",
+                "policy", "holding", "buyer_payment_per_period", "colour", "0", "0.5", "1",
+                "1e999", "10", "-", "+", "*", "/", "**", "<", "<=", ">", ">=", "==", "!=",
+                "and", "or", "not", "(", ")", "'dynamic'", "'static'", "@pd", ".", "io",
+                "common", "os", "system", "('touch PWNED')", "__import__", "[0]", "lambda:",
+                ":=", "&", "|", "~", "`", ",", "10 ** 10 ** 10", "if", "else", "\n", "in",
+                "True", "None", "\"x\"", "{}", "f'{1}'", "getattr"]
+
+
+@st.composite
+def where_expressions(draw):
+    if draw(st.booleans()):  # mostly valid shapes, with random parts
+        column = draw(st.sampled_from(WHERE_TOKENS[:8]))
+        op = draw(st.sampled_from(["<", "<=", ">", ">=", "==", "!="]))
+        number = draw(st.sampled_from(["0", "0.5", "1", "-1", "2 ** 3", "1e-3", "'dynamic'"]))
+        text = f"{column} {op} {number}"
+        if draw(st.booleans()):
+            text = f"({text}) {draw(st.sampled_from(['and', 'or']))} not {column} > 0"
+        return text
+    return " ".join(draw(st.lists(st.sampled_from(WHERE_TOKENS), min_size=1, max_size=10)))
+
+
+@SETTINGS
+@given(where=where_expressions())
+def test_random_design_where_is_never_code(tmp_path_factory, monkeypatch, where):
+    import pandas as pd
+
+    s = _small_sweep(tmp_path_factory)
+    tmp = tmp_path_factory.mktemp("where")
+    monkeypatch.chdir(tmp)
+    out = tmp / "best.csv"
+    code, stdout, err = _run(["design", str(s["table"]), "--minimize", "cost_per_period",
+                              "--policy", "both", "--where", where, "--out", str(out)])
+    assert code in (0, 2, 3), (where, code, err)
+    if code == 2:
+        assert err.startswith("slamarkov design: error: --where: "), (where, err)
+        assert len(err.splitlines()) == 1 and "Traceback" not in err, (where, err)
+    assert sorted(p.name for p in tmp.iterdir()) == (["best.csv"] if code == 0 else []), where
+    if code == 0:  # the rows written are the rows of the table the condition keeps
+        from slamarkov.core.expression import parse_condition
+
+        table = pd.read_csv(s["table"])
+        table["buyer_payment_per_period"] = -table["settlement_per_period"]
+        keep = parse_condition(where, list(table.columns)).evaluate(table)
+        assert len(pd.read_csv(out)) == int(keep.sum()) > 0, where
+
+
+def _mutations():
+    junk = st.text(alphabet="{}[]\",:0123456789.-eE abcNaInfity\\\x00\xff", max_size=8)
+    return st.one_of(
+        st.tuples(st.just("replace"), st.integers(0, 10**6), junk),
+        st.tuples(st.just("delete"), st.integers(0, 10**6), st.integers(1, 30)),
+        st.tuples(st.just("insert"), st.integers(0, 10**6), junk),
+        st.tuples(st.just("line"), st.integers(0, 10**6),
+                  st.sampled_from(["drop", "twice", "swap", "truncate", "blank"])),
+        st.tuples(st.just("value"), st.integers(0, 10**6),
+                  st.one_of(st.none(), st.booleans(), st.integers(-3, 10**20),
+                            st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=4),
+                            st.lists(st.floats(0, 1), max_size=3))),
+    )
+
+
+def _mutate(lines, mutation):
+    import json
+
+    kind, at, arg = mutation
+    text = "\n".join(lines) + "\n"
+    if kind == "replace":
+        i = at % len(text)
+        return text[:i] + arg + text[i + len(arg):]
+    if kind == "delete":
+        i = at % len(text)
+        return text[:i] + text[i + arg:]
+    if kind == "insert":
+        i = at % len(text)
+        return text[:i] + arg + text[i:]
+    n = at % len(lines)
+    lines = list(lines)
+    if kind == "line":
+        if arg == "drop":
+            del lines[n]
+        elif arg == "twice":
+            lines.insert(n, lines[n])
+        elif arg == "swap":
+            m = (n + 1) % len(lines)
+            lines[n], lines[m] = lines[m], lines[n]
+        elif arg == "truncate":
+            lines[n] = lines[n][: len(lines[n]) // 2]
+        else:
+            lines[n] = ""
+        return "\n".join(lines) + "\n"
+    rec = json.loads(lines[n])  # "value": one value of one record replaced
+    if n == 0:
+        key = sorted(rec)[at % len(rec)]
+        rec[key] = arg
+    else:
+        row = rec["rows"][at % 2]
+        row[at % len(row)] = arg
+    lines[n] = json.dumps(rec)
+    return "\n".join(lines) + "\n"
+
+
+@SETTINGS
+@given(mutation=_mutations())
+def test_random_resume_files_never_give_a_wrong_table(tmp_path_factory, mutation):
+    s = _small_sweep(tmp_path_factory)
+    tmp = tmp_path_factory.mktemp("resume")
+    out = tmp / "t.csv"
+    partial = tmp / "t.csv.partial"
+    partial.write_bytes(_mutate(s["lines"], mutation).encode("utf-8", "surrogateescape"))
+    code, _, err = _run(["sweep", str(s["grid"]), "--out", str(out), "--resume", "--workers",
+                         "1", "--no-progress"])
+    assert code in (0, 2), (mutation, code, err)
+    if code == 2:
+        assert len(err.splitlines()) == 1 and "Traceback" not in err, (mutation, err)
+        assert not out.exists()
+    else:  # a table is written only when it is the one a fresh sweep writes
+        assert out.read_bytes() == s["bytes"], mutation
+        assert not partial.exists()

@@ -78,8 +78,9 @@ class TestRows:
         grid = grid_from_dict(GRID)
         assert list(table.columns) == [
             "review_period", "penalty_threshold", "scheme", "holding", *RESULT_COLUMNS]
-        assert RESULT_COLUMNS[:8] == ("policy", "cost_per_period", "cost_sd", "ready_mean",
-                                      "ready_sd", "p_penalty", "p_bonus", "settlement_per_period")
+        assert RESULT_COLUMNS[:10] == ("policy", "penalty_count", "bonus_count",
+                                       "cost_per_period", "cost_sd", "ready_mean",
+                                       "ready_sd", "p_penalty", "p_bonus", "settlement_per_period")
         assert len(table) == 2 * len(grid) == 72
         assert table["policy"].tolist() == ["dynamic", "static"] * len(grid)
 

@@ -702,14 +702,21 @@ class PolicyInspection:
                 lines.append("  none: the stock is constant within every stage")
         for i, b in ({} if carry else changed).items():
             lines.append(f"  stage {i}: " + ", ".join(f"v={v} ({a}->{z})" for v, a, z in b))
-        lines.append("Most probable path into each band:")
+        if carry:  # what is shown: one path of (i, v, x), a sliver of its band (issue 23)
+            lines.append("Most probable path into each band (one path of states (i, v, x): "
+                         "the stock on hand splits a band's probability over many paths, so "
+                         "each is small beside the band's own):")
+        else:
+            lines.append("Most probable path into each band:")
+        total = {b: float(self.flow["committed"][b][-1]) for b in BANDS}
         for band, bp in self.paths.items():
             if bp is None:
                 lines.append(f"  {band}: unreachable")
                 continue
+            whole = f"; P({band}) {100 * total[band]:.4f}%" if carry else ""
             lines.append(f"  {band}: ends at v = {bp.final_count}, probability "
                          f"{100 * bp.probability:.6g}% (natural log of the probability "
-                         f"{bp.log_probability:.4f}); ready in periods "
+                         f"{bp.log_probability:.4f}{whole}); ready in periods "
                          f"{_ready_periods(bp.path)}")
         lines.append("Probability committed to each band by stage, in percent (flow in that "
                      "stage):")

@@ -699,8 +699,17 @@ def monitor_text(result: MonitorResult, problem: Problem) -> str:
         ("P(bonus)", _pct(d.p_bonus), _pct(st.p_bonus)),
         ("expected settlement", f"{float(d.expected_settlement):.6g}",
          f"{float(st.expected_settlement):.6g}"),
-        ("stock to order now", stock(d.stock_now), stock(st.stock_now)),
     ]
+    if s.stock_on_hand is None:  # leftover stock is discarded: the stock is all ordered now
+        rows.append(("order now (none on hand)", stock(d.stock_now), stock(st.stock_now)))
+    else:
+        x = s.stock_on_hand
+
+        def order(y):
+            return "-" if y is None else f"{float(y) - float(x):g}"
+
+        rows += [("order up to", stock(d.stock_now), stock(st.stock_now)),
+                 (f"{x:g} on hand: order", order(d.stock_now), order(st.stock_now))]
     for label, a, b in rows:
         lines.append(f"{label:28}{a:>14}{b:>14}")
     lines.append("(settlement: what the supplier pays at the end; a bonus counts negative)")

@@ -26,7 +26,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..errors import ConfigError, OutputError
-from ..io.atomic import atomic_write
+from ..io.atomic import atomic_write, check_output
 from ..model.config import Config, load_config, parse_demand_spec
 
 __all__ = ["add_problem_arguments", "config_from_args", "emit", "wrote", "warn", "note",
@@ -118,7 +118,15 @@ def config_from_args(args) -> Config:
         # the per-period amounts need T, which the file or --review-period gives
         T = load_config(args.file, overrides).problem.review_period
         overrides.update(per_period_amounts(args, T))
-    return load_config(args.file, overrides)
+    config = load_config(args.file, overrides)
+    if config.exact and not config.problem.demand.rational:
+        # the API's message names its keyword (exact=False); here the user typed a flag or a key
+        field, undo = (("--exact", "leave out --exact") if overrides["solver.exact"]
+                       else ("solver.exact", "set solver.exact = false"))
+        raise ConfigError(f"{field}: demand {config.problem.demand.describe()} has no rational "
+                          "probabilities; use discrete-uniform, uniform or empirical demand, or "
+                          f"{undo}")
+    return config
 
 
 def _message(kind: str, text: str) -> None:
@@ -344,6 +352,7 @@ def out_format(out, fmt, formats, default):
     """
     if out is None:
         return fmt or default
+    check_output(out)  # a folder, a socket, a name too long: refused before any work
     suffix = Path(out).suffix.lower()
     allowed = [s for s, f in SUFFIXES.items() if f in formats]
     if not suffix:

@@ -9,7 +9,15 @@ from ..core.limits import max_bytes as memory_guard
 from ..errors import ChainError, ChainSizeError
 from ..solve.both import POLICIES, solve_policy
 from ..solve.limits import check_solve
-from ._common import add_problem_arguments, config_from_args, emit, note, percent, wrote
+from ._common import (
+    add_problem_arguments,
+    add_progress_arguments,
+    config_from_args,
+    emit,
+    note,
+    percent,
+    wrote,
+)
 
 
 def register(sub):
@@ -29,6 +37,7 @@ def register(sub):
     p.add_argument("--compress", action="store_true",
                    help="zip-compress the .npz files (smaller, several times slower to write; "
                    "default: uncompressed)")
+    add_progress_arguments(p, default="on a terminal, while --out writes its files")
     p.set_defaults(handler=run)
 
 
@@ -101,9 +110,10 @@ def summary_text(chain: AbsorbingChain, start) -> str:
 CHAIN_FILES = ("Q.npz", "R.npz", "N.npz", "B.npz", "states.csv")
 
 
-def write_chain(chain: AbsorbingChain, out, compress: bool = False) -> list[str]:
+def write_chain(chain: AbsorbingChain, out, compress: bool = False, step=None) -> list[str]:
     """Write Q.npz, R.npz, N.npz, B.npz (where they fit) and states.csv into ``out``; returns
-    the names written. The .npz files are uncompressed unless ``compress``.
+    the names written. The .npz files are uncompressed unless ``compress``. ``step(name)``, when
+    given, is called before each file (a progress bar's step).
 
     The files are written as a set: into a temporary folder beside ``out`` that then replaces
     ``out`` whole (:func:`~slamarkov.io.atomic.atomic_dir`), so ``out`` never holds a half-written set
@@ -116,19 +126,25 @@ def write_chain(chain: AbsorbingChain, out, compress: bool = False) -> list[str]
     written = []
     with atomic_dir(out, owned=CHAIN_FILES) as tmp:
 
-        def save(name, matrix):
+        def save(name, matrix, announce=True):
+            if step is not None and announce:
+                step(name)
             sparse.save_npz(tmp / name, sparse.csr_matrix(matrix), compressed=compress)
             written.append(name)
 
         save("Q.npz", chain.Q)
         save("R.npz", chain.R)
+        if step is not None:
+            step("N.npz, B.npz")  # computing N and B is most of the time on a large chain
         try:
             N, B = chain.matrices()
         except ChainSizeError as exc:
             note(f"N.npz and B.npz not written: {exc}")
         else:
-            save("N.npz", N)
-            save("B.npz", B)
+            save("N.npz", N, announce=False)
+            save("B.npz", B, announce=False)
+        if step is not None:
+            step("states.csv")
         chain.write_states_csv(tmp / "states.csv")
         written.append("states.csv")
     return written
@@ -140,21 +156,41 @@ def run(args) -> int:
     start = _parse_start(args.start) if args.start is not None else None
     cfg = config_from_args(args)
     if args.out is not None:  # refuse before solving what cannot be written
+        from ..io.atomic import check_output
+
+        check_output(args.out, folder=True)  # a file, a device, a name too long
         check_solve(cfg.problem, cfg.max_stock, exact=cfg.exact, per_state=PER_STATE["chain"],
                     what="for the chain files")
-    policy = solve_policy(cfg.problem, args.policy, **cfg.solver_options()).policy
-    max_bytes = memory_guard()  # --max-gib also guards the dense N and B
-    chain = AbsorbingChain(policy, max_bytes=max_bytes)
-    if start is not None:
-        chain.start(start, field="--from")  # the state named before any work
+    from ..core.progress import progress
+
+    # one bar over the steps that take seconds on a large chain: the solve and each file
+    bar = progress(total=5 if args.out is not None else 1, label="chain", unit="step",
+                   enabled=args.progress)
+    with bar:
+        bar.set_postfix_str("solve")
+        policy = solve_policy(cfg.problem, args.policy, **cfg.solver_options()).policy
+        bar.update(1)
+        max_bytes = memory_guard()  # --max-gib also guards the dense N and B
+        chain = AbsorbingChain(policy, max_bytes=max_bytes)
+        if start is not None:
+            chain.start(start, field="--from")  # the state named before any work
+        if args.out is not None:
+            float_chain = chain
+            if policy.exact:  # matrices are float files
+                float_chain = AbsorbingChain(
+                    Policy(policy.problem, policy.stock, kind=policy.kind,
+                           max_stock=policy.space.max_stock if policy.carries else None),
+                    max_bytes=max_bytes)
+            names = iter(range(4))
+
+            def step(name):
+                if next(names):
+                    bar.update(1)
+                bar.set_postfix_str(name)
+
+            write_chain(float_chain, args.out, compress=args.compress, step=step)
+            bar.update(bar.total - bar.n)
     if args.out is not None:
-        float_chain = chain
-        if policy.exact:  # matrices are float files
-            float_chain = AbsorbingChain(
-                Policy(policy.problem, policy.stock, kind=policy.kind,
-                       max_stock=policy.space.max_stock if policy.carries else None),
-                max_bytes=max_bytes)
-        write_chain(float_chain, args.out, compress=args.compress)
         wrote(args.out)
     if start is not None:
         emit(summary_text(chain, start))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..analysis.graph import policy_graph
 from ..analysis.inspect import inspect_policy
-from ..io.graphs import GRAPH_FORMATS, graph_to_string
+from ..io.graphs import GRAPH_FORMATS, graph_to_string, require_format
 from ..solve.both import POLICIES
 from ._common import (
     add_problem_arguments,
@@ -53,6 +53,7 @@ def run(args) -> int:
         if fmt is None:
             parser.error(f"--out: no suffix to tell the format by; give --format "
                          f"{'|'.join(GRAPH_FORMATS)}")
+        require_format(fmt)  # a missing extra is refused before the work
     cfg = config_from_args(args)
     from ..core.limits import PER_STATE
     from ..solve.limits import check_solve

@@ -64,6 +64,7 @@ def run(args) -> int:
         emit(monitor_text(result, cfg.problem), args.out)
     if level is not None and float(result.dynamic.p_penalty) > level:
         warn(f"alert: P(penalty) from period {result.state.period} under the dynamic policy is "
-             f"{100 * float(result.dynamic.p_penalty):.4f}%, above --alert {level:g}")
+             f"{100 * float(result.dynamic.p_penalty):.4f}%, above --alert {level:g} "
+             f"({100 * level:g}%)")
         return 1
     return 0

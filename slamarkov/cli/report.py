@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from ..analysis.monitor import read_log
-from ._common import add_problem_arguments, config_from_args, out_format, wrote
+from ._common import (
+    add_problem_arguments,
+    add_progress_arguments,
+    config_from_args,
+    out_format,
+    wrote,
+)
 
 
 def register(sub):
@@ -20,6 +26,7 @@ def register(sub):
                    help="the HTML file to write (suffix .html)")
     p.add_argument("--log", default=None, metavar="LOG.csv",
                    help="the periods so far in the running review period: period,ready[,demand]")
+    add_progress_arguments(p)
     p.set_defaults(handler=run)
 
 
@@ -29,5 +36,6 @@ def run(args) -> int:
 
     cfg = config_from_args(args)
     log = read_log(args.log, cfg.problem) if args.log is not None else None
-    wrote(write_report(args.out, cfg.problem, log, **cfg.solver_options()))
+    wrote(write_report(args.out, cfg.problem, log, progress=args.progress,
+                       **cfg.solver_options()))
     return 0

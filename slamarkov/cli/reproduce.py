@@ -308,6 +308,12 @@ def _run_stock(args):
 
 
 def _run_carry_over(args):
+    if args.figure is not None:
+        from ..io.atomic import check_output
+        from ..plot.figure import check_figure_path
+
+        check_output(args.figure)  # a folder, a socket, a name too long: before the work
+        check_figure_path(args.figure)  # a bad suffix, no matplotlib: before the work too
     table = carry_over_table(_study(args), purchase=args.purchase, salvage=args.salvage,
                              initial_stock=args.initial_stock,
                              progress=progress_option(args))
@@ -316,7 +322,10 @@ def _run_carry_over(args):
         from ..study.figures import carry_over_figure
 
         save_figure(carry_over_figure(table), args.figure)
-    return _emit(table, args)
+    code = _emit(table, args)
+    if args.figure is not None:
+        wrote(args.figure)
+    return code
 
 
 def _run_published(args):

@@ -53,6 +53,9 @@ def _summary_text(result, ref) -> str:
     costs = [("mean holding cost", "mean_holding_cost", ref.mean_holding_cost),
              ("mean settlement", "mean_settlement", ref.mean_settlement),
              ("mean total cost", "mean_cost", ref.mean_cost)]
+    if "mean_purchase_cost" in s:  # the parts add up to the total: the exact one by identity
+        costs.insert(1, ("mean purchases", "mean_purchase_cost",
+                         ref.mean_cost - ref.mean_holding_cost - ref.mean_settlement))
     lines = [f"{result.runs} runs of the {result.policy_kind} policy, seed {result.seed}",
              f"{'':24}{'simulated':>12}{'std err':>12}{'exact':>12}"]
     for label, key, exact in rates:
@@ -63,7 +66,8 @@ def _summary_text(result, ref) -> str:
         est = s[key]
         lines.append(f"{label:24}{est.value:12.6g}{est.se:12.3g}{exact:12.6g}")
     lines.append("(rates and probabilities in percent; costs per review period, a negative cost "
-                 "is a net gain)")
+                 "is a net gain" + ("; purchases less the salvage value of the stock left"
+                                    if "mean_purchase_cost" in s else "") + ")")
     return "\n".join(lines)
 
 

@@ -144,6 +144,14 @@ class Problem:
         >>> Problem(Contract.study(10), Poisson(5), 0.5).stock_bound()
         11
         """
+        # a frozen problem: computed once (each solve and its size check ask for it)
+        bound = self.__dict__.get("_stock_bound")
+        if bound is None:
+            bound = self._compute_stock_bound()
+            object.__setattr__(self, "_stock_bound", bound)
+        return bound
+
+    def _compute_stock_bound(self):
         drop = self.contract.max_settlement_drop()
         if drop == 0:
             return 0 if self.demand.discrete else 0.0

@@ -54,8 +54,9 @@ def _save(fig, path):
 def _title(pol, width=110) -> tuple[str, str]:
     p = pol.problem
     head = f"{pol.kind.capitalize()} policy, T = {pol.review_period}"
+    # no-break spaces: a line never ends inside "h = 0.2"
     sub = (f"{p.contract.describe()}; demand {p.demand.describe()}, "
-           f"h = {float(p.holding_cost):g}")
+           f"h\u00a0=\u00a0{float(p.holding_cost):g}")
     return head, "\n".join(textwrap.wrap(sub, width))
 
 
@@ -341,7 +342,8 @@ def draw_policy_heatmap(policy, path=None, *, max_cells=800, stock_on_hand=None)
         ax.axhline(bc - 0.5, color="tab:green", linestyle="--", linewidth=1.2,
                    label=f"bonus from v = {bc}")
     ax.set_xlim(0.5, T + 0.5)
-    ax.set_ylim(-0.5, max(T - 0.5, 0.5))
+    # a bonus that needs every period (bc = T) has its line at T - 0.5: keep it inside
+    ax.set_ylim(-0.5, max(T - 0.5, 0.5) + (0.5 if bc == T else 0))
     ax.set_xlabel("stage i (period)")
     ax.set_ylabel("ready count v (ready periods so far)")
     head, sub = _title(pol, width=72)

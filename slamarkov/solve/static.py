@@ -13,7 +13,7 @@ import numpy as np
 
 from ..chain.distribution import ReadyRateDistribution
 from ..chain.policy import Policy
-from ..core.binomial import binomial_pmf
+from ..core.binomial import binomial_pmf, binomial_rows
 from ..errors import SolverError
 from ..model.problem import Problem
 from .carry import static_costs
@@ -79,6 +79,7 @@ def solve_static(problem: Problem, *, max_stock=None, exact: bool = False) -> St
             policy=policy,
             max_stock=max_stock if max_stock is not None else top,
         )
+    rows = None  # the float Binomial(T, F(S)) rows, when kept
     if demand.discrete:
         top, _ = stock_range(problem, max_stock)
         top = int(top)
@@ -92,9 +93,11 @@ def solve_static(problem: Problem, *, max_stock=None, exact: bool = False) -> St
             best = min(range(top + 1), key=lambda s: (costs[s], s))
         else:
             h = float(problem.holding_cost)
-            # one Binomial(T, F(S)) row at a time: the memory of one row, not of (K + 1) x (T + 1);
+            # the Binomial(T, F(S)) rows depend on T and the demand only: kept across the
+            # holding costs and contracts of a grid (binomial_rows; a large table row by row);
             # multiply-and-sum, not a BLAS dot, whose thread start-up costs more than the sum
-            costs = T * h * H + np.array([(binomial_pmf(T, float(f)) * G).sum() for f in F])
+            rows = binomial_rows(T, F)
+            costs = T * h * H + np.array([(row * G).sum() for row in rows])
             best = int(np.argmin(costs))
             if demand.rational:
                 best = _static_exact_tie(problem, costs, top)
@@ -114,7 +117,12 @@ def solve_static(problem: Problem, *, max_stock=None, exact: bool = False) -> St
         q = demand.cdf(base_stock)
         per_period = None
         costs_best = cost
-    ready_pmf = binomial_pmf(T, q, exact=True) if exact else binomial_pmf(T, float(q))
+    if exact:
+        ready_pmf = binomial_pmf(T, q, exact=True)
+    elif isinstance(rows, np.ndarray):
+        ready_pmf = rows[base_stock].copy()  # the row of F(S*), binomial_pmf(T, F(S*))
+    else:
+        ready_pmf = binomial_pmf(T, float(q))
     ready = ReadyRateDistribution(problem.contract, ready_pmf)
     policy = Policy.constant(problem, base_stock, exact=exact)
     cost_pp = per_period[base_stock] if per_period is not None else costs_best / T

@@ -54,6 +54,8 @@ DEFAULT_MAX_POINTS = 100_000
 #: the columns a sweep adds after the swept keys (names a key column must not take)
 RESULT_COLUMNS = (
     "policy",
+    "penalty_count",
+    "bonus_count",
     "cost_per_period",
     "cost_sd",
     "ready_mean",

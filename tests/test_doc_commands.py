@@ -69,7 +69,8 @@ def _commands_of(text: str) -> list[tuple[str, int]]:
     for span in re.findall(r"`((?:python -m slamarkov(?:\.cli)? |slamarkov )[^`]+)`", text):
         words = span.split()
         name = words[3] if words[0] == "python" else words[1]
-        if name in subcommands and span not in PHRASES:
+        bare = len(words) == (4 if words[0] == "python" else 2)  # names a command in a sentence
+        if name in subcommands and span not in PHRASES and not bare:
             found.extend(_split(span))
     return found
 
@@ -137,12 +138,22 @@ def _argv(cmd: str) -> list[str]:
 
 
 def _page_files(page: str) -> dict:
-    """The files a page tells its reader to write: its contract file and its grid file."""
+    """The files a page tells its reader to write: the blocks it says to save ("Save this as
+    `NAME`" before a block, "Save the file above as `NAME`" after one), then its contract file
+    and its grid file."""
     files = {}
     path = ROOT / page if page == "README.md" else ROOT / "docs" / page
     if not path.exists():
         return files
-    for block in re.findall(r"```toml\n(.*?)```", path.read_text(encoding="utf-8"), re.S):
+    text = path.read_text(encoding="utf-8")
+    for m in re.finditer(r"[Ss]ave\s+(this|the file above)\s+as\s+`([^`]+)`", text):
+        if m.group(1) == "this":
+            block = re.search(r"```\w*\n(.*?)```", text[m.end():], re.S)
+        else:
+            block = ([None] + list(re.finditer(r"```\w*\n(.*?)```", text[:m.start()], re.S)))[-1]
+        if block is not None:
+            files.setdefault(m.group(2), block.group(1))
+    for block in re.findall(r"```toml\n(.*?)```", text, re.S):
         if "{start" in block or re.search(r"= \[\d", block):
             files.setdefault("grid.toml", block)
         elif "[contract]" in block:
@@ -151,10 +162,12 @@ def _page_files(page: str) -> dict:
 
 
 def _producer(page: str, name: str, cases: list):
-    """The documented command of ``page`` that writes ``name`` with ``--out``."""
-    for p, cmd, code in cases:
-        if p == page and _runnable(cmd) and re.search(rf"--out {re.escape(name)}(\s|$)", cmd):
-            return cmd, code
+    """The documented command that writes ``name`` with ``--out``: ``page``'s own, else the
+    first page's that shows it (a line shown on two pages is listed once, under the first)."""
+    writes = [(p, cmd, code) for p, cmd, code in cases
+              if _runnable(cmd) and re.search(rf"--out {re.escape(name)}(\s|$)", cmd)]
+    for p, cmd, code in sorted(writes, key=lambda case: case[0] != page):
+        return cmd, code
     return None
 
 
@@ -216,7 +229,8 @@ def test_documented_command_runs(page, cmd, expected, tmp_path, monkeypatch):
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
     for name, text in _page_files(page).items():
         (tmp_path / name).write_text(text, encoding="utf-8")
-    (tmp_path / "log.csv").write_text(LOG, encoding="utf-8")
+    if not (tmp_path / "log.csv").exists():
+        (tmp_path / "log.csv").write_text(LOG, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     for name in re.findall(r"(?:--runs|--log|^slamarkov \w+) (\S+\.csv)", cmd) + re.findall(
             r"^slamarkov design (\S+\.csv)", cmd):

@@ -21,7 +21,11 @@ ready-period counts; the sweeps' penalty_count and bonus_count columns; design's
 with identical contracts collapsed and a numbered front; monitor's "order up to" with the stock
 on hand; simulate's carry-over summary with its purchases; a carry-over inspection says its
 most probable paths are single paths of (i, v, x) and prints each band's probability beside
-them. No number of an earlier pin moved.
+them. No number of an earlier pin moved. The gaming indicators of issue 20 (docs/model.md
+section 12): the sweep and design tables' gaming columns (give_up_periods and coasting_periods
+redefined, p_bunching replaced by the strategic columns; every other column byte for byte), the
+inspection reports' give-up, coasting, withholding and adding groups, and the graph files' role
+and decided node attributes.
 """
 
 from __future__ import annotations

@@ -106,15 +106,17 @@ class TestContent:
         text = visible(page)
         assert "Does the contract invite gaming?" in text
         for sol in (dyn, sta):
-            ind = gaming_indicators(sol)
-            for key in ("give_up_periods", "coasting_periods"):
+            ind = gaming_indicators(sol, sta)
+            for key in ("give_up_periods", "coasting_periods", "withheld_ready_periods_open",
+                        "withheld_ready_periods_decided"):
                 assert f"{ind[key]:.4g}" in text, key
-            assert pct(ind["p_bunching"]) in text
+            assert pct(ind["bunching_excess_bonus"]) in text
         gap = ready_rate_gap(dyn, sta)
         assert f"minus the dynamic one's is {pct(gap)} (positive: the contract is being gamed)" \
             in text
         # reference values (the study's T = 10 lump-sum cell, h = 0.5)
-        assert "0.3749" in text and "95.99%" in text
+        assert "0.5124" in text and "59.89%" in text
+        assert "scores exactly 0 here" in text
 
     def test_self_contained(self, page):
         srcs = images(page)

@@ -11,9 +11,11 @@ __all__ = ["register"]
 
 #: columns shown in the text tables, after the swept keys
 SHOWN = ("policy", "penalty_count", "bonus_count", "buyer_payment_per_period", "cost_per_period",
-         "ready_mean", "p_penalty", "p_bonus", "give_up_periods", "coasting_periods", "p_bunching")
+         "ready_mean", "p_penalty", "p_bonus", "give_up_periods", "coasting_periods",
+         "withheld_ready_periods", "bunching_excess_bonus")
 #: fractions in the table that the text prints in percent (README, "Units")
-PERCENT = ("ready_mean", "ready_sd", "p_penalty", "p_bonus", "p_bunching", "ready_gap")
+PERCENT = ("ready_mean", "ready_sd", "p_penalty", "p_bonus", "bunching_excess_bonus",
+           "bunching_excess_penalty", "ready_gap")
 
 
 def register(sub):

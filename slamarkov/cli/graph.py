@@ -23,7 +23,8 @@ def register(sub):
         description="Build the absorbing Markov chain of a contract file's policy as a graph and "
         "export it (GraphML, GEXF, node-link JSON, Graphviz DOT; node ids are \"i,v\", or "
         "\"i,v,x\" with x the stock on hand when stock carries over), or print "
-        "the inspection report: unreachable states, give-up and coasting states, the decision "
+        "the inspection report: unreachable states, give-up and coasting states, the states "
+        "withholding or adding service against the static supplier, the decision "
         "boundary, the most probable path into each band and the probability committed to each "
         "band by stage.")
     add_problem_arguments(p)
@@ -78,9 +79,13 @@ def run(args) -> int:
                 what=f"for the {kind}")  # before solving what cannot be drawn
     from ..solve.both import solve_policy
 
-    policy = solve_policy(cfg.problem, args.policy, **cfg.solver_options()).policy
+    solution = solve_policy(cfg.problem, args.policy, **cfg.solver_options())
+    policy = solution.policy
     if args.inspect:
-        report = inspect_policy(policy)
+        # the withholding states are measured against the static solution of the same options
+        reference = solution if args.policy == "static" else solve_policy(
+            cfg.problem, "static", **cfg.solver_options())
+        report = inspect_policy(policy, reference=reference)
         text = (json_text(report.to_dict()) if fmt == "json"
                 else report.to_text())
         emit(text, args.out)

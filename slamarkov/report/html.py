@@ -231,10 +231,11 @@ def render_report(problem: Problem, log=None, *, max_stock=None, exact: bool = F
     bar.update(1)
     bar.set_postfix_str("gaming indicators")
     gaming = {
-        "dynamic": gaming_indicators(dyn),
-        "static": gaming_indicators(sta),
+        "dynamic": gaming_indicators(dyn, sta),
+        "static": gaming_indicators(sta, sta),
         "ready_gap": float(ready_rate_gap(dyn, sta)),
         "bonus_count": contract.bonus_count,
+        "penalty_count": contract.penalty_count,
     }
 
     bar.update(1)

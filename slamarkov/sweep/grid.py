@@ -45,6 +45,7 @@ import numbers
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..chain.classes import GAMING_INDICATORS
 from ..core.numbers import to_fraction
 from ..errors import ConfigError, SlamarkovError
 from ..model.config import LIST_KEYS, config_from_dict, read_toml
@@ -68,9 +69,7 @@ RESULT_COLUMNS = (
     "p_penalty",
     "p_bonus",
     "settlement_per_period",
-    "give_up_periods",
-    "coasting_periods",
-    "p_bunching",
+    *GAMING_INDICATORS,  # docs/model.md section 12, in the order of their one home
     "ready_gap",
 )
 

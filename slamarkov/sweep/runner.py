@@ -66,8 +66,10 @@ def solve_point(data) -> list:
 
     Each row holds the values of :data:`RESULT_COLUMNS` in order, as Python floats (and the
     policy's name and the contract's ready-period counts ``penalty_count`` and ``bonus_count``,
-    integers: thresholds that round to the same counts are the same lump-sum contract). The problem is solved once per policy; the cost's SD and the expected
-    settlement come from that policy's chain, the gaming indicators from one forward pass.
+    integers: thresholds that round to the same counts are the same lump-sum contract). The
+    problem is solved once per policy; the cost's SD and the expected settlement come from that
+    policy's chain, the gaming indicators from one backward and one forward pass against the
+    static solution (the non-strategic reference).
 
     Parameters
     ----------
@@ -106,7 +108,7 @@ def solve_point(data) -> list:
         chain = sol.chain
         _, variance = chain.cost_components()["total"]
         rate = sol.ready_rate
-        gaming = gaming_indicators(chain)
+        gaming = gaming_indicators(sol, solutions)
         rows.append((
             name,
             contract.penalty_count,
@@ -143,9 +145,10 @@ def _run_batch(batch):
 
 # -- partial results ------------------------------------------------------------------------
 #: result columns whose values are probabilities (a record outside [0, 1] is not a sweep's)
-_PROBABILITIES = {"ready_mean", "p_penalty", "p_bonus", "p_bunching"}
-#: result columns that cannot be negative
-_NON_NEGATIVE = {"cost_sd", "ready_sd", "give_up_periods", "coasting_periods"}
+_PROBABILITIES = {"ready_mean", "p_penalty", "p_bonus"}
+#: result columns that cannot be negative (the gaming indicators but the bunching excesses,
+#: differences of two probabilities)
+_NON_NEGATIVE = {"cost_sd", "ready_sd", *(k for k in GAMING_INDICATORS if "bunching" not in k)}
 #: result columns that are the contract's ready-period counts (integers, not floats)
 _COUNTS = {"penalty_count", "bonus_count"}
 

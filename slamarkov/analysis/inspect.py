@@ -702,7 +702,7 @@ class PolicyInspection:
                 lines.append("  none: the stock is constant within every stage")
         for i, b in ({} if carry else changed).items():
             lines.append(f"  stage {i}: " + ", ".join(f"v={v} ({a}->{z})" for v, a, z in b))
-        if carry:  # what is shown: one path of (i, v, x), a sliver of its band (issue 23)
+        if carry:  # what is shown: one path of (i, v, x), a sliver of its band
             lines.append("Most probable path into each band (one path of states (i, v, x): "
                          "the stock on hand splits a band's probability over many paths, so "
                          "each is small beside the band's own):")

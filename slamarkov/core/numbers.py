@@ -184,10 +184,10 @@ SEARCH_TOP = 2**62
 
 def first_at_least(reached, guess: int):
     """The smallest integer k >= 0 with ``reached(k)`` (monotone in k), searched from ``guess``
-    by doubling steps and bisection: O(log |k - guess|) calls; ``math.inf`` when not reached
+    by doubling steps and bisection: ``O(log |k - guess|)`` calls; ``math.inf`` when not reached
     below :data:`SEARCH_TOP`. What a quantile or a stock bound corrects its float guess with,
     never one unit at a time (a guess far off, or a cdf flat in float64 over a long run of k,
-    would take about k steps: issue 24's hang).
+    would take about k steps and hang).
 
     Examples
     --------

@@ -1,0 +1,384 @@
+r"""Optimal policies for a fill-rate contract (docs/model.md section 14).
+
+A state is (i, D, F[, x]): units demanded and filled so far and, with stock carried over, the
+stock on hand. The dynamic program
+
+.. math::
+
+    V_{T+1}(D, F, x) = G(F, D) - s x, \qquad V_i(D, F, x) = -c x + \min_{y \ge x} W_i(D, F, y),
+
+    W_i(D, F, y) = c E[d] + (c + h) H(y) + A_y(D, F) + B_y(D, F + y),
+
+with :math:`A_y = \sum_{d \le y} P(d) V_{i+1}(D + d, F + d, (y - d)^+)` (filled in full) and
+:math:`B_y(D, G) = \sum_{d > y} P(d) V_{i+1}(D + d, G, 0)` (short), runs layer by layer on the
+square of pairs (D, F) (entries F > D unused): :math:`A_y` is one diagonal shift of the next
+layer per demand, :math:`B_y = B_{y+1} + P(y + 1) V_{i+1}(D + y + 1, \cdot, 0)` one row shift
+per order. Every stage is vectorised over the layer; only stages, orders and demands are looped.
+The static policy orders up to max(S, x); with discard its (D, F) is the T-fold convolution of
+(d, min(d, S)), pushed forward by diagonal shifts. Ties go to the smallest stock.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from ..chain.absorbing import AbsorbingChain
+from ..chain.fill import FillRateDistribution, triangle_pairs
+from ..chain.policy import Policy
+from ..chain.space import StateSpace
+from ..chain.tables import DemandTables
+from ..core.limits import FRACTION_BYTES, check_bytes, format_count
+from ..core.numbers import rounding_resolution
+from ..model.fill import fill_support
+from ..model.problem import Problem
+from .carry import static_cost_by_chain, suffix_argmin
+from .options import check_max_stock, stock_range
+
+__all__ = ["FillDynamicSolution", "FillStaticSolution", "solve_fill_dynamic",
+           "solve_fill_static", "fill_state_count"]
+
+
+@dataclass(frozen=True)
+class FillDynamicSolution:
+    r"""The result of :func:`~slamarkov.solve.solve_dynamic` on a fill-rate problem.
+
+    Attributes
+    ----------
+    problem : Problem
+    policy : Policy
+        The order-up-to level of every state (i, D, F[, x]), flat in state order.
+    value_start : float or Fraction
+        :math:`V_1(0, 0, x_1)`, the expected cost of the review period.
+    cost_per_period : float or Fraction
+    fill_rate : FillRateDistribution
+        The exact distribution of FR from the start.
+    truncated_mass : float or Fraction
+        The probability of the demand paths the float-mode cut drops (0 in exact mode).
+    max_stock : int
+    values : ndarray or None
+        :math:`V_i(D, F[, x])` flat in state order, when kept.
+    """
+
+    problem: Problem
+    policy: Policy
+    value_start: object
+    cost_per_period: object
+    fill_rate: FillRateDistribution
+    truncated_mass: object
+    max_stock: int
+    values: np.ndarray | None = field(default=None, repr=False)
+
+    @functools.cached_property
+    def chain(self) -> AbsorbingChain:
+        """The policy's absorbing chain, built on first use and kept."""
+        return AbsorbingChain(self.policy)
+
+
+@dataclass(frozen=True)
+class FillStaticSolution:
+    """The result of :func:`~slamarkov.solve.solve_static` on a fill-rate problem.
+
+    Attributes
+    ----------
+    problem : Problem
+    base_stock : int
+        S*, the smallest minimiser of the expected cost.
+    cost_per_period : float or Fraction
+    costs : ndarray
+        C(S) / T for S = 0..max_stock.
+    fill_rate : FillRateDistribution
+    truncated_mass : float or Fraction
+    policy : Policy
+    max_stock : int
+    """
+
+    problem: Problem
+    base_stock: int
+    cost_per_period: object
+    costs: np.ndarray
+    fill_rate: FillRateDistribution
+    truncated_mass: object
+    policy: Policy
+    max_stock: int
+
+    @functools.cached_property
+    def chain(self) -> AbsorbingChain:
+        """The policy's absorbing chain, built on first use and kept."""
+        return AbsorbingChain(self.policy)
+
+
+def _zeros(shape, exact):
+    out = np.zeros(shape, dtype=object if exact else np.float64)
+    if exact:
+        out[...] = Fraction(0)
+    return out
+
+
+def fill_state_count(problem: Problem, max_stock: int = 0) -> int:
+    """The number of transient states (i, D, F[, x]) of a fill-rate problem, from the sizes alone.
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, DiscreteUniform
+    >>> fill_state_count(Problem(Contract(3, 0.5, 1, measure="fill-rate"), DiscreteUniform(0, 2), 1))
+    22
+    """
+    return StateSpace.for_problem(problem, max_stock).n_transient
+
+
+def _check_size(problem: Problem, K: int, exact: bool) -> None:
+    """Refuse a fill-rate problem too large for memory, before allocating anything: first on a
+    lower bound from the mean demand (the cut's convolution is itself O(T^2)), then on the exact
+    state count and the widest layer's work arrays."""
+    T = problem.review_period
+    per = FRACTION_BYTES if exact else 8
+    w = K + 1 if problem.carries else 1
+    mean = max(int(problem.demand.mean), 0)
+    low = (np.arange(T, dtype=np.float64) * mean + 1)
+    low_states = float((low * (low + 1) / 2).sum()) * w
+    check_bytes(low_states * 2 * per, "contract.review_period",
+                f"T = {T} (fill rate) gives at least {format_count(int(low_states))} states, which")
+    score = StateSpace.for_problem(problem, K).score
+    n = score.cap(T + 1) + 1
+    states = sum(score.size(i) for i in range(1, T + 1)) * w
+    work = (n + max(K, score.support.period_max) + 1) ** 2 * (K + 1) * per * 4
+    check_bytes(states * (2 * per + 8) + work, "contract.review_period",
+                f"T = {T} (fill rate) gives {format_count(states)} states, which")
+
+
+def _terminal(problem, space, exact):
+    """V_{T+1} on the square of final pairs (D, F) by the final stock levels: G(F, D) - s x."""
+    score = space.score
+    n = score.cap(space.T + 1) + 1
+    D, F = triangle_pairs(n - 1)
+    G = score.settlement(problem.contract, exact=exact)
+    w = space.final_width
+    V = _zeros((n, n, w), exact)
+    V[D, F, :] = G[:, None]
+    if space.carry:
+        s = problem.salvage_value if exact else float(problem.salvage_value)
+        V[D, F, :] = V[D, F, :] - s * np.arange(w)[None, :]
+    return V
+
+
+def _pad(V, size, exact):
+    """V on a larger square (zeros outside): the next layer read at D + d beyond its range
+    (dropped by the cut) and at columns F + y beyond the pairs (never used)."""
+    n = V.shape[0]
+    if size <= n:
+        return V
+    out = _zeros((size, size) + V.shape[2:], exact)
+    out[:n, :n] = V
+    return out
+
+
+def _stage_W(Vn, n, pmf, K, carry, period_cost, exact):
+    r""":math:`W_i(D, F, y)` on the square n x n of layer i's pairs, y = 0..K (module docstring)."""
+    dmax = pmf.shape[0] - 1
+    P = _pad(Vn, n + max(K, dmax) + 1, exact)
+    W = _zeros((n, n, K + 1), exact)
+    # filled in full: A_y = sum_{d <= y} P(d) V(D + d, F + d, (y - d)^+)
+    if carry:
+        for d in range(min(dmax, K) + 1):
+            W[:, :, d:] += pmf[d] * P[d : d + n, d : d + n, : K + 1 - d]
+    else:
+        run = _zeros((n, n), exact)
+        for y in range(K + 1):
+            if y <= dmax:
+                run = run + pmf[y] * P[y : y + n, y : y + n, 0]
+            W[:, :, y] += run
+    # short: B_y(D, G) = sum_{d > y} P(d) V(D + d, G, 0), from y = K down
+    X = P[:, :, 0]
+    B = _zeros((n, n + K), exact)
+    for d in range(K + 1, dmax + 1):
+        B += pmf[d] * X[d : d + n, : n + K]
+    for y in range(K, -1, -1):
+        W[:, :, y] += B[:, y : y + n]
+        if 0 < y <= dmax:
+            B += pmf[y] * X[y : y + n, : n + K]
+    W += period_cost[None, None, :]
+    return W
+
+
+def _best_order(W, tie, exact):
+    """The smallest y minimising W along the last axis (within ``tie`` in float mode)."""
+    m = W.min(axis=-1)
+    hit = W <= (m[..., None] if exact else m[..., None] + tie)
+    return np.argmax(hit, axis=-1)
+
+
+def _setup(problem, max_stock, exact):
+    T = problem.review_period
+    top, _ = stock_range(problem, max_stock)
+    K = max(int(top), int(problem.initial_stock))
+    _check_size(problem, K, exact)
+    space = StateSpace.for_problem(problem, K if problem.carries else 0)
+    tables = DemandTables(problem.demand, K, exact=exact)
+    c = problem.purchase_cost if exact else float(problem.purchase_cost)
+    h = problem.holding_cost if exact else float(problem.holding_cost)
+    period_cost = c * tables.mean + (c + h) * tables.H
+    support = fill_support(problem.demand, T, exact=exact)
+    return space, K, tables, c, h, period_cost, support
+
+
+def solve_fill_dynamic(problem: Problem, max_stock=None, exact: bool = False,
+                       keep_values=None) -> FillDynamicSolution:
+    r"""The strategic supplier's optimal policy under a fill-rate contract, by backward induction
+    over (i, D, F[, x]) (module docstring; docs/model.md section 14).
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, DiscreteUniform
+    >>> prob = Problem(Contract(2, 0.8, 1, penalty=10, measure="fill-rate"), DiscreteUniform(0, 2), 1)
+    >>> sol = solve_fill_dynamic(prob, exact=True)
+    >>> str(sol.value_start), sol.policy.stage(2).ravel().tolist()
+    ('2', [2, 0, 2, 0, 0, 2])
+    """
+    space, K, tables, c, h, period_cost, support = _setup(problem, max_stock, exact)
+    T, carry, x0 = problem.review_period, problem.carries, int(problem.initial_stock)
+    score = space.score
+    pmf = score.pmf(exact)
+    if keep_values is None:
+        keep_values = space.n_transient <= 5_000_000
+    orders = np.zeros(space.n_transient, dtype=np.uint8 if K <= 255 else np.int64)
+    values = _zeros(space.n_transient, exact) if keep_values else None
+    V = _terminal(problem, space, exact)
+    for i in range(T, 0, -1):
+        n = score.cap(i) + 1
+        D, F = triangle_pairs(n - 1)
+        W = _stage_W(V, n, pmf, K, carry, period_cost, exact)
+        Wt = W[D, F, :]  # (pairs, K + 1)
+        tie = 0 if exact else rounding_resolution(Wt, T - i + 1)
+        if i == 1:
+            if carry:
+                y = int(suffix_argmin(Wt, tie)[0, x0])
+                v1 = Wt[0, y] - c * x0
+            else:
+                w1 = Wt[0] - c * np.minimum(np.arange(K + 1), x0)
+                y = int(_best_order(w1[None, :], tie, exact)[0])
+                v1 = w1[y]
+            Y = np.array([[y]])
+            Vi = np.empty((1, 1, 1), dtype=Wt.dtype)
+            Vi[0, 0, 0] = v1
+            layer_values = np.array([[v1]], dtype=Wt.dtype)
+        elif carry:
+            Y = suffix_argmin(Wt, tie)
+            layer_values = np.take_along_axis(Wt, Y, axis=1) - c * np.arange(K + 1)[None, :]
+            Vi = _zeros((n, n, K + 1), exact)
+            Vi[D, F, :] = layer_values
+        else:
+            Y = _best_order(Wt, tie, exact)[:, None]
+            layer_values = np.take_along_axis(Wt, Y, axis=1)
+            Vi = _zeros((n, n, 1), exact)
+            Vi[D, F, :] = layer_values
+        space.layer(orders, i)[...] = Y
+        if keep_values:
+            space.layer(values, i)[...] = layer_values
+        V = Vi
+    value_start = V[0, 0, 0]
+    policy = Policy(problem, orders, kind="dynamic", exact=exact, max_stock=K if carry else None)
+    if max_stock is not None:
+        check_max_stock(max_stock, int(orders.max(initial=0)), "in some state")
+    dist = _distribution(policy, support, exact)
+    return FillDynamicSolution(problem, policy, value_start if exact else float(value_start),
+                               value_start / T if exact else float(value_start) / T, dist,
+                               support.truncated_mass, K, values)
+
+
+def _distribution(policy, support, exact):
+    """The FR distribution of a policy from the start: a forward pass (discard: one bincount per
+    stage over the layer's pairs and demands; carry: the reference kernel)."""
+    space, score = policy.space, policy.space.score
+    if space.carry or policy.problem.initial_stock:
+        return policy.fill_rate()
+    pmf = score.pmf(exact)
+    dmax = pmf.shape[0] - 1
+    d = np.arange(dmax + 1)
+    mass = _zeros(1, exact)
+    mass[0] = Fraction(1) if exact else 1.0
+    for i in range(1, space.T + 1):
+        D, F = triangle_pairs(score.cap(i))
+        Y = np.asarray(policy.layer(i), dtype=np.int64)[:, 0]
+        cap = score.cap(i + 1)
+        Dn = D[:, None] + d[None, :]
+        keep = Dn <= cap
+        Fn = F[:, None] + np.minimum(d[None, :], Y[:, None])
+        target = (Dn * (Dn + 1) // 2 + Fn)[keep]
+        w = (mass[:, None] * pmf[None, :])[keep]
+        size = (cap + 1) * (cap + 2) // 2
+        if exact:
+            nxt = _zeros(size, True)
+            np.add.at(nxt, target, w)
+        else:
+            nxt = np.bincount(target, weights=w, minlength=size)
+        mass = nxt
+    D, F = triangle_pairs(score.cap(space.T + 1))
+    return FillRateDistribution(policy.problem.contract, D, F, mass, support.truncated_mass)
+
+
+def _constant_forward(pmf, S, score, T, exact):
+    """The final (D, F) pmf under "order up to S" with discard: the T-fold convolution of
+    (d, min(d, S)), one diagonal shift per demand (a square; entries F > D are 0)."""
+    dmax = pmf.shape[0] - 1
+    mass = _zeros((1, 1), exact)
+    mass[0, 0] = Fraction(1) if exact else 1.0
+    for i in range(1, T + 1):
+        n = mass.shape[0]
+        nn = score.cap(i + 1) + 1
+        nxt = _zeros((nn, nn), exact)
+        for d in range(dmax + 1):
+            rows = min(n, nn - d)
+            if rows <= 0:
+                break
+            f = min(d, S)
+            nxt[d : d + rows, f : f + rows] += pmf[d] * mass[:rows, :rows]
+        mass = nxt
+    return mass
+
+
+def solve_fill_static(problem: Problem, max_stock=None, exact: bool = False) -> FillStaticSolution:
+    r"""The non-strategic supplier's best base-stock level S (order up to max(S, x)) under a
+    fill-rate contract, the smallest on ties (docs/model.md section 14).
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, DiscreteUniform
+    >>> prob = Problem(Contract(2, 0.8, 1, penalty=10, measure="fill-rate"), DiscreteUniform(0, 2), 1)
+    >>> sol = solve_fill_static(prob, exact=True)
+    >>> sol.base_stock, str(sol.cost_per_period)
+    (2, '1')
+    """
+    space, K, tables, c, h, period_cost, support = _setup(problem, max_stock, exact)
+    T, x0 = problem.review_period, int(problem.initial_stock)
+    score = space.score
+    pmf = score.pmf(exact)
+    dmax = pmf.shape[0] - 1
+    costs = _zeros(K + 1, exact)
+    final = {}
+    n = score.cap(T + 1) + 1
+    D, F = triangle_pairs(n - 1)
+    G = score.settlement(problem.contract, exact=exact)
+    for S in range(K + 1):
+        if problem.carries or S < x0:
+            costs[S] = static_cost_by_chain(problem, K, S, exact=exact)
+            continue
+        key = min(S, dmax)  # orders above the largest demand kept fill everything alike
+        if key not in final:
+            final[key] = (_constant_forward(pmf, key, score, T, exact)[D, F] * G).sum()
+        costs[S] = T * period_cost[S] - c * x0 + final[key]
+    if exact:
+        best = min(range(K + 1), key=lambda s: (costs[s], s))
+    else:
+        tie = rounding_resolution(costs, T)
+        best = int(np.flatnonzero(costs <= costs.min() + tie)[0])
+    check_max_stock(max_stock, best, "for the static policy")
+    policy = Policy.base_stock(problem, best, max_stock=K, exact=exact)
+    dist = _distribution(policy, support, exact)
+    cost = costs[best] / T if exact else float(costs[best]) / T
+    return FillStaticSolution(problem, best, cost, costs / T, dist, support.truncated_mass, policy,
+                              K)

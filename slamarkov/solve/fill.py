@@ -90,7 +90,8 @@ class FillStaticSolution:
         S*, the smallest minimiser of the expected cost.
     cost_per_period : float or Fraction
     costs : ndarray
-        C(S) / T for S = 0..max_stock.
+        C(S) / T for S = 0..max_stock; NaN (None in exact mode) for the S not costed because
+        their holding and purchase cost alone exceed the best cost (docs/model.md section 14).
     fill_rate : FillRateDistribution
     truncated_mass : float or Fraction
     policy : Policy
@@ -152,56 +153,66 @@ def _check_size(problem: Problem, K: int, exact: bool) -> None:
 
 
 def _terminal(problem, space, exact):
-    """V_{T+1} on the square of final pairs (D, F) by the final stock levels: G(F, D) - s x."""
+    """V_{T+1} by the final stock levels, each on the square of final pairs (D, F):
+    G(F, D) - s x, shape (levels, n, n)."""
     score = space.score
     n = score.cap(space.T + 1) + 1
     D, F = triangle_pairs(n - 1)
     G = score.settlement(problem.contract, exact=exact)
     w = space.final_width
-    V = _zeros((n, n, w), exact)
-    V[D, F, :] = G[:, None]
-    if space.carry:
-        s = problem.salvage_value if exact else float(problem.salvage_value)
-        V[D, F, :] = V[D, F, :] - s * np.arange(w)[None, :]
+    V = _zeros((w, n, n), exact)
+    s = problem.salvage_value if exact else float(problem.salvage_value)
+    for x in range(w):
+        V[x, D, F] = G - s * x if space.carry else G
     return V
 
 
 def _pad(V, size, exact):
     """V on a larger square (zeros outside): the next layer read at D + d beyond its range
     (dropped by the cut) and at columns F + y beyond the pairs (never used)."""
-    n = V.shape[0]
+    n = V.shape[-1]
     if size <= n:
         return V
-    out = _zeros((size, size) + V.shape[2:], exact)
-    out[:n, :n] = V
+    out = _zeros(V.shape[:-2] + (size, size), exact)
+    out[..., :n, :n] = V
     return out
 
 
 def _stage_W(Vn, n, pmf, K, carry, period_cost, exact):
-    r""":math:`W_i(D, F, y)` on the square n x n of layer i's pairs, y = 0..K (module docstring)."""
+    r""":math:`W_i(D, F, y)` for y = 0..K on the square n x n of layer i's pairs, shape
+    (K + 1, n, n): one contiguous square per order (module docstring)."""
     dmax = pmf.shape[0] - 1
     P = _pad(Vn, n + max(K, dmax) + 1, exact)
-    W = _zeros((n, n, K + 1), exact)
+    W = _zeros((K + 1, n, n), exact)
+    tmp = None if exact else np.empty((n, n))
     # filled in full: A_y = sum_{d <= y} P(d) V(D + d, F + d, (y - d)^+)
     if carry:
         for d in range(min(dmax, K) + 1):
-            W[:, :, d:] += pmf[d] * P[d : d + n, d : d + n, : K + 1 - d]
+            W[d:] += pmf[d] * P[: K + 1 - d, d : d + n, d : d + n]
     else:
         run = _zeros((n, n), exact)
+        X = P[0]
         for y in range(K + 1):
             if y <= dmax:
-                run = run + pmf[y] * P[y : y + n, y : y + n, 0]
-            W[:, :, y] += run
+                if exact:
+                    run = run + pmf[y] * X[y : y + n, y : y + n]
+                else:
+                    run += np.multiply(X[y : y + n, y : y + n], pmf[y], out=tmp)
+            W[y] += run
     # short: B_y(D, G) = sum_{d > y} P(d) V(D + d, G, 0), from y = K down
-    X = P[:, :, 0]
+    X = P[0]
     B = _zeros((n, n + K), exact)
+    tmpB = None if exact else np.empty((n, n + K))
     for d in range(K + 1, dmax + 1):
         B += pmf[d] * X[d : d + n, : n + K]
     for y in range(K, -1, -1):
-        W[:, :, y] += B[:, y : y + n]
+        W[y] += B[:, y : y + n]
+        W[y] += period_cost[y]
         if 0 < y <= dmax:
-            B += pmf[y] * X[y : y + n, : n + K]
-    W += period_cost[None, None, :]
+            if exact:
+                B += pmf[y] * X[y : y + n, : n + K]
+            else:
+                B += np.multiply(X[y : y + n, : n + K], pmf[y], out=tmpB)
     return W
 
 
@@ -252,7 +263,7 @@ def solve_fill_dynamic(problem: Problem, max_stock=None, exact: bool = False,
         n = score.cap(i) + 1
         D, F = triangle_pairs(n - 1)
         W = _stage_W(V, n, pmf, K, carry, period_cost, exact)
-        Wt = W[D, F, :]  # (pairs, K + 1)
+        Wt = W[:, D, F].T  # (pairs, K + 1)
         tie = 0 if exact else rounding_resolution(Wt, T - i + 1)
         if i == 1:
             if carry:
@@ -269,13 +280,13 @@ def solve_fill_dynamic(problem: Problem, max_stock=None, exact: bool = False,
         elif carry:
             Y = suffix_argmin(Wt, tie)
             layer_values = np.take_along_axis(Wt, Y, axis=1) - c * np.arange(K + 1)[None, :]
-            Vi = _zeros((n, n, K + 1), exact)
-            Vi[D, F, :] = layer_values
+            Vi = _zeros((K + 1, n, n), exact)
+            Vi[:, D, F] = layer_values.T
         else:
             Y = _best_order(Wt, tie, exact)[:, None]
             layer_values = np.take_along_axis(Wt, Y, axis=1)
-            Vi = _zeros((n, n, 1), exact)
-            Vi[D, F, :] = layer_values
+            Vi = _zeros((1, n, n), exact)
+            Vi[0, D, F] = layer_values[:, 0]
         space.layer(orders, i)[...] = Y
         if keep_values:
             space.layer(values, i)[...] = layer_values
@@ -291,53 +302,71 @@ def solve_fill_dynamic(problem: Problem, max_stock=None, exact: bool = False,
 
 
 def _distribution(policy, support, exact):
-    """The FR distribution of a policy from the start: a forward pass (discard: one bincount per
-    stage over the layer's pairs and demands; carry: the reference kernel)."""
+    """The FR distribution of a policy from the start (a forward pass; with stock carried over or
+    an initial stock, the reference kernel's)."""
     space, score = policy.space, policy.space.score
     if space.carry or policy.problem.initial_stock:
         return policy.fill_rate()
-    pmf = score.pmf(exact)
-    dmax = pmf.shape[0] - 1
-    d = np.arange(dmax + 1)
-    mass = _zeros(1, exact)
-    mass[0] = Fraction(1) if exact else 1.0
-    for i in range(1, space.T + 1):
-        D, F = triangle_pairs(score.cap(i))
-        Y = np.asarray(policy.layer(i), dtype=np.int64)[:, 0]
-        cap = score.cap(i + 1)
-        Dn = D[:, None] + d[None, :]
-        keep = Dn <= cap
-        Fn = F[:, None] + np.minimum(d[None, :], Y[:, None])
-        target = (Dn * (Dn + 1) // 2 + Fn)[keep]
-        w = (mass[:, None] * pmf[None, :])[keep]
-        size = (cap + 1) * (cap + 2) // 2
-        if exact:
-            nxt = _zeros(size, True)
-            np.add.at(nxt, target, w)
-        else:
-            nxt = np.bincount(target, weights=w, minlength=size)
-        mass = nxt
+
+    def orders(i):
+        return np.asarray(policy.layer(i), dtype=np.int64)[:, 0]
+
+    mass = _forward(score.pmf(exact), orders, score, space.T, exact)
     D, F = triangle_pairs(score.cap(space.T + 1))
-    return FillRateDistribution(policy.problem.contract, D, F, mass, support.truncated_mass)
+    return FillRateDistribution(policy.problem.contract, D, F, mass[D, F], support.truncated_mass)
 
 
-def _constant_forward(pmf, S, score, T, exact):
-    """The final (D, F) pmf under "order up to S" with discard: the T-fold convolution of
-    (d, min(d, S)), one diagonal shift per demand (a square; entries F > D are 0)."""
+def _forward(pmf, orders, score, T, exact):
+    r"""The final (D, F) pmf, as a square, under discard and the orders ``orders(i)`` of layer
+    i's pairs (an int array, or one int for every pair), from (1, 0, 0).
+
+    A pair with order y and demand d moves to (D + d, F + d) when :math:`d \le y` and to
+    (D + d, F + y) otherwise. Per demand d the first is one diagonal shift of the mass ordering at
+    least d; the second one row shift of :math:`\sum_{y < d}` (the mass ordering y, shifted by y
+    columns), kept as a running sum over d. So a stage is O(d_max) shifts of the layer.
+    """
     dmax = pmf.shape[0] - 1
     mass = _zeros((1, 1), exact)
     mass[0, 0] = Fraction(1) if exact else 1.0
     for i in range(1, T + 1):
         n = mass.shape[0]
+        D, F = triangle_pairs(n - 1)
+        y = orders(i)
+        if np.ndim(y) == 0:  # one order for every pair (a base stock)
+            groups = {int(y): mass}
+        else:
+            Y = np.full((n, n), -1, dtype=np.int64)
+            Y[D, F] = y
+            groups = {int(v): np.where(Y == v, mass, 0 * mass[0, 0]) for v in np.unique(y)}
+        K = max(groups)
         nn = score.cap(i + 1) + 1
-        nxt = _zeros((nn, nn), exact)
+        width = max(nn, n + K)
+        nxt = _zeros((nn, width), exact)
+        ge = mass.copy()  # the mass of the pairs ordering at least d
+        cum = _zeros((n, n + K), exact)  # sum over y < d of the mass ordering y, shifted by y
+        first, last = min(groups), max(groups)
+        buf = None if exact else np.empty((n, n + K))
         for d in range(dmax + 1):
             rows = min(n, nn - d)
             if rows <= 0:
                 break
-            f = min(d, S)
-            nxt[d : d + rows, f : f + rows] += pmf[d] * mass[:rows, :rows]
-        mass = nxt
+            if d <= last:  # some pair still orders at least d
+                if exact:
+                    nxt[d : d + rows, d : d + rows] += pmf[d] * ge[:rows, :rows]
+                else:
+                    t = np.multiply(ge[:rows, :rows], pmf[d], out=buf[:rows, :rows])
+                    nxt[d : d + rows, d : d + rows] += t
+            if d > first:  # some pair ordered less than d
+                if exact:
+                    nxt[d : d + rows, : n + K] += pmf[d] * cum[:rows]
+                else:
+                    t = np.multiply(cum[:rows], pmf[d], out=buf[:rows])
+                    nxt[d : d + rows, : n + K] += t
+            part = groups.get(d)
+            if part is not None:
+                ge -= part
+                cum[:, d : d + n] += part
+        mass = nxt[:, :nn]
     return mass
 
 
@@ -363,22 +392,33 @@ def solve_fill_static(problem: Problem, max_stock=None, exact: bool = False) -> 
     n = score.cap(T + 1) + 1
     D, F = triangle_pairs(n - 1)
     G = score.settlement(problem.contract, exact=exact)
+    best_so_far = None
+    low = G.min()  # no settlement is below min G: a floor for the cost of every larger S
     for S in range(K + 1):
         if problem.carries or S < x0:
             costs[S] = static_cost_by_chain(problem, K, S, exact=exact)
             continue
+        if best_so_far is not None and T * period_cost[S] - c * x0 + low > best_so_far:
+            # the holding and purchase cost alone exceed the best cost so far, and they grow
+            # with S: no larger S can be optimal (docs/model.md section 14)
+            costs[S:] = None if exact else np.nan
+            break
         key = min(S, dmax)  # orders above the largest demand kept fill everything alike
         if key not in final:
-            final[key] = (_constant_forward(pmf, key, score, T, exact)[D, F] * G).sum()
+            final[key] = (_forward(pmf, lambda i: key, score, T, exact)[D, F] * G).sum()
         costs[S] = T * period_cost[S] - c * x0 + final[key]
+        best_so_far = costs[S] if best_so_far is None else min(best_so_far, costs[S])
+    done = [S for S in range(K + 1) if costs[S] is not None and costs[S] == costs[S]]
     if exact:
-        best = min(range(K + 1), key=lambda s: (costs[s], s))
+        best = min(done, key=lambda s: (costs[s], s))
     else:
-        tie = rounding_resolution(costs, T)
-        best = int(np.flatnonzero(costs <= costs.min() + tie)[0])
+        kept = costs[done]
+        tie = rounding_resolution(kept, T)
+        best = done[int(np.flatnonzero(kept <= kept.min() + tie)[0])]
     check_max_stock(max_stock, best, "for the static policy")
     policy = Policy.base_stock(problem, best, max_stock=K, exact=exact)
     dist = _distribution(policy, support, exact)
     cost = costs[best] / T if exact else float(costs[best]) / T
-    return FillStaticSolution(problem, best, cost, costs / T, dist, support.truncated_mass, policy,
-                              K)
+    per = np.array([None if x is None else x / T for x in costs], dtype=object) if exact \
+        else costs / T
+    return FillStaticSolution(problem, best, cost, per, dist, support.truncated_mass, policy, K)

@@ -183,36 +183,36 @@ def _stage_W(Vn, n, pmf, K, carry, period_cost, exact):
     (K + 1, n, n): one contiguous square per order (module docstring)."""
     dmax = pmf.shape[0] - 1
     P = _pad(Vn, n + max(K, dmax) + 1, exact)
-    W = _zeros((K + 1, n, n), exact)
-    tmp = None if exact else np.empty((n, n))
+    X = P[0]
+    # short: B_y(D, G) = sum_{d > y} P(d) V(D + d, G, 0), from y = K down
+    B = _zeros((n, n + K), exact)
+    for d in range(K + 1, dmax + 1):
+        B += pmf[d] * X[d : d + n, : n + K]
+    W = _zeros((K + 1, n, n), exact) if exact else np.empty((K + 1, n, n))
+    tmp = None if exact else np.empty((n, n + K))
+    for y in range(K, -1, -1):
+        if exact:
+            W[y] = B[:, y : y + n] + period_cost[y]
+        else:
+            np.add(B[:, y : y + n], period_cost[y], out=W[y])
+        if 0 < y <= dmax:
+            if exact:
+                B = B + pmf[y] * X[y : y + n, : n + K]
+            else:
+                B += np.multiply(X[y : y + n, : n + K], pmf[y], out=tmp)
     # filled in full: A_y = sum_{d <= y} P(d) V(D + d, F + d, (y - d)^+)
     if carry:
         for d in range(min(dmax, K) + 1):
             W[d:] += pmf[d] * P[: K + 1 - d, d : d + n, d : d + n]
     else:
         run = _zeros((n, n), exact)
-        X = P[0]
         for y in range(K + 1):
             if y <= dmax:
                 if exact:
                     run = run + pmf[y] * X[y : y + n, y : y + n]
                 else:
-                    run += np.multiply(X[y : y + n, y : y + n], pmf[y], out=tmp)
+                    run += np.multiply(X[y : y + n, y : y + n], pmf[y], out=tmp[:, :n])
             W[y] += run
-    # short: B_y(D, G) = sum_{d > y} P(d) V(D + d, G, 0), from y = K down
-    X = P[0]
-    B = _zeros((n, n + K), exact)
-    tmpB = None if exact else np.empty((n, n + K))
-    for d in range(K + 1, dmax + 1):
-        B += pmf[d] * X[d : d + n, : n + K]
-    for y in range(K, -1, -1):
-        W[y] += B[:, y : y + n]
-        W[y] += period_cost[y]
-        if 0 < y <= dmax:
-            if exact:
-                B += pmf[y] * X[y : y + n, : n + K]
-            else:
-                B += np.multiply(X[y : y + n, : n + K], pmf[y], out=tmpB)
     return W
 
 
@@ -256,13 +256,16 @@ def solve_fill_dynamic(problem: Problem, max_stock=None, exact: bool = False,
     pmf = score.pmf(exact)
     if keep_values is None:
         keep_values = space.n_transient <= 5_000_000
+    # with discard an order above d_max fills no more than d_max and costs more (H grows): the
+    # orders 0..min(K, d_max) hold every smallest minimiser (docs/model.md section 14)
+    Ky = K if carry else min(K, pmf.shape[0] - 1)
     orders = np.zeros(space.n_transient, dtype=np.uint8 if K <= 255 else np.int64)
     values = _zeros(space.n_transient, exact) if keep_values else None
     V = _terminal(problem, space, exact)
     for i in range(T, 0, -1):
         n = score.cap(i) + 1
         D, F = triangle_pairs(n - 1)
-        W = _stage_W(V, n, pmf, K, carry, period_cost, exact)
+        W = _stage_W(V, n, pmf, Ky, carry, period_cost[: Ky + 1], exact)
         Wt = W[:, D, F].T  # (pairs, K + 1)
         tie = 0 if exact else rounding_resolution(Wt, T - i + 1)
         if i == 1:
@@ -270,7 +273,7 @@ def solve_fill_dynamic(problem: Problem, max_stock=None, exact: bool = False,
                 y = int(suffix_argmin(Wt, tie)[0, x0])
                 v1 = Wt[0, y] - c * x0
             else:
-                w1 = Wt[0] - c * np.minimum(np.arange(K + 1), x0)
+                w1 = Wt[0] - c * np.minimum(np.arange(Ky + 1), x0)
                 y = int(_best_order(w1[None, :], tie, exact)[0])
                 v1 = w1[y]
             Y = np.array([[y]])
@@ -388,7 +391,7 @@ def solve_fill_static(problem: Problem, max_stock=None, exact: bool = False) -> 
     pmf = score.pmf(exact)
     dmax = pmf.shape[0] - 1
     costs = _zeros(K + 1, exact)
-    final = {}
+    final, squares = {}, {}
     n = score.cap(T + 1) + 1
     D, F = triangle_pairs(n - 1)
     G = score.settlement(problem.contract, exact=exact)
@@ -405,7 +408,8 @@ def solve_fill_static(problem: Problem, max_stock=None, exact: bool = False) -> 
             break
         key = min(S, dmax)  # orders above the largest demand kept fill everything alike
         if key not in final:
-            final[key] = (_forward(pmf, lambda i: key, score, T, exact)[D, F] * G).sum()
+            squares[key] = _forward(pmf, lambda i: key, score, T, exact)[D, F]
+            final[key] = (squares[key] * G).sum()
         costs[S] = T * period_cost[S] - c * x0 + final[key]
         best_so_far = costs[S] if best_so_far is None else min(best_so_far, costs[S])
     done = [S for S in range(K + 1) if costs[S] is not None and costs[S] == costs[S]]
@@ -417,7 +421,11 @@ def solve_fill_static(problem: Problem, max_stock=None, exact: bool = False) -> 
         best = done[int(np.flatnonzero(kept <= kept.min() + tie)[0])]
     check_max_stock(max_stock, best, "for the static policy")
     policy = Policy.base_stock(problem, best, max_stock=K, exact=exact)
-    dist = _distribution(policy, support, exact)
+    if min(best, dmax) in squares:  # its final (D, F) is already known
+        dist = FillRateDistribution(problem.contract, D, F, squares[min(best, dmax)],
+                                    support.truncated_mass)
+    else:
+        dist = _distribution(policy, support, exact)
     cost = costs[best] / T if exact else float(costs[best]) / T
     per = np.array([None if x is None else x / T for x in costs], dtype=object) if exact \
         else costs / T

@@ -384,6 +384,20 @@ class AbsorbingChain:
         """The exact ready-rate distribution from a start state (mean, sd, p_penalty, ...)."""
         return ReadyRateDistribution(self.contract, self.absorption(start))
 
+    def fill_rate(self, start=None):
+        """The exact fill-rate distribution from a start state (i, D, F[, x]) of a fill-rate
+        contract (docs/model.md section 14; default: the start of the review period).
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, DiscreteUniform, Problem, Policy
+        >>> prob = Problem(Contract(2, 0.5, 1, measure="fill-rate"), DiscreteUniform(0, 2), 1)
+        >>> ch = AbsorbingChain(Policy.constant(prob, 1, exact=True))
+        >>> [str(p) for p in ch.fill_rate((2, 1, 1)).pmf]
+        ['1/3', '2/3']
+        """
+        return self.policy.fill_rate(start)
+
     def band_probabilities(self, start=(1, 0)) -> dict:
         """Absorption probabilities into the penalty, neutral and bonus bands.
 
@@ -510,7 +524,7 @@ class AbsorbingChain:
         p = self.problem
         if self.space.carry or p.purchase_cost or p.salvage_value:
             raise ChainError("start: an absorbing state has no cost still to come")
-        g = self.contract.settlement(exact=self.exact)[pos.score]
+        g = self.space.score.settlement(self.contract, exact=self.exact)[pos.score]
         zero = self._zero()
         return {"holding": (zero, zero), "settlement": (g, g * g), "total": (g, g * g)}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..model.contract import MEASURES
 from ..report.solve import solve_report, solve_text
 from ._common import (
     add_out_argument,
@@ -30,7 +31,7 @@ def register(sub):
 
 def run(args) -> int:
     fmt = out_format(args.out, args.format, FORMATS, "text")  # a bad suffix fails before solving
-    cfg = config_from_args(args)
+    cfg = config_from_args(args, MEASURES)
     report = solve_report(cfg, summary_only=args.summary_only)
     if fmt == "json":
         emit(json_text(report), args.out)

@@ -1,0 +1,98 @@
+"""The command line on fill-rate contracts (docs/model.md section 14): ``--measure``, the
+``solve --format json`` keys the issue names, ``chain --from I,D,F`` and one-line errors."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+
+import pytest
+
+from slamarkov import Contract, DiscreteUniform, Problem, solve_dynamic, solve_static
+from slamarkov.cli import main
+
+FILL = """
+[contract]
+review_period = 3
+penalty_threshold = 0.8
+bonus_threshold = 0.9
+penalty = 12
+bonus = 5
+measure = "fill-rate"
+[costs]
+holding = 1
+[demand]
+kind = "discrete-uniform"
+low = 0
+high = 2
+[solver]
+max_stock = 3
+"""
+
+
+@pytest.fixture
+def contract(tmp_path):
+    path = tmp_path / "fill.toml"
+    path.write_text(FILL)
+    return path
+
+
+def run(capsys, *args):
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_solve_json_keys_and_values(capsys, contract):
+    code, out, err = run(capsys, "solve", contract, "--format", "json", "--exact")
+    assert code == 0 and err == ""
+    doc = json.loads(out)
+    assert doc["measure"] == "fill-rate"
+    assert doc["truncated_mass"] == "0"
+    for kind in ("dynamic", "static"):
+        assert set(doc[kind]["fill_rate"]) == {"mean", "sd", "p_penalty", "p_bonus", "values",
+                                               "pmf"}
+        assert "cost_per_period" in doc[kind]
+    problem = Problem(Contract(3, "0.8", "0.9", penalty=12, bonus=5, measure="fill-rate"),
+                      DiscreteUniform(0, 2), 1)
+    dyn = solve_dynamic(problem, max_stock=3, exact=True)
+    sta = solve_static(problem, max_stock=3, exact=True)
+    assert doc["static"]["base_stock"] == sta.base_stock
+    assert doc["dynamic"]["cost_per_period"] == float(dyn.cost_per_period)
+    fr = doc["dynamic"]["fill_rate"]
+    assert [Fraction(v) for v in fr["values"]] == list(dyn.fill_rate.values)
+    assert [Fraction(p) for p in fr["pmf"]] == list(dyn.fill_rate.pmf)
+    assert sum(Fraction(p) for p in fr["pmf"]) == 1
+    assert Fraction(fr["p_penalty"]) == dyn.fill_rate.p_penalty
+
+
+def test_measure_flag_switches_the_model(capsys, contract):
+    code, out, _ = run(capsys, "solve", contract, "--format", "json", "--measure", "ready-rate")
+    assert code == 0 and "measure" not in json.loads(out)  # the ready-rate document, unchanged
+    assert "ready_rate" in json.loads(out)["dynamic"]
+    code, out, _ = run(capsys, "solve", contract, "--format", "json", "--summary-only",
+                       "--demand", "poisson:2", "--max-stock", "12")
+    doc = json.loads(out)
+    assert 0 < doc["truncated_mass"] <= 1e-12
+    assert abs(sum(doc["static"]["fill_rate"]["pmf"]) - (1 - doc["truncated_mass"])) < 1e-14
+
+
+def test_chain_from_a_mid_period_state(capsys, contract):
+    code, out, err = run(capsys, "chain", contract, "--from", "2,2,1", "--exact")
+    assert code == 0 and err == ""
+    assert out.startswith("from state (i=2, D=2, F=1): period 2 of 3")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["solve", "{f}", "--measure", "fill"], "contract.measure: must be one of ready-rate, "
+                                            "fill-rate, got 'fill'"),
+    (["solve", "{f}", "--demand", "uniform:0,4"], "contract.measure: 'fill-rate' needs discrete "
+                                                  "demand"),
+    (["chain", "{f}", "--from", "2,2"], "--from: must be I,D,F or I,D,F,X (integers)"),
+    (["chain", "{f}", "--from", "2,1,2"], "--from: state (2, 1, 2) is not in the chain"),
+    (["simulate", "{f}"], "contract.measure: slamarkov simulate handles ready-rate contracts"),
+])
+def test_bad_input_is_one_line(capsys, contract, args, message):
+    code, out, err = run(capsys, *[a.format(f=contract) for a in args])
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and message in err

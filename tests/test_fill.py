@@ -201,3 +201,62 @@ def test_raising_penalty_threshold_never_lowers_p_penalty(problem, step):
     same = Policy(p2, np.asarray(pol.stock), exact=True,
                   max_stock=pol.space.max_stock if problem.carries else None)
     assert same.fill_rate().p_penalty >= pol.fill_rate().p_penalty
+
+
+# -- simulation and its validation --------------------------------------------------------------
+
+def _mutant(policy, runs, seed, *, fill_one_less=False, count_periods=False):
+    """A wrong simulator: fills min(d, y - 1), or records ready periods out of T as units."""
+    from slamarkov.simulation.fill import FillRuns
+
+    space = policy.space
+    rng = np.random.default_rng(seed)
+    index = np.zeros(runs, dtype=np.int64)
+    D = np.zeros(runs, dtype=np.int64)
+    F = np.zeros(runs, dtype=np.int64)
+    for i in range(1, space.T + 1):
+        y = np.asarray(policy.layer(i), dtype=np.int64)[index, 0]
+        d = np.asarray(policy.problem.demand.sample(rng, runs), dtype=np.int64)
+        index = space.score.step(i, index, y, d)
+        if count_periods:
+            D += 1
+            F += d <= y
+        else:
+            D += d
+            F += np.minimum(d, np.maximum(y - 1, 0)) if fill_one_less else np.minimum(d, y)
+    return FillRuns(D, F)
+
+
+def _fill_policy():
+    prob = Problem(fill_contract(T=4, aL="0.7", aU="0.9"), Poisson(3), 1)
+    return solve_dynamic(prob, max_stock=15).policy
+
+
+def test_simulation_passes_at_the_nominal_rate():
+    from slamarkov.simulation.fill import simulate_fill, validate_fill
+
+    pol = _fill_policy()
+    exact = pol.fill_rate()
+    passed = [validate_fill(exact, simulate_fill(pol, 4000, seed=s), level=0.05).passed
+              for s in range(40)]
+    assert sum(passed) >= 36  # at least the nominal 95% (DKW is conservative), with slack
+
+
+@pytest.mark.parametrize("mutation", ["fill_one_less", "count_periods"])
+def test_validation_catches_a_wrong_simulator(mutation):
+    from slamarkov.simulation.fill import validate_fill
+
+    pol = _fill_policy()
+    exact = pol.fill_rate()
+    for seed in range(5):
+        wrong = _mutant(pol, 4000, seed, **{mutation: True})
+        assert not validate_fill(exact, wrong, level=0.05).passed
+
+
+def test_simulated_totals_follow_the_rules():
+    from slamarkov.simulation.fill import simulate_fill
+
+    pol = _fill_policy()
+    r = simulate_fill(pol, 2000, seed=7)
+    assert (r.filled_total <= r.demand_total).all()
+    assert abs(r.fill_rate.mean() - float(pol.fill_rate().mean)) < 0.01

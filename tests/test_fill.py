@@ -260,3 +260,21 @@ def test_simulated_totals_follow_the_rules():
     r = simulate_fill(pol, 2000, seed=7)
     assert (r.filled_total <= r.demand_total).all()
     assert abs(r.fill_rate.mean() - float(pol.fill_rate().mean)) < 0.01
+
+
+def test_size_check_knows_the_state_count_before_allocating():
+    from slamarkov import memory_limit
+    from slamarkov.errors import SizeError
+    from slamarkov.solve.fill import fill_state_count
+
+    prob = Problem(fill_contract(T=30), Poisson(5), 1)
+    n = fill_state_count(prob)
+    assert n == 731_430
+    with memory_limit(gib=0.01):
+        with pytest.raises(SizeError, match=rf"^contract\.review_period: T = 30 \(fill rate\) "
+                                            rf"gives {n:,} states"):
+            solve_dynamic(prob, max_stock=40)
+    # a review period far too long is refused on a lower bound, before the cut's convolution
+    with memory_limit(gib=1):
+        with pytest.raises(SizeError, match=r"gives at least"):
+            solve_static(Problem(fill_contract(T=5000), Poisson(5), 1), max_stock=40)

@@ -184,3 +184,16 @@ def test_entry_points_dispatch_on_the_measure():
     assert both.static.base_stock == solve_fill_static(problem, max_stock=K,
                                                        exact=True).base_stock
     assert both.dynamic.fill_rate.truncated_mass == 0
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"T{c[0]}-{c[2]}-{c[3]}")
+def test_float_mode_decides_as_exact_mode(case):
+    # float mode orders the static candidates by a lower bound and skips the hopeless ones; it
+    # must pick the exact mode's S and the dynamic orders, with values equal to rounding
+    problem, K = problem_of(case)
+    for solve in (solve_fill_static, solve_fill_dynamic):
+        ex = solve(problem, max_stock=K, exact=True)
+        fl = solve(problem, max_stock=K)
+        assert list(fl.policy.stock) == list(ex.policy.stock)
+        assert fl.cost_per_period == pytest.approx(float(ex.cost_per_period), abs=1e-12)
+        assert fl.fill_rate.pmf == pytest.approx([float(p) for p in ex.fill_rate.pmf], abs=1e-14)

@@ -266,8 +266,25 @@ def solve_fill_dynamic(problem: Problem, max_stock=None, exact: bool = False,
         n = score.cap(i) + 1
         D, F = triangle_pairs(n - 1)
         W = _stage_W(V, n, pmf, Ky, carry, period_cost[: Ky + 1], exact)
-        Wt = W[:, D, F].T  # (pairs, K + 1)
-        tie = 0 if exact else rounding_resolution(Wt, T - i + 1)
+        Wk = W[:, D, F]  # (orders, pairs): each order's row contiguous
+        del W
+        if exact:
+            tie = 0
+        else:  # rounding_resolution of W, from two reductions (no |W| array)
+            top = max(abs(float(Wk.min())), abs(float(Wk.max())), 1.0)
+            tie = 8.0 * (T - i + 1) * float(np.finfo(np.float64).eps) * top
+        if i > 1 and not carry:
+            m = Wk.min(axis=0)
+            y = np.argmax(Wk <= (m if exact else m + tie), axis=0)  # the smallest within tie
+            layer_values = np.take_along_axis(Wk, y[None, :], axis=0)[0]
+            Vi = _zeros((1, n, n), exact)
+            Vi[0, D, F] = layer_values
+            space.layer(orders, i)[...] = y[:, None]
+            if keep_values:
+                space.layer(values, i)[...] = layer_values[:, None]
+            V = Vi
+            continue
+        Wt = np.ascontiguousarray(Wk.T)  # (pairs, orders)
         if i == 1:
             if carry:
                 y = int(suffix_argmin(Wt, tie)[0, x0])
@@ -285,11 +302,6 @@ def solve_fill_dynamic(problem: Problem, max_stock=None, exact: bool = False,
             layer_values = np.take_along_axis(Wt, Y, axis=1) - c * np.arange(K + 1)[None, :]
             Vi = _zeros((K + 1, n, n), exact)
             Vi[:, D, F] = layer_values.T
-        else:
-            Y = _best_order(Wt, tie, exact)[:, None]
-            layer_values = np.take_along_axis(Wt, Y, axis=1)
-            Vi = _zeros((1, n, n), exact)
-            Vi[0, D, F] = layer_values[:, 0]
         space.layer(orders, i)[...] = Y
         if keep_values:
             space.layer(values, i)[...] = layer_values
@@ -336,11 +348,13 @@ def _forward(pmf, orders, score, T, exact):
         D, F = triangle_pairs(n - 1)
         y = orders(i)
         if np.ndim(y) == 0:  # one order for every pair (a base stock)
-            groups = {int(y): mass}
-        else:
-            Y = np.full((n, n), -1, dtype=np.int64)
-            Y[D, F] = y
-            groups = {int(v): np.where(Y == v, mass, 0 * mass[0, 0]) for v in np.unique(y)}
+            groups = {int(y): None}
+        else:  # the pairs by order: a segment of pairs per order value
+            by = np.argsort(y, kind="stable")
+            ys = y[by]
+            starts = np.flatnonzero(np.r_[True, ys[1:] != ys[:-1]])
+            ends = np.r_[starts[1:], ys.size]
+            groups = {int(ys[a]): by[a:b] for a, b in zip(starts, ends)}
         K = max(groups)
         nn = score.cap(i + 1) + 1
         width = max(nn, n + K)
@@ -365,12 +379,63 @@ def _forward(pmf, orders, score, T, exact):
                 else:
                     t = np.multiply(cum[:rows], pmf[d], out=buf[:rows])
                     nxt[d : d + rows, : n + K] += t
-            part = groups.get(d)
-            if part is not None:
-                ge -= part
-                cum[:, d : d + n] += part
+            if d in groups:  # the pairs ordering d: short from demand d + 1 on
+                seg = groups[d]
+                if seg is None:
+                    ge[...] = 0
+                    cum[:, d : d + n] += mass
+                else:
+                    Dg, Fg = D[seg], F[seg]
+                    cum[Dg, Fg + d] += mass[Dg, Fg]
+                    ge[Dg, Fg] = 0
         mass = nxt[:, :nn]
     return mass
+
+
+def _walk_at_or_above(pmf, S, a: Fraction, T):
+    r"""P(every d_t <= d_max and :math:`\sum_t (q \min(d_t, S) - p d_t) \ge 0`) for a = p/q, i.e.
+    P(FR >= a) without the cut of the totals: a one-dimensional walk, its T-fold convolution by
+    FFT (float; None when the walk is too wide). With the error of the FFT it only serves as a
+    bound (:func:`solve_fill_static`)."""
+    p, q = a.numerator, a.denominator
+    d = np.arange(pmf.shape[0])
+    z = q * np.minimum(d, S) - p * d
+    lo, hi = int(z.min()), int(z.max())
+    L = T * (hi - lo) + 1
+    if L > 1 << 22:
+        return None
+    k = np.zeros(hi - lo + 1)
+    np.add.at(k, z - lo, np.asarray(pmf, dtype=np.float64))
+    size = 1 << (L - 1).bit_length()
+    dist = np.fft.irfft(np.fft.rfft(k, size) ** T, size)[:L]
+    zero = -T * lo  # the index of a sum of 0
+    return float(np.clip(dist[zero:], 0.0, None).sum()), L
+
+
+def _static_lower_bounds(problem, pmf, period_cost, c, x0, support, levels):
+    r"""A lower bound on C(S) for each S in ``levels`` (float mode, discard, S >= x_1), from the
+    one-dimensional walks of the bands (docs/model.md section 14): lump-sum
+    :math:`L^- (P_{pen} - m) - L^+ (P_{bon} + m)`, linear :math:`-L^+ (1 - \alpha_U) P_{bon}`, m the
+    cut's mass, each widened by the FFT's error; None where a walk is too wide."""
+    T = problem.review_period
+    contract = problem.contract
+    Lm, Lp = float(contract.penalty), float(contract.bonus)
+    m = float(support.truncated_mass)
+    out = {}
+    for S in levels:
+        bonus = _walk_at_or_above(pmf, S, contract.bonus_threshold, T)
+        penalty = _walk_at_or_above(pmf, S, contract.penalty_threshold, T)
+        if bonus is None or penalty is None:
+            return None
+        err = 1e-9 + 1e-15 * max(bonus[1], penalty[1])
+        p_bon = min(bonus[0] + m + err, 1.0)
+        if contract.scheme == "lump-sum":
+            p_pen = max(1.0 - penalty[0] - 2 * m - 2 * err, 0.0)  # 1 - P(FR >= aL), kept paths
+            settle = Lm * p_pen - Lp * p_bon
+        else:
+            settle = -Lp * (1 - float(contract.bonus_threshold)) * p_bon
+        out[S] = T * float(period_cost[S]) - c * x0 + settle
+    return out
 
 
 def solve_fill_static(problem: Problem, max_stock=None, exact: bool = False) -> FillStaticSolution:
@@ -397,15 +462,33 @@ def solve_fill_static(problem: Problem, max_stock=None, exact: bool = False) -> 
     G = score.settlement(problem.contract, exact=exact)
     best_so_far = None
     low = G.min()  # no settlement is below min G: a floor for the cost of every larger S
-    for S in range(K + 1):
+    order = list(range(K + 1))
+    bounds = None
+    if not exact and not problem.carries:
+        # float mode: cost the S with the smallest lower bound first, and none whose bound
+        # exceeds the best cost found (docs/model.md section 14)
+        levels = [S for S in order if S >= x0 and S <= dmax]
+        bounds = _static_lower_bounds(problem, pmf, period_cost, c, x0, support, levels)
+        if bounds is not None:
+            order = ([S for S in order if S < x0] + sorted(levels, key=lambda S: (bounds[S], S))
+                     + [S for S in order if S > dmax])
+    for S in order:
         if problem.carries or S < x0:
             costs[S] = static_cost_by_chain(problem, K, S, exact=exact)
+            continue
+        if best_so_far is not None and bounds is not None and S in bounds \
+                and bounds[S] > best_so_far:
+            costs[S] = np.nan
             continue
         if best_so_far is not None and T * period_cost[S] - c * x0 + low > best_so_far:
             # the holding and purchase cost alone exceed the best cost so far, and they grow
             # with S: no larger S can be optimal (docs/model.md section 14)
-            costs[S:] = None if exact else np.nan
-            break
+            rest = [r for r in order if r >= S] if bounds is None else [S]
+            for r in rest:
+                costs[r] = None if exact else np.nan
+            if bounds is None:
+                break
+            continue
         key = min(S, dmax)  # orders above the largest demand kept fill everything alike
         if key not in final:
             squares[key] = _forward(pmf, lambda i: key, score, T, exact)[D, F]

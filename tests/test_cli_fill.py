@@ -96,3 +96,13 @@ def test_bad_input_is_one_line(capsys, contract, args, message):
     code, out, err = run(capsys, *[a.format(f=contract) for a in args])
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and message in err
+
+
+def test_sweep_refuses_fill_rate_points(capsys, tmp_path):
+    grid = tmp_path / "grid.toml"
+    grid.write_text('[contract]\nreview_period = [3]\npenalty_threshold = [0.8]\n'
+                    'bonus_threshold = [0.9]\npenalty = [10]\nmeasure = ["ready-rate", '
+                    '"fill-rate"]\n[costs]\nholding = [1]\n[demand]\nkind = "poisson"\nmean = 2\n')
+    code, out, err = run(capsys, "sweep", grid, "--out", tmp_path / "out.csv", "--workers", "1")
+    assert code == 2 and err.count("\n") == 1
+    assert "grid point 2 of 2" in err and "contract.measure: a sweep handles ready-rate" in err

@@ -169,6 +169,10 @@ class Grid:
         for k in range(len(self)):
             try:
                 cfg = config_from_dict(self.point(k), self.source, demand_cache=demands)
+                if cfg.problem.contract.measure != "ready-rate":
+                    # the sweep's gaming indicators are defined on ready counts
+                    raise ConfigError("contract.measure: a sweep handles ready-rate contracts "
+                                      f"only, got {cfg.problem.contract.measure!r}")
                 # a point too large for the memory limit is refused now, not mid-sweep
                 check_solve(cfg.problem, cfg.max_stock, exact=cfg.exact)
                 if len(self) <= KEEP_CONFIGS:

@@ -106,3 +106,24 @@ def test_sweep_refuses_fill_rate_points(capsys, tmp_path):
     code, out, err = run(capsys, "sweep", grid, "--out", tmp_path / "out.csv", "--workers", "1")
     assert code == 2 and err.count("\n") == 1
     assert "grid point 2 of 2" in err and "contract.measure: a sweep handles ready-rate" in err
+
+
+def test_chain_files_of_a_fill_rate_contract(capsys, contract, tmp_path):
+    import numpy as np
+    from scipy import sparse
+
+    out = tmp_path / "chain"
+    code, _, err = run(capsys, "chain", contract, "--out", out)
+    assert code == 0
+    lines = (out / "states.csv").read_text().splitlines()
+    assert lines[0] == "index,stage,demand_total,filled_total,stock,kind,stock_on_hand"
+    B = sparse.load_npz(out / "B.npz").toarray()
+    Q = sparse.load_npz(out / "Q.npz").toarray()
+    R = sparse.load_npz(out / "R.npz").toarray()
+    N = sparse.load_npz(out / "N.npz").toarray()
+    t = Q.shape[0]
+    assert len(lines) == 1 + t + B.shape[1]
+    assert np.allclose(B.sum(axis=1), 1.0, atol=1e-12)
+    # the layered identities: N = I + Q N and B = N R (no inversion in the product)
+    assert np.allclose(N, np.eye(t) + Q @ N, atol=1e-12)
+    assert np.allclose(B, N @ R, atol=1e-12)

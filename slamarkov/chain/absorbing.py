@@ -133,7 +133,8 @@ class AbsorbingChain:
         return state if self.space.carry else state[:-1]
 
     def states(self) -> dict:
-        """The state table, vectorised: index, stage, ready_count, stock, kind, for every state.
+        """The state table, vectorised: index, stage, the score's coordinates (ready_count; or
+        demand_total and filled_total for a fill-rate contract), stock, kind, for every state.
 
         Returns
         -------
@@ -142,17 +143,21 @@ class AbsorbingChain:
         """
         t, n_final = self.n_transient, self.n_absorbing
         idx = np.arange(t + n_final)
-        i, v, x = self.space.coordinates()
+        i, *score, x = self.space.coordinates()
         stage = np.concatenate((i, np.full(n_final, self.T + 1)))
-        ready = np.concatenate((v, np.arange(n_final)))
+        finals = self.space.score.values(self.T + 1)  # the score's columns (ready_count; D, F)
+        out = {"index": idx, "stage": stage}
+        for k, name in enumerate(self.space.score.coordinates):
+            out[name] = np.concatenate((score[k], finals[:, k]))
         on_hand = np.concatenate((x.astype(np.float64), np.full(n_final, np.nan)))
         stock = np.concatenate((self.policy.stock.astype(np.float64), np.full(n_final, np.nan)))
         kind = np.where(idx < t, "transient", "absorbing")
-        return {"index": idx, "stage": stage, "ready_count": ready, "stock_on_hand": on_hand,
-                "stock": stock, "kind": kind}
+        out.update(stock_on_hand=on_hand, stock=stock, kind=kind)
+        return out
 
     def write_states_csv(self, path) -> None:
-        """Write states.csv (index,stage,ready_count,stock,kind,stock_on_hand) atomically,
+        """Write states.csv (index,stage,ready_count,stock,kind,stock_on_hand; a fill-rate
+        contract has demand_total,filled_total for ready_count) atomically,
         without Python loops over states. ``stock_on_hand`` is x (docs/model.md section 11): 0
         unless stock carries over or an initial stock is held; ``stock`` is the order-up-to
         level."""
@@ -175,11 +180,12 @@ class AbsorbingChain:
         hand_txt[t:] = ""
         sep = np.array(",")
         lines = st["index"].astype(str)
-        for col in (st["stage"].astype(str), st["ready_count"].astype(str), stock_txt.astype(str),
-                    st["kind"], hand_txt.astype(str)):
+        names = self.space.score.coordinates
+        for col in (st["stage"].astype(str), *(st[n].astype(str) for n in names),
+                    stock_txt.astype(str), st["kind"], hand_txt.astype(str)):
             lines = np.char.add(np.char.add(lines, sep), col)
-        body = ("index,stage,ready_count,stock,kind,stock_on_hand\n" + "\n".join(lines.tolist())
-                + "\n")
+        header = ",".join(("index", "stage", *names, "stock", "kind", "stock_on_hand"))
+        body = header + "\n" + "\n".join(lines.tolist()) + "\n"
         with atomic_path(path) as tmp:
             tmp.write_text(body, encoding="utf-8")
 

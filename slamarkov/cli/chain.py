@@ -174,9 +174,6 @@ def run(args) -> int:
         raise ChainError("chain: give --out DIR, --from I,V, or both")
     cfg = config_from_args(args, MEASURES)
     fills = cfg.problem.contract.measure == FILL_RATE
-    if fills and args.out is not None:
-        raise ChainError("--out: the chain files (Q, R, N, B, states.csv) are written for "
-                         "ready-rate contracts only; use --from I,D,F for a fill-rate contract")
     start = _parse_start(args.start, fills) if args.start is not None else None
     if args.out is not None:  # refuse before solving what cannot be written
         check_solve(cfg.problem, cfg.max_stock, exact=cfg.exact, per_state=PER_STATE["chain"],

@@ -90,7 +90,8 @@ def test_chain_from_a_mid_period_state(capsys, contract):
                                                   "demand"),
     (["chain", "{f}", "--from", "2,2"], "--from: must be I,D,F or I,D,F,X (integers)"),
     (["chain", "{f}", "--from", "2,1,2"], "--from: state (2, 1, 2) is not in the chain"),
-    (["simulate", "{f}"], "contract.measure: slamarkov simulate handles ready-rate contracts"),
+    (["graph", "{f}", "--inspect"], "contract.measure: slamarkov graph handles ready-rate "
+                                    "contracts"),
 ])
 def test_bad_input_is_one_line(capsys, contract, args, message):
     code, out, err = run(capsys, *[a.format(f=contract) for a in args])
@@ -127,3 +128,22 @@ def test_chain_files_of_a_fill_rate_contract(capsys, contract, tmp_path):
     # the layered identities: N = I + Q N and B = N R (no inversion in the product)
     assert np.allclose(N, np.eye(t) + Q @ N, atol=1e-12)
     assert np.allclose(B, N @ R, atol=1e-12)
+
+
+def test_simulate_records_units(capsys, tmp_path):
+    cfg = tmp_path / "p.toml"
+    cfg.write_text(FILL.replace('kind = "discrete-uniform"\nlow = 0\nhigh = 2',
+                                'kind = "poisson"\nmean = 3').replace("max_stock = 3",
+                                                                       "max_stock = 12"))
+    code, out, _ = run(capsys, "simulate", cfg, "--runs", "50", "--seed", "1")
+    assert code == 0
+    rows = [r.split(",") for r in out.splitlines()]
+    assert rows[0] == ["run", "demand_total", "filled_total", "fill_rate"]
+    for r in rows[1:]:
+        D, F, fr = int(r[1]), int(r[2]), float(r[3])
+        assert 0 <= F <= D and fr == (1.0 if D == 0 else F / D)
+    code, out, _ = run(capsys, "simulate", cfg, "--runs", "20000", "--seed", "2", "--out",
+                       tmp_path / "runs.csv", "--format", "json")
+    doc, _ = json.JSONDecoder().raw_decode(out)  # then the line naming the file written
+    assert doc["dkw"]["passed"] and abs(doc["simulated"]["mean"] - doc["exact"]["mean"]) < 5 * \
+        doc["simulated"]["se"]

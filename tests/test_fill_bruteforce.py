@@ -197,3 +197,17 @@ def test_float_mode_decides_as_exact_mode(case):
         assert list(fl.policy.stock) == list(ex.policy.stock)
         assert fl.cost_per_period == pytest.approx(float(ex.cost_per_period), abs=1e-12)
         assert fl.fill_rate.pmf == pytest.approx([float(p) for p in ex.fill_rate.pmf], abs=1e-14)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"T{c[0]}-{c[2]}-{c[3]}")
+def test_chain_cost_identity(case):
+    # the chain's expected cost of the review period (reference kernel, every part) equals the
+    # solver's value, and its cost moments are those of the brute force's paths
+    problem, K = problem_of(case)
+    sol = solve_fill_dynamic(problem, max_stock=K, exact=True)
+    chain = sol.chain
+    assert chain.cost_decomposition()["total"] == sol.value_start
+    paths = list(Brute(problem, sol.max_stock).paths(policy_order(sol.policy)))
+    mean = sum(p * c for p, c, _, _ in paths)
+    var = sum(p * c * c for p, c, _, _ in paths) - mean * mean
+    assert chain.cost_moments() == (mean, var)

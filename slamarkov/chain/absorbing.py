@@ -101,7 +101,12 @@ class AbsorbingChain:
 
     def start(self, start, *, field: str = "start") -> Position:
         """A state to look forward from, checked: (i, v), or (i, v, x) with stock carried over
-        (:meth:`StateSpace.start`); i = T + 1 is the end of the review period."""
+        (:meth:`StateSpace.start`); i = T + 1 is the end of the review period. The default
+        of the row queries, (1, 0), names the start of the review period for any score (a
+        fill-rate state is (i, D, F), docs/model.md section 14)."""
+        k = len(self.space.score.coordinates)
+        if k > 1 and isinstance(start, tuple) and start == (1, 0):
+            start = (1,) + (0,) * k  # nothing measured yet: the layer's only state
         return self.space.start(start, field=field)
 
     def index(self, i: int, v: int, x=None) -> int:

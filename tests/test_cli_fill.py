@@ -147,3 +147,34 @@ def test_simulate_records_units(capsys, tmp_path):
     doc, _ = json.JSONDecoder().raw_decode(out)  # then the line naming the file written
     assert doc["dkw"]["passed"] and abs(doc["simulated"]["mean"] - doc["exact"]["mean"]) < 5 * \
         doc["simulated"]["se"]
+
+
+def test_monitor_reads_units(capsys, contract, tmp_path):
+    log = tmp_path / "log.csv"
+    log.write_text("period,demand,filled\n1,2,1\n")
+    code, out, err = run(capsys, "monitor", contract, "--log", log, "--format", "json",
+                         "--exact")
+    assert code == 0 and err == ""
+    doc = json.loads(out)
+    assert doc["state"] == {"period": 2, "demand_total": 2, "filled_total": 1}
+    problem = Problem(Contract(3, "0.8", "0.9", penalty=12, bonus=5, measure="fill-rate"),
+                      DiscreteUniform(0, 2), 1)
+    pol = solve_dynamic(problem, max_stock=3, exact=True).policy
+    dist = pol.fill_rate((2, 2, 1))
+    assert doc["dynamic"]["p_penalty"] == float(dist.p_penalty)
+    assert doc["dynamic"]["stock_now"] == int(pol.stock[pol.space.index(2, 2, 1)])
+
+
+@pytest.mark.parametrize("text, message", [
+    ("period,demand,filled\n1,2,3\n", "filled must not exceed demand, got filled 3 > demand 2"),
+    ("period,demand,filled\n1,-1,0\n", "demand must be a non-negative integer (units)"),
+    ("period,demand,filled\n1,1.5,1\n", "demand must be a non-negative integer (units)"),
+    ("period,demand\n1,2\n", "missing column 'filled' (the header is period,demand,filled)"),
+    ("period,ready\n1,1\n", "unknown column 'ready'"),
+    ("period,demand,filled\n1,2,1\n2,2,2\n3,2,2\n4,1,1\n", "longer than the review period"),
+])
+def test_monitor_refuses_bad_logs(capsys, contract, tmp_path, text, message):
+    log = tmp_path / "log.csv"
+    log.write_text(text)
+    code, out, err = run(capsys, "monitor", contract, "--log", log)
+    assert code == 2 and out == "" and err.count("\n") == 1 and message in err

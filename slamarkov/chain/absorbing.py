@@ -101,12 +101,11 @@ class AbsorbingChain:
 
     def start(self, start, *, field: str = "start") -> Position:
         """A state to look forward from, checked: (i, v), or (i, v, x) with stock carried over
-        (:meth:`StateSpace.start`); i = T + 1 is the end of the review period. The default
-        of the row queries, (1, 0), names the start of the review period for any score (a
-        fill-rate state is (i, D, F), docs/model.md section 14)."""
+        (:meth:`StateSpace.start`); i = T + 1 is the end of the review period. (1, 0) is the
+        start of the review period for any score (docs/model.md section 14: (1, 0, 0))."""
         k = len(self.space.score.coordinates)
         if k > 1 and isinstance(start, tuple) and start == (1, 0):
-            start = (1,) + (0,) * k  # nothing measured yet: the layer's only state
+            start = (1,) + (0,) * k
         return self.space.start(start, field=field)
 
     def index(self, i: int, v: int, x=None) -> int:
@@ -138,8 +137,7 @@ class AbsorbingChain:
         return state if self.space.carry else state[:-1]
 
     def states(self) -> dict:
-        """The state table, vectorised: index, stage, the score's coordinates (ready_count; or
-        demand_total and filled_total for a fill-rate contract), stock, kind, for every state.
+        """The state table, vectorised: index, stage, the score's columns, stock, kind.
 
         Returns
         -------
@@ -161,8 +159,7 @@ class AbsorbingChain:
         return out
 
     def write_states_csv(self, path) -> None:
-        """Write states.csv (index,stage,ready_count,stock,kind,stock_on_hand; a fill-rate
-        contract has demand_total,filled_total for ready_count) atomically,
+        """Write states.csv (index,stage,<score columns>,stock,kind,stock_on_hand) atomically,
         without Python loops over states. ``stock_on_hand`` is x (docs/model.md section 11): 0
         unless stock carries over or an initial stock is held; ``stock`` is the order-up-to
         level."""
@@ -396,15 +393,15 @@ class AbsorbingChain:
         return ReadyRateDistribution(self.contract, self.absorption(start))
 
     def fill_rate(self, start=None):
-        """The exact fill-rate distribution from a start state (i, D, F[, x]) of a fill-rate
-        contract (docs/model.md section 14; default: the start of the review period).
+        """The exact fill-rate distribution from a state (i, D, F[, x]) (docs/model.md
+        section 14; default: the start of the review period).
 
         Examples
         --------
         >>> from slamarkov import Contract, DiscreteUniform, Problem, Policy
         >>> prob = Problem(Contract(2, 0.5, 1, measure="fill-rate"), DiscreteUniform(0, 2), 1)
-        >>> ch = AbsorbingChain(Policy.constant(prob, 1, exact=True))
-        >>> [str(p) for p in ch.fill_rate((2, 1, 1)).pmf]
+        >>> [str(p) for p in AbsorbingChain(Policy.constant(prob, 1, exact=True)).fill_rate(
+        ...     (2, 1, 1)).pmf]
         ['1/3', '2/3']
         """
         return self.policy.fill_rate(start)

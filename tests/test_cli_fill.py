@@ -64,6 +64,8 @@ def test_solve_json_keys_and_values(capsys, contract):
     assert [Fraction(p) for p in fr["pmf"]] == list(dyn.fill_rate.pmf)
     assert sum(Fraction(p) for p in fr["pmf"]) == 1
     assert Fraction(fr["p_penalty"]) == dyn.fill_rate.p_penalty
+    # the order of every state, period by period, pairs (D, F) by D then F
+    assert [y for row in doc["dynamic"]["stock"] for y in row] == dyn.policy.stock.tolist()
 
 
 def test_measure_flag_switches_the_model(capsys, contract):

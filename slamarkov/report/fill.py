@@ -71,7 +71,9 @@ def fill_solve_report(config: Config, summary_only: bool = False) -> dict:
         },
     }
     if not summary_only:
-        out["dynamic"]["stock"] = [row for row in dyn.policy.to_lists()]
+        rows = dyn.policy.to_lists()
+        # discard: one order per pair; carry: one list over the stock on hand per pair
+        out["dynamic"]["stock"] = rows if problem.carries else [[r[0] for r in row] for row in rows]
     return out
 
 

@@ -180,3 +180,22 @@ def test_monitor_refuses_bad_logs(capsys, contract, tmp_path, text, message):
     log.write_text(text)
     code, out, err = run(capsys, "monitor", contract, "--log", log)
     assert code == 2 and out == "" and err.count("\n") == 1 and message in err
+
+
+def test_validate_a_simulated_runs_file(capsys, tmp_path):
+    cfg = tmp_path / "p.toml"
+    cfg.write_text(FILL.replace('kind = "discrete-uniform"\nlow = 0\nhigh = 2',
+                                'kind = "poisson"\nmean = 3').replace("max_stock = 3",
+                                                                       "max_stock = 12"))
+    runs = tmp_path / "runs.csv"
+    assert run(capsys, "simulate", cfg, "--runs", "5000", "--seed", "4", "--out", runs)[0] == 0
+    code, out, _ = run(capsys, "validate", cfg, "--runs", runs, "--format", "json")
+    assert code == 0 and json.loads(out)["consistent"] is True
+    # runs of another contract (h = 3 stocks less) are rejected
+    code, out, _ = run(capsys, "validate", cfg, "--runs", runs, "--holding", "3",
+                       "--format", "json")
+    assert code == 1 and json.loads(out)["consistent"] is False
+    bad = tmp_path / "bad.csv"
+    bad.write_text("run,demand_total,filled_total\n1,2,3\n")
+    code, out, err = run(capsys, "validate", cfg, "--runs", bad)
+    assert code == 2 and err.count("\n") == 1 and "filled_total must not exceed" in err

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import SimulationError
 
-__all__ = ["simulate_fill", "FillRuns", "validate_fill", "FillValidation"]
+__all__ = ["simulate_fill", "FillRuns", "validate_fill", "FillValidation", "read_fill_runs"]
 
 
 @dataclass(frozen=True)
@@ -133,3 +133,58 @@ def validate_fill(distribution, simulated, level: float = 0.01) -> FillValidatio
                      1.0 - (at_or_below[-1] if at_or_below.size else 0.0)))
     p = min(1.0, 2 * math.exp(-2 * n * stat * stat))
     return FillValidation(stat, p, n, p >= level)
+
+
+def read_fill_runs(path) -> FillRuns:
+    """Read a fill-rate runs file (``simulate`` on a fill-rate contract): a header naming
+    ``demand_total`` and ``filled_total`` (other columns ignored), one run a line.
+
+    Raises
+    ------
+    SimulationError
+        One line naming the file, the line and the rule: a missing column, a value that is not a
+        non-negative integer, filled above demand, or no runs.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = os.path.join(d, "runs.csv")
+    ...     with open(p, "w") as f:
+    ...         _ = f.write("run,demand_total,filled_total,fill_rate\\n1,4,3,0.75\\n")
+    ...     read_fill_runs(p).fill_rate.tolist()
+    [0.75]
+    """
+    from ..io.files import read_text
+
+    lines = read_text(path, "a runs file", SimulationError).splitlines()
+    rows = [(k, line) for k, line in enumerate(lines, start=1) if line.strip()
+            and not line.startswith("#")]
+    if not rows:
+        raise SimulationError(f"{path}: empty; the first line must be a header with "
+                              "demand_total,filled_total")
+    header = [x.strip() for x in rows[0][1].split(",")]
+    for name in ("demand_total", "filled_total"):
+        if name not in header:
+            raise SimulationError(f"{path} line {rows[0][0]}: missing column {name!r} (a "
+                                  "fill-rate runs file)")
+    a, b = header.index("demand_total"), header.index("filled_total")
+    D, F = [], []
+    for k, line in rows[1:]:
+        cells = [x.strip() for x in line.split(",")]
+        if len(cells) != len(header):
+            raise SimulationError(f"{path} line {k}: expected {len(header)} fields, got "
+                                  f"{len(cells)}")
+        for name, text in (("demand_total", cells[a]), ("filled_total", cells[b])):
+            if not text.isdigit():
+                raise SimulationError(f"{path} line {k}: {name} must be a non-negative integer "
+                                      f"(units), got {text!r}")
+        d, f = int(cells[a]), int(cells[b])
+        if f > d:
+            raise SimulationError(f"{path} line {k}: filled_total must not exceed demand_total, "
+                                  f"got {f} > {d}")
+        D.append(d)
+        F.append(f)
+    if not D:
+        raise SimulationError(f"{path}: no runs")
+    return FillRuns(np.array(D, dtype=np.int64), np.array(F, dtype=np.int64))

@@ -18,7 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import best_of  # noqa: E402
 
-from slamarkov import Contract, Poisson, Problem, solve_dynamic, solve_static  # noqa: E402
+from slamarkov import (  # noqa: E402
+    Contract, Poisson, Problem, solve_both, solve_dynamic, solve_static)
+from slamarkov.analysis.gaming import gaming_indicators  # noqa: E402
 from slamarkov.sweep.grid import grid_from_dict, load_grid # noqa: E402
 from slamarkov.study import HOLDING_COSTS, REVIEW_PERIODS, STUDY_MAX_STOCK  # noqa: E402
 from slamarkov.sweep import solve_point, sweep  # noqa: E402
@@ -71,6 +73,17 @@ def main():
     t_sweep2, _ = best_of(lambda: study_sweep(2), args.repeat)
     print(f"  same on 2 local workers: {t_sweep2:.3f} s (ratio to one by one "
           f"{t_sweep2 / t_base:.2f})")
+
+    # 1b. the gaming indicators' share of a point (one backward and one forward pass per policy,
+    # against the static solution), on the study grid's contracts solved once
+    configs = [g.config(k) for g in map(load_grid, study_grids()) for k in range(len(g))]
+    solved = [solve_both(c.problem, **c.solver_options()) for c in configs]
+    t_ind, _ = best_of(lambda: [gaming_indicators(s, both) for both in solved for s in both],
+                       args.repeat)
+    t_pts, _ = best_of(lambda: [solve_point(c) for c in configs], args.repeat)
+    n = len(configs)
+    print(f"gaming indicators, both policies: {1e3 * t_ind / n:.2f} ms/point [< 5], "
+          f"{t_ind / t_pts:.2f} of solve_point's {1e3 * t_pts / n:.2f} ms/point")
 
     # 2. per-point overhead of the local executor, on tiny contracts (T = 2)
     tiny = grid_from_dict({

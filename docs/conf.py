@@ -35,6 +35,8 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    # MathJax served from the site itself, not a CDN: the site works offline (the docs extra)
+    "sphinx-mathjax-offline",
     "sphinx.ext.viewcode",
     "numpydoc",
     "myst_parser",
@@ -77,12 +79,16 @@ sphinx_gallery_conf = {
     "abort_on_example_error": True,
     "within_subsection_order": "FileNameSortKey",
     "plot_gallery": "True",
+    # no execution-times page: sphinx-gallery builds it with scripts from a CDN (offline site)
+    "write_computation_times": False,
 }
 
 # -- HTML ------------------------------------------------------------------------------------------
 html_theme = "alabaster"
 html_title = f"slamarkov {release}"
-html_static_path: list[str] = []
+html_static_path = ["_static"]
+#: code blocks scroll instead of running past the page (docs/_static/custom.css)
+html_css_files = ["custom.css"]
 html_theme_options = {
     "description": "Optimal stocking under ready-rate SLAs, analysed exactly as absorbing "
                    "Markov chains",

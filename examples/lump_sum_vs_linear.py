@@ -32,3 +32,10 @@ print("Under linear terms every ready period below 80% costs 25 and every one ab
 print("15; at this holding cost the bonus does not pay for its stock, and as T grows the")
 print("dynamic supplier settles on the penalty threshold (80%), while the static one, unable to")
 print("react to its record, keeps a safety margin and pays for it.")
+
+# %%
+# The linear supplier's ready-rate distributions at T = 10, 30 and 90 (the ``plot`` extra): the
+# dynamic one narrows onto the penalty threshold as T grows.
+from slamarkov.study.figures import ready_rate_figure
+
+figure = ready_rate_figure(Study("linear"), holding_costs=(h,), review_periods=(10, 30, 90))

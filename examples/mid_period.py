@@ -44,3 +44,16 @@ print("\nP(final ready count = v) from here:")
 for v, p in enumerate(dist.pmf):
     if p > 5e-5:
         print(f"  v = {v:2d}  {p:.4f}")
+
+# %%
+# The final ready count from (7, 4) beside the one from the start (the ``plot`` extra).
+from slamarkov.plot import DYNAMIC_COLOUR, STATIC_COLOUR, axes_grid
+from slamarkov.plot.distributions import ready_rate_panel
+
+figure, axes = axes_grid(1, 1, 6.4, 3.6)
+ready_rate_panel(axes[0, 0], problem.contract,
+                 [("from the start", STATIC_COLOUR, chain.ready_rate().pmf),
+                  (f"from {start}", DYNAMIC_COLOUR, dist.pmf)])
+axes[0, 0].set_xlabel("ready rate at the end of the review period (%)")
+axes[0, 0].set_ylabel("probability")
+axes[0, 0].legend(fontsize="small")

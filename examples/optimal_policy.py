@@ -35,3 +35,11 @@ for v, p in enumerate(dynamic.ready_rate.pmf):
     band = "penalty" if v < contract.penalty_count else (
         "bonus" if v >= contract.bonus_count else "")
     print(f"  {100 * v / 10:5.0f}% {p:7.4f} {'#' * round(50 * p):<50} {band}")
+
+# %%
+# The same two distributions drawn (the ``plot`` extra, matplotlib): the bars left of the red
+# line pay the penalty, those right of the green line earn the bonus.
+from slamarkov.plot.distributions import policies_ready_rate_figure
+
+figure = policies_ready_rate_figure(dynamic.ready_rate, static.ready_rate,
+                                    title=contract.describe())

@@ -32,3 +32,10 @@ with tempfile.TemporaryDirectory() as folder:
     write_graph(G, path)  # also .gexf, .json (node-link) and .dot (Graphviz)
     back = read_graph(path)
     print(f"\nGraphML round trip: {back.number_of_nodes()} nodes, {back.number_of_edges()} edges")
+
+# %%
+# The same chain drawn in its layered layout (the ``plot`` extra), each state's stock inside it:
+# the zeros are the states where the policy gives up or coasts.
+from slamarkov.plot.policy import draw_chain
+
+figure = draw_chain(policy)

@@ -33,3 +33,10 @@ print(f"\nThe study's {len(comparison)} published (simulated) numbers lie within
 print(f"the farthest: {worst['scheme']}, h = {worst['h']}, T = {worst['T']}, {worst['column']}: "
       f"published {100 * worst['published']:.2f}%, exact {100 * worst['exact']:.4f}% "
       f"(the tables hold fractions; markdown prints them in percent)")
+
+# %%
+# The study's figure of the saving (the ``plot`` extra; ``slamarkov reproduce all`` writes it
+# for both schemes): the dynamic policy's saving per period against T, one line per ratio.
+from slamarkov.study.figures import saving_figure
+
+figure = saving_figure(Study("lump-sum", holding_costs=(0.5, 2), review_periods=(10, 30, 60, 90)))

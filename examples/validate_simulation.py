@@ -26,3 +26,20 @@ print(f"cost per period: simulated {runs.total_cost.mean() / 30:.4f}, "
 
 report = validate(solution, runs)
 print(report.to_text())
+
+# %%
+# The simulated ready rates beside the exact distribution (the ``plot`` extra).
+import numpy as np
+
+from slamarkov.plot import DYNAMIC_COLOUR, STATIC_COLOUR, axes_grid
+from slamarkov.plot.distributions import ready_rate_panel
+
+T = solution.problem.review_period
+simulated = np.bincount(runs.ready_count, minlength=T + 1) / runs.runs
+figure, axes = axes_grid(1, 1, 6.4, 3.6)
+ready_rate_panel(axes[0, 0], solution.problem.contract,
+                 [("exact", DYNAMIC_COLOUR, exact.pmf),
+                  (f"{runs.runs} simulated runs", STATIC_COLOUR, simulated)])
+axes[0, 0].set_xlabel("ready rate at the end of the review period (%)")
+axes[0, 0].set_ylabel("probability")
+axes[0, 0].legend(fontsize="small")

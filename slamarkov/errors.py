@@ -25,6 +25,7 @@ __all__ = [
     "GraphDependencyError",
     "GraphFormatError",
     "SweepError",
+    "ExpressionError",
 ]
 
 
@@ -104,3 +105,8 @@ class GraphFormatError(SlamarkovError):
 class SweepError(SlamarkovError):
     """A sweep or design request that cannot run (an unreachable scheduler, a bad worker count,
     an unknown column or an invalid query)."""
+
+
+class ExpressionError(SlamarkovError):
+    """A condition a user typed (``--where``) that is not in the accepted grammar: only columns,
+    numbers, arithmetic, comparisons and ``and``/``or``/``not`` (nothing is run as code)."""

@@ -83,14 +83,17 @@ class TestGraphInspect:
         code, out, _ = run(capsys, "graph", EXAMPLE, "--inspect", "--json", "--out", str(path))
         assert (code, out) == (0, f"wrote {path}\n")
         doc = json.loads(path.read_text())
-        assert doc["coasting"] == {"bonus-secured": [[10, 9]]}
+        assert doc["coasting"] == {"open": [[7, 6], [8, 7], [9, 8]], "bonus-secured": [[10, 9]]}
         assert len(doc["give_up"]["penalty-certain"]) == 28
+        assert doc["base_stock"] == 8
 
     def test_static(self, capsys):
         code, out, _ = run(capsys, "graph", EXAMPLE, "--inspect", "--policy", "static")
         assert code == 0 and "static policy" in out.splitlines()[0]
-        assert "Give-up states (zero stock, penalty certain or a better settlement given up): 0" \
-            in out
+        assert "Give-up states (ready chance below the penalty threshold while the penalty is " \
+            "likely): 0" in out
+        assert "Withholding states (ready chance below the static supplier's, S* = 8, " \
+            "y_ref = S*): 0" in out
 
 
 class TestGraphErrors:

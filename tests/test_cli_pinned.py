@@ -16,6 +16,16 @@ an exact policy's short-period probabilities in its graph file (1 - F rounded on
 most probable paths of two inspection reports, where equally probable paths were decided by the
 last bits of a float log sum and are now decided by the stated tie rule (tests/test_path_ties.py
 checks the rule against every path; numpy 1.23 had picked the other path of carry12).
+Issue 23 (a new user's reading): thresholds in text headers in percent and solve's text with the
+ready-period counts; the sweeps' penalty_count and bonus_count columns; design's text in percent,
+with identical contracts collapsed and a numbered front; monitor's "order up to" with the stock
+on hand; simulate's carry-over summary with its purchases; a carry-over inspection says its
+most probable paths are single paths of (i, v, x) and prints each band's probability beside
+them. No number of an earlier pin moved. The gaming indicators of issue 20 (docs/model.md
+section 12): the sweep and design tables' gaming columns (give_up_periods and coasting_periods
+redefined, p_bunching replaced by the strategic columns; every other column byte for byte), the
+inspection reports' give-up, coasting, withholding and adding groups, and the graph files' role
+and decided node attributes.
 """
 
 from __future__ import annotations

@@ -308,7 +308,7 @@ class TestValidation:
 class TestDescribe:
     def test_lump_sum(self):
         assert Contract(10, 0.8, 0.9, penalty=50, bonus=30).describe() == (
-            "lump-sum SLA over T=10 periods: penalty 50 if ready rate < 0.8, bonus 30 if >= 0.9")
+            "lump-sum SLA over T=10 periods: penalty 50 if ready rate < 80%, bonus 30 if >= 90%")
 
     def test_linear(self):
         text = Contract.study(10, LINEAR).describe()

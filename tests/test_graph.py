@@ -93,56 +93,69 @@ def _solved(T, aL, gap, scheme, penalty, bonus, h, mean):
     return solve_dynamic(Problem(c, Poisson(mean), h)).policy
 
 
-# -- an independent classifier, written from the definitions in the module docstring -------------
+# -- an independent classifier, written from the definitions (docs/model.md section 12) ----------
 def classify_by_hand(policy):
-    """{(i, v): (role, reason)} for the zero-stock states, by loops over the stock table."""
+    """{(i, v): (role, decided)} for the give-up and coasting states: every sequence of ready
+    and short periods from each state enumerated, by loops over the stock table."""
     c = policy.problem.contract
     T = c.review_period
     lo_need = T * c.penalty_threshold  # penalty iff final count < T alpha_L
     hi_need = T * c.bonus_threshold  # bonus iff final count >= T alpha_U
-    G = c.settlement(exact=True).tolist()
+
+    def outcome(f):
+        return -1 if (f < lo_need and c.penalty > 0) else (1 if (f >= hi_need and c.bonus > 0)
+                                                          else 0)
+
+    def chances(i, v):
+        pen = bon = 0.0
+        for seq in itertools.product((0, 1), repeat=T - i + 1):
+            p, w = 1.0, v
+            for k, ready in enumerate(seq):
+                q = float(policy.stage_success(i + k)[w])
+                p *= q if ready else 1 - q
+                w += ready
+            pen += p * (outcome(w) == -1)
+            bon += p * (outcome(w) == 1)
+        return pen, bon
+
+    names = {-1: "penalty-certain", 0: "neutral-decided", 1: "bonus-secured"}
     out = {}
-    for i, row in enumerate(policy.to_lists(), start=1):
-        for v, s in enumerate(row):
-            if s != 0:
-                continue
-            finals = range(v, v + (T - i + 1) + 1)
-            if all(f < lo_need for f in finals) and c.penalty > 0:
-                out[(i, v)] = ("give-up", "penalty-certain")
-            elif v >= hi_need:
-                out[(i, v)] = ("coasting", "bonus-secured")
-            elif len({G[f] for f in finals}) == 1:
-                out[(i, v)] = ("coasting", "nothing-at-stake")
-            elif v < lo_need and c.penalty > 0:
-                out[(i, v)] = ("give-up", "penalty-avoidable")
-            else:
-                out[(i, v)] = ("give-up", "bonus-reachable")
+    for i in range(1, T + 1):
+        for v in range(i):
+            F = float(policy.stage_success(i)[v])
+            pen, bon = chances(i, v)
+            ends = {outcome(f) for f in range(v, v + (T - i + 1) + 1)}
+            decided = names[ends.pop()] if len(ends) == 1 else "open"
+            if F < c.penalty_threshold and pen > 0.5:
+                out[(i, v)] = ("give-up", decided)
+            elif F < c.bonus_threshold and bon > 0.5:
+                out[(i, v)] = ("coasting", decided)
     return out
 
 
 def roles_as_dict(policy):
     r = state_roles(policy)
     return {
-        (i, v): (role, reason)
-        for i, v, role, reason in zip(r["stage"].tolist(), r["ready_count"].tolist(),
-                                      r["role"].tolist(), r["reason"].tolist())
-        if role != "stocking"
+        (i, v): (role, decided)
+        for i, v, role, decided in zip(r["stage"].tolist(), r["ready_count"].tolist(),
+                                       r["role"].tolist(), r["decided"].tolist())
+        if role != "trying"
     }
 
 
-# -- policy_graph ---------------------------------------------------------------------------------
 class TestPolicyGraph:
     def test_exact_values_tiny(self):
         G = policy_graph(tiny_exact())
         assert set(G.nodes) == {(1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2)}
         assert G.nodes[(1, 0)] == {
             "stage": 1, "ready_count": 0, "stock": 1, "success": 0.5, "kind": "transient",
-            "role": "stocking", "reason": "", "reach": 1.0, "visits": 1.0,
+            "role": "trying", "decided": "open", "reach": 1.0, "visits": 1.0,
         }
-        # (2, 0): stock 0, v + 1 < 1 is false; final counts 0..1, penalty iff < 1, bonus iff >= 2
+        # (2, 0): F(0) = 1/4 < alpha_L = 1/2 and P(penalty) = 3/4: the supplier gives up while
+        # the penalty (final count 0) can still be avoided
         assert G.nodes[(2, 0)]["stock"] == 0 and G.nodes[(2, 0)]["success"] == 0.25
         assert G.nodes[(2, 0)]["role"] == "give-up"
-        assert G.nodes[(2, 0)]["reason"] == "penalty-avoidable"
+        assert G.nodes[(2, 0)]["decided"] == "open"
         assert G.nodes[(2, 1)]["reach"] == 0.5 and G.nodes[(2, 1)]["success"] == 1.0
         # absorption: v=0: 1/2 * 3/4, v=1: 1/2 * 1/4 + 1/2 * 0, v=2: 1/2 * 1
         assert [G.nodes[(3, v)]["reach"] for v in range(3)] == [0.375, 0.125, 0.5]
@@ -166,7 +179,8 @@ class TestPolicyGraph:
     def test_study_values(self, study10):
         G = policy_graph(study10)
         assert G.nodes[(10, 9)]["stock"] == 0 and G.nodes[(10, 9)]["role"] == "coasting"
-        assert G.nodes[(4, 0)]["reason"] == "penalty-certain"
+        assert G.nodes[(4, 0)]["decided"] == "penalty-certain"
+        assert G.nodes[(4, 0)]["role"] == "give-up"
         assert G.nodes[(11, 9)]["band"] == "bonus"
         assert G.nodes[(11, 9)]["reach"] == pytest.approx(0.959888256, abs=1e-9)
         assert G.graph["policy"] == "dynamic" and G.graph["scheme"] == "lump-sum"
@@ -257,42 +271,35 @@ class TestStateRoles:
         expected_give_up = [(i, v) for i in range(4, 11) for v in range(0, i - 3)]
         assert give_up_states(study10) == expected_give_up
         assert give_up_states(study10, "penalty-certain") == expected_give_up
-        assert coasting_states(study10) == [(10, 9)]
-        assert coasting_states(study10, "nothing-at-stake") == []
+        # coasting: F(y) below 0.9 while the bonus is likely, on the path to it too
+        assert coasting_states(study10) == [(7, 6), (8, 7), (9, 8), (10, 9)]
+        assert coasting_states(study10, "bonus-secured") == [(10, 9)]
 
-    def test_study_against_stock_table(self, study10):
+    def test_study_against_the_hand_classifier(self, study10):
         assert roles_as_dict(study10) == classify_by_hand(study10)
-        zero = {(i, v) for i, row in enumerate(study10.to_lists(), 1)
-                for v, s in enumerate(row) if s == 0}
-        assert set(give_up_states(study10)) | set(coasting_states(study10)) == zero
 
-    def test_every_reason_exact(self, rich10):
-        assert give_up_states(rich10, "penalty-certain") == [
-            (7, 0), (8, 0), (8, 1), (9, 0), (9, 1), (9, 2), (10, 0), (10, 1), (10, 2), (10, 3)]
-        assert give_up_states(rich10, "penalty-avoidable") == [(6, 0)]
-        assert give_up_states(rich10, "bonus-reachable") == [(6, 5), (7, 5)]
-        assert coasting_states(rich10, "bonus-secured") == [(10, 9)]
-        assert coasting_states(rich10, "nothing-at-stake") == [
-            (8, 5), (9, 5), (9, 6), (10, 5), (10, 6), (10, 7)]
-        # the stock table says zero at each of them, and the hand classifier agrees
-        for i, v in give_up_states(rich10) + coasting_states(rich10):
-            assert rich10.stock_at(i, v) == 0
-        assert roles_as_dict(rich10) == classify_by_hand(rich10)
-
-    def test_penalty_avoidable_is_nearly_certain_here(self, rich10):
-        # (6, 0): five more periods, three ready ones needed to avoid the penalty
+    def test_rich_contract(self, rich10):
+        # (6, 0): five more periods, three ready ones needed: the supplier stops while the
+        # penalty can still (barely) be avoided, and is counted from there
+        assert (6, 0) in give_up_states(rich10, "open")
         p = AbsorbingChain(rich10).band_probabilities(start=(6, 0))
         assert 0 < 1 - p["penalty"] < 0.05
+        assert roles_as_dict(rich10) == classify_by_hand(rich10)
 
-    def test_no_penalty_amount_is_never_penalty_certain(self):
+    def test_no_amounts_no_roles(self):
         c = Contract(6, "0.5", "1", "lump-sum", penalty=0, bonus=0)
         pol = Policy.constant(Problem(c, Poisson(5), 1), 0)
-        assert give_up_states(pol) == []
-        assert len(coasting_states(pol, "nothing-at-stake")) == 21
+        assert give_up_states(pol) == [] and coasting_states(pol) == []
+        assert set(state_roles(pol)["decided"].tolist()) == {"neutral-decided"}
 
-    def test_bad_reason(self, study10):
-        with pytest.raises(SlamarkovError, match="reason: must be one of"):
-            give_up_states(study10, "bonus-secured")
+    def test_holding_stock_is_trying(self):
+        # a high stock whatever v: never give-up, never coasting (F(y) >= alpha_U)
+        pol = Policy.constant(Problem(Contract.study(6), Poisson(5), 1), 12)
+        assert set(state_roles(pol)["role"].tolist()) == {"trying"}
+
+    def test_bad_decided(self, study10):
+        with pytest.raises(SlamarkovError, match="decided: must be one of"):
+            give_up_states(study10, "penalty-avoidable")
 
     @settings(max_examples=40, deadline=None)
     @given(small_problems())
@@ -459,8 +466,9 @@ class TestBandFlow:
 class TestInspectPolicy:
     def test_text(self, rich10):
         text = inspect_policy(rich10).to_text()
-        assert "penalty-avoidable (1): stage 6: v 0" in text
-        assert "nothing-at-stake (6): stage 8: v 5; 9: v 5-6; 10: v 5-7" in text
+        assert "Give-up states (ready chance below the penalty threshold while the penalty is " \
+            "likely)" in text
+        assert "Withholding states (ready chance below the static supplier's, S* = " in text
         assert "stage 10: v=4 (0->7), v=5 (7->0), v=8 (0->6), v=9 (6->0)" in text
         assert "Unreachable states (probability 0): 0" in text
 
@@ -468,14 +476,16 @@ class TestInspectPolicy:
         doc = inspect_policy(study10).to_dict()
         back = json.loads(json.dumps(doc, allow_nan=False))
         assert back["give_up"]["penalty-certain"][0] == [4, 0]
-        assert back["coasting"] == {"bonus-secured": [[10, 9]]}
+        assert back["coasting"] == {"open": [[7, 6], [8, 7], [9, 8]], "bonus-secured": [[10, 9]]}
+        assert back["base_stock"] == 8 and back["adding"]["open"][0] == [2, 0]
         assert back["paths"]["bonus"]["path"][-1] == [11, 9]
         assert back["flow"]["committed"]["bonus"][-1] == pytest.approx(0.9624145, abs=1e-6)
 
     def test_static(self):
         sol = solve_static(Problem(Contract.study(10), Poisson(5), 0.5))
-        rep = inspect_policy(sol.policy)
+        rep = inspect_policy(sol.policy, reference=sol)
         assert rep.policy == "static" and rep.give_up == {} and rep.coasting == {}
+        assert rep.withholding == {} and rep.adding == {}
 
 
 # -- exports --------------------------------------------------------------------------------------
@@ -649,7 +659,7 @@ class TestDrawings:
         ax, cbar = fig.axes
         assert ax.get_title().startswith("Dynamic policy, T = 10: the absorbing chain")
         labels = [t.get_text() for t in ax.get_legend().get_texts()]
-        assert "give-up (zero stock)" in labels and "absorbing: bonus" in labels
+        assert "give-up (F(y) < aL, penalty likely)" in labels and "absorbing: bonus" in labels
         assert cbar.get_ylabel() == "stock S_i(v)"
         # one line segment per positive-probability transition (Poisson: all of them)
         assert len(ax.collections[0].get_segments()) == 110

@@ -130,7 +130,8 @@ class TestPolicyGraph:
             assert G.nodes[(2, 1, x)]["stock_on_hand"] == x and G.nodes[(2, 1, x)]["stock"] == x
         assert G.nodes[(1, 0, 0)] == {
             "stage": 1, "ready_count": 0, "stock_on_hand": 0, "stock": 2, "success": 1.0,
-            "kind": "transient", "role": "stocking", "reason": "", "reach": 1.0, "visits": 1.0}
+            "kind": "transient", "role": "trying", "decided": "open", "reach": 1.0,
+            "visits": 1.0}
         assert [G.nodes[(3, v)]["reach"] for v in range(3)] == [0.0, float(Fraction(1, 3)),
                                                                  float(Fraction(2, 3))]
         assert G.number_of_nodes() == 7 + 3
@@ -196,9 +197,8 @@ class TestPolicyGraph:
         pol = Policy(prob, [[[2]], [[0, 1, 2], [0, 1, 2]]])
         G = policy_graph(pol)
         assert (1, 0, 2) in G and (1, 0, 0) not in G
-        # holds 2 and adds none, with the penalty still avoidable
-        assert (G.nodes[(1, 0, 2)]["role"], G.nodes[(1, 0, 2)]["reason"]) == (
-            "give-up", "penalty-avoidable")
+        # holds 2 and adds none: F(2) = 1, holding stock is trying (docs/model.md section 12)
+        assert (G.nodes[(1, 0, 2)]["role"], G.nodes[(1, 0, 2)]["decided"]) == ("trying", "open")
         assert G.graph["start_state"] == "1,0,2" and G.graph["initial_stock"] == 2
 
     @pytest.mark.parametrize("start", [(2, 1), (3, 0), (2, 1, 9), (2, 2, 0), "ab", None])
@@ -230,61 +230,85 @@ class TestPolicyGraph:
 class TestStateRoles:
     def test_toy_by_hand(self, toy):
         r = state_roles(toy)
-        assert list(r) == ["stage", "ready_count", "stock_on_hand", "stock", "role", "reason"]
-        assert r["role"].tolist() == ["stocking"] + ["give-up"] * 3 + ["coasting"] * 3
-        assert r["reason"].tolist() == ([""] + ["penalty-avoidable"] * 3
-                                        + ["nothing-at-stake"] * 3)
-        assert give_up_states(toy) == [(2, 0, 0), (2, 0, 1), (2, 0, 2)]
-        assert coasting_states(toy, "nothing-at-stake") == [(2, 1, 0), (2, 1, 1), (2, 1, 2)]
-        assert coasting_states(toy, "bonus-secured") == []
+        assert list(r) == ["stage", "ready_count", "stock_on_hand", "stock", "role", "decided"]
+        # (2, 0, x) adds nothing: with x = 0, F(0) = 1/3 < 1/2 and P(penalty) = 2/3 (give-up);
+        # holding x = 1 or 2 keeps F(x) >= 1/2: trying; no bonus, so v = 1 is decided, neutral
+        assert r["role"].tolist() == ["trying", "give-up"] + ["trying"] * 5
+        assert r["decided"].tolist() == ["open"] * 4 + ["neutral-decided"] * 3
+        assert give_up_states(toy) == [(2, 0, 0)]
+        assert coasting_states(toy) == []
 
-    def test_tiny3_exact(self, tiny3):
-        # period 3 adds nothing at v = 0 (the penalty is certain there: 0 + 1 < 2 ready periods)
-        assert give_up_states(tiny3, "penalty-certain") == [(3, 0, 0), (3, 0, 1), (3, 0, 2)]
-        # holding 2 = y (the top of the stock range), the states (i, v, 2) add no stock either:
-        # "adds no stock" is the definition, even where the policy could not order more
-        assert give_up_states(tiny3, "penalty-avoidable") == [(2, 0, 2), (2, 1, 2), (3, 1, 2)]
-        assert give_up_states(tiny3, "bonus-reachable") == [(3, 2, 2)]
-        assert coasting_states(tiny3) == []
+    def test_tiny3_against_enumeration(self, tiny3):
+        assert _roles(tiny3) == classify_carry_by_hand(tiny3)
+        assert give_up_states(tiny3, "penalty-certain") == [(3, 0, 0)]
+
+    @given(carry_policies())
+    @settings(max_examples=25, deadline=None)
+    def test_random_against_enumeration(self, pol):
+        if pol.problem.demand.discrete and np.isfinite(pol.problem.demand.upper):
+            assert _roles(pol) == classify_carry_by_hand(pol)
 
     def test_study_agrees_with_the_chain_sets(self, study10):
-        """Give-up and coasting where they occur, checked against the chain's named sets."""
+        """Where the outcome is certain the chance of it is 1: the roles follow F(y) alone."""
         chain = AbsorbingChain(study10)
-        none = chain.zero_stock()
-        certain = chain.penalty_certain()
-        secured = chain.bonus_secured()
-        s = states_of(study10)
-        pick = lambda mask: [s[k] for k in np.flatnonzero(mask)]  # noqa: E731
-        assert give_up_states(study10, "penalty-certain") == pick(none & certain)
-        assert coasting_states(study10, "bonus-secured") == pick(none & secured & ~certain)
-        assert len(give_up_states(study10, "penalty-certain")) > 0
-        assert coasting_states(study10, "bonus-secured") == [(10, 9, x) for x in range(16)]
-        roles = state_roles(study10)
-        _, _, x = study10.space.coordinates()
-        adds = np.asarray(study10.stock) > x
-        assert np.array_equal(roles["role"] == "stocking", adds)
-
-    def test_hand_classifier(self, study10):
         c = study10.problem.contract
-        T = 10
-        G = c.settlement(exact=True)
+        F = np.asarray(study10.success())
         r = state_roles(study10)
-        for k, (i, v, x) in enumerate(states_of(study10)):
-            y = int(study10.stock[k])
-            top = v + T - i + 1
-            if y > x:
-                want = ("stocking", "")
-            elif top < c.penalty_count:
-                want = ("give-up", "penalty-certain")
-            elif v >= c.bonus_count:
-                want = ("coasting", "bonus-secured")
-            elif G[v] == G[top]:
-                want = ("coasting", "nothing-at-stake")
-            elif v < c.penalty_count:
-                want = ("give-up", "penalty-avoidable")
-            else:
-                want = ("give-up", "bonus-reachable")
-            assert (r["role"][k], r["reason"][k]) == want
+        certain, secured = chain.penalty_certain(), chain.bonus_secured()
+        assert np.array_equal(r["role"][certain] == "give-up",
+                              F[certain] < float(c.penalty_threshold))
+        assert np.array_equal(r["role"][secured] == "coasting",
+                              F[secured] < float(c.bonus_threshold))
+        assert coasting_states(study10, "bonus-secured") == [(10, 9, x) for x in range(16)
+                                                             if F[chain.index(10, 9, x)] < 0.9]
+        assert len(give_up_states(study10, "penalty-certain")) > 0
+
+
+def _roles(pol):
+    r = state_roles(pol)
+    return {(i, v, x): (role, d) for i, v, x, role, d in zip(
+        r["stage"].tolist(), r["ready_count"].tolist(), r["stock_on_hand"].tolist(),
+        r["role"].tolist(), r["decided"].tolist()) if role != "trying"}
+
+
+def classify_carry_by_hand(pol):
+    """{(i, v, x): (role, decided)} of the give-up and coasting states, from every demand path
+    (docs/model.md section 12), by loops; exact for an exact policy."""
+    c, d = pol.problem.contract, pol.problem.demand
+    T = c.review_period
+    pmf = {k: (Fraction(1, d.high - d.low + 1) if pol.exact else 1 / (d.high - d.low + 1))
+           for k in range(d.low, d.high + 1)}
+
+    def outcome(n):
+        if n < c.penalty_count and c.penalty > 0:
+            return -1
+        return 1 if (n >= c.bonus_count and c.bonus > 0) else 0
+
+    def final(i, v, x):
+        if i > T:
+            return {v: 1}
+        y, out = pol.stock_at(i, v, x), {}
+        for dem, p in pmf.items():
+            ready = dem <= y
+            for n, q in final(i + 1, v + ready, y - dem if ready else 0).items():
+                out[n] = out.get(n, 0) + p * q
+        return out
+
+    names = {-1: "penalty-certain", 0: "neutral-decided", 1: "bonus-secured"}
+    out = {}
+    for i, v, x in states_of(pol):
+        y = pol.stock_at(i, v, x)
+        F = sum(p for dem, p in pmf.items() if dem <= y)
+        dist = final(i, v, x)
+        pen = sum(q for n, q in dist.items() if outcome(n) == -1)
+        bon = sum(q for n, q in dist.items() if outcome(n) == 1)
+        ends = {outcome(n) for n in range(v, min(v + T - i + 1, T) + 1)}
+        decided = names[ends.pop()] if len(ends) == 1 else "open"
+        if F < c.penalty_threshold and pen > Fraction(1, 2):
+            out[(i, v, x)] = ("give-up", decided)
+        elif F < c.bonus_threshold and bon > Fraction(1, 2):
+            out[(i, v, x)] = ("coasting", decided)
+    return out
 
 
 # -- reachability ---------------------------------------------------------------------------------
@@ -426,8 +450,7 @@ class TestInspectPolicy:
         assert text[0] == ("Inspection of the user policy, T = 2, from state (1, 0, 0) (stage, "
                            "ready count, stock on hand)")
         assert "  stage 2: v 0 (x 0-2); 3: v 0" in text
-        assert "  penalty-avoidable (3): stage 2: v 0 (x 0-2)" in text
-        assert "  nothing-at-stake (3): stage 2: v 1 (x 0-2)" in text
+        assert "  open (1): stage 2: v 0 (x 0)" in text
         assert text[text.index("Decision boundary (ready counts v where y_i(v, x) != "
                                "y_i(v-1, x), for each stock on hand x):") + 1].startswith("  none")
         doc = rep.to_dict()
@@ -440,7 +463,8 @@ class TestInspectPolicy:
         b = decision_boundary(study10)[10]
         v, x, a, z = b[0]
         assert f"  stage 10: v={v} at x " in text and f"(x={x}: {a}->{z})" in text
-        assert "Give-up states (adds no stock, y = x" in text
+        assert "Give-up states (ready chance below the penalty threshold" in text
+        assert "Withholding states (ready chance below the static supplier's, S* = " in text
 
 
 # -- export ---------------------------------------------------------------------------------------
@@ -594,7 +618,8 @@ class TestCommandLine:
         lines = out.splitlines()
         assert lines[0] == ("Inspection of the dynamic policy, T = 6, from state (1, 0, 2) "
                             "(stage, ready count, stock on hand)")
-        assert any(x.startswith("Give-up states (adds no stock, y = x") for x in lines)
+        assert any(x.startswith("Give-up states (ready chance below the penalty threshold")
+                   for x in lines)
 
     def test_inspect_json_with_override(self, capsys):
         import importlib.resources

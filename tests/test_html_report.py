@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "contract.toml"  # the study's lump-sum contract, T = 10, Poisson(5)
 PROBLEM = Problem(Contract.study(10), Poisson(5), 0.5)
 LOG = [1, 1, 0, 1, 1, 1]  # state (7, 5), undecided
-TITLE = ("SLA report: lump-sum SLA over T=10 periods: penalty 50 if ready rate < 0.8, "
-         "bonus 30 if >= 0.9")
+TITLE = ("SLA report: lump-sum SLA over T=10 periods: penalty 50 if ready rate < 80%, "
+         "bonus 30 if >= 90%")
 
 
 def num(x):
@@ -106,15 +106,17 @@ class TestContent:
         text = visible(page)
         assert "Does the contract invite gaming?" in text
         for sol in (dyn, sta):
-            ind = gaming_indicators(sol)
-            for key in ("give_up_periods", "coasting_periods"):
+            ind = gaming_indicators(sol, sta)
+            for key in ("give_up_periods", "coasting_periods", "withheld_ready_periods_open",
+                        "withheld_ready_periods_decided"):
                 assert f"{ind[key]:.4g}" in text, key
-            assert pct(ind["p_bunching"]) in text
+            assert pct(ind["bunching_excess_bonus"]) in text
         gap = ready_rate_gap(dyn, sta)
         assert f"minus the dynamic one's is {pct(gap)} (positive: the contract is being gamed)" \
             in text
         # reference values (the study's T = 10 lump-sum cell, h = 0.5)
-        assert "0.3749" in text and "95.99%" in text
+        assert "0.5124" in text and "59.89%" in text
+        assert "scores exactly 0 here" in text
 
     def test_self_contained(self, page):
         srcs = images(page)
@@ -169,9 +171,12 @@ class TestContent:
         text = visible(page)
         assert "leftover stock is carried into the next period" in text
         assert "of which purchases less salvage" in text
-        assert 'id="no-heatmap"' in page and len(images(page)) == 1
+        # the stock slice x = 0 is drawn, as `plot --stock-on-hand 0` draws it (issue 23)
+        assert 'id="no-heatmap"' not in page and len(images(page)) == 2
+        assert "with x = 0 units on hand" in text
         with_log = visible(render_report(prob, [(1, 3)]))
         assert "2, 1, 3" in with_log  # the state (i, v, x) the log reaches
+        assert "with x = 3 units on hand" in with_log  # the running period's slice
         page = visible(render_report(Problem(Contract.study(5), Poisson(5), 0.5,
                                              purchase_cost=1)))
         assert "of which purchases " in page and "not carried into the next period" in page

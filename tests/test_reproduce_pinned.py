@@ -17,7 +17,9 @@ so its 12th printed digit moves with the numpy/scipy version (the minimum-versio
 of them by 1 and 4 units, in 0.1 as after the regroup); z is compared within that conditioning,
 every other column byte for byte (tests/pinning.py). To re-pin after a deliberate change of
 format:
-``python tests/test_reproduce_pinned.py``.
+``python tests/test_reproduce_pinned.py``. Issue 23 re-pinned published.csv and published.md
+only: a z-score of zero printed "-0" ("-0.00"), now "0" ("0.00"); no value moved (the JSON
+files were left as they were: re-pinning only moved their last digits).
 """
 
 from __future__ import annotations

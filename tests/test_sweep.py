@@ -30,7 +30,7 @@ from slamarkov import (
     solve_dynamic,
     solve_static,
 )
-from slamarkov.analysis.gaming import gaming_indicators
+from slamarkov.analysis.gaming import GAMING_INDICATORS, STRATEGIC_INDICATORS, gaming_indicators
 from slamarkov.cli import main
 from slamarkov.model.config import config_from_dict
 from slamarkov.sweep import read_table, sweep, write_table
@@ -78,8 +78,9 @@ class TestRows:
         grid = grid_from_dict(GRID)
         assert list(table.columns) == [
             "review_period", "penalty_threshold", "scheme", "holding", *RESULT_COLUMNS]
-        assert RESULT_COLUMNS[:8] == ("policy", "cost_per_period", "cost_sd", "ready_mean",
-                                      "ready_sd", "p_penalty", "p_bonus", "settlement_per_period")
+        assert RESULT_COLUMNS[:10] == ("policy", "penalty_count", "bonus_count",
+                                       "cost_per_period", "cost_sd", "ready_mean",
+                                       "ready_sd", "p_penalty", "p_bonus", "settlement_per_period")
         assert len(table) == 2 * len(grid) == 72
         assert table["policy"].tolist() == ["dynamic", "static"] * len(grid)
 
@@ -104,9 +105,11 @@ class TestRows:
                     rate.mean, rate.sd, rate.p_penalty, rate.p_bonus)
                 assert row.settlement_per_period == pytest.approx(
                     chain.cost_components()["settlement"][0] / T, abs=1e-12)
-                g = gaming_indicators(sol.policy)
-                assert (row.give_up_periods, row.coasting_periods, row.p_bunching) == (
-                    g["give_up_periods"], g["coasting_periods"], g["p_bunching"])
+                g = gaming_indicators(sol.policy, sols[1])
+                assert tuple(row[k] for k in GAMING_INDICATORS) == tuple(
+                    g[k] for k in GAMING_INDICATORS)
+                if sol is sols[1]:  # the non-strategic reference scores exactly 0
+                    assert all(row[k] == 0 for k in STRATEGIC_INDICATORS)
                 assert row.ready_gap == sols[1].ready_rate.mean - sols[0].ready_rate.mean
 
     def test_dynamic_never_worse_than_static(self, table):
@@ -117,10 +120,17 @@ class TestRows:
         assert np.allclose(dyn.ready_gap, sta.ready_mean - dyn.ready_mean, atol=1e-15)
 
     def test_probabilities_and_periods_in_range(self, table):
-        for col in ("ready_mean", "p_penalty", "p_bonus", "p_bunching"):
+        for col in ("ready_mean", "p_penalty", "p_bonus"):
             assert table[col].between(0, 1 + 1e-12).all()
+        for col in ("bunching_excess_bonus", "bunching_excess_penalty"):
+            assert table[col].between(-1 - 1e-12, 1 + 1e-12).all()
         assert (table.give_up_periods + table.coasting_periods
                 <= table.review_period + 1e-9).all()
+        for part in ("withheld", "added"):
+            whole = table[f"{part}_ready_periods"]
+            assert whole.between(0, table.review_period + 1e-9).all()
+            assert np.allclose(whole, table[f"{part}_ready_periods_open"]
+                               + table[f"{part}_ready_periods_decided"], rtol=0, atol=1e-12)
         assert (table.cost_sd >= 0).all()
 
     def test_single_contract(self):

@@ -1,59 +1,122 @@
-r"""Gaming indicators: how much a contract invites a strategic supplier to stop trying
-(docs/model.md section 12).
+r"""Gaming indicators, the API (docs/model.md section 12): every state class and indicator is
+defined in :mod:`slamarkov.chain.classes`; this module finds the non-strategic reference they are
+measured against, the optimal static policy of the same contract (:func:`~slamarkov.solve_static`,
+which the chain may not import), and hands its base-stock level :math:`S^*` to them.
 
-A state where the policy adds no stock is a *give-up* state when the penalty is certain there (it
-can no longer be avoided), and a *coasting* state when the bonus is secured or nothing is at
-stake; the classes are those of :mod:`slamarkov.chain.classes` (:data:`GAMING_GIVE_UP_REASONS
-<slamarkov.chain.classes.GAMING_GIVE_UP_REASONS>`: the indicators count the penalty-certain states
-as giving up, where the inspection report also counts the states that stop while the penalty or
-a better settlement is still within reach). The two sets are disjoint. The indicators are the
-expected numbers of periods spent in each (rows of the fundamental matrix N summed over the
-set), the probability that the final ready count is exactly :math:`n_U` (bunching at the bonus
-threshold) and the gap between the static and the dynamic supplier's expected ready rates.
+Two kinds of indicator, kept apart because they answer different questions:
+
+* **strategic** (what the strategic supplier does differently from the non-strategic one):
+  ``withheld_ready_periods`` and ``added_ready_periods`` (each with ``_open`` and ``_decided``
+  parts), ``bunching_excess_bonus`` and ``bunching_excess_penalty``; the static policy scores
+  exactly 0 on all of them;
+* **outcome** (what the contract makes any supplier do): ``give_up_periods`` and
+  ``coasting_periods``.
+
+:func:`ready_rate_gap`, the static supplier's expected ready rate minus the dynamic one's, is
+the grid point's summary of both.
 """
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 import numpy as np
 
-from ..chain.absorbing import AbsorbingChain
-from ..chain.classes import GAMING_GIVE_UP_REASONS, classify
+from ..chain.classes import (
+    GAMING_INDICATORS,
+    OUTCOME_INDICATORS,
+    STRATEGIC_INDICATORS,
+    indicators,
+    state_classes,
+)
 from ..chain.policy import Policy, as_policy
+from ..solve.results import StaticSolution
 
 __all__ = [
     "GAMING_INDICATORS",
+    "OUTCOME_INDICATORS",
+    "STRATEGIC_INDICATORS",
     "gaming_indicators",
+    "reference_base_stock",
     "give_up_states",
     "coasting_states",
     "ready_rate_gap",
 ]
 
-#: the keys of :func:`gaming_indicators`, in the order the sweep's tables give them
-GAMING_INDICATORS = ("give_up_periods", "coasting_periods", "p_bunching")
+
+def reference_base_stock(policy, reference=None):
+    """The base-stock level :math:`S^*` of the non-strategic reference of a policy, and the
+    reference's distribution of the final ready count from (1, 0) when known.
+
+    Parameters
+    ----------
+    policy : Policy, AbsorbingChain or solution
+    reference : StaticSolution, Solutions or number, optional
+        The static solution of the same problem (or both solutions), or :math:`S^*` itself;
+        by default the policy's own when it is a static solution, else solved here
+        (:func:`~slamarkov.solve_static`, same exactness and stock range).
+
+    Returns
+    -------
+    (number, ndarray or None)
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, Poisson, Problem, solve_dynamic
+    >>> reference_base_stock(solve_dynamic(Problem(Contract.study(10), Poisson(5), 0.5)))[0]
+    8
+    """
+    if reference is None and isinstance(policy, StaticSolution):
+        reference = policy
+    reference = getattr(reference, "static", reference)  # Solutions
+    if isinstance(reference, StaticSolution):
+        return reference.base_stock, reference.ready_rate.pmf
+    if reference is not None:
+        return reference, None
+    from ..solve.static import solve_static
+
+    pol = as_policy(policy)
+    max_stock = pol.space.max_stock if pol.carries else None
+    sol = solve_static(pol.problem, max_stock=max_stock, exact=pol.exact)
+    return sol.base_stock, sol.ready_rate.pmf
 
 
-def _flat_masks(policy: Policy):
-    """The give-up and coasting masks: only the states that add no stock can qualify, so only
-    those are classified."""
-    space = policy.space
-    idx = np.flatnonzero(policy.adds_no_stock())
-    give_up = np.zeros(space.n_transient, dtype=bool)
-    coast = np.zeros(space.n_transient, dtype=bool)
-    if idx.size:
-        i, v = space.coordinates_at(idx)[:2]
-        role, reason = classify(policy.problem.contract, i, v, True)
-        give_up[idx[np.isin(reason, GAMING_GIVE_UP_REASONS)]] = True
-        coast[idx[role == "coasting"]] = True
-    return give_up, coast
+def gaming_indicators(policy, reference=None, start=(1, 0)) -> dict:
+    r"""Every gaming indicator of a policy from a start state (docs/model.md section 12;
+    :func:`slamarkov.chain.classes.indicators`).
+
+    Parameters
+    ----------
+    policy : Policy, AbsorbingChain or solution
+        Any stock table (dynamic, static, a user's).
+    reference : StaticSolution, Solutions or number, optional
+        The non-strategic reference (:func:`reference_base_stock`).
+    start : tuple, default (1, 0)
+
+    Returns
+    -------
+    dict
+        The keys of :data:`GAMING_INDICATORS`, floats (Fractions for an exact policy).
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, Poisson, Problem, solve_both
+    >>> both = solve_both(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40)
+    >>> dyn = gaming_indicators(both.dynamic, both)
+    >>> round(dyn["withheld_ready_periods"], 4), round(dyn["give_up_periods"], 4)
+    (0.5124, 0.0024)
+    >>> {gaming_indicators(both.static)[k] for k in STRATEGIC_INDICATORS}
+    {0.0}
+    """
+    S, pmf = reference_base_stock(policy, reference)
+    pol = as_policy(policy)
+    key = pol.space.key(pol.space.start(start)) if start != (1, 0) else None
+    at_origin = key is None or (key[:2] == (1, 0) and key[-1] == pol.space.initial_stock)
+    return indicators(pol, S, start, reference_pmf=pmf if at_origin else None)
 
 
 def give_up_states(policy) -> np.ndarray:
-    """Flat mask of the policy's give-up states (docs/model.md section 12).
-
-    The policy adds no stock while the penalty is certain (:meth:`AbsorbingChain.penalty_certain`,
-    with a positive penalty).
+    """Flat mask of the policy's give-up states (docs/model.md section 12): its ready chance
+    is below the penalty threshold, :math:`F(y) < \\alpha_L`, while the penalty is the likely
+    outcome from the state under the policy.
 
     Parameters
     ----------
@@ -66,20 +129,18 @@ def give_up_states(policy) -> np.ndarray:
 
     Examples
     --------
-    >>> from slamarkov import Contract, Poisson, Problem, solve_dynamic
+    >>> from slamarkov import AbsorbingChain, Contract, Poisson, Problem, solve_dynamic
     >>> sol = solve_dynamic(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40)
     >>> mask = give_up_states(sol.policy)
     >>> int(mask.sum()), bool(mask[AbsorbingChain(sol.policy).index(10, 6)])
     (28, True)
     """
-    return _flat_masks(as_policy(policy))[0]
+    return state_classes(as_policy(policy))["role"] == "give-up"
 
 
 def coasting_states(policy) -> np.ndarray:
-    """Flat mask of the policy's coasting states (docs/model.md section 12).
-
-    Zero stock while the bonus is secured (:meth:`AbsorbingChain.bonus_secured`, with a positive
-    bonus), or while the settlement can no longer change and is not a penalty (nothing at stake).
+    """Flat mask of the policy's coasting states (docs/model.md section 12): its ready chance is
+    below the bonus threshold, :math:`F(y) < \\alpha_U`, while the bonus is the likely outcome.
 
     Parameters
     ----------
@@ -91,79 +152,13 @@ def coasting_states(policy) -> np.ndarray:
 
     Examples
     --------
-    >>> from slamarkov import Contract, Poisson, Problem, solve_dynamic
+    >>> from slamarkov import AbsorbingChain, Contract, Poisson, Problem, solve_dynamic
     >>> sol = solve_dynamic(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40)
     >>> mask = coasting_states(sol.policy)
     >>> int(mask.sum()), bool(mask[AbsorbingChain(sol.policy).index(10, 9)])
-    (1, True)
+    (4, True)
     """
-    return _flat_masks(as_policy(policy))[1]
-
-
-def gaming_indicators(policy, start=(1, 0)) -> dict:
-    r"""The gaming indicators of a policy from a start state (docs/model.md section 12).
-
-    One forward pass over the layered chain gives all three: the row of the fundamental matrix N
-    summed over :func:`give_up_states` and over :func:`coasting_states` (what
-    :meth:`AbsorbingChain.expected_visits` gives with those masks), and the row of B at
-    :math:`n_U`.
-
-    Parameters
-    ----------
-    policy : Policy, AbsorbingChain or solution
-        Any stock table (dynamic, static, a user's).
-    start : (int, int), default (1, 0)
-        The state (i, v) to look forward from.
-
-    Returns
-    -------
-    dict
-        ``give_up_periods``: expected number of periods spent in give-up states;
-        ``coasting_periods``: expected number of periods spent in coasting states;
-        ``p_bunching``: probability that the final ready count is exactly the bonus count
-        :math:`\lceil T\alpha_U \rceil`. Floats, or Fractions for an exact policy.
-
-    Raises
-    ------
-    ChainError
-        On a start state outside the chain, or something that is not a policy.
-
-    Examples
-    --------
-    >>> from slamarkov import Contract, Poisson, Problem, solve_dynamic, solve_static
-    >>> prob = Problem(Contract.study(10), Poisson(5), 0.5)
-    >>> dyn = gaming_indicators(solve_dynamic(prob, max_stock=40))
-    >>> {k: round(x, 4) for k, x in dyn.items()}
-    {'give_up_periods': 0.0024, 'coasting_periods': 0.3749, 'p_bunching': 0.9599}
-    >>> gaming_indicators(solve_static(prob, max_stock=40))["give_up_periods"]
-    0.0
-    """
-    pol = as_policy(policy)
-    chain = policy if isinstance(policy, AbsorbingChain) else AbsorbingChain(pol)
-    pos = chain.start(start)
-    exact = chain.exact
-    zero = Fraction(0) if exact else 0.0
-    give_up, coast = _flat_masks(pol)
-    sums = [zero, zero]
-    if pos.i > chain.T:
-        pmf = chain.absorption(start)
-    elif give_up.any() or coast.any():
-        space = chain.space
-
-        def add(i, lo, mass):
-            # the row of N from the start state, summed over each set as it passes
-            n = mass.shape[0]
-            for k, mask in enumerate((give_up, coast)):
-                m = space.layer(mask, i)[lo : lo + n]
-                if m.any():
-                    sums[k] += mass[m].sum()
-
-        pmf = chain.kernel.forward(pos, on_layer=add)
-    else:
-        pmf = chain.kernel.forward(pos)
-    out = {"give_up_periods": sums[0] + zero, "coasting_periods": sums[1] + zero,
-           "p_bunching": pmf[pol.problem.contract.bonus_count]}
-    return out if exact else {k: float(x) for k, x in out.items()}
+    return state_classes(as_policy(policy))["role"] == "coasting"
 
 
 def ready_rate_gap(dynamic, static):

@@ -22,10 +22,9 @@ are the short period, to :math:`(i+1, v, 0)` with probability :math:`1 - F(y)`, 
 edge to :math:`(i+1, v+1, y-d)` with probability :math:`P(d)` for each :math:`d = 0..y` (after
 period T the ready edges merge into one, to :math:`(T+1, v+1)` with probability :math:`F(y)`).
 As in the study's chain every such edge is kept even where the demand gives it probability 0,
-so a node has :math:`y + 2` out-edges (2 after period T). A state *adds no stock* when
-:math:`y = x` (the policy never orders below what it holds); that replaces "zero stock" in the
-give-up and coasting definitions, whose conditions on :math:`(i, v)` are unchanged (with
-:math:`x = 0` it is the study's definition). :func:`decision_boundary` compares ready counts
+so a node has :math:`y + 2` out-edges (2 after period T). The give-up and coasting roles read
+the ready chance F(y) of the order-up-to level, whatever the stock on hand (docs/model.md
+section 12): holding stock that keeps F(y) high is trying. :func:`decision_boundary` compares ready counts
 within each slice of equal stock on hand; the drawings of :mod:`slamarkov.plot.policy` show one
 such slice. Every function takes the start as :math:`(i, v, x)`, or :math:`(1, 0)` meaning the
 initial stock.
@@ -45,10 +44,10 @@ from .inspect import check_size, transient_start
 __all__ = ["policy_graph"]
 
 #: the node attributes, in the order they are written
-_TRANSIENT_ATTRS = ("stage", "ready_count", "stock", "success", "kind", "role", "reason",
+_TRANSIENT_ATTRS = ("stage", "ready_count", "stock", "success", "kind", "role", "decided",
                     "reach", "visits")
 _CARRY_ATTRS = ("stage", "ready_count", "stock_on_hand", "stock", "success", "kind", "role",
-                "reason", "reach", "visits")
+                "decided", "reach", "visits")
 _ABSORBING_ATTRS = ("stage", "ready_count", "kind", "band", "settlement", "reach")
 _BAND_NAME = np.array(BANDS)  # index: band code + 1
 
@@ -68,7 +67,7 @@ def policy_graph(policy, start=(1, 0)) -> nx.DiGraph:
     networkx.DiGraph
         Nodes are tuples ``(i, v)``. Transient nodes carry ``stage``, ``ready_count``,
         ``stock`` (S_i(v)), ``success`` (F(S_i(v))), ``kind="transient"``, ``role`` and
-        ``reason`` (:func:`~slamarkov.chain.classes.state_roles`), ``reach`` (probability of ever visiting it from
+        ``decided`` (:func:`~slamarkov.chain.classes.state_roles`), ``reach`` (probability of ever visiting it from
         ``start``, the row of N) and ``visits`` (expected visits, equal to ``reach`` since
         the chain never revisits a state). Absorbing nodes carry ``stage`` (T + 1),
         ``ready_count``, ``kind="absorbing"``, ``band`` ("penalty", "neutral", "bonus"),
@@ -107,8 +106,9 @@ def policy_graph(policy, start=(1, 0)) -> nx.DiGraph:
     >>> G = policy_graph(Policy(carry, [[[2]], [[0, 1, 2], [0, 1, 2]]]))
     >>> sorted(G.successors((1, 0, 0)))  # short, or ready with 0, 1 or 2 units left
     [(2, 0, 0), (2, 1, 0), (2, 1, 1), (2, 1, 2)]
-    >>> G.nodes[(2, 1, 2)]["role"], round(G.nodes[(2, 1, 2)]["reach"], 4)
-    ('coasting', 0.3333)
+    >>> node = G.nodes[(2, 1, 2)]
+    >>> node["role"], node["decided"], round(node["reach"], 4)
+    ('trying', 'neutral-decided', 0.3333)
     """
     import networkx as nx  # imported here: `import slamarkov` stays light
 
@@ -138,7 +138,7 @@ def policy_graph(policy, start=(1, 0)) -> nx.DiGraph:
     keys[t:] = [(T + 1, w) for w in range(T + 1)]
     p = np.asarray(pol.success(), dtype=np.float64)
     columns = head + (roles["stock"].tolist(), p.tolist(), ["transient"] * t,
-                      roles["role"].tolist(), roles["reason"].tolist(), reach, reach)
+                      roles["role"].tolist(), roles["decided"].tolist(), reach, reach)
     transient = [dict(zip(names, row)) for row in zip(*columns)]
     va = np.arange(T + 1)
     acolumns = ([T + 1] * (T + 1), va.tolist(), ["absorbing"] * (T + 1),

@@ -19,18 +19,14 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..chain.classes import (
-    COASTING_REASONS,
-    GIVE_UP_REASONS,
-    committed_band,
-    state_roles,
-)
+from ..chain.classes import DECIDED, committed_band, state_classes
 from ..chain.kernels import kernel_for
 from ..chain.policy import as_policy
 from ..chain.space import Position
 from ..core.limits import PER_STATE, check_bytes
 from ..errors import SlamarkovError
 from ..model.contract import BANDS
+from .gaming import reference_base_stock
 
 __all__ = [
     "BandPath",
@@ -76,54 +72,27 @@ def _states(space, mask) -> list:
     return space.keys_at(np.flatnonzero(mask))
 
 
-def _by_role(policy, role, reason, allowed):
-    if reason is not None and reason not in allowed:
-        raise SlamarkovError(f"reason: must be one of {', '.join(allowed)}, got {reason!r}")
+def _by_role(policy, role, decided):
+    if decided is not None and decided not in DECIDED:
+        raise SlamarkovError(f"decided: must be one of {', '.join(DECIDED)}, got {decided!r}")
     pol = as_policy(policy)
-    r = state_roles(pol)
+    r = state_classes(pol)
     mask = r["role"] == role
-    if reason is not None:
-        mask &= r["reason"] == reason
+    if decided is not None:
+        mask &= r["decided"] == decided
     return _states(pol.space, mask)
 
 
-def give_up_states(policy, reason: str | None = None) -> list:
-    """Transient states where the policy gives up, as the inspection report counts them: it
-    adds no stock while the penalty is certain, or while a better settlement is still reachable
-    (:mod:`slamarkov.chain.classes`).
+def give_up_states(policy, decided: str | None = None) -> list:
+    """Transient states where the policy gives up (:mod:`slamarkov.chain.classes`, docs/model.md
+    section 12): its ready chance is below the penalty threshold while the penalty is the likely
+    outcome from the state under the policy.
 
     Parameters
     ----------
     policy : Policy or AbsorbingChain
-    reason : {"penalty-certain", "penalty-avoidable", "bonus-reachable"}, optional
-        Only the states given up for this reason.
-
-    Returns
-    -------
-    list of (int, int)
-        States (i, v) in state order; (i, v, x) when stock carries over (a state gives up
-        when it adds no stock, y = x).
-
-    Examples
-    --------
-    >>> from slamarkov import Contract, Poisson, Problem, solve_dynamic
-    >>> pol = solve_dynamic(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40).policy
-    >>> give_up_states(pol)[:4]
-    [(4, 0), (5, 0), (5, 1), (6, 0)]
-    >>> len(give_up_states(pol)), give_up_states(pol, "penalty-avoidable")
-    (28, [])
-    """
-    return _by_role(policy, "give-up", reason, GIVE_UP_REASONS)
-
-
-def coasting_states(policy, reason: str | None = None) -> list:
-    """Transient states where the policy coasts: it adds no stock because the bonus is secured
-    or nothing is at stake (:mod:`slamarkov.chain.classes`).
-
-    Parameters
-    ----------
-    policy : Policy or AbsorbingChain
-    reason : {"bonus-secured", "nothing-at-stake"}, optional
+    decided : {"open", "penalty-certain", "neutral-decided", "bonus-secured"}, optional
+        Only the states whose outcome is so (:func:`~slamarkov.chain.classes.decided_outcome`).
 
     Returns
     -------
@@ -134,10 +103,36 @@ def coasting_states(policy, reason: str | None = None) -> list:
     --------
     >>> from slamarkov import Contract, Poisson, Problem, solve_dynamic
     >>> pol = solve_dynamic(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40).policy
-    >>> coasting_states(pol)
+    >>> give_up_states(pol)[:4]
+    [(4, 0), (5, 0), (5, 1), (6, 0)]
+    >>> len(give_up_states(pol)), give_up_states(pol, "open")
+    (28, [])
+    """
+    return _by_role(policy, "give-up", decided)
+
+
+def coasting_states(policy, decided: str | None = None) -> list:
+    """Transient states where the policy coasts (:mod:`slamarkov.chain.classes`): its ready
+    chance is below the bonus threshold while the bonus is the likely outcome.
+
+    Parameters
+    ----------
+    policy : Policy or AbsorbingChain
+    decided : {"open", "penalty-certain", "neutral-decided", "bonus-secured"}, optional
+
+    Returns
+    -------
+    list of (int, int)
+        States (i, v) in state order; (i, v, x) when stock carries over.
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, Poisson, Problem, solve_dynamic
+    >>> pol = solve_dynamic(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40).policy
+    >>> coasting_states(pol, "bonus-secured")
     [(10, 9)]
     """
-    return _by_role(policy, "coasting", reason, COASTING_REASONS)
+    return _by_role(policy, "coasting", decided)
 
 
 # -- reachability -----------------------------------------------------------------------------
@@ -592,15 +587,21 @@ class PolicyInspection:
     start : (int, int) or (int, int, int)
     unreachable : list of (int, int)
     give_up : dict
-        reason -> list of states (only reasons that occur).
+        decided outcome ("open", "penalty-certain", ...) -> list of states (only those that
+        occur).
     coasting : dict
-        reason -> list of states.
+        decided outcome -> list of states.
     boundary : dict
         stage -> list of (v, stock below, stock at v), from :func:`decision_boundary`.
     paths : dict
         band -> :class:`BandPath` or None.
     flow : dict
         From :func:`band_flow`.
+    withholding, adding : dict
+        decided outcome -> the states whose ready chance is below (above) the non-strategic
+        reference's, :math:`F(y) < F(\\max(S^*, x))` (empty without a reference).
+    base_stock : number or None
+        :math:`S^*`, the reference's base-stock level.
     """
 
     review_period: int
@@ -612,6 +613,9 @@ class PolicyInspection:
     boundary: dict
     paths: dict
     flow: dict = field(repr=False)
+    withholding: dict = field(default_factory=dict)
+    adding: dict = field(default_factory=dict)
+    base_stock: object = None
 
     def to_dict(self) -> dict:
         """A JSON-friendly document (states as [i, v] lists).
@@ -622,7 +626,7 @@ class PolicyInspection:
         >>> pol = solve_dynamic(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40).policy
         >>> doc = inspect_policy(pol).to_dict()
         >>> doc["coasting"], doc["paths"]["bonus"]["final_count"]
-        ({'bonus-secured': [[10, 9]]}, 9)
+        ({'open': [[7, 6], [8, 7], [9, 8]], 'bonus-secured': [[10, 9]]}, 9)
         """
         def states(xs):
             return [list(s) for s in xs]
@@ -634,6 +638,9 @@ class PolicyInspection:
             "unreachable": states(self.unreachable),
             "give_up": {k: states(x) for k, x in self.give_up.items()},
             "coasting": {k: states(x) for k, x in self.coasting.items()},
+            "base_stock": self.base_stock,
+            "withholding": {k: states(x) for k, x in self.withholding.items()},
+            "adding": {k: states(x) for k, x in self.adding.items()},
             "boundary": {str(i): [list(x) for x in b] for i, b in self.boundary.items() if b},
             "paths": {
                 band: None if bp is None else {
@@ -663,15 +670,20 @@ class PolicyInspection:
         lines = [f"Inspection of the {self.policy} policy, T = {T}, from state "
                  f"({', '.join(map(str, self.start))})"
                  + (" (stage, ready count, stock on hand)" if carry else ""), ""]
-        none = "adds no stock, y = x" if carry else "zero stock"
+        ref = "y_ref = max(S*, x)" if carry else "y_ref = S*"
         n_un = len(self.unreachable)
         lines.append(f"Unreachable states (probability 0): {n_un}")
         if n_un:
             lines.append(f"  stage {_ranges(self.unreachable)}")
-        for title, groups in ((f"Give-up states ({none}, penalty certain or a better "
-                               "settlement given up)", self.give_up),
-                              (f"Coasting states ({none}, bonus secured or nothing at "
-                               "stake)", self.coasting)):
+        titles = [("Give-up states (ready chance below the penalty threshold while the penalty "
+                   "is likely)", self.give_up),
+                  ("Coasting states (ready chance below the bonus threshold while the bonus is "
+                   "likely)", self.coasting)]
+        if self.base_stock is not None:
+            titles += [(f"Withholding states (ready chance below the static supplier's, S* = "
+                        f"{self.base_stock}, {ref})", self.withholding),
+                       ("Adding states (ready chance above the static supplier's)", self.adding)]
+        for title, groups in titles:
             total = sum(len(x) for x in groups.values())
             lines.append(f"{title}: {total}")
             for reason, xs in groups.items():
@@ -690,14 +702,21 @@ class PolicyInspection:
                 lines.append("  none: the stock is constant within every stage")
         for i, b in ({} if carry else changed).items():
             lines.append(f"  stage {i}: " + ", ".join(f"v={v} ({a}->{z})" for v, a, z in b))
-        lines.append("Most probable path into each band:")
+        if carry:  # what is shown: one path of (i, v, x), a sliver of its band (issue 23)
+            lines.append("Most probable path into each band (one path of states (i, v, x): "
+                         "the stock on hand splits a band's probability over many paths, so "
+                         "each is small beside the band's own):")
+        else:
+            lines.append("Most probable path into each band:")
+        total = {b: float(self.flow["committed"][b][-1]) for b in BANDS}
         for band, bp in self.paths.items():
             if bp is None:
                 lines.append(f"  {band}: unreachable")
                 continue
+            whole = f"; P({band}) {100 * total[band]:.4f}%" if carry else ""
             lines.append(f"  {band}: ends at v = {bp.final_count}, probability "
                          f"{100 * bp.probability:.6g}% (natural log of the probability "
-                         f"{bp.log_probability:.4f}); ready in periods "
+                         f"{bp.log_probability:.4f}{whole}); ready in periods "
                          f"{_ready_periods(bp.path)}")
         lines.append("Probability committed to each band by stage, in percent (flow in that "
                      "stage):")
@@ -722,13 +741,16 @@ def _ready_periods(path) -> str:
         ",".join(map(str, ready))
 
 
-def inspect_policy(policy, start=(1, 0)) -> PolicyInspection:
+def inspect_policy(policy, start=(1, 0), reference=None) -> PolicyInspection:
     """All the inspection queries of a policy at once.
 
     Parameters
     ----------
     policy : Policy or AbsorbingChain
     start : (int, int) or (int, int, int), default (1, 0)
+    reference : StaticSolution, Solutions or number, optional
+        The non-strategic reference of the withholding and adding states
+        (:func:`~slamarkov.analysis.gaming.reference_base_stock`; solved when not given).
 
     Returns
     -------
@@ -740,25 +762,32 @@ def inspect_policy(policy, start=(1, 0)) -> PolicyInspection:
     >>> from slamarkov import Contract, Poisson, Problem, solve_dynamic
     >>> pol = solve_dynamic(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40).policy
     >>> rep = inspect_policy(pol)
-    >>> sorted(rep.give_up), rep.coasting, rep.unreachable
-    (['penalty-certain'], {'bonus-secured': [(10, 9)]}, [])
+    >>> sorted(rep.give_up), rep.coasting["bonus-secured"], rep.unreachable
+    (['penalty-certain'], [(10, 9)], [])
+    >>> rep.base_stock, len(rep.withholding["penalty-certain"])
+    (8, 28)
     """
     pol = as_policy(policy)
     check_size(pol, "inspect")
     pos = transient_start(pol, start)
     space = pol.space
     start = space.key(pos)
-    roles = state_roles(pol)
+    S = reference_base_stock(policy, reference)[0]
+    cls = state_classes(pol, S)
+    masks = {"give-up": cls["role"] == "give-up", "coasting": cls["role"] == "coasting",
+             "withholding": (cls["withheld"] > 0).astype(bool),
+             "adding": (cls["added"] > 0).astype(bool)}
     groups = {}
-    for role, reasons in (("give-up", GIVE_UP_REASONS), ("coasting", COASTING_REASONS)):
-        groups[role] = {}
-        for reason in reasons:
-            xs = _states(space, (roles["role"] == role) & (roles["reason"] == reason))
+    for name, mask in masks.items():
+        groups[name] = {}
+        for label in DECIDED[-1:] + DECIDED[:-1]:  # open first
+            xs = _states(space, mask & (cls["decided"] == label))
             if xs:
-                groups[role][reason] = xs
+                groups[name][label] = xs
     return PolicyInspection(
         review_period=pol.review_period, policy=pol.kind, start=start,
         unreachable=unreachable_states(pol, start), give_up=groups["give-up"],
         coasting=groups["coasting"], boundary=decision_boundary(pol),
         paths=most_probable_paths(pol, start), flow=band_flow(pol, start),
+        withholding=groups["withholding"], adding=groups["adding"], base_stock=S,
     )

@@ -36,8 +36,9 @@ from ..chain.absorbing import AbsorbingChain
 from ..chain.classes import OPEN, committed_band
 from ..chain.policy import Policy
 from ..chain.score import ReadyCount, Score, score_of
+from ..core.numbers import to_fraction
 from ..errors import MonitorError
-from ..io.files import read_text
+from ..io.files import open_text
 from ..model.contract import BANDS
 from ..model.problem import Problem
 from ..solve.both import solve_policy
@@ -267,9 +268,13 @@ def _row_error(source, line, period, rule):
 def _parse_demand(text, line, k, short, describe, problem, source):
     demand = problem.demand
     try:
-        d = Fraction(text)
-    except (ValueError, ZeroDivisionError):
-        raise _row_error(source, line, k, f"demand must be a number, got {text!r}") from None
+        # bounded before it is converted: Fraction("1e999999999") would expand the exponent
+        d = to_fraction(text, "demand", ValueError)
+    except (ValueError, ZeroDivisionError) as exc:
+        rule = str(exc).removeprefix("demand: ")
+        if "must be a number" in rule or not text.strip():
+            rule = f"must be a number, got {_shown(text)}"
+        raise _row_error(source, line, k, f"demand {rule}") from None
     if d < 0:
         raise _row_error(source, line, k, f"demand must be >= 0, got {text}")
     if demand.discrete and d.denominator != 1:
@@ -284,30 +289,38 @@ def _parse_demand(text, line, k, short, describe, problem, source):
     return int(d) if d.denominator == 1 else float(d)
 
 
+def _shown(text: str) -> str:
+    """A cell as a message quotes it: at most 40 characters of it."""
+    return repr(text) if len(text) <= 40 else f"{text[:40]!r}... ({len(text):,} characters)"
+
+
 def _validate(rows, header, problem: Problem, source: str, max_stock=None) -> PeriodLog:
     """Check every row of a log: periods 1..n in order, ready 0/1, demand consistent, and with
-    stock carried over a stock on hand the chain can reach."""
+    stock carried over a stock on hand the chain can reach. ``rows`` is read lazily: the log is
+    refused at row T + 1, before any row after it is read."""
     T = problem.review_period
     score = score_of(problem)
     outcomes, demand = [], []
     has_demand = "demand" in header
     carry = problem.carries
-    if carry and rows and "stock_on_hand" not in header:
-        raise MonitorError(f"{source}: missing column 'stock_on_hand': stock carries over, so "
-                           "the state needs the stock left at the end of each period")
     on_hand = [] if carry else None
     previous = problem.initial_stock
     for k, (line, row) in enumerate(rows, start=1):
+        if carry and "stock_on_hand" not in header:
+            raise MonitorError(f"{source}: missing column 'stock_on_hand': stock carries over, so "
+                               "the state needs the stock left at the end of each period")
         if len(row) != len(header):
             raise _row_error(source, line, None, f"expected {len(header)} fields "
                              f"({','.join(header)}), got {len(row)}")
         rec = dict(zip(header, (x.strip() for x in row)))
         text = rec["period"]
         try:
-            period = int(text)
+            period = int(text) if len(text) <= 20 else None
         except ValueError:
+            period = None
+        if period is None:
             raise _row_error(source, line, None,
-                             f"period must be an integer, got {text!r}") from None
+                             f"period must be an integer, got {_shown(text)}") from None
         if period != k:
             if 1 <= period < k:
                 rule = f"period {period} is repeated (periods run 1, 2, ... in order, once each)"
@@ -352,10 +365,12 @@ def _parse_on_hand(text, line, k, short, d, previous, max_stock, source):
     integer in the stock range, 0 after a short period, and y = x + d >= the stock carried in
     when the demand is logged (docs/model.md section 11)."""
     try:
-        x = int(text)
+        x = int(text) if len(text) <= 20 else None
     except ValueError:
+        x = None
+    if x is None:
         raise _row_error(source, line, k, f"stock_on_hand must be an integer >= 0, got "
-                         f"{text!r}") from None
+                         f"{_shown(text)}") from None
     if x < 0:
         raise _row_error(source, line, k, f"stock_on_hand must be an integer >= 0, got {text}")
     if short and x != 0:
@@ -418,21 +433,68 @@ def parse_log(text: str, problem: Problem, source: str = "<log>", *,
     ...
     slamarkov.errors.MonitorError: <log> line 3: period 1 is repeated (periods run 1, 2, ... in order, once each)
     """
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
-    numbered = ((reader.line_num, row) for row in reader)
-    header = None
-    rows = []
-    for line, row in numbered:
-        if not row or all(not x.strip() for x in row):
-            continue
-        if header is None:
-            header = [x.strip() for x in row]
-            _check_header(header, source, line, problem.carries, score_of(problem))
-        else:
-            rows.append((line, row))
-    if header is None:
+    return _parse_lines(io.StringIO(text.removeprefix("\ufeff")), problem, source, max_stock)
+
+
+#: the longest line of a log that is read (a row of a few numbers is tens of characters);
+#: the csv module refuses a field above 131,072 characters on its own
+MAX_LOG_LINE = 1 << 20
+#: blank lines a log may hold beyond its rows (they are skipped, but not without end)
+MAX_BLANK_LINES = 10_000
+
+
+def _bounded_lines(lines, source):
+    """The lines of a log, each read with a bound on its length."""
+    readline = getattr(lines, "readline", None)
+    if readline is None:
+        yield from lines
+        return
+    n = 0
+    while True:
+        line = readline(MAX_LOG_LINE + 1)
+        if not line:
+            return
+        n += 1
+        if len(line) > MAX_LOG_LINE:
+            raise MonitorError(f"{source} line {n}: longer than {MAX_LOG_LINE:,} characters; a "
+                               "log row is period,ready[,demand][,stock_on_hand]")
+        yield line
+
+
+def _parse_lines(lines, problem: Problem, source: str, max_stock=None) -> PeriodLog:
+    """:func:`parse_log` on a text stream, read row by row: a log is refused at its row T + 1
+    (or at a line or field too long, or too many blank lines) without reading further."""
+    reader = csv.reader(_bounded_lines(lines, source))
+
+    def numbered():
+        blank = 0
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                reason = str(exc)
+                if "field larger than field limit" in reason:
+                    reason = f"a field is longer than {csv.field_size_limit():,} characters"
+                raise MonitorError(f"{source} line {reader.line_num}: not a CSV row ({reason})"
+                                   ) from None
+            if not row or all(not x.strip() for x in row):
+                blank += 1
+                if blank > MAX_BLANK_LINES:
+                    raise MonitorError(f"{source} line {reader.line_num}: more than "
+                                       f"{MAX_BLANK_LINES:,} blank lines")
+                continue
+            yield reader.line_num, row
+
+    rows = numbered()
+    first = next(rows, None)
+    if first is None:
         raise MonitorError(f"{source}: empty; the first line must be the header "
                            "period,ready[,demand]")
+    line, row = first
+    header = [x.strip() for x in row]
+    _check_header(header, source, line, problem.carries, score_of(problem))
     return _validate(rows, header, problem, source, max_stock)
 
 
@@ -446,7 +508,7 @@ def _check_header(header, source, line, carry, score):
                 "([inventory] leftover = \"carry\" in the contract file); this contract discards "
                 "leftover stock, so the state has no stock on hand")
         if name not in ("period", *outcome, "demand", "stock_on_hand"):
-            raise MonitorError(f"{source} line {line}: unknown column {name!r} (the header is "
+            raise MonitorError(f"{source} line {line}: unknown column {_shown(name)} (the header is "
                                f"{shape})")
         if header.count(name) > 1:
             raise MonitorError(f"{source} line {line}: column {name!r} appears twice")
@@ -476,8 +538,8 @@ def read_log(path, problem: Problem, *, max_stock=None) -> PeriodLog:
     MonitorState(period=3, ready_count=1)
     """
     p = Path(path)
-    text = read_text(p, "a log file", MonitorError, encoding="utf-8-sig")
-    return parse_log(text, problem, str(p), max_stock=max_stock)
+    with open_text(p, "a log file", MonitorError, encoding="utf-8-sig", newline="") as fh:
+        return _parse_lines(fh, problem, str(p), max_stock=max_stock)
 
 
 def as_log(log, problem: Problem, max_stock=None) -> PeriodLog:
@@ -699,8 +761,17 @@ def monitor_text(result: MonitorResult, problem: Problem) -> str:
         ("P(bonus)", _pct(d.p_bonus), _pct(st.p_bonus)),
         ("expected settlement", f"{float(d.expected_settlement):.6g}",
          f"{float(st.expected_settlement):.6g}"),
-        ("stock to order now", stock(d.stock_now), stock(st.stock_now)),
     ]
+    if s.stock_on_hand is None:  # leftover stock is discarded: the stock is all ordered now
+        rows.append(("order now (none on hand)", stock(d.stock_now), stock(st.stock_now)))
+    else:
+        x = s.stock_on_hand
+
+        def order(y):
+            return "-" if y is None else f"{float(y) - float(x):g}"
+
+        rows += [("order up to", stock(d.stock_now), stock(st.stock_now)),
+                 (f"{x:g} on hand: order", order(d.stock_now), order(st.stock_now))]
     for label, a, b in rows:
         lines.append(f"{label:28}{a:>14}{b:>14}")
     lines.append("(settlement: what the supplier pays at the end; a bonus counts negative)")

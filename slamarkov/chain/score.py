@@ -184,7 +184,8 @@ class ReadyCount(Score):
         """
         text = record["ready"]
         if text not in ("0", "1"):
-            raise ValueError(f"ready must be 0 or 1, got {text!r}")
+            shown = repr(text) if len(text) <= 40 else f"{text[:40]!r}... ({len(text):,} characters)"
+            raise ValueError(f"ready must be 0 or 1, got {shown}")
         return int(text)
 
     def short(self, outcome) -> bool:

@@ -72,6 +72,15 @@ def _max_gib(text):
         raise argparse.ArgumentTypeError(str(exc).removeprefix("value: ")) from None
 
 
+def _max_work(text):
+    from ..core.limits import parse_work
+
+    try:
+        return parse_work(text, "value")
+    except SlamarkovError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("value: ")) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .._version import __version__
 
@@ -91,7 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
     for leaf in _leaves(parser):
         leaf.add_argument("--max-gib", dest="max_bytes", type=_max_gib, default=None,
                           metavar="G", help="memory limit in GiB: a request estimated to need "
-                          "more is refused before any work (default: half the machine's memory)")
+                          "more is refused before any work (default: half the machine's memory, "
+                          "or less under an address-space or cgroup limit)")
+        leaf.add_argument("--max-work", dest="max_work", type=_max_work, default=None,
+                          metavar="OPS", help="work limit in operations (multiply-adds, about "
+                          "1e9 a second): a request estimated to need more is refused before "
+                          "any work (default: 2e10)")
     return parser
 
 
@@ -106,13 +120,20 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _common.PROG = getattr(args, "_prog", parser.prog)
-    from ..core.limits import memory_limit
+    from ..core.limits import memory_limit, work_limit
 
     try:
-        with memory_limit(getattr(args, "max_bytes", None)):
+        with memory_limit(getattr(args, "max_bytes", None)), \
+                work_limit(getattr(args, "max_work", None)):
             return int(args.handler(args) or 0)
     except SlamarkovError as exc:
         print(f"{_common.PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        # an allocation the size checks did not foresee: one line, as a refused request
+        print(f"{_common.PROG}: error: out of memory (an allocation failed: the request needs "
+              "more memory than this process may use; lower its sizes or see --max-gib)",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{_common.PROG}: interrupted", file=sys.stderr)

@@ -26,8 +26,9 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..errors import ConfigError, OutputError
-from ..io.atomic import atomic_write
+from ..io.atomic import atomic_write, check_output
 from ..model.config import Config, load_config, parse_demand_spec
+from ..model.problem import Problem
 
 __all__ = ["add_problem_arguments", "config_from_args", "emit", "wrote", "warn", "note",
            "out_format", "add_out_argument", "percent", "PROG", "positive_int",
@@ -109,18 +110,20 @@ def add_problem_arguments(parser, file_required: bool = True) -> None:
                        default=None, help="exact rational arithmetic (rational demand only)")
 
 
-def config_from_args(args, measures=("ready-rate",)) -> Config:
-    """Load the contract file with the command line's overrides; a contract whose measure the
-    command does not handle (``measures``) is refused in one line."""
-    cfg = _config_from_args(args)
-    measure = cfg.problem.contract.measure
+def config_from_args(args, measures=("ready-rate",), *, customers: bool = False) -> Config:
+    """Load the contract file with the command line's overrides; a file with several customers
+    only where the command takes one (``customers``), and a contract whose measure the command
+    does not handle (``measures``) refused in one line."""
+    cfg = _config_from_args(args, customers=customers)
+    measure = getattr(getattr(cfg.problem, "contract", None), "measure", "ready-rate")
     if measure not in measures:
         raise ConfigError(f"contract.measure: {PROG} handles {', '.join(measures)} contracts, "
-                          f"got {measure!r} (solve and chain handle fill-rate ones)")
+                          f"got {measure!r} (solve, chain, simulate, validate and monitor handle "
+                          "fill-rate ones)")
     return cfg
 
 
-def _config_from_args(args) -> Config:
+def _config_from_args(args, *, customers: bool = False) -> Config:
     overrides = {key: getattr(args, key, None) for key, *_ in _OVERRIDES.values()}
     overrides["solver.exact"] = getattr(args, "solver.exact", None)
     if args.demand_spec is not None:
@@ -129,7 +132,20 @@ def _config_from_args(args) -> Config:
         # the per-period amounts need T, which the file or --review-period gives
         T = load_config(args.file, overrides).problem.review_period
         overrides.update(per_period_amounts(args, T))
-    return load_config(args.file, overrides)
+    config = load_config(args.file, overrides)
+    if not customers and not isinstance(config.problem, Problem):
+        raise ConfigError("customer: this command takes one customer (a [demand] table); files "
+                          "with [[customer]] tables go to solve, simulate, validate, chain "
+                          "--from and monitor")
+    if (isinstance(config.problem, Problem) and config.exact
+            and not config.problem.demand.rational):
+        # the API's message names its keyword (exact=False); here the user typed a flag or a key
+        field, undo = (("--exact", "leave out --exact") if overrides["solver.exact"]
+                       else ("solver.exact", "set solver.exact = false"))
+        raise ConfigError(f"{field}: demand {config.problem.demand.describe()} has no rational "
+                          "probabilities; use discrete-uniform, uniform or empirical demand, or "
+                          f"{undo}")
+    return config
 
 
 def _message(kind: str, text: str) -> None:
@@ -202,7 +218,8 @@ def add_workers_arguments(group, *, jobs_alias: bool = False,
                            help="deprecated: use --workers")
     group.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="run on a running Dask distributed scheduler, e.g. tcp://host:8786 "
-                       "(needs the 'distributed' extra; workers need slamarkov installed)")
+                       "(needs the 'distributed' extra; workers need slamarkov installed); "
+                       "connecting, its first answer included, times out after 10 s")
 
 
 def workers_option(args):
@@ -355,6 +372,7 @@ def out_format(out, fmt, formats, default):
     """
     if out is None:
         return fmt or default
+    check_output(out)  # a folder, a socket, a name too long: refused before any work
     suffix = Path(out).suffix.lower()
     allowed = [s for s, f in SUFFIXES.items() if f in formats]
     if not suffix:

@@ -10,9 +10,18 @@ from ..core.limits import PER_STATE
 from ..core.limits import max_bytes as memory_guard
 from ..errors import ChainError, ChainSizeError
 from ..model.contract import FILL_RATE, MEASURES
+from ..model.customers import CustomersProblem
 from ..solve.both import POLICIES, solve_policy
 from ..solve.limits import check_solve
-from ._common import add_problem_arguments, config_from_args, emit, note, percent, wrote
+from ._common import (
+    add_problem_arguments,
+    add_progress_arguments,
+    config_from_args,
+    emit,
+    note,
+    percent,
+    wrote,
+)
 
 
 def register(sub):
@@ -33,6 +42,7 @@ def register(sub):
     p.add_argument("--compress", action="store_true",
                    help="zip-compress the .npz files (smaller, several times slower to write; "
                    "default: uncompressed)")
+    add_progress_arguments(p, default="on a terminal, while --out writes its files")
     p.set_defaults(handler=run)
 
 
@@ -136,9 +146,10 @@ def summary_text(chain: AbsorbingChain, start) -> str:
 CHAIN_FILES = ("Q.npz", "R.npz", "N.npz", "B.npz", "states.csv")
 
 
-def write_chain(chain: AbsorbingChain, out, compress: bool = False) -> list[str]:
+def write_chain(chain: AbsorbingChain, out, compress: bool = False, step=None) -> list[str]:
     """Write Q.npz, R.npz, N.npz, B.npz (where they fit) and states.csv into ``out``; returns
-    the names written. The .npz files are uncompressed unless ``compress``.
+    the names written. The .npz files are uncompressed unless ``compress``. ``step(name)``, when
+    given, is called before each file (a progress bar's step).
 
     The files are written as a set: into a temporary folder beside ``out`` that then replaces
     ``out`` whole (:func:`~slamarkov.io.atomic.atomic_dir`), so ``out`` never holds a half-written set
@@ -151,46 +162,113 @@ def write_chain(chain: AbsorbingChain, out, compress: bool = False) -> list[str]
     written = []
     with atomic_dir(out, owned=CHAIN_FILES) as tmp:
 
-        def save(name, matrix):
+        def save(name, matrix, announce=True):
+            if step is not None and announce:
+                step(name)
             sparse.save_npz(tmp / name, sparse.csr_matrix(matrix), compressed=compress)
             written.append(name)
 
         save("Q.npz", chain.Q)
         save("R.npz", chain.R)
+        if step is not None:
+            step("N.npz, B.npz")  # computing N and B is most of the time on a large chain
         try:
             N, B = chain.matrices()
         except ChainSizeError as exc:
             note(f"N.npz and B.npz not written: {exc}")
         else:
-            save("N.npz", N)
-            save("B.npz", B)
+            save("N.npz", N, announce=False)
+            save("B.npz", B, announce=False)
+        if step is not None:
+            step("states.csv")
         chain.write_states_csv(tmp / "states.csv")
         written.append("states.csv")
     return written
 
 
+def _run_customers(args, cfg) -> int:
+    """``--from I,V1,..,Vk[,X]`` on a file with several customers (docs/model.md section 15)."""
+    from ..solve.customers import outlook_from, solve_customers_dynamic, solve_customers_static
+
+    p = cfg.problem
+    if args.out is not None:
+        raise ChainError("--out: the matrix files are written for one customer only; with "
+                         "several customers use --from I,V1,..,Vk[,X]")
+    parts = args.start.split(",")
+    try:
+        values = [int(x) for x in parts]
+    except ValueError:
+        values = None
+    if values is None or len(values) not in (p.k + 1, p.k + 2):
+        raise ChainError(f"--from: must be I,V1,..,V{p.k} or I,V1,..,V{p.k},X (integers, one "
+                         f"ready count per customer), got {args.start!r}")
+    opts = cfg.solver_options()
+    sol = (solve_customers_dynamic(p, **opts) if args.policy == "dynamic"
+           else solve_customers_static(p, **opts))
+    i, counts = values[0], values[1 : p.k + 1]
+    x = values[p.k + 1] if len(values) == p.k + 2 else None
+    try:
+        out = outlook_from(sol, i, counts, x)
+    except ChainError as exc:
+        raise ChainError(f"--from: {exc}") from None
+    when = (f"period {i} of {p.review_period}" if i <= p.review_period
+            else "the end of the review period")
+    lines = [f"from state {out.state} of the {sol.kind} policy ({when}; ready periods so far: "
+             + ", ".join(f"{n} {v}" for n, v in zip(p.names, counts)) + ")"]
+    for name, rr, sac in zip(p.names, out.ready_rates, out.sacrificed):
+        lines.append(f"  {name}: ready rate at the end mean {percent(rr.mean)}, SD "
+                     f"{100 * rr.sd:.4f}%, P(penalty) {percent(rr.p_penalty)}, P(bonus) "
+                     f"{percent(rr.p_bonus)}; sacrificed periods still to come "
+                     f"{_fmt(sac, 'periods')}")
+    lines.append(f"  expected cost to the end of the review period: {_fmt(out.cost)}")
+    emit("\n".join(lines))
+    return 0
+
+
 def run(args) -> int:
     if args.out is None and args.start is None:
         raise ChainError("chain: give --out DIR, --from I,V, or both")
-    cfg = config_from_args(args, MEASURES)
+    cfg = config_from_args(args, MEASURES, customers=True)
+    if isinstance(cfg.problem, CustomersProblem):
+        return _run_customers(args, cfg)
     fills = cfg.problem.contract.measure == FILL_RATE
     start = _parse_start(args.start, fills) if args.start is not None else None
     if args.out is not None:  # refuse before solving what cannot be written
+        from ..io.atomic import check_output
+
+        check_output(args.out, folder=True)  # a file, a device, a name too long
         check_solve(cfg.problem, cfg.max_stock, exact=cfg.exact, per_state=PER_STATE["chain"],
                     what="for the chain files")
-    policy = solve_policy(cfg.problem, args.policy, **cfg.solver_options()).policy
-    max_bytes = memory_guard()  # --max-gib also guards the dense N and B
-    chain = AbsorbingChain(policy, max_bytes=max_bytes)
-    if start is not None:
-        chain.start(start, field="--from")  # the state named before any work
+    from ..core.progress import progress
+
+    # one bar over the steps that take seconds on a large chain: the solve and each file
+    bar = progress(total=5 if args.out is not None else 1, label="chain", unit="step",
+                   enabled=args.progress)
+    with bar:
+        bar.set_postfix_str("solve")
+        policy = solve_policy(cfg.problem, args.policy, **cfg.solver_options()).policy
+        bar.update(1)
+        max_bytes = memory_guard()  # --max-gib also guards the dense N and B
+        chain = AbsorbingChain(policy, max_bytes=max_bytes)
+        if start is not None:
+            chain.start(start, field="--from")  # the state named before any work
+        if args.out is not None:
+            float_chain = chain
+            if policy.exact:  # matrices are float files
+                float_chain = AbsorbingChain(
+                    Policy(policy.problem, policy.stock, kind=policy.kind,
+                           max_stock=policy.space.max_stock if policy.carries else None),
+                    max_bytes=max_bytes)
+            names = iter(range(4))
+
+            def step(name):
+                if next(names):
+                    bar.update(1)
+                bar.set_postfix_str(name)
+
+            write_chain(float_chain, args.out, compress=args.compress, step=step)
+            bar.update(bar.total - bar.n)
     if args.out is not None:
-        float_chain = chain
-        if policy.exact:  # matrices are float files
-            float_chain = AbsorbingChain(
-                Policy(policy.problem, policy.stock, kind=policy.kind,
-                       max_stock=policy.space.max_stock if policy.carries else None),
-                max_bytes=max_bytes)
-        write_chain(float_chain, args.out, compress=args.compress)
         wrote(args.out)
     if start is not None:
         emit(fill_summary_text(chain, start) if fills else summary_text(chain, start))

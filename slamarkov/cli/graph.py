@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from ..analysis.graph import policy_graph
 from ..analysis.inspect import inspect_policy
-from ..io.graphs import GRAPH_FORMATS, graph_to_string
+from ..errors import ChainError
+from ..io.graphs import GRAPH_FORMATS, graph_to_string, require_format
+from ..model.customers import CustomersProblem
 from ..solve.both import POLICIES
 from ._common import (
     add_problem_arguments,
@@ -21,7 +23,8 @@ def register(sub):
         description="Build the absorbing Markov chain of a contract file's policy as a graph and "
         "export it (GraphML, GEXF, node-link JSON, Graphviz DOT; node ids are \"i,v\", or "
         "\"i,v,x\" with x the stock on hand when stock carries over), or print "
-        "the inspection report: unreachable states, give-up and coasting states, the decision "
+        "the inspection report: unreachable states, give-up and coasting states, the states "
+        "withholding or adding service against the static supplier, the decision "
         "boundary, the most probable path into each band and the probability committed to each "
         "band by stage.")
     add_problem_arguments(p)
@@ -52,7 +55,22 @@ def run(args) -> int:
         if fmt is None:
             parser.error(f"--out: no suffix to tell the format by; give --format "
                          f"{'|'.join(GRAPH_FORMATS)}")
-    cfg = config_from_args(args)
+        require_format(fmt)  # a missing extra is refused before the work
+    cfg = config_from_args(args, customers=True)
+    if isinstance(cfg.problem, CustomersProblem):  # docs/model.md section 15
+        if not args.inspect:
+            raise ChainError("--format: graphs are drawn for one customer only; with several "
+                             "customers use --inspect")
+        from ..analysis.customers_inspect import inspect_customers
+        from ..solve.customers import solve_customers_dynamic
+
+        if args.policy != "dynamic":
+            raise ChainError("--policy: whom a state sacrifices first is a question for the "
+                             "dynamic policy (a static rule fixes it)")
+        report = inspect_customers(solve_customers_dynamic(cfg.problem,
+                                                           **cfg.solver_options()))
+        emit(json_text(report.to_dict()) if fmt == "json" else report.to_text(), args.out)
+        return 0
     from ..core.limits import PER_STATE
     from ..solve.limits import check_solve
 
@@ -61,9 +79,13 @@ def run(args) -> int:
                 what=f"for the {kind}")  # before solving what cannot be drawn
     from ..solve.both import solve_policy
 
-    policy = solve_policy(cfg.problem, args.policy, **cfg.solver_options()).policy
+    solution = solve_policy(cfg.problem, args.policy, **cfg.solver_options())
+    policy = solution.policy
     if args.inspect:
-        report = inspect_policy(policy)
+        # the withholding states are measured against the static solution of the same options
+        reference = solution if args.policy == "static" else solve_policy(
+            cfg.problem, "static", **cfg.solver_options())
+        report = inspect_policy(policy, reference=reference)
         text = (json_text(report.to_dict()) if fmt == "json"
                 else report.to_text())
         emit(text, args.out)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 
+from ..analysis.customers_monitor import monitor_customers, read_customers_log
 from ..analysis.monitor import monitor, monitor_text, read_log
 from ..errors import MonitorError
 from ..model.contract import FILL_RATE, MEASURES
+from ..model.customers import CustomersProblem
 from ._common import (
     add_out_argument,
     add_problem_arguments,
@@ -57,7 +59,17 @@ def _alert_level(text):
 def run(args) -> int:
     level = _alert_level(args.alert) if args.alert is not None else None
     fmt = out_format(args.out, args.format, FORMATS, "text")
-    cfg = config_from_args(args, MEASURES)
+    cfg = config_from_args(args, MEASURES, customers=True)
+    if isinstance(cfg.problem, CustomersProblem):  # docs/model.md section 15
+        m = monitor_customers(cfg.problem, read_customers_log(args.log, cfg.problem),
+                              **cfg.solver_options())
+        emit(json_text(m.to_dict()) if fmt == "json" else m.to_text(), args.out)
+        worst = max(c["p_penalty"] for c in m.to_dict()["dynamic"]["customers"])
+        if level is not None and worst > level:
+            warn(f"alert: a customer's P(penalty) from period {m.log.periods + 1} under the "
+                 f"dynamic policy is {100 * worst:.4f}%, above --alert {level:g}")
+            return 1
+        return 0
     if cfg.problem.contract.measure == FILL_RATE:  # docs/model.md section 14
         from ..analysis.fill_monitor import fill_monitor, fill_monitor_text
 
@@ -80,6 +92,7 @@ def run(args) -> int:
         emit(monitor_text(result, cfg.problem), args.out)
     if level is not None and float(result.dynamic.p_penalty) > level:
         warn(f"alert: P(penalty) from period {result.state.period} under the dynamic policy is "
-             f"{100 * float(result.dynamic.p_penalty):.4f}%, above --alert {level:g}")
+             f"{100 * float(result.dynamic.p_penalty):.4f}%, above --alert {level:g} "
+             f"({100 * level:g}%)")
         return 1
     return 0

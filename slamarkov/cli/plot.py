@@ -28,7 +28,10 @@ def register(sub):
 
 def run(args) -> int:
     out_format(args.out, None, ("png",), "png")
+    from ..plot.figure import require_matplotlib
     from ..plot.policy import draw_chain, draw_policy_heatmap
+
+    require_matplotlib()  # a missing extra is refused before the solve
     from ..solve.both import solve_policy
 
     cfg = config_from_args(args)

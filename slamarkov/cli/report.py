@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from ..analysis.monitor import read_log
-from ._common import add_problem_arguments, config_from_args, out_format, wrote
+from ..model.customers import CustomersProblem
+from ._common import (
+    add_problem_arguments,
+    add_progress_arguments,
+    config_from_args,
+    out_format,
+    wrote,
+)
 
 
 def register(sub):
@@ -20,6 +27,7 @@ def register(sub):
                    help="the HTML file to write (suffix .html)")
     p.add_argument("--log", default=None, metavar="LOG.csv",
                    help="the periods so far in the running review period: period,ready[,demand]")
+    add_progress_arguments(p)
     p.set_defaults(handler=run)
 
 
@@ -27,7 +35,13 @@ def run(args) -> int:
     out_format(args.out, None, ("html",), "html")  # a bad suffix fails before solving
     from ..report.html import write_report
 
-    cfg = config_from_args(args)
+    cfg = config_from_args(args, customers=True)
+    if isinstance(cfg.problem, CustomersProblem):  # docs/model.md section 15
+        from ..report.customers_html import write_customers_report
+
+        wrote(write_customers_report(args.out, cfg, args.log))
+        return 0
     log = read_log(args.log, cfg.problem) if args.log is not None else None
-    wrote(write_report(args.out, cfg.problem, log, **cfg.solver_options()))
+    wrote(write_report(args.out, cfg.problem, log, progress=args.progress,
+                       **cfg.solver_options()))
     return 0

@@ -8,6 +8,7 @@ A thin layer over :mod:`slamarkov.study` and :mod:`slamarkov.plot`::
     slamarkov reproduce cost --scheme lump-sum
     slamarkov reproduce published
     slamarkov reproduce fill-rate --scheme lump-sum
+    slamarkov reproduce customers --format markdown
     slamarkov reproduce all --out DIR
 """
 
@@ -21,6 +22,7 @@ from ..io.tables import FORMATS, render_table
 from ..model.config import parse_demand_spec
 from ..model.contract import SCHEMES
 from ..model.demand import make_demand
+from ..study.customers import customers_table
 from ..study.experiment import STOCK_REVIEW_PERIODS, Study
 from ..study.reproduce import reproduce_all
 from ..study.tables import (
@@ -221,6 +223,23 @@ def register(sub):
     _add_study_arguments(q)
     _add_output_arguments(q, simulate=False)
     q.set_defaults(handler=_run_fill_rate)
+    q = what.add_parser("customers", help="two retailers sharing one stock: whom it serves",
+                        description="Two retailers sharing one stock (docs/model.md section 15): "
+                        "Poisson(5) each, the study's amounts per period, pairs 'equal' (0.8/0.9 "
+                        "both) and 'mixed' (0.8/0.9 and 0.9/0.95); per (pair, h, T) the dynamic "
+                        "policy against both static rules and two separate stocks: costs per "
+                        "period, each retailer's mean ready rate, P(penalty), P(bonus) and "
+                        "expected sacrificed periods (fractions in CSV and JSON, percent in "
+                        "markdown).")
+    q.add_argument("--scheme", choices=SCHEMES, default="lump-sum", help="incentive scheme")
+    q.add_argument("--holding", type=_positive_list, default=(0.5, 1, 1.5, 2), metavar="H[,H...]",
+                   help="holding costs (default 0.5,1,1.5,2)")
+    q.add_argument("--review-periods", type=_period_list, default=(10, 20, 30),
+                   metavar="T[,T...]", help="review periods (default 10,20,30)")
+    q.add_argument("--pair", choices=("equal", "mixed", "both"), default="both",
+                   help="the pair of contracts (default both)")
+    _add_output_arguments(q, simulate=False)
+    q.set_defaults(handler=_run_customers)
 
     q = what.add_parser("all", help="every table and figure into a folder",
                         description="Write every table (both schemes, the penalty-only and "
@@ -318,6 +337,12 @@ def _run_stock(args):
 
 
 def _run_carry_over(args):
+    if args.figure is not None:
+        from ..io.atomic import check_output
+        from ..plot.figure import check_figure_path
+
+        check_output(args.figure)  # a folder, a socket, a name too long: before the work
+        check_figure_path(args.figure)  # a bad suffix, no matplotlib: before the work too
     table = carry_over_table(_study(args), purchase=args.purchase, salvage=args.salvage,
                              initial_stock=args.initial_stock,
                              progress=progress_option(args))
@@ -326,7 +351,20 @@ def _run_carry_over(args):
         from ..study.figures import carry_over_figure
 
         save_figure(carry_over_figure(table), args.figure)
-    return _emit(table, args)
+    code = _emit(table, args)
+    if args.figure is not None:
+        wrote(args.figure)
+    return code
+
+
+def _run_customers(args):
+    fmt = out_format(args.out, args.format, tuple(FORMATS), "csv")  # before the work
+    pairs = ("equal", "mixed") if args.pair == "both" else (args.pair,)
+    table = customers_table(pairs=pairs, holding_costs=args.holding,
+                            review_periods=args.review_periods, scheme=args.scheme,
+                            progress=progress_option(args))
+    emit(render_table(table, fmt), args.out)
+    return 0
 
 
 def _run_fill_rate(args):

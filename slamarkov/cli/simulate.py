@@ -5,7 +5,9 @@ from __future__ import annotations
 import sys
 
 from ..errors import ConfigError
+from ..io.atomic import atomic_write
 from ..model.contract import FILL_RATE, MEASURES
+from ..model.customers import CustomersProblem
 from ..simulation.simulate import STUDY_RUNS, simulate
 from ..simulation.validate import exact_reference
 from ..solve.both import POLICIES, solve_policy
@@ -56,6 +58,9 @@ def _summary_text(result, ref) -> str:
     costs = [("mean holding cost", "mean_holding_cost", ref.mean_holding_cost),
              ("mean settlement", "mean_settlement", ref.mean_settlement),
              ("mean total cost", "mean_cost", ref.mean_cost)]
+    if "mean_purchase_cost" in s:  # the parts add up to the total: the exact one by identity
+        costs.insert(1, ("mean purchases", "mean_purchase_cost",
+                         ref.mean_cost - ref.mean_holding_cost - ref.mean_settlement))
     lines = [f"{result.runs} runs of the {result.policy_kind} policy, seed {result.seed}",
              f"{'':24}{'simulated':>12}{'std err':>12}{'exact':>12}"]
     for label, key, exact in rates:
@@ -66,7 +71,8 @@ def _summary_text(result, ref) -> str:
         est = s[key]
         lines.append(f"{label:24}{est.value:12.6g}{est.se:12.3g}{exact:12.6g}")
     lines.append("(rates and probabilities in percent; costs per review period, a negative cost "
-                 "is a net gain)")
+                 "is a net gain" + ("; purchases less the salvage value of the stock left"
+                                    if "mean_purchase_cost" in s else "") + ")")
     return "\n".join(lines)
 
 
@@ -116,11 +122,49 @@ def _run_fill(args, cfg, sol) -> int:
     return 0
 
 
+def _run_customers(args, cfg) -> int:
+    """Several customers (docs/model.md section 15): one CSV row per run with
+    ``ready_count_<name>``, ``sacrificed_<name>`` and ``cost``."""
+    from ..simulation.customers import simulate_customers
+    from ..solve.customers import solve_customers_dynamic, solve_customers_static
+
+    opts = cfg.solver_options()
+    sol = (solve_customers_dynamic(cfg.problem, **opts) if args.policy == "dynamic"
+           else solve_customers_static(cfg.problem, **opts))
+    result = simulate_customers(sol, args.runs, args.seed)
+    if args.out is None:
+        if args.seed is None:
+            note(f"seed {result.seed} (pass --seed {result.seed} to reproduce)")
+        emit(result.csv_text())
+        return 0
+    atomic_write(args.out, result.csv_text())
+    summary = result.summary(sol)
+    if args.format == "json":
+        emit(json_text({"runs": result.runs, "seed": result.seed, "policy": sol.kind,
+                        "out": str(args.out), **summary}))
+    else:
+        lines = [f"{result.runs} runs of the {sol.kind} policy, seed {result.seed}",
+                 f"{'':32}{'simulated':>12}{'std err':>12}{'exact':>12}"]
+        for key, row in summary.items():
+            lines.append(f"{key:32}{row['simulated']:12.6g}{row['se']:12.3g}"
+                         f"{row['exact']:12.6g}")
+        lines.append("(ready rates as fractions; sacrificed periods and cost per review period)")
+        emit("\n".join(lines))
+    wrote(args.out)
+    return 0
+
+
 def run(args) -> int:
     if args.out is not None:
         out_format(args.out, None, ("csv",), "csv")
-    cfg = config_from_args(args, MEASURES)
+    cfg = config_from_args(args, MEASURES, customers=True)
     from ..core.limits import check_runs
+
+    if isinstance(cfg.problem, CustomersProblem):
+        check_runs(args.runs, cfg.problem.review_period)
+        if args.record_stock:
+            raise ConfigError("--record-stock: not available with several customers")
+        return _run_customers(args, cfg)
 
     check_runs(args.runs, cfg.problem.review_period, record_stock=args.record_stock)
     sol = solve_policy(cfg.problem, args.policy, **cfg.solver_options())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from ..model.contract import MEASURES
+from ..model.customers import CustomersProblem
+from ..report.customers import customers_solve_report, customers_solve_text
 from ..report.solve import solve_report, solve_text
 from ._common import (
     add_out_argument,
@@ -31,10 +33,15 @@ def register(sub):
 
 def run(args) -> int:
     fmt = out_format(args.out, args.format, FORMATS, "text")  # a bad suffix fails before solving
-    cfg = config_from_args(args, MEASURES)
-    report = solve_report(cfg, summary_only=args.summary_only)
+    cfg = config_from_args(args, MEASURES, customers=True)
+    if isinstance(cfg.problem, CustomersProblem):  # several customers (docs/model.md section 15)
+        report = customers_solve_report(cfg, summary_only=args.summary_only)
+        text = customers_solve_text
+    else:
+        report = solve_report(cfg, summary_only=args.summary_only)
+        text = solve_text
     if fmt == "json":
         emit(json_text(report), args.out)
     else:
-        emit(solve_text(cfg, report), args.out)
+        emit(text(cfg, report), args.out)
     return 0

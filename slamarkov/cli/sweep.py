@@ -55,18 +55,23 @@ def register(sub):
 
 
 def partial_path(out) -> Path:
-    """The sidecar file a sweep appends its finished points to."""
+    """The sidecar file a sweep appends its finished points to (``FILE.partial``; for a name
+    too long for that, the name is shortened, :func:`~slamarkov.io.atomic.sibling_name`)."""
+    from ..io.atomic import sibling_name
+
     out = Path(out)
-    return out.with_name(out.name + ".partial")
+    return out.with_name(sibling_name(out, "", ".partial"))
 
 
 def run(args) -> int:
+    from ..io.atomic import check_output
     from ..io.tables import check_table_path, write_table
     from ..sweep.grid import load_grid
     from ..sweep.runner import sweep
     from ._common import wrote
 
     out = check_table_path(args.out)
+    check_output(out)  # before any work
     options = executor_options(args)
     grid = load_grid(args.grid, max_points=args.max_points)  # every point checked first
     partial = partial_path(out)

@@ -25,10 +25,11 @@ Importing ``scipy.special`` alone costs more than a typical solve, so neither is
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 
-__all__ = ["binomial_pmf", "poisson_pmf"]
+__all__ = ["binomial_pmf", "binomial_rows", "poisson_pmf"]
 
 _LOG_2PI = math.log(2 * math.pi)
 # delta(m), m = 0..15, to 25 digits (computed once with 40-digit arithmetic; delta(0) is unused)
@@ -167,6 +168,65 @@ def binomial_pmf(n: int, p, *, exact: bool = False) -> np.ndarray:
     out[(P[:, 0] <= 0), 0] = 1.0
     out[(Q[:, 0] <= 0) & (P[:, 0] > 0), n] = 1.0
     return out[0] if p_arr.ndim == 0 else out
+
+
+#: the tables :func:`binomial_rows` keeps, (n, the p's bytes) -> read-only array, oldest first
+_ROWS: dict = {}
+_ROWS_LOCK = threading.Lock()
+#: the most memory the kept tables take in all, and so the largest table kept
+ROWS_CACHE_BYTES = 32 * 2**20
+
+
+def binomial_rows(n: int, ps):
+    """The pmf of Binomial(n, p) for each p of ``ps``, one row per p, each row exactly
+    :func:`binomial_pmf` ``(n, p)``; kept for the next call with the same n and p's.
+
+    The static policy's costs (docs/model.md section 5) need a Binomial(T, F(S)) row per
+    candidate stock S, and the rows depend on T and the demand only, not on the holding cost or
+    the contract's amounts: the study's grid (four holding costs, three ratios, the penalty-only
+    variant) asks for the same rows twenty times per T. Tables up to
+    :data:`ROWS_CACHE_BYTES` are kept (the oldest dropped first beyond it); a larger one is
+    returned as a generator of rows, computed one at a time (the memory of one row).
+
+    Parameters
+    ----------
+    n : int
+    ps : array_like of float
+
+    Returns
+    -------
+    numpy.ndarray or generator
+        A read-only (len(ps), n + 1) array, or for a table above the cache's size its rows one
+        by one.
+
+    Examples
+    --------
+    >>> rows = binomial_rows(2, [0.5, 1.0])
+    >>> np.round(rows, 15).tolist(), binomial_rows(2, [0.5, 1.0]) is rows
+    ([[0.25, 0.5, 0.25], [0.0, 0.0, 1.0]], True)
+    >>> bool((rows[0] == binomial_pmf(2, 0.5)).all())
+    True
+    """
+    ps = np.ascontiguousarray(ps, dtype=np.float64).reshape(-1)
+    n = int(n)
+    if ps.size * (n + 1) * 8 > ROWS_CACHE_BYTES:
+        return (binomial_pmf(n, float(p)) for p in ps)
+    key = (n, ps.tobytes())
+    with _ROWS_LOCK:
+        rows = _ROWS.get(key)
+    if rows is not None:
+        return rows
+    # row by row, as a single p is computed (the same floats as binomial_pmf(n, p))
+    rows = np.empty((ps.size, n + 1))
+    for k, p in enumerate(ps):
+        rows[k] = binomial_pmf(n, float(p))
+    rows.setflags(write=False)
+    with _ROWS_LOCK:
+        used = sum(r.nbytes for r in _ROWS.values())
+        while _ROWS and used + rows.nbytes > ROWS_CACHE_BYTES:
+            used -= _ROWS.pop(next(iter(_ROWS))).nbytes
+        _ROWS[key] = rows
+    return rows
 
 
 def poisson_pmf(top: int, lam: float) -> np.ndarray:

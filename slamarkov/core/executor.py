@@ -25,7 +25,7 @@ import sys
 
 from ..errors import SweepError
 
-__all__ = ["Executor", "connect", "process_context"]
+__all__ = ["Executor", "connect", "process_context", "CONNECT_TIMEOUT", "SCHEDULER_PROTOCOLS"]
 
 
 def process_context():
@@ -46,15 +46,80 @@ def process_context():
     return None
 
 
-def connect(scheduler, timeout: float = 10, error=SweepError):
+#: seconds a connection to a scheduler may take, its first answer included (``--scheduler``)
+CONNECT_TIMEOUT = 10
+#: the protocols of a scheduler's address: another process's (tcp, tls), or a scheduler in
+#: this process (inproc, as a Python caller's LocalCluster(processes=False) gives)
+SCHEDULER_PROTOCOLS = ("tcp", "tls", "inproc")
+
+
+def _scheduler_address(scheduler, error):
+    """``scheduler`` checked as ``tcp://host:port`` (or ``tls://``) without connecting."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    if not isinstance(scheduler, str) or "://" not in scheduler:
+        raise error(f"--scheduler: must be an address such as tcp://host:8786, got {scheduler!r}")
+    shown = scheduler if len(scheduler) <= 80 else scheduler[:80] + "..."
+    protocol, location = parse_address(scheduler)
+    if protocol not in SCHEDULER_PROTOCOLS:
+        raise error(f"--scheduler: {shown!r}: the protocol must be tcp or tls (an address such "
+                    f"as tcp://host:8786), got {protocol!r}")
+    if protocol == "inproc":
+        if not location:
+            raise error(f"--scheduler: {shown!r}: an inproc address names a scheduler in this "
+                        "process (inproc://host/pid/n); from the command line use tcp://host:port")
+        return scheduler
+    try:
+        host, port = parse_host_port(location)
+        port = int(port)
+    except (ValueError, TypeError):
+        host, port = "", None
+    if not host or port is None or not 1 <= port <= 65535:
+        raise error(f"--scheduler: {shown!r}: must be {protocol}://host:port with a host and a "
+                    "port 1..65535")
+    return scheduler
+
+
+def _probe(address: str, timeout: float) -> None:
+    """Connect to a scheduler and wait for its answer to ``identity``, all within ``timeout``
+    seconds: a server that accepts and never answers is given up on, no client is made."""
+    import asyncio
+
+    from distributed.comm import connect as comm_connect
+
+    async def ask():
+        comm = await comm_connect(address, timeout=timeout)
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            reply = await comm.read()
+        finally:
+            comm.abort()
+        if not isinstance(reply, dict) or reply.get("type") != "Scheduler":
+            raise OSError(f"not a Dask scheduler (it answered {str(reply)[:60]!r})")
+
+    async def bounded():
+        await asyncio.wait_for(ask(), timeout)
+
+    try:
+        asyncio.run(bounded())
+    except asyncio.TimeoutError:
+        raise TimeoutError(f"no answer in {timeout:g} s") from None
+
+
+def connect(scheduler, timeout: float | None = None, error=SweepError):
     """A :class:`distributed.Client` on a running scheduler (``tcp://host:port``).
+
+    The address is checked first (protocol tcp or tls, a host and a port); then one connection
+    asks the scheduler who it is, and the client is made only once it has answered: every
+    attempt is bounded by ``timeout`` (a server that accepts and stays silent included), and a
+    failure leaves no half-made client behind (nothing to print at exit).
 
     Parameters
     ----------
     scheduler : str
         The scheduler's address.
-    timeout : float, default 10
-        Seconds to wait for it.
+    timeout : float, optional
+        Seconds to wait for it, its answer included (default :data:`CONNECT_TIMEOUT`).
     error : type, default SweepError
         The caller's error class.
 
@@ -62,7 +127,7 @@ def connect(scheduler, timeout: float = 10, error=SweepError):
     ------
     error
         When dask.distributed is missing, the address is not one, or the scheduler cannot be
-        reached in ``timeout`` seconds.
+        reached or does not answer in ``timeout`` seconds.
 
     Examples
     --------
@@ -77,13 +142,14 @@ def connect(scheduler, timeout: float = 10, error=SweepError):
         raise error(
             "--scheduler: needs dask.distributed; pip install 'slamarkov[distributed]'"
         ) from None
-    if not isinstance(scheduler, str) or "://" not in scheduler:
-        raise error(f"--scheduler: must be an address such as tcp://host:8786, got {scheduler!r}")
+    timeout = CONNECT_TIMEOUT if timeout is None else timeout
+    address = _scheduler_address(scheduler, error)
     try:
-        return Client(scheduler, timeout=timeout, set_as_default=False)
+        _probe(address, timeout)
+        return Client(address, timeout=timeout, set_as_default=False)
     except Exception as exc:  # OSError, TimeoutError, ValueError on a bad address
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise error(f"--scheduler: cannot reach {scheduler} ({reason})") from None
+        raise error(f"--scheduler: cannot reach {address} ({reason})") from None
 
 
 class Executor:
@@ -179,8 +245,11 @@ class Executor:
     def close(self) -> None:
         """Disconnect from a scheduler the executor connected to (a caller's client stays)."""
         if self._owns_client:
-            self.client.close()
             self._owns_client = False
+            try:
+                self.client.close(timeout=CONNECT_TIMEOUT)
+            except Exception:  # noqa: BLE001 - a scheduler gone away: nothing left to close
+                pass
 
     def __enter__(self):
         return self

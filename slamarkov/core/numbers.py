@@ -23,7 +23,7 @@ from fractions import Fraction
 import numpy as np
 
 __all__ = ["to_fraction", "to_int", "clip_probability", "rounding_resolution", "MAX_MAGNITUDE",
-           "MAX_DIGITS"]
+           "MAX_DIGITS", "first_at_least", "SEARCH_TOP"]
 
 #: the largest magnitude of any number a user gives (amounts, rates, parameters, counts)
 MAX_MAGNITUDE = 10**15
@@ -175,3 +175,51 @@ def rounding_resolution(values, stages: int) -> float:
     """
     top = float(np.max(np.abs(np.asarray(values, dtype=np.float64)), initial=1.0))
     return 8.0 * stages * float(np.finfo(np.float64).eps) * top
+
+
+#: :func:`first_at_least` searches below this; beyond it the answer is infinite (no stock
+#: range could reach it)
+SEARCH_TOP = 2**62
+
+
+def first_at_least(reached, guess: int):
+    """The smallest integer k >= 0 with ``reached(k)`` (monotone in k), searched from ``guess``
+    by doubling steps and bisection: O(log |k - guess|) calls; ``math.inf`` when not reached
+    below :data:`SEARCH_TOP`. What a quantile or a stock bound corrects its float guess with,
+    never one unit at a time (a guess far off, or a cdf flat in float64 over a long run of k,
+    would take about k steps: issue 24's hang).
+
+    Examples
+    --------
+    >>> first_at_least(lambda k: k * k >= 10**12, 0), first_at_least(lambda k: k >= 7, 10**9)
+    (1000000, 7)
+    """
+    if reached(guess):
+        hi, step = guess, 1  # reached at hi: find the last k below it not reached
+        while True:
+            lo = hi - step
+            if lo < 0:
+                lo = -1
+                break
+            if not reached(lo):
+                break
+            hi, step = lo, step * 2
+    else:
+        lo, step = guess, 1  # not reached at lo
+        while True:
+            hi = lo + step
+            if hi > SEARCH_TOP:
+                if not reached(SEARCH_TOP):
+                    return math.inf
+                hi = SEARCH_TOP
+                break
+            if reached(hi):
+                break
+            lo, step = hi, step * 2
+    while hi - lo > 1:  # not reached at lo (or lo = -1), reached at hi
+        mid = (lo + hi) // 2
+        if reached(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi

@@ -26,7 +26,7 @@ from .atomic import atomic_write
 from .files import read_text
 
 __all__ = ["GRAPH_FORMATS", "GraphFormatError", "graph_to_string", "graph_from_string",
-           "write_graph", "read_graph", "node_id", "parse_node_id"]
+           "write_graph", "read_graph", "node_id", "parse_node_id", "require_format"]
 
 
 #: export formats, and the file suffixes that imply them
@@ -257,6 +257,22 @@ _DOT_COMMENT = ("// Graphviz DOT written by slamarkov: a policy's absorbing chai
 
 _DOT_COMMENT_CARRY = ("// Graphviz DOT written by slamarkov: a policy's absorbing chain; node ids "
                       "are \"i,v,x\" (stage i, ready count v, stock on hand x; absorbing: \"i,v\")")
+
+
+def require_format(fmt: str) -> None:
+    """Refuse, before any work, a graph format whose extra is not installed (DOT needs pydot).
+
+    Raises
+    ------
+    GraphDependencyError
+        ``dot`` without pydot (``pip install 'slamarkov[graph]'``).
+
+    Examples
+    --------
+    >>> require_format("graphml")  # needs nothing more
+    """
+    if fmt == "dot":
+        _pydot()
 
 
 def _pydot():

@@ -91,7 +91,7 @@ def _fmt_csv(x) -> str:
     if isinstance(x, float):
         if not math.isfinite(x):
             return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
-        return format(x, ".12g")
+        return format(x + 0.0, ".12g")  # + 0.0: -0.0 prints as 0 (a z-score of zero)
     return str(x)
 
 
@@ -182,7 +182,9 @@ def _fmt_markdown(x, spec) -> str:
     if x is None:
         return ""
     if isinstance(x, float):
-        return format(x, spec or "g")
+        text = format(x, spec or "g")
+        # a value that rounds to zero prints without a sign ("-0.00" reads as a negative)
+        return text[1:] if text.startswith("-") and not text.strip("-0.") else text
     return str(x)
 
 
@@ -315,11 +317,33 @@ def _json_default(x):
     return y
 
 
+def _json_kind(x) -> str:
+    """The JSON name of a parsed JSON value's kind (for a message)."""
+    if x is None:
+        return "null"
+    if isinstance(x, bool):
+        return "true/false"
+    return {int: "numbers", float: "numbers", str: "texts", list: "lists", dict: "objects"}.get(
+        type(x), type(x).__name__)
+
+
+def _json_cell(x, path, column):
+    """A cell for JSON: NaN (a missing value) is null; an infinite value is refused."""
+    y = plain_number(x)
+    if isinstance(y, float) and not math.isfinite(y):
+        if math.isnan(y):
+            return None
+        raise OutputError(f"{path}: column {column!r} holds {y}, which JSON cannot hold; "
+                          "write .csv or .parquet")
+    return y
+
+
 def write_table(table, path) -> None:
     """Write a table atomically, in the format its suffix names (.csv, .parquet, .json).
 
-    JSON is a list of records whose floats read back bit for bit; CSV writes floats by their
-    shortest round-trip text.
+    JSON is a list of records whose floats read back bit for bit; a missing value (NaN) is
+    ``null`` (JSON has no NaN) and an infinite one is refused (write .csv); CSV writes floats by
+    their shortest round-trip text.
 
     Examples
     --------
@@ -332,8 +356,9 @@ def write_table(table, path) -> None:
     p = check_table_path(path)
     fmt = SUFFIX_FORMATS[p.suffix.lower()]
     if fmt == "json":
-        records = table.to_dict(orient="records")
-        atomic_write(p, json.dumps(records, default=_json_default) + "\n")
+        records = [{k: _json_cell(v, p, k) for k, v in r.items()}
+                   for r in table.to_dict(orient="records")]
+        atomic_write(p, json.dumps(records, default=_json_default, allow_nan=False) + "\n")
         return
     with atomic_path(p) as tmp:
         if fmt == "csv":
@@ -375,6 +400,14 @@ def read_table(path):
             return pd.read_csv(io.StringIO(data), **({"float_precision": "round_trip"} if old else {}))
         if fmt == "parquet":
             return pd.read_parquet(io.BytesIO(data))
-        return pd.DataFrame.from_records(json.loads(data))
-    except (ValueError, OSError) as exc:
-        raise ConfigError(f"{p}: not a sweep table ({str(exc).splitlines()[0]})") from None
+        records = json.loads(data)
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            got = _json_kind(records) if not isinstance(records, list) else "a list of " + \
+                ", ".join(sorted({_json_kind(r) for r in records if not isinstance(r, dict)}))
+            raise ValueError(f"JSON must be a list of records {{column: value}}, got {got}")
+        return pd.DataFrame.from_records(records)
+    except RecursionError:
+        raise ConfigError(f"{p}: not a sweep table (nested too deeply)") from None
+    except (ValueError, OSError, TypeError) as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ConfigError(f"{p}: not a sweep table ({reason})") from None

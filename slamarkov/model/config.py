@@ -37,6 +37,7 @@ from ..core.numbers import to_fraction, to_int
 from ..errors import ConfigError, ContractError
 from ..io.files import read_text
 from .contract import Contract
+from .customers_config import customers_config_from_dict, is_customers_file
 from .demand import DEMAND_KINDS, make_demand
 from .problem import Problem
 
@@ -82,6 +83,14 @@ class Config:
         return {"max_stock": self.max_stock, "exact": self.exact}
 
 
+def _did_you_mean(name, choices) -> str:
+    """``"; did you mean 'holding'?"`` for a near miss, as a bad choice of value gets."""
+    import difflib
+
+    close = difflib.get_close_matches(str(name), list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def _reject_nonfinite(value, field):
     if isinstance(value, float) and not math.isfinite(value):
         raise ConfigError(f"{field}: must be finite, got {value}")
@@ -117,10 +126,13 @@ def config_from_dict(data: dict, source: str = "<dict>", *, demand_cache: dict |
     """
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: must be a TOML table")
+    if is_customers_file(data):  # several customers (docs/model.md section 15)
+        return customers_config_from_dict(data, source, demand_cache=demand_cache)
     for section in data:
         if section not in SCHEMA:
             raise ConfigError(
                 f"{section}: unknown section (expected {', '.join(SCHEMA)})"
+                + _did_you_mean(section, SCHEMA)
             )
     for section, (required, optional) in SCHEMA.items():
         table = data.get(section, {})
@@ -130,7 +142,8 @@ def config_from_dict(data: dict, source: str = "<dict>", *, demand_cache: dict |
             raise ConfigError(f"{section}: missing section")
         for key, value in table.items():
             if key not in required and key not in optional:
-                raise ConfigError(f"{section}.{key}: unknown key")
+                raise ConfigError(f"{section}.{key}: unknown key"
+                                  + _did_you_mean(key, required + optional))
             _reject_nonfinite(value, f"{section}.{key}")
         for key in required:
             if key not in table:
@@ -194,7 +207,11 @@ def parse_demand_spec(spec: str) -> dict:
     kind, sep, rest = spec.partition(":")
     kind = kind.strip()
     if kind not in DEMAND_KINDS:
-        raise ConfigError(f"demand.kind: must be one of {', '.join(DEMAND_KINDS)}, got {kind!r}")
+        syntax = ""
+        if not sep and any(ch in spec for ch in "=, "):
+            syntax = "; the syntax is KIND:PARAMS, e.g. poisson:5 or normal:15,5"
+        raise ConfigError(f"demand.kind: must be one of {', '.join(DEMAND_KINDS)}, got {kind!r}"
+                          + (syntax or _did_you_mean(kind, DEMAND_KINDS)))
     args = [a.strip() for a in rest.split(",")] if sep and rest.strip() else []
     names = DEMAND_KINDS[kind][1]
     if kind == "empirical":

@@ -97,7 +97,9 @@ class Contract:
         aU = to_fraction(self.bonus_threshold, "contract.bonus_threshold", ContractError)
         for name, a in (("penalty_threshold", aL), ("bonus_threshold", aU)):
             if not 0 <= a <= 1:
-                raise ContractError(f"contract.{name}: must lie in [0, 1], got {float(a):g}")
+                hint = f" (write {float(a) / 100:g} for {float(a):g}%)" if 1 < a <= 100 else ""
+                raise ContractError(
+                    f"contract.{name}: must lie in [0, 1], got {float(a):g}{hint}")
         if aL > aU:
             raise ContractError(
                 "contract.penalty_threshold: must not exceed contract.bonus_threshold "
@@ -255,6 +257,11 @@ class Contract:
             from .fill import max_fill_drop
 
             return max_fill_drop(self)
+        return self._max_settlement_drop
+
+    @functools.cached_property
+    def _max_settlement_drop(self) -> Fraction:
+        # computed once per contract (a frozen object): every solve reads it for the stock bound
         T = self.review_period
         if T <= 16:
             g = self._settlement_exact
@@ -273,9 +280,11 @@ class Contract:
         Examples
         --------
         >>> print(Contract(10, 0.8, 0.9, penalty=50, bonus=30).describe())
-        lump-sum SLA over T=10 periods: penalty 50 if ready rate < 0.8, bonus 30 if >= 0.9
+        lump-sum SLA over T=10 periods: penalty 50 if ready rate < 80%, bonus 30 if >= 90%
+
+        Thresholds print in percent, as every text report's rates do (README, "Units").
         """
-        aL, aU = _fmt(self.penalty_threshold), _fmt(self.bonus_threshold)
+        aL, aU = _percent(self.penalty_threshold), _percent(self.bonus_threshold)
         rate = "fill rate" if self.measure == FILL_RATE else "ready rate"
         if self.scheme == LUMP_SUM:
             terms = f"penalty {_fmt(self.penalty)} if {rate} < {aL}, bonus {_fmt(self.bonus)} if >= {aU}"
@@ -295,6 +304,10 @@ def _scheme_rule(scheme) -> str:
     close = difflib.get_close_matches(str(scheme), SCHEMES, n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     return f"contract.scheme: must be one of {', '.join(SCHEMES)}, got {scheme!r}{hint}"
+
+
+def _percent(x: Fraction) -> str:
+    return f"{float(100 * x):g}%"
 
 
 def _fmt(x: Fraction) -> str:

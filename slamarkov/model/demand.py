@@ -24,7 +24,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..core.binomial import poisson_pmf
-from ..core.numbers import to_fraction, to_int
+from ..core.numbers import first_at_least, to_fraction, to_int
 from ..errors import DemandError
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "ScipyDemand",
     "make_demand",
     "DEMAND_KINDS",
+    "TAIL_CUT",
 ]
 
 
@@ -116,6 +117,10 @@ class Demand(ABC):
 #: beyond it no stock table could be held by any solve, and F comes from scipy.special's
 #: incomplete gamma, so that size checks can still state how large the request is
 _POISSON_TABLE_LIMIT = 1e7
+
+#: the largest float64 below 1 (1 - 2**-53): the quantile at which an unbounded demand's table is
+#: cut (:meth:`DiscreteDemand.support_cut`)
+TAIL_CUT = math.nextafter(1.0, 0.0)
 
 #: math.erfc elementwise (the normal tables are small: one value per stock level)
 _ERFC = np.frompyfunc(math.erfc, 1, 1)
@@ -226,11 +231,28 @@ class DiscreteDemand(Demand):
         if np.isfinite(upper):
             top = int(upper)
         else:
-            top = int(self.quantile(1 - 1e-17)) * 2 + 50
+            top = self.support_cut() * 2 + 50
         F, _ = self.table(top, exact=exact)
         k = np.arange(top + 1)
         total = ((2 * k + 1) * (1 - F)).sum()
         return total if exact else float(total)
+
+    def support_cut(self) -> int:
+        r"""Where a table of the demand may stop: the top of a bounded support, else the smallest
+        k whose float64 :math:`F(k)` reaches :data:`TAIL_CUT` (:math:`P(d > k)` below about
+        :math:`1.1 \times 10^{-16}`, one rounding of 1: past it F is 1 in float64).
+
+        Always a finite integer (a quantile at 1 of an unbounded demand is infinite; a
+        probability such as ``1 - 1e-17`` *is* 1 in float64).
+
+        Examples
+        --------
+        >>> DiscreteUniform(0, 3).support_cut(), DiscretisedNormal(5, 2).support_cut()
+        (3, 21)
+        """
+        if math.isfinite(self.upper):
+            return int(self.upper)
+        return int(self.quantile(TAIL_CUT))
 
     def quantile(self, q: float):
         if q <= 0:
@@ -239,13 +261,15 @@ class DiscreteDemand(Demand):
             if math.isinf(self.upper):
                 return math.inf
             return int(self.upper)
-        guess = max(int(self._quantile_guess(q)), 0)
-        # correct the guess on the exact integer grid: smallest k with F(k) >= q
-        while guess > 0 and self._cdf_int(np.array([guess - 1]))[0] >= q:
-            guess -= 1
-        while self._cdf_int(np.array([guess]))[0] < q:
-            guess += 1
-        return guess
+        guess = self._quantile_guess(q)
+        try:
+            guess = max(int(guess), 0)
+        except (OverflowError, ValueError):  # an infinite or NaN guess (scipy gives up)
+            guess = 0
+        # correct the guess on the exact integer grid: the smallest k with F(k) >= q, by
+        # doubling steps away from the guess and bisection (never one unit at a time: a guess
+        # that is far off, or F flat in float64 over a long run of k, would take ~k steps)
+        return first_at_least(lambda k: self._cdf_int(np.array([k]))[0] >= q, guess)
 
     def _quantile_guess(self, q):
         return 0

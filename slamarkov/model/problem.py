@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ..core.numbers import to_fraction, to_int
+from ..core.numbers import first_at_least, to_fraction, to_int
 from ..errors import ContractError, CostError, DemandError, InventoryError
 from .contract import FILL_RATE, Contract
 from .demand import Demand
@@ -148,6 +148,14 @@ class Problem:
         >>> Problem(Contract.study(10), Poisson(5), 0.5).stock_bound()
         11
         """
+        # a frozen problem: computed once (each solve and its size check ask for it)
+        bound = self.__dict__.get("_stock_bound")
+        if bound is None:
+            bound = self._compute_stock_bound()
+            object.__setattr__(self, "_stock_bound", bound)
+        return bound
+
+    def _compute_stock_bound(self):
         drop = self.contract.max_settlement_drop()
         if drop == 0:
             return 0 if self.demand.discrete else 0.0
@@ -162,7 +170,13 @@ class Problem:
         q = drop / (h + drop)
         S = self.demand.quantile(float(q))
         if self.demand.discrete and not math.isinf(S):
-            # guard against float rounding of q: the bound needs h F(S) >= drop (1 - F(S))
-            while float(h) * self.demand.cdf(S) < float(drop) * (1 - self.demand.cdf(S)):
-                S += 1
+            # guard against float rounding of q: the bound needs h F(S) >= drop (1 - F(S));
+            # searched by doubling steps (F may be flat in float64 over a long run of S)
+            hf, df, start = float(h), float(drop), S
+
+            def holds(k):  # only upward from the quantile, as the condition is checked
+                F = self.demand.cdf(k)
+                return k >= start and hf * F >= df * (1 - F)
+
+            S = first_at_least(holds, S)
         return S

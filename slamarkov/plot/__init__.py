@@ -17,13 +17,14 @@ from .figure import (
     PENALTY_COLOUR,
     STATIC_COLOUR,
     axes_grid,
+    check_figure_path,
     new_figure,
     require_matplotlib,
     save_figure,
 )
 from .policy import CHAIN_MAX_REVIEW_PERIOD, draw_chain, draw_policy_heatmap
 
-__all__ = ["require_matplotlib", "new_figure", "axes_grid", "save_figure", "FIGURE_SUFFIXES",
+__all__ = ["require_matplotlib", "check_figure_path", "new_figure", "axes_grid", "save_figure", "FIGURE_SUFFIXES",
            "policies_ready_rate_figure", "ready_rate_panel", "draw_chain",
            "draw_policy_heatmap", "CHAIN_MAX_REVIEW_PERIOD", "PlotDependencyError",
            "DYNAMIC_COLOUR", "STATIC_COLOUR", "PENALTY_COLOUR", "BONUS_COLOUR"]

@@ -14,7 +14,7 @@ from pathlib import Path
 from ..errors import OutputError, PlotDependencyError
 from ..io.atomic import atomic_path
 
-__all__ = ["require_matplotlib", "new_figure", "axes_grid", "save_figure", "FIGURE_SUFFIXES",
+__all__ = ["require_matplotlib", "check_figure_path", "new_figure", "axes_grid", "save_figure", "FIGURE_SUFFIXES",
            "DYNAMIC_COLOUR", "STATIC_COLOUR", "PENALTY_COLOUR", "BONUS_COLOUR"]
 
 #: colours of the two policies and of the two thresholds, in every figure
@@ -90,6 +90,31 @@ def axes_grid(nrows, ncols, width, height, *, left=0.75, right=0.2, top=0.75, bo
     fig.subplots_adjust(left=left / width, right=1 - right / width, top=1 - top / height,
                         bottom=bottom / height, hspace=hspace, wspace=wspace)
     return fig, axes
+
+
+def check_figure_path(path) -> Path:
+    """Refuse, before any work, a figure path :func:`save_figure` cannot write: a suffix other
+    than .png, .svg or .pdf (none means PNG), or no matplotlib to draw it.
+
+    Raises
+    ------
+    OutputError
+        On another suffix.
+    PlotDependencyError
+        When matplotlib is not installed.
+
+    Examples
+    --------
+    >>> check_figure_path("front.txt")
+    Traceback (most recent call last):
+    ...
+    slamarkov.errors.OutputError: front.txt: a figure is .png, .svg, .pdf
+    """
+    path = Path(path)
+    if (path.suffix.lower() or ".png") not in FIGURE_SUFFIXES:
+        raise OutputError(f"{path}: a figure is {', '.join(FIGURE_SUFFIXES)}")
+    require_matplotlib()
+    return path
 
 
 def save_figure(fig, path, *, dpi=110) -> Path:

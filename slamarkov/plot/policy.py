@@ -13,7 +13,7 @@ one *slice* of them, the states with stock on hand x = ``stock_on_hand`` (defaul
 the title; period 1 holds only the initial stock, so its one state is drawn whatever the slice. A
 node's colour is then the order-up-to level :math:`y_i(v, x)` and its edges the probabilities of
 a short and of a ready period from it (wherever the ready period leaves the stock); the ring
-marks the states that add no stock (y = x) where the policy gives up or coasts.
+marks the states where the policy gives up or coasts (docs/model.md section 12).
 
 Both return a :class:`matplotlib.figure.Figure` on the Agg canvas without touching pyplot's global
 state, and write a PNG atomically when given ``path``. matplotlib (the ``plot`` extra) is imported
@@ -54,8 +54,9 @@ def _save(fig, path):
 def _title(pol, width=110) -> tuple[str, str]:
     p = pol.problem
     head = f"{pol.kind.capitalize()} policy, T = {pol.review_period}"
+    # no-break spaces: a line never ends inside "h = 0.2"
     sub = (f"{p.contract.describe()}; demand {p.demand.describe()}, "
-           f"h = {float(p.holding_cost):g}")
+           f"h\u00a0=\u00a0{float(p.holding_cost):g}")
     return head, "\n".join(textwrap.wrap(sub, width))
 
 
@@ -180,7 +181,7 @@ def draw_chain(policy, path=None, *, annotate=None, max_review_period=CHAIN_MAX_
     cmap, norm, ticks = _stock_colours(stock, pol.problem.demand.discrete)
     node = 380 if T <= 10 else max(30.0, 380 * (10 / T) ** 1.4)
     ring = np.array([_ROLE_RINGS.get(r, "black") for r in roles["role"].tolist()], dtype=object)
-    lw = np.where(roles["role"] == "stocking", 0.6, 2.2)
+    lw = np.where(roles["role"] == "trying", 0.6, 2.2)
     sc = ax.scatter(i, v, c=stock, cmap=cmap, norm=norm, s=node, edgecolors=list(ring),
                     linewidths=lw, zorder=3)
     if annotate:
@@ -225,15 +226,14 @@ def draw_chain(policy, path=None, *, annotate=None, max_review_period=CHAIN_MAX_
     ax.grid(False)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    none = "adds no stock" if pol.carries else "zero stock"
     handles = [
         Line2D([], [], color="0.45", alpha=0.7, linewidth=0.25 + 4.0 * q * (1.0 if T <= 15 else
                0.6), label=f"transition p = {q:g}") for q in (0.1, 0.5, 0.9)
     ] + [
         Line2D([], [], marker="o", linestyle="", markerfacecolor="white", markeredgecolor=colour,
                markeredgewidth=2.0, markersize=9, label=label)
-        for colour, label in ((_ROLE_RINGS["give-up"], f"give-up ({none})"),
-                              (_ROLE_RINGS["coasting"], f"coasting ({none})"))
+        for colour, label in ((_ROLE_RINGS["give-up"], "give-up (F(y) < aL, penalty likely)"),
+                              (_ROLE_RINGS["coasting"], "coasting (F(y) < aU, bonus likely)"))
     ] + [
         Line2D([], [], marker="s", linestyle="", markerfacecolor=_BAND_COLOURS[b],
                markeredgecolor="black", markersize=9, label=f"absorbing: {name}")
@@ -342,7 +342,8 @@ def draw_policy_heatmap(policy, path=None, *, max_cells=800, stock_on_hand=None)
         ax.axhline(bc - 0.5, color="tab:green", linestyle="--", linewidth=1.2,
                    label=f"bonus from v = {bc}")
     ax.set_xlim(0.5, T + 0.5)
-    ax.set_ylim(-0.5, max(T - 0.5, 0.5))
+    # a bonus that needs every period (bc = T) has its line at T - 0.5: keep it inside
+    ax.set_ylim(-0.5, max(T - 0.5, 0.5) + (0.5 if bc == T else 0))
     ax.set_xlabel("stage i (period)")
     ax.set_ylabel("ready count v (ready periods so far)")
     head, sub = _title(pol, width=72)

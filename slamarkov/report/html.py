@@ -25,7 +25,8 @@ from ..io.atomic import atomic_write
 from ..model.contract import LUMP_SUM, Contract
 from ..model.problem import Problem
 
-__all__ = ["render_report", "write_report", "contract_terms"]
+__all__ = ["render_report", "write_report", "contract_terms", "figure_data_uri",
+           "report_environment"]
 
 #: resolution of the embedded figures (dots per inch)
 FIGURE_DPI = 100
@@ -135,7 +136,7 @@ def _environment():
 
 
 def render_report(problem: Problem, log=None, *, max_stock=None, exact: bool = False,
-                  title: str | None = None) -> str:
+                  title: str | None = None, progress=None) -> str:
     """Render the HTML report of a contract, optionally with where a running review period
     stands.
 
@@ -149,6 +150,9 @@ def render_report(problem: Problem, log=None, *, max_stock=None, exact: bool = F
         Solver settings, as for :func:`~slamarkov.solve.solve_dynamic`.
     title : str, optional
         Default "SLA report: " and the contract in one line.
+    progress : bool, optional
+        A bar over the steps (solve, figures, gaming indicators) on standard error: None (the
+        default) when it is a terminal, True always, False never.
 
     Returns
     -------
@@ -175,20 +179,33 @@ def render_report(problem: Problem, log=None, *, max_stock=None, exact: bool = F
     from ..plot.policy import draw_policy_heatmap
     from ..solve.both import solve_both
 
+    from ..core.progress import progress as progress_bar
+    from ..plot.figure import require_matplotlib
+
     env = _environment()  # fail early, before solving, when jinja2 is missing
+    require_matplotlib()  # and when matplotlib is
     period_log = as_log(log, problem) if log is not None else None
+    bar = progress_bar(total=3, label="report", unit="step", enabled=progress)
+    bar.set_postfix_str("solve")
     dyn, sta = solve_both(problem, max_stock=max_stock, exact=exact)
+    bar.update(1)
+    bar.set_postfix_str("figures")
     contract = problem.contract
     T = problem.review_period
 
     figures = {"ready_rate": _png(policies_ready_rate_figure(
         dyn.ready_rate, sta.ready_rate,
         title="Ready rate at the end of a review period, from its start"))}
-    # the heat map draws S_i(v); a carry-over table has a third coordinate, the stock on hand
-    heat = None if problem.carries else draw_policy_heatmap(dyn.policy)
-    status = None
+    # the heat map draws S_i(v); a carry-over table has a third coordinate, the stock on hand,
+    # and is drawn in one slice (as `plot --stock-on-hand`): the running period's, else x = 0
+    heat_slice = 0 if problem.carries else None
+    status = result = None
     if period_log is not None:
         result = monitor(problem, period_log, dynamic=dyn.policy, static=sta.policy)
+        if problem.carries and result.state.period <= T:
+            heat_slice = result.state.stock_on_hand
+    heat = draw_policy_heatmap(dyn.policy, stock_on_hand=heat_slice)
+    if result is not None:
         state = result.state
         if state.period <= T and heat is not None:
             ax = heat.axes[0]
@@ -211,13 +228,18 @@ def render_report(problem: Problem, log=None, *, max_stock=None, exact: bool = F
     if heat is not None:
         figures["heatmap"] = _png(heat)
 
+    bar.update(1)
+    bar.set_postfix_str("gaming indicators")
     gaming = {
-        "dynamic": gaming_indicators(dyn),
-        "static": gaming_indicators(sta),
+        "dynamic": gaming_indicators(dyn, sta),
+        "static": gaming_indicators(sta, sta),
         "ready_gap": float(ready_rate_gap(dyn, sta)),
         "bonus_count": contract.bonus_count,
+        "penalty_count": contract.penalty_count,
     }
 
+    bar.update(1)
+    bar.close()
     demand = problem.demand
     template = env.get_template("report.html.j2")
     return template.render(
@@ -227,6 +249,7 @@ def render_report(problem: Problem, log=None, *, max_stock=None, exact: bool = F
         demand=demand.describe(),
         holding=_fmt(problem.holding_cost),
         carries=problem.carries,
+        heat_slice=heat_slice,
         purchase=_fmt(problem.purchase_cost) if problem.purchase_cost else None,
         salvage=_fmt(problem.salvage_value) if problem.salvage_value else None,
         discrete=demand.discrete,
@@ -270,3 +293,9 @@ def write_report(path, problem: Problem, log=None, **options):
     html = render_report(problem, log, **options)
     atomic_write(path, html)
     return Path(path)
+
+
+#: the page's figure encoding and template environment, shared with the report of several
+#: customers (:mod:`slamarkov.report.customers_html`)
+figure_data_uri = _png
+report_environment = _environment

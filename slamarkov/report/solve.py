@@ -84,8 +84,14 @@ def solve_text(config: Config, report: dict) -> str:
     inventory = ("stock carries over" if problem.carries else "leftover stock discarded")
     if problem.initial_stock:
         inventory += f", initial stock {problem.initial_stock:g}"
+    c = problem.contract
     lines = [
-        problem.contract.describe(),
+        c.describe(),
+        f"ready periods of {c.review_period}: penalty_count {c.penalty_count} (the fewest that "
+        f"avoid the penalty), bonus_count {c.bonus_count} "
+        + ("(the fewest that earn the bonus)" if c.scheme == "lump-sum" else
+           "(the fewest at or above the bonus threshold; the bonus grows with each ready "
+           "period beyond it)"),
         f"demand {problem.demand.describe()}, {costs}, stock searched in "
         f"0..{report['max_stock']:g}",
         inventory,

@@ -684,12 +684,14 @@ class RunsSummary:
         return self.contract.review_period
 
 
-def summarise_runs(path, contract, *, chunk_rows=None) -> RunsSummary:
+def summarise_runs(path, contract, *, chunk_rows=None, engine="auto") -> RunsSummary:
     """Read a runs file in chunks into a :class:`RunsSummary`, with the rules of
     :func:`~slamarkov.simulation.runs.read_runs` (one line naming the line, column and rule).
 
     Only the columns tested are converted (``ready_count``/``ready_rate`` and the cost columns);
-    a chunk of rows at a time is held in memory.
+    a chunk of rows at a time is held in memory. ``engine`` picks the reader
+    (:func:`~slamarkov.simulation.runs.stream_runs`: pyarrow's when installed, else Python's
+    csv; the same summary to the bit).
 
     Examples
     --------
@@ -707,7 +709,7 @@ def summarise_runs(path, contract, *, chunk_rows=None) -> RunsSummary:
     counts = np.zeros(T + 1, dtype=np.int64)
     moments = {}
     made = None
-    for made, chunk in stream_runs(path, contract, chunk_rows or CHUNK_ROWS):
+    for made, chunk in stream_runs(path, contract, chunk_rows or CHUNK_ROWS, engine=engine):
         counts += np.bincount(chunk["ready_count_int"], minlength=T + 1)
         for col, check in _FILE_COLUMNS.items():
             if col in chunk:

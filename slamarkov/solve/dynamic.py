@@ -28,8 +28,10 @@ from ..chain.policy import Policy
 from ..chain.triangle import n_transient, offset, stage_of
 from ..core.numbers import rounding_resolution
 from ..model.contract import FILL_RATE
+from ..model.customers import CustomersProblem
 from ..model.problem import Problem
 from .carry import solve_carry_dynamic
+from .customers import solve_customers_dynamic
 from .fill import solve_fill_dynamic
 from .limits import check_solve
 from .options import check_exact, check_max_stock, stock_range, validate_max_stock
@@ -114,6 +116,8 @@ def solve_dynamic(problem: Problem, *, max_stock=None, exact: bool = False,
     >>> sol.policy.stage(10).tolist()
     [0, 0, 0, 0, 0, 0, 0, 10, 10, 0]
     """
+    if isinstance(problem, CustomersProblem):  # several customers (docs/model.md section 15)
+        return solve_customers_dynamic(problem, max_stock=max_stock, exact=exact)
     check_exact(problem, exact)
     max_stock = validate_max_stock(problem, max_stock)
     if problem.contract.measure == FILL_RATE:  # states (i, D, F[, x]): docs/model.md section 14

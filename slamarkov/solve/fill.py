@@ -21,7 +21,6 @@ The static policy orders up to max(S, x); with discard its (D, F) is the T-fold 
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 

@@ -15,13 +15,55 @@ from ..core.limits import (
     FRACTION_BYTES,
     PER_STATE,
     check_states,
+    check_work,
     format_count,
     format_gib,
     max_bytes,
 )
 from ..errors import SizeError
 
-__all__ = ["check_solve"]
+__all__ = ["check_solve", "solve_work", "KERNEL_BYTES", "CANDIDATE_OPS"]
+
+#: peak bytes per entry of the (K+1) x (K+1) demand kernel of stock carried over (docs/model.md
+#: section 11): its index and mask while it is built, the kernel and the transposed copy the
+#: dynamic program multiplies by (measured: 2.1 GB peak at K = 8,000, T = 10)
+KERNEL_BYTES = 40
+#: operations of one candidate stock of the static solver (a Binomial(T, F(S)) row in Python:
+#: 220 us per candidate at T = 10, 1e6 candidates in 220 s, at :data:`OPS_PER_SECOND`)
+CANDIDATE_OPS = 400_000
+#: passes over the kernel per pair (i, v) of a carry-over request: the dynamic program, then the
+#: forward and backward passes of the chains of the two policies that every command reads
+_CARRY_PASSES = 5
+#: operations to build one kernel, per entry, times the kernels a request builds
+_KERNEL_BUILD_OPS = 40
+
+
+def solve_work(problem, K: int, states: int) -> int:
+    r"""The operations of solving ``problem`` on the stock range 0..K-1 (K candidate stocks)
+    and of the chains of its two policies, with ``states`` transient states.
+
+    With stock carried over, each stage's pass multiplies the layer (i ready counts by K stock
+    levels) by the K x K demand kernel: :math:`K^2 T(T+1)/2` multiply-adds a pass,
+    :data:`_CARRY_PASSES` passes, plus one more per static base stock below the initial stock
+    (each evaluated on its chain) and the kernel's construction. Every discrete demand costs
+    the static solver's :data:`CANDIDATE_OPS` per candidate stock, and a few operations a state.
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, DiscreteUniform, Poisson, Problem
+    >>> solve_work(Problem(Contract.study(10), Poisson(5), 0.5), 13, 55)
+    5205610
+    >>> p = Problem(Contract.study(10), Poisson(5), 0.5, purchase_cost=1, leftover="carry")
+    >>> solve_work(p, 10_001, 1 + 10_001 * 54) > 10**10
+    True
+    """
+    T = problem.review_period
+    work = K * (CANDIDATE_OPS + 20 * (T + 1)) + 50 * states
+    if getattr(problem, "carries", False) and K:
+        pairs = T * (T + 1) // 2
+        below = min(int(getattr(problem, "initial_stock", 0)), K)
+        work += K * K * (pairs * (_CARRY_PASSES + below) + _KERNEL_BUILD_OPS)
+    return work
 
 
 def _stock_bytes(top) -> int:
@@ -130,8 +172,11 @@ def check_solve(problem, max_stock=None, *, exact: bool = False, states: int | N
             top = None  # the solver refuses: max_stock is required
         else:
             top, field = bound, "demand"
+        x0 = int(getattr(problem, "initial_stock", 0))
+        if top is not None and x0 > top:
+            top, field = x0, "inventory.initial_stock"
         if top is not None:
-            K = max(int(top), int(getattr(problem, "initial_stock", 0))) + 1
+            K = int(top) + 1
     layer = ""
     if carries and given is None and K:
         # states (i, v, x), x = 0..top: every (i, v) but the start is K states
@@ -145,11 +190,17 @@ def check_solve(problem, max_stock=None, *, exact: bool = False, states: int | N
         per += 2 * FRACTION_BYTES
     # F, H, second moment and hull per candidate stock, and the static solver's (K, T+1) pmf
     by_stock = K * (64 + 24 * (T + 1)) if not exact else K * (T + 2) * FRACTION_BYTES
-    need = states * per + by_stock + 64 * (T + 1)
+    kernel = KERNEL_BYTES * K * K if carries else 0
+    if exact:
+        kernel *= FRACTION_BYTES // 8
+    need = states * per + by_stock + kernel + 64 * (T + 1)
     if need > limit:
-        if by_stock > states * per:
-            if field == "solver.max_stock":
-                head = f"solver.max_stock: a stock range 0..{format_count(K - 1)} over T = {T} periods"
+        if kernel > states * per and kernel > by_stock:
+            head = (f"{field}: stock carried over on the range 0..{format_count(K - 1)} needs a "
+                    f"{format_count(K)} x {format_count(K)} demand kernel")
+        elif by_stock > states * per:
+            if field in ("solver.max_stock", "inventory.initial_stock"):
+                head = f"{field}: a stock range 0..{format_count(K - 1)} over T = {T} periods"
             else:
                 head = (f"demand: {demand.describe()} needs the stock range 0..{format_count(K - 1)} "
                         f"over T = {T} periods")
@@ -161,5 +212,16 @@ def check_solve(problem, max_stock=None, *, exact: bool = False, states: int | N
                         f"{format_gib(limit)} (--max-gib)")
     if exact:
         _exact_check(problem, states, K)
+    elif K:
+        if carries:
+            what_work = (f"stock carried over on the range 0..{format_count(K - 1)} over T = {T} "
+                         f"periods ({format_count(states)} states, a {format_count(K)} x "
+                         f"{format_count(K)} demand kernel)")
+        elif field == "demand":
+            what_work = (f"solving {demand.describe()} on its stock range 0..{format_count(K - 1)} "
+                         f"over T = {T} periods")
+        else:
+            what_work = f"a stock range 0..{format_count(K - 1)} over T = {T} periods"
+        check_work(solve_work(problem, K, states), field, what_work)
 
 

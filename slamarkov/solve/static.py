@@ -13,11 +13,13 @@ import numpy as np
 
 from ..chain.distribution import ReadyRateDistribution
 from ..chain.policy import Policy
-from ..core.binomial import binomial_pmf
+from ..core.binomial import binomial_pmf, binomial_rows
 from ..errors import SolverError
 from ..model.contract import FILL_RATE
+from ..model.customers import CustomersProblem
 from ..model.problem import Problem
 from .carry import static_costs
+from .customers import solve_customers_static
 from .fill import solve_fill_static
 from .limits import check_solve
 from .options import check_exact, check_max_stock, stock_range, validate_max_stock
@@ -54,6 +56,8 @@ def solve_static(problem: Problem, *, max_stock=None, exact: bool = False) -> St
     >>> sol.base_stock, round(sol.cost_per_period, 6)
     (8, -0.87201)
     """
+    if isinstance(problem, CustomersProblem):  # several customers (docs/model.md section 15)
+        return solve_customers_static(problem, max_stock=max_stock, exact=exact)
     check_exact(problem, exact)
     max_stock = validate_max_stock(problem, max_stock)
     if problem.contract.measure == FILL_RATE:  # docs/model.md section 14
@@ -84,6 +88,7 @@ def solve_static(problem: Problem, *, max_stock=None, exact: bool = False) -> St
             policy=policy,
             max_stock=max_stock if max_stock is not None else top,
         )
+    rows = None  # the float Binomial(T, F(S)) rows, when kept
     if demand.discrete:
         top, _ = stock_range(problem, max_stock)
         top = int(top)
@@ -97,9 +102,11 @@ def solve_static(problem: Problem, *, max_stock=None, exact: bool = False) -> St
             best = min(range(top + 1), key=lambda s: (costs[s], s))
         else:
             h = float(problem.holding_cost)
-            # one Binomial(T, F(S)) row at a time: the memory of one row, not of (K + 1) x (T + 1);
+            # the Binomial(T, F(S)) rows depend on T and the demand only: kept across the
+            # holding costs and contracts of a grid (binomial_rows; a large table row by row);
             # multiply-and-sum, not a BLAS dot, whose thread start-up costs more than the sum
-            costs = T * h * H + np.array([(binomial_pmf(T, float(f)) * G).sum() for f in F])
+            rows = binomial_rows(T, F)
+            costs = T * h * H + np.array([(row * G).sum() for row in rows])
             best = int(np.argmin(costs))
             if demand.rational:
                 best = _static_exact_tie(problem, costs, top)
@@ -119,7 +126,12 @@ def solve_static(problem: Problem, *, max_stock=None, exact: bool = False) -> St
         q = demand.cdf(base_stock)
         per_period = None
         costs_best = cost
-    ready_pmf = binomial_pmf(T, q, exact=True) if exact else binomial_pmf(T, float(q))
+    if exact:
+        ready_pmf = binomial_pmf(T, q, exact=True)
+    elif isinstance(rows, np.ndarray):
+        ready_pmf = rows[base_stock].copy()  # the row of F(S*), binomial_pmf(T, F(S*))
+    else:
+        ready_pmf = binomial_pmf(T, float(q))
     ready = ReadyRateDistribution(problem.contract, ready_pmf)
     policy = Policy.constant(problem, base_stock, exact=exact)
     cost_pp = per_period[base_stock] if per_period is not None else costs_best / T

@@ -158,7 +158,7 @@ class Study:
     >>> round(cell.dynamic.cost_per_period, 6), cell.static.base_stock
     (-1.20155, 8)
     >>> s.contract(30).describe()
-    'lump-sum SLA over T=30 periods: penalty 150 if ready rate < 0.8, bonus 90 if >= 0.9'
+    'lump-sum SLA over T=30 periods: penalty 150 if ready rate < 80%, bonus 90 if >= 90%'
     """
 
     scheme: str = LUMP_SUM

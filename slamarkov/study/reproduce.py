@@ -16,7 +16,8 @@ from pathlib import Path
 
 from ..core.executor import Executor, process_context
 from ..core.progress import track
-from ..errors import ConfigError, ContractError
+from ..errors import ConfigError, ContractError, OutputError
+from ..io.atomic import check_output
 from ..io.tables import FORMATS, save_table
 from ..model.contract import SCHEMES
 from .experiment import STOCK_REVIEW_PERIODS, Study
@@ -235,8 +236,10 @@ def reproduce_all(out_dir, *, schemes=SCHEMES, format="csv", figures=True, varia
         if s not in SCHEMES:
             raise ContractError(f"scheme: must be one of {', '.join(SCHEMES)}, got {s!r}")
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"--out: {out} exists and is not a folder")
+    try:
+        check_output(out, folder=True)  # a name too long, a file, a device: one line
+    except OutputError as exc:
+        raise ConfigError(f"--out: {str(exc).replace(f'{out}: ', f'{out} ', 1)}") from None
     if figures:
         from ..plot.figure import require_matplotlib
 

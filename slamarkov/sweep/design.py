@@ -1,7 +1,8 @@
 """Contract design: the best contracts of a sweep under constraints, and the Pareto front.
 
-Implements docs/model.md section 12. The constraints are a pandas query expression over the
-sweep's columns (``"p_penalty <= 0.05 and ready_mean >= 0.9"``), plus
+Implements docs/model.md section 12. The constraints are a condition over the sweep's columns
+(``"p_penalty <= 0.05 and ready_mean >= 0.9"``; :func:`slamarkov.core.expression.parse_condition`
+parses it, nothing is run as code), plus
 ``buyer_payment_per_period``, the buyer's expected payment per period (minus the supplier's
 expected settlement: a bonus paid minus a penalty received). The Pareto front keeps the contracts
 for which no other contract buys at least the same expected ready rate for a lower payment, or a
@@ -11,12 +12,15 @@ matplotlib (the ``plot`` extra).
 
 from __future__ import annotations
 
+from ..core.expression import parse_condition
 from ..errors import SweepError
+from ..model.config import SCHEMA
 from ..plot.figure import new_figure
 from ..solve.both import POLICIES
 
-__all__ = ["design", "pareto_front", "pareto_figure", "check_query", "with_payment",
-           "PAYMENT", "SERVICE", "INFEASIBLE_EXIT"]
+__all__ = ["design", "pareto_front", "pareto_figure", "check_query", "check_table",
+           "with_payment", "collapse_contracts", "assumption_columns", "PAYMENT", "SERVICE",
+           "INFEASIBLE_EXIT"]
 
 #: the buyer's expected payment per period (a derived column)
 PAYMENT = "buyer_payment_per_period"
@@ -24,6 +28,110 @@ PAYMENT = "buyer_payment_per_period"
 SERVICE = "ready_mean"
 #: exit code of ``slamarkov design`` when no grid point satisfies the constraints
 INFEASIBLE_EXIT = 3
+
+
+#: the columns design reads from every sweep table, and whether they hold numbers
+NEEDED = {"policy": False, "settlement_per_period": True, SERVICE: True}
+
+
+def check_table(table, source="the table") -> None:
+    """Refuse a table that is not a sweep's, in one line naming the missing column or the shape.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+    source : str
+        The file it was read from, for the message.
+
+    Raises
+    ------
+    SweepError
+        ``FILE: not a sweep table: no column 'policy' (...)``, ``... column 'ready_mean' holds
+        'high', not a number``, ``... it holds no rows``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_table(pd.DataFrame({"policy": ["dynamic"], "ready_mean": [0.9]}), "t.csv")
+    Traceback (most recent call last):
+    ...
+    slamarkov.errors.SweepError: t.csv: not a sweep table: no column 'settlement_per_period' (a sweep's table has the swept keys, then policy, settlement_per_period, ready_mean and the other results)
+    """
+    import pandas as pd
+
+    if not isinstance(table, pd.DataFrame):
+        raise SweepError(f"{source}: not a sweep table (a {type(table).__name__})")
+    names = [str(c) for c in table.columns]
+    if len(set(names)) != len(names):
+        twice = sorted({c for c in names if names.count(c) > 1})
+        raise SweepError(f"{source}: not a sweep table: column {twice[0]!r} appears twice")
+    for column in NEEDED:
+        if column not in table.columns:
+            raise SweepError(f"{source}: not a sweep table: no column {column!r} (a sweep's "
+                             f"table has the swept keys, then {', '.join(NEEDED)} and the "
+                             "other results)")
+    if table.empty:
+        raise SweepError(f"{source}: not a sweep table: it holds no rows")
+    for column in (c for c, numeric in NEEDED.items() if numeric):
+        values = table[column]
+        if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+            bad = next((v for v in values if isinstance(v, (bool, str)) or not isinstance(
+                v, (int, float))), values.iloc[0])
+            raise SweepError(f"{source}: not a sweep table: column {column!r} holds "
+                             f"{str(bad)[:40]!r}, not a number")
+
+
+#: the contract's terms among a grid's keys (a column is a key, or ``section.key``)
+CONTRACT_KEYS = frozenset(SCHEMA["contract"][0] + SCHEMA["contract"][1])
+#: the keys that only say where a ready count falls: penalty_count and bonus_count carry them
+_THRESHOLDS = ("penalty_threshold", "bonus_threshold")
+
+
+def _key(column: str) -> tuple:
+    section, _, name = column.rpartition(".")
+    return section, name
+
+
+def assumption_columns(columns, key_columns) -> list:
+    """The swept keys that are not contract terms: costs, demand, inventory, solver.
+
+    A buyer chooses the contract; these are what the comparison assumes of the supplier and
+    its demand, so :func:`design`'s listings are grouped by them.
+
+    Examples
+    --------
+    >>> assumption_columns(["review_period", "holding", "policy"], ["review_period", "holding"])
+    ['holding']
+    """
+    return [c for c in key_columns if c in columns
+            and not (_key(c)[0] in ("", "contract") and _key(c)[1] in CONTRACT_KEYS)]
+
+
+def collapse_contracts(table):
+    """The rows left when rows that are the same contract as an earlier row are dropped.
+
+    Thresholds act through the ready-period counts they round to (docs/model.md section 2):
+    with T = 30, 0.91, 0.92 and 0.93 all mean 28 ready periods. Two rows are the same contract
+    when they agree on every column but the thresholds: the counts ``penalty_count`` and
+    ``bonus_count``, the amounts, the other terms and every result (a linear contract's
+    settlement depends on the thresholds themselves, so its rows differ in the results and are
+    kept). The first row in the table's order stays; ``attrs["collapsed"]`` counts the rows
+    dropped.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"penalty_threshold": [0.91, 0.92, 0.94], "penalty_count": [28, 28, 29],
+    ...                   "bonus_count": [30, 30, 30], "ready_mean": [0.9, 0.9, 0.95]})
+    >>> out = collapse_contracts(t)
+    >>> out["penalty_threshold"].tolist(), out.attrs["collapsed"]
+    ([0.91, 0.94], 1)
+    """
+    same = [c for c in table.columns if _key(c)[1] not in _THRESHOLDS]
+    keep = ~table.duplicated(subset=same, keep="first") if same else table.index == table.index
+    out = table[keep].copy()
+    out.attrs["collapsed"] = int(len(table) - len(out))
+    return out
 
 
 def with_payment(table):
@@ -41,13 +149,14 @@ def check_query(columns, where=None, minimize=None) -> None:
     columns : sequence of str
         The table's columns (a sweep's: the grid's columns and the result columns).
     where : str, optional
-        A pandas query expression.
+        A condition (:func:`~slamarkov.core.expression.parse_condition`).
     minimize : str, optional
 
     Raises
     ------
+    ExpressionError
+        ``--where: unknown column 'x'``, ``--where: a call is not allowed: ...``, ...
     SweepError
-        ``--where: unknown column 'x'``, ``--where: not a valid expression``, or
         ``--minimize: unknown column``.
 
     Examples
@@ -55,28 +164,13 @@ def check_query(columns, where=None, minimize=None) -> None:
     >>> check_query(["ready_mean"], "ready_mean >= 0.9 and p_bonus > 0")
     Traceback (most recent call last):
     ...
-    slamarkov.errors.SweepError: --where: unknown column 'p_bonus' (columns: ready_mean, buyer_payment_per_period)
+    slamarkov.errors.ExpressionError: --where: unknown column 'p_bonus' (columns: ready_mean, buyer_payment_per_period)
     """
-    import pandas as pd
-
-    cols = list(dict.fromkeys(list(columns) + [PAYMENT]))
+    cols = list(dict.fromkeys(str(c) for c in list(columns) + [PAYMENT]))
     if minimize is not None and minimize not in cols:
         raise SweepError(f"--minimize: unknown column {minimize!r} (columns: {', '.join(cols)})")
-    if where:
-        _query(pd.DataFrame({c: pd.Series(dtype=float) for c in cols}), where, cols)
-
-
-def _query(table, where, cols):
-    import pandas as pd
-
-    try:
-        return table.query(where)
-    except pd.errors.UndefinedVariableError as exc:
-        name = str(exc).split("'")[1] if "'" in str(exc) else str(exc)
-        raise SweepError(f"--where: unknown column {name!r} (columns: {', '.join(cols)})") from None
-    except Exception as exc:  # SyntaxError, ValueError, TypeError from the expression
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise SweepError(f"--where: not a valid expression {where!r} ({reason})") from None
+    if where is not None:
+        parse_condition(where, cols)
 
 
 def design(table, minimize, where=None, policy="dynamic", top=None):
@@ -89,7 +183,7 @@ def design(table, minimize, where=None, policy="dynamic", top=None):
     minimize : str
         The column to minimise (e.g. ``buyer_payment_per_period``, ``cost_per_period``).
     where : str, optional
-        A pandas query expression over the columns.
+        A condition over the columns (:func:`~slamarkov.core.expression.parse_condition`).
     policy : {"dynamic", "static", None}, default "dynamic"
         Keep that policy's rows (None: both).
     top : int, optional
@@ -103,8 +197,8 @@ def design(table, minimize, where=None, policy="dynamic", top=None):
 
     Raises
     ------
-    SweepError
-        On an unknown column or an invalid expression.
+    SweepError, ExpressionError
+        On an unknown column or a condition outside the grammar.
 
     Examples
     --------
@@ -115,6 +209,7 @@ def design(table, minimize, where=None, policy="dynamic", top=None):
     >>> design(t, "buyer_payment_per_period", "p_penalty <= 0.05")["holding"].tolist()
     [1, 2]
     """
+    check_table(table)
     cols = list(table.columns)
     check_query(cols, where, minimize)
     t = with_payment(table)
@@ -122,8 +217,8 @@ def design(table, minimize, where=None, policy="dynamic", top=None):
         if policy not in POLICIES:
             raise SweepError(f"--policy: must be dynamic or static, got {policy!r}")
         t = t[t["policy"] == policy]
-    if where:
-        t = _query(t, where, cols + [PAYMENT])
+    if where is not None:
+        t = t[parse_condition(where, list(cols) + [PAYMENT]).evaluate(t)]
     t = t.sort_values(minimize, kind="stable")
     return t if top is None else t.head(top)
 
@@ -161,8 +256,14 @@ def pareto_front(table, payment=PAYMENT, service=SERVICE):
     return order[order[service] > best]
 
 
-def pareto_figure(table, front=None, *, payment=PAYMENT, service=SERVICE, title=None):
+def pareto_figure(table, front=None, *, payment=PAYMENT, service=SERVICE, title=None,
+                  by=(), top=None):
     """A scatter of the buyer's payment against the service, with the Pareto front drawn.
+
+    The front's points are numbered 1, 2, ... by increasing payment, as ``slamarkov design``
+    lists them (the first ``top`` when given). ``by``, columns of assumptions (e.g. the holding
+    cost, :func:`assumption_columns`), draws one front for each of their combinations, each
+    named in the legend; ``front`` is then ignored.
 
     Returns a :class:`matplotlib.figure.Figure` on the Agg canvas (no pyplot state).
 
@@ -176,16 +277,30 @@ def pareto_figure(table, front=None, *, payment=PAYMENT, service=SERVICE, title=
     >>> import pandas as pd
     >>> t = pd.DataFrame({"settlement_per_period": [-1.0, -2.0], "ready_mean": [0.9, 0.95]})
     >>> fig = pareto_figure(t)
-    >>> fig.axes[0].get_xlabel()
-    'buyer payment per period'
+    >>> fig.axes[0].get_xlabel(), [a.get_text() for a in fig.axes[0].texts]
+    ('buyer payment per period', ['1', '2'])
     """
     t = table if payment in table.columns else with_payment(table)
-    front = pareto_front(t, payment, service) if front is None else front
+    by = [c for c in by if c in t.columns]
+    if by:
+        fronts = [(", ".join(f"{c} = {v:g}" if isinstance(v, float) else f"{c} = {v}"
+                             for c, v in zip(by, key if isinstance(key, tuple) else (key,))),
+                   pareto_front(group, payment, service))
+                  for key, group in t.groupby(by if len(by) > 1 else by[0])]
+    else:
+        fronts = [("", pareto_front(t, payment, service) if front is None else front)]
     fig = new_figure(6.4, 4.4)
     ax = fig.add_subplot()
     ax.scatter(t[payment], t[service], s=12, color="0.6", label="grid points")
-    ax.step(front[payment], front[service], where="post", color="tab:blue", lw=1.5)
-    ax.scatter(front[payment], front[service], s=24, color="tab:blue", label="Pareto front")
+    for k, (name, f) in enumerate(fronts):
+        color = f"C{k % 10}"
+        ax.step(f[payment], f[service], where="post", color=color, lw=1.5)
+        ax.scatter(f[payment], f[service], s=24, color=color,
+                   label=f"Pareto front, {name}" if name else "Pareto front")
+        shown = f if top is None else f.head(top)
+        for n, (x, y) in enumerate(zip(shown[payment], shown[service]), start=1):
+            ax.annotate(str(n), (x, y), textcoords="offset points", xytext=(3, 3),
+                        fontsize=7, color=color)
     ax.set_xlabel(payment.replace("_", " "))
     ax.set_ylabel("expected ready rate" if service == SERVICE else service.replace("_", " "))
     if title:

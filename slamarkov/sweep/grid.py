@@ -10,7 +10,11 @@ contract loader accepts may instead hold
   gives four values).
 
 The grid is the cartesian product of the swept keys, in the order they appear in the file (the
-first is the slowest). Every grid point is expanded into a plain contract-file mapping and checked
+first is the slowest). A file with several customers (docs/model.md section 15) may also sweep
+the keys of its ``[[customer]]`` tables (not their ``name`` or ``demand``): they come after the
+other swept keys, in column ``<key>_<name>``, and the table's result columns are ``policy``,
+``cost_per_period`` and, per customer, ``ready_mean_<name>``, ``p_penalty_<name>``,
+``p_bonus_<name>`` and ``sacrificed_<name>``. Every grid point is expanded into a plain contract-file mapping and checked
 by :func:`slamarkov.model.config.config_from_dict`, the loader of contract files, before any work
 starts; the first bad point raises one line naming the key and the point. No set of keys is
 hard-coded here: a key the loader learns is a key a grid can sweep.
@@ -41,9 +45,12 @@ import numbers
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..chain.classes import GAMING_INDICATORS
 from ..core.numbers import to_fraction
 from ..errors import ConfigError, SlamarkovError
 from ..model.config import LIST_KEYS, config_from_dict, read_toml
+from ..model.customers import CustomersProblem
+from ..model.customers_config import is_customers_file
 
 __all__ = ["Grid", "load_grid", "grid_from_dict", "DEFAULT_MAX_POINTS", "RESULT_COLUMNS"]
 
@@ -53,6 +60,8 @@ DEFAULT_MAX_POINTS = 100_000
 #: the columns a sweep adds after the swept keys (names a key column must not take)
 RESULT_COLUMNS = (
     "policy",
+    "penalty_count",
+    "bonus_count",
     "cost_per_period",
     "cost_sd",
     "ready_mean",
@@ -60,9 +69,7 @@ RESULT_COLUMNS = (
     "p_penalty",
     "p_bonus",
     "settlement_per_period",
-    "give_up_periods",
-    "coasting_periods",
-    "p_bunching",
+    *GAMING_INDICATORS,  # docs/model.md section 12, in the order of their one home
     "ready_gap",
 )
 
@@ -105,6 +112,8 @@ class Grid:
     columns: tuple
     source: str = "<dict>"
     _configs: dict = field(default_factory=dict, repr=False, compare=False)
+    #: the columns a sweep adds after the swept keys (several customers: per customer)
+    result_columns: tuple = RESULT_COLUMNS
 
     def __len__(self) -> int:
         return math.prod(len(values) for _, values in self.axes)
@@ -140,6 +149,11 @@ class Grid:
         data = copy.deepcopy(self.base)
         for (key, values), j in zip(self.axes, self.indices(k)):
             section, _, name = key.partition(".")
+            if section == "customer":  # customer.<name>.<key>: inside that [[customer]] table
+                who, _, name = name.partition(".")
+                table = next(t for t in data["customer"] if t.get("name") == who)
+                table[name] = copy.deepcopy(values[j])
+                continue
             data[section][name] = copy.deepcopy(values[j])
         return data
 
@@ -163,6 +177,7 @@ class Grid:
         ConfigError
             ``SOURCE: grid point K of N (key=value, ...): section.key: rule``.
         """
+        from ..solve.customers import check_customers_size, customers_stock_range
         from ..solve.limits import check_solve
 
         demands: dict = {}  # one demand object per distinct [demand] table
@@ -174,7 +189,11 @@ class Grid:
                     raise ConfigError("contract.measure: a sweep handles ready-rate contracts "
                                       f"only, got {cfg.problem.contract.measure!r}")
                 # a point too large for the memory limit is refused now, not mid-sweep
-                check_solve(cfg.problem, cfg.max_stock, exact=cfg.exact)
+                if isinstance(cfg.problem, CustomersProblem):
+                    check_customers_size(cfg.problem, customers_stock_range(
+                        cfg.problem, cfg.max_stock), exact=cfg.exact)
+                else:
+                    check_solve(cfg.problem, cfg.max_stock, exact=cfg.exact)
                 if len(self) <= KEEP_CONFIGS:
                     self._configs[k] = cfg  # a sweep in this process solves these as they are
             except SlamarkovError as exc:
@@ -219,6 +238,57 @@ def _uniform(values: tuple) -> tuple:
     ) <= 1:
         return values
     return tuple(v if isinstance(v, str) else str(v) for v in values)
+
+
+#: a sweep's result columns per customer, after ``policy`` and ``cost_per_period``
+CUSTOMER_RESULT_METRICS = ("ready_mean", "p_penalty", "p_bonus", "sacrificed")
+
+
+def _column_name(key: str) -> str:
+    """An axis' column: the key's name; ``<key>_<customer>`` inside a [[customer]] table."""
+    section, _, name = key.partition(".")
+    if section == "customer":
+        who, _, name = name.partition(".")
+        return f"{name}_{who}"
+    return name
+
+
+def _customer_axes(base: dict, max_points: int):
+    """The swept keys inside the [[customer]] tables (``customer.<name>.<key>``) and the result
+    columns of several customers (docs/model.md section 15)."""
+    customers = base.get("customer")
+    if not isinstance(customers, list) or not all(isinstance(t, dict) for t in customers):
+        return [], RESULT_COLUMNS  # the loader names the problem on the first point
+    axes, names = [], []
+    for table in customers:
+        name = table.get("name")
+        if not isinstance(name, str):
+            return [], RESULT_COLUMNS  # the loader refuses it
+        names.append(name)
+        for key, value in table.items():
+            full = f"customer.{name}.{key}"
+            if key == "name":
+                continue
+            if key == "demand":
+                swept = isinstance(value, dict) and any(
+                    isinstance(v, dict) or (isinstance(v, list) and k != "pmf")
+                    for k, v in value.items())
+                if swept:
+                    raise ConfigError(f"customer.demand: is not swept (customer {name!r}); "
+                                      "sweep the other keys of a [[customer]] table")
+                continue
+            if isinstance(value, dict):
+                values = _expand_range(full, value, max_points)
+            elif isinstance(value, list):
+                values = tuple(value)
+                if not values:
+                    raise ConfigError(f"{full}: an empty list gives no grid point")
+            else:
+                continue
+            axes.append((full, _uniform(values)))
+    columns = ("policy", "cost_per_period") + tuple(
+        f"{m}_{n}" for n in names for m in CUSTOMER_RESULT_METRICS)
+    return axes, columns
 
 
 def grid_from_dict(data: dict, source: str = "<dict>", *, max_points: int = DEFAULT_MAX_POINTS,
@@ -281,18 +351,22 @@ def grid_from_dict(data: dict, source: str = "<dict>", *, max_points: int = DEFA
             else:
                 continue
             axes.append((key, _uniform(values)))
+    result_columns = RESULT_COLUMNS
+    if is_customers_file(base):  # several customers (docs/model.md section 15)
+        customer_axes, result_columns = _customer_axes(base, max_points)
+        axes += customer_axes
     n = math.prod(len(v) for _, v in axes)
     if n > max_points:
         raise ConfigError(
             f"{source}: the grid has {n} points, above the limit of {max_points}; "
             "raise it with --max-points"
         )
-    names = [key.partition(".")[2] for key, _ in axes]
+    names = [_column_name(key) for key, _ in axes]
     columns = tuple(
-        key if names.count(name) > 1 or name in RESULT_COLUMNS else name
+        key if names.count(name) > 1 or name in result_columns else name
         for (key, _), name in zip(axes, names)
     )
-    grid = Grid(base, tuple(axes), columns, source)
+    grid = Grid(base, tuple(axes), columns, source, result_columns=result_columns)
     if validate:
         grid.validate()
     return grid

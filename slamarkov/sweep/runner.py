@@ -14,7 +14,9 @@ workers must have slamarkov installed.
 
 Every executor runs the same function on the same point, and rows are put back in grid order,
 so the table is the same, bit for bit, whatever runs it. Results are appended to a partial file
-as they arrive; a sweep started again with ``resume=True`` skips the points already there. The
+as they arrive; a sweep started again with ``resume=True`` skips the points already there, after
+checking every record against the grid and the table's columns (a file it cannot trust is refused
+in one line: the table is always the one a fresh sweep writes). The
 table is a :class:`pandas.DataFrame` (pandas is imported when a sweep runs, not with the package).
 """
 
@@ -34,7 +36,9 @@ from ..io.files import read_text
 # the sweeps' table files live in slamarkov.io.tables; re-exported from their 0.1 home
 from ..io.tables import TABLE_FORMATS, check_table_path, read_table, write_table  # noqa: F401
 from ..model.config import Config, config_from_dict
+from ..model.customers import CustomersProblem
 from ..solve.both import POLICIES, solve_both
+from ..solve.customers import solve_customers_both
 from .grid import DEFAULT_MAX_POINTS, RESULT_COLUMNS, Grid, grid_from_dict, load_grid
 
 __all__ = [
@@ -50,7 +54,7 @@ __all__ = [
 #: most points in one task (fewer when there are few points per worker)
 MAX_BATCH = 32
 
-_PARTIAL_VERSION = 1
+_PARTIAL_VERSION = 2  # 2: each record carries a check of its values
 
 
 #: demands built in this process, shared by the points that use the same [demand] table
@@ -61,8 +65,11 @@ def solve_point(data) -> list:
     """The two result rows (dynamic, static) of one contract-file mapping.
 
     Each row holds the values of :data:`RESULT_COLUMNS` in order, as Python floats (and the
-    policy's name). The problem is solved once per policy; the cost's SD and the expected
-    settlement come from that policy's chain, the gaming indicators from one forward pass.
+    policy's name and the contract's ready-period counts ``penalty_count`` and ``bonus_count``,
+    integers: thresholds that round to the same counts are the same lump-sum contract). The
+    problem is solved once per policy; the cost's SD and the expected settlement come from that
+    policy's chain, the gaming indicators from one backward and one forward pass against the
+    static solution (the non-strategic reference).
 
     Parameters
     ----------
@@ -81,8 +88,8 @@ def solve_point(data) -> list:
     ...                  "penalty_per_period": 5, "bonus_per_period": 3},
     ...     "costs": {"holding": 0.5}, "demand": {"kind": "poisson", "mean": 5},
     ...     "solver": {"max_stock": 40}})
-    >>> [(r[0], round(r[1], 6), round(r[3], 6)) for r in rows]
-    [('dynamic', -1.20155, 0.896123), ('static', -0.87201, 0.931906)]
+    >>> [(r[0], r[1], r[2], round(r[3], 6), round(r[5], 6)) for r in rows]
+    [('dynamic', 8, 9, -1.20155, 0.896123), ('static', 8, 9, -0.87201, 0.931906)]
     """
     if isinstance(data, Config):
         cfg = data
@@ -91,7 +98,9 @@ def solve_point(data) -> list:
             _DEMANDS.clear()
         cfg = config_from_dict(data, demand_cache=_DEMANDS)
     problem, options = cfg.problem, cfg.solver_options()
-    T = problem.review_period
+    if isinstance(problem, CustomersProblem):  # docs/model.md section 15
+        return _customer_rows(problem, options)
+    T, contract = problem.review_period, problem.contract
     solutions = solve_both(problem, **options)
     gap = float(ready_rate_gap(*solutions))
     rows = []
@@ -99,9 +108,11 @@ def solve_point(data) -> list:
         chain = sol.chain
         _, variance = chain.cost_components()["total"]
         rate = sol.ready_rate
-        gaming = gaming_indicators(chain)
+        gaming = gaming_indicators(sol, solutions)
         rows.append((
             name,
+            contract.penalty_count,
+            contract.bonus_count,
             float(sol.cost_per_period),
             math.sqrt(float(variance)) / T,
             float(rate.mean),
@@ -115,32 +126,142 @@ def solve_point(data) -> list:
     return rows
 
 
+def _customer_rows(problem, options) -> list:
+    """The two result rows of several customers: policy, cost per period, then per customer
+    the mean ready rate, P(penalty), P(bonus) and the expected sacrificed periods."""
+    rows = []
+    for sol in solve_customers_both(problem, **options):
+        row = [sol.kind, float(sol.cost_per_period)]
+        for rr, sac in zip(sol.ready_rates, sol.sacrificed):
+            row += [float(rr.mean), float(rr.p_penalty), float(rr.p_bonus), float(sac)]
+        rows.append(tuple(row))
+    return rows
+
+
 def _run_batch(batch):
     """Worker task: ``[(k, mapping), ...] -> [(k, rows), ...]``."""
     return [(k, solve_point(data)) for k, data in batch]
 
 
 # -- partial results ------------------------------------------------------------------------
+#: result columns whose values are probabilities (a record outside [0, 1] is not a sweep's)
+_PROBABILITIES = {"ready_mean", "p_penalty", "p_bonus"}
+#: result columns that cannot be negative (the gaming indicators but the bunching excesses,
+#: differences of two probabilities)
+_NON_NEGATIVE = {"cost_sd", "ready_sd", *(k for k in GAMING_INDICATORS if "bunching" not in k)}
+#: result columns that are the contract's ready-period counts (integers, not floats)
+_COUNTS = {"penalty_count", "bonus_count"}
+
+
+def _no_constant(name):
+    raise ValueError(f"{name} is not a number a sweep writes")
+
+
+def _check_value(fingerprint: str, k, rows) -> str:
+    """The check a record carries: a hash of the grid and the record's values, so that a value
+    changed in the file (a flipped bit, an edit) is noticed, not written into a table."""
+    import hashlib
+
+    text = json.dumps([fingerprint, k, rows])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _record_line(fingerprint: str, k, rows) -> str:
+    """One finished point as a line of the partial file (json writes floats by repr: they read
+    back bit for bit)."""
+    rows = [list(r) for r in rows]
+    return json.dumps({"point": k, "rows": rows,
+                       "check": _check_value(fingerprint, k, rows)}) + "\n"
+
+
+def _check_record(rec, grid: Grid, fingerprint: str) -> int:
+    """The point of one partial-file record, after checking it is one a sweep of ``grid`` writes:
+    ``{"point": K, "rows": [[policy, value, ...] per policy], "check": HASH}`` with K in the
+    grid, the policies in order, one value per result column, each a finite float in its
+    column's range (the counts ``penalty_count`` and ``bonus_count`` integers), and the check of
+    these values."""
+    if not isinstance(rec, dict) or set(rec) != {"point", "rows", "check"}:
+        keys = sorted(rec) if isinstance(rec, dict) else type(rec).__name__
+        raise ValueError(f"a record is {{\"point\": K, \"rows\": [...], \"check\": ...}}, "
+                         f"got {str(keys):.80}")
+    k = rec["point"]
+    if type(k) is not int or not 0 <= k < len(grid):
+        raise ValueError(f"point must be an integer in [0, {len(grid) - 1}], got {k!r:.40}")
+    rows = rec["rows"]
+    if not isinstance(rows, list) or len(rows) != len(POLICIES):
+        raise ValueError(f"point {k}: rows must be a list of {len(POLICIES)} rows")
+    for policy, row in zip(POLICIES, rows):
+        if not isinstance(row, list) or len(row) != len(RESULT_COLUMNS):
+            raise ValueError(f"point {k}: a row must hold {len(RESULT_COLUMNS)} values "
+                             f"({', '.join(RESULT_COLUMNS)})")
+        if row[0] != policy:
+            raise ValueError(f"point {k}: the rows must be {', '.join(POLICIES)} in order")
+        for column, x in zip(RESULT_COLUMNS[1:], row[1:]):
+            if column in _COUNTS:
+                if type(x) is not int or not 0 <= x <= 10**15:
+                    raise ValueError(f"point {k}: {column} must be a count of periods, "
+                                     f"got {x!r:.40}")
+                continue
+            if type(x) is not float or not math.isfinite(x):
+                raise ValueError(f"point {k}: {column} must be a finite number, got {x!r:.40}")
+            if column in _PROBABILITIES and not 0.0 <= x <= 1.0:
+                raise ValueError(f"point {k}: {column} is a probability, got {x!r}")
+            if column in _NON_NEGATIVE and x < 0:
+                raise ValueError(f"point {k}: {column} cannot be negative, got {x!r}")
+    if rec["check"] != _check_value(fingerprint, k, rows):
+        raise ValueError(f"point {k}: its values do not match their check (the file was changed)")
+    return k
+
+
 def _read_partial(path: Path, grid: Grid) -> dict:
-    """Finished points of an earlier run of the same grid (a torn last line is dropped)."""
+    """Finished points of an earlier run of the same grid (a torn last line is dropped).
+
+    Every record is checked against the grid and the table's columns (:func:`_check_record`):
+    the table built from them is one a fresh sweep writes, or the file is refused in one line
+    (``PATH line N: rule; delete it or run without --resume``).
+    """
+    from .._version import __version__
+
     if not path.exists():
         return {}
     lines = read_text(path, "a sweep's partial file", ConfigError).splitlines()
-    done = {}
+    fingerprint = grid.fingerprint()
+    done: dict = {}
     for n, line in enumerate(lines):
         try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            if n == len(lines) - 1:
-                break  # interrupted while writing its last line
-            raise ConfigError(f"{path}: line {n + 1} is not a sweep record") from None
-        if n == 0:
-            if rec.get("grid") != grid.fingerprint() or rec.get("points") != len(grid):
-                raise ConfigError(
-                    f"{path}: holds a sweep of another grid; delete it or run without --resume"
-                )
-            continue
-        done[int(rec["point"])] = [tuple(r) for r in rec["rows"]]
+            try:
+                rec = json.loads(line, parse_constant=_no_constant)
+            except json.JSONDecodeError:
+                if n == len(lines) - 1 and n > 0:
+                    break  # interrupted while writing its last line
+                raise ValueError("not a sweep record (JSON)") from None
+            except RecursionError:
+                raise ValueError("not a sweep record (nested too deeply)") from None
+            except ValueError as exc:  # NaN, Infinity, a number with thousands of digits
+                reason = str(exc) if "a sweep writes" in str(exc) else "a number too long"
+                raise ValueError(f"not a sweep record ({reason})") from None
+            if n == 0:
+                if not isinstance(rec, dict) or "slamarkov_sweep" not in rec or "grid" not in rec:
+                    raise ValueError("not the header of a sweep's partial file")
+                if rec["slamarkov_sweep"] != _PARTIAL_VERSION:
+                    raise ValueError(f"a partial file of format {rec['slamarkov_sweep']!s:.20}, "
+                                     f"this slamarkov reads format {_PARTIAL_VERSION}")
+                if rec.get("grid") != fingerprint or rec.get("points") != len(grid):
+                    raise ConfigError(f"{path}: holds a sweep of another grid; delete it or run "
+                                      "without --resume")
+                if rec.get("version") != __version__:
+                    raise ValueError(f"written by slamarkov {rec.get('version')!s:.20}, this is "
+                                     f"{__version__}")
+                continue
+            k = _check_record(rec, grid, fingerprint)
+            if k in done:
+                raise ValueError(f"point {k} appears twice")
+            done[k] = [tuple(r) for r in rec["rows"]]
+        except ValueError as exc:
+            if isinstance(exc, ConfigError):
+                raise
+            raise ConfigError(f"{path} line {n + 1}: {exc}; delete it or run without "
+                              "--resume") from None
     return done
 
 
@@ -151,6 +272,7 @@ class _Partial:
         from .._version import __version__
 
         self.path = Path(path)
+        self.fingerprint = grid.fingerprint()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # rewrite what is kept (drops a torn last line), then append
@@ -159,19 +281,14 @@ class _Partial:
                     fh.write(json.dumps({"slamarkov_sweep": _PARTIAL_VERSION, "version": __version__,
                                          "grid": grid.fingerprint(), "points": len(grid)}) + "\n")
                     for k in sorted(done):
-                        fh.write(self._line(k, done[k]))
+                        fh.write(_record_line(self.fingerprint, k, done[k]))
             self.fh = open(self.path, "a", encoding="utf-8")
         except OSError as exc:
             raise OutputError(f"{self.path}: cannot be written ({exc.strerror or exc})") from None
 
-    @staticmethod
-    def _line(k, rows):
-        # json writes floats by repr: they read back bit for bit
-        return json.dumps({"point": k, "rows": [list(r) for r in rows]}) + "\n"
-
     def add(self, results):
         for k, rows in results:
-            self.fh.write(self._line(k, rows))
+            self.fh.write(_record_line(self.fingerprint, k, rows))
         self.fh.flush()
 
     def close(self):
@@ -192,7 +309,8 @@ def _table(grid: Grid, done: dict):
     import pandas as pd
 
     records = [grid.labels(k) + row for k in range(len(grid)) for row in done[k]]
-    return pd.DataFrame.from_records(records, columns=list(grid.columns) + list(RESULT_COLUMNS))
+    return pd.DataFrame.from_records(records,
+                                     columns=list(grid.columns) + list(grid.result_columns))
 
 
 def sweep(grid, *, workers=None, scheduler=None, partial=None, resume: bool = False,

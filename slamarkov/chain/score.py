@@ -330,7 +330,7 @@ def score_of(problem) -> Score:
     >>> score_of(Problem(Contract.study(2, measure="fill-rate"), Poisson(5), 1)).coordinates
     ('demand_total', 'filled_total')
     """
-    if problem.contract.measure == FILL_RATE:
+    if getattr(getattr(problem, "contract", None), "measure", None) == FILL_RATE:
         from ..model.fill import fill_support
         from .fill import FillScore
 

@@ -161,12 +161,17 @@ def _page_files(page: str) -> dict:
     return files
 
 
-def _producer(page: str, name: str, cases: list):
-    """The documented command that writes ``name`` with ``--out``: ``page``'s own, else the
-    first page's that shows it (a line shown on two pages is listed once, under the first)."""
-    writes = [(p, cmd, code) for p, cmd, code in cases
+def _producer(page: str, name: str, cases: list, before: str | None = None):
+    """The documented command that writes ``name`` with ``--out``: on ``page``, the nearest one
+    shown before the line ``before`` (a reader runs a page top to bottom), else the page's
+    first; else the first page's that shows it (a line shown on two pages is listed once)."""
+    writes = [(i, p, cmd, code) for i, (p, cmd, code) in enumerate(cases)
               if _runnable(cmd) and re.search(rf"--out {re.escape(name)}(\s|$)", cmd)]
-    for p, cmd, code in sorted(writes, key=lambda case: case[0] != page):
+    at = next((i for i, (p, cmd, _) in enumerate(cases) if p == page and cmd == before),
+              len(cases))
+    same = [w for w in writes if w[1] == page]
+    earlier = [w for w in same if w[0] < at]
+    for _, _, cmd, code in (earlier[-1:] or same[:1] or writes[:1]):
         return cmd, code
     return None
 
@@ -235,7 +240,7 @@ def test_documented_command_runs(page, cmd, expected, tmp_path, monkeypatch):
     for name in re.findall(r"(?:--runs|--log|^slamarkov \w+) (\S+\.csv)", cmd) + re.findall(
             r"^slamarkov design (\S+\.csv)", cmd):
         if not (tmp_path / name).exists():
-            made = _producer(page, name, CASES)
+            made = _producer(page, name, CASES, cmd)
             assert made is not None, f"{page}: {cmd!r} needs {name}, which no command writes"
             code, out, err = run(made[0])
             assert code == made[1], (made[0], code, err)

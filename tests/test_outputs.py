@@ -15,6 +15,7 @@ import os
 import socket
 import stat
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -171,11 +172,26 @@ class TestRefused:
         opened = threading.Event()
 
         def reader():
+            # the read end stays open from the start (so the writer finds a reader); a read
+            # before the writer opens sees end-of-file, so read until data then end-of-file
             fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
             opened.set()
-            os.set_blocking(fd, True)
-            with os.fdopen(fd, "rb") as fh:
-                got.append(fh.read())
+            data, deadline = b"", time.monotonic() + 10
+            try:
+                while time.monotonic() < deadline:
+                    try:
+                        chunk = os.read(fd, 4096)
+                    except BlockingIOError:  # a writer, nothing written yet
+                        chunk = None
+                    if chunk:
+                        data += chunk
+                    elif chunk == b"" and data:  # the writer closed after writing
+                        break
+                    else:
+                        time.sleep(0.005)
+            finally:
+                os.close(fd)
+            got.append(data)
 
         t = threading.Thread(target=reader)
         t.start()

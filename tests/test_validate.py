@@ -555,3 +555,52 @@ def test_study_tables_lie_within_4_standard_errors(scheme, h, T, row):
         for name, printed, x, s in zip(("mean", "sd", "p_penalty", "p_bonus"), entries, exact, se):
             gap = abs(printed / 100 - x)
             assert gap <= 4 * s + 0.00005, (sol.policy.kind, T, name, printed, 100 * x)
+
+
+@pytest.fixture(scope="module")
+def carry():
+    """A carry-over contract's dynamic solution and 4,000 simulated runs of it."""
+    from slamarkov import Contract, Poisson, Problem, solve_dynamic
+    from slamarkov.simulation.simulate import simulate
+
+    prob = Problem(Contract.study(10), Poisson(5), 0.5, purchase_cost=1, salvage_value=0.5,
+                   leftover="carry")
+    sol = solve_dynamic(prob)
+    return sol, simulate(sol.policy, 4000, seed=5)
+
+
+class TestPurchases:
+    """Stock carried over: the runs' purchases less salvage are tested too, so that the parts
+    a report lists (holding, purchases, settlement) add up to the total it tests."""
+
+    def test_reference_has_the_purchases_of_the_chain(self, carry):
+        sol, _ = carry
+        ref = exact_reference(sol)
+        mean, var = sol.chain.cost_components()["purchase"]
+        assert ref.mean_purchase_cost == pytest.approx(float(mean), rel=1e-12)
+        assert ref.sd_purchase_cost == pytest.approx(float(var) ** 0.5, rel=1e-12)
+        # the parts add up to the total (the total is the solver's own value)
+        parts = ref.mean_holding_cost + ref.mean_purchase_cost + ref.mean_settlement
+        assert parts == pytest.approx(ref.mean_cost, rel=1e-9)
+
+    def test_the_check_runs_in_order_and_passes(self, carry):
+        sol, runs = carry
+        rep = validate(sol, runs)
+        names = [c.name for c in rep.checks]
+        assert names[-4:] == ["mean_holding_cost", "mean_purchase_cost", "mean_settlement",
+                              "mean_cost"]
+        assert rep.consistent
+
+    def test_wrong_purchases_are_rejected(self, carry):
+        sol, runs = carry
+        rep = validate_runs(sol, runs.ready_count, purchase_cost=runs.purchase_cost + 1.0)
+        assert "mean_purchase_cost" in rep.rejected
+
+    def test_no_purchases_in_the_model_no_check(self):
+        from slamarkov import Contract, Poisson, Problem, solve_dynamic
+
+        sol = solve_dynamic(Problem(Contract.study(10), Poisson(5), 0.5), max_stock=40)
+        ref = exact_reference(sol)
+        assert ref.mean_purchase_cost is None
+        rep = validate_runs(ref, [9] * 10, purchase_cost=[1.0] * 10)
+        assert "mean_purchase_cost" not in [c.name for c in rep.checks]

@@ -80,6 +80,9 @@ class ExactReference:
         Of the total cost per review period; ``mean_cost`` is :math:`V_1(0)` for the dynamic
         policy.
     policy_kind : str
+    mean_purchase_cost, sd_purchase_cost : float or None
+        Of the purchases less the salvage value of the stock left (docs/model.md section 11);
+        None when the model has neither a purchase cost nor a salvage value.
     """
 
     contract: Contract
@@ -95,6 +98,8 @@ class ExactReference:
     mean_cost: float
     sd_cost: float | None
     policy_kind: str = "user"
+    mean_purchase_cost: float | None = None
+    sd_purchase_cost: float | None = None
 
     def to_dict(self) -> dict:
         """The summaries as plain numbers (the pmf as a list).
@@ -115,13 +120,10 @@ class ExactReference:
 
 
 def _cost_moments(policy: Policy):
-    """Means and SDs of the holding cost, the settlement and the total cost, exactly
-    (:meth:`AbsorbingChain.cost_components`)."""
+    """Means and SDs of the holding cost, the settlement, the total cost and (when modelled)
+    the purchases less salvage, exactly (:meth:`AbsorbingChain.cost_components`)."""
     parts = AbsorbingChain(policy).cost_components()
-    (mean_h, var_h), (mean_g, var_g), (mean_c, var_c) = (
-        parts["holding"], parts["settlement"], parts["total"])
-    return (float(mean_h), math.sqrt(float(var_h)), float(mean_g), math.sqrt(float(var_g)),
-            float(mean_c), math.sqrt(float(var_c)))
+    return {name: (float(mean), math.sqrt(float(var))) for name, (mean, var) in parts.items()}
 
 
 def exact_reference(source) -> ExactReference:
@@ -163,7 +165,10 @@ def exact_reference(source) -> ExactReference:
         policy, dist, solved_cost, kind = source, source.ready_count(), None, source.kind
     else:
         raise SimulationError("source: must be a Policy, a DynamicSolution or a StaticSolution")
-    mean_h, sd_h, mean_g, sd_g, mean_c, sd_c = _cost_moments(policy)
+    moments = _cost_moments(policy)
+    (mean_h, sd_h), (mean_g, sd_g), (mean_c, sd_c) = (
+        moments["holding"], moments["settlement"], moments["total"])
+    mean_p, sd_p = moments.get("purchase", (None, None))
     return ExactReference(
         contract=policy.problem.contract,
         pmf=np.asarray(dist.pmf, dtype=np.float64),
@@ -178,6 +183,8 @@ def exact_reference(source) -> ExactReference:
         mean_cost=solved_cost if solved_cost is not None else mean_c,
         sd_cost=sd_c,
         policy_kind=kind,
+        mean_purchase_cost=mean_p,
+        sd_purchase_cost=sd_p,
     )
 
 
@@ -505,7 +512,7 @@ def _column(values, name, n):
 
 
 def validate_runs(source, ready_count, *, holding_cost=None, settlement=None, total_cost=None,
-                  alpha=0.01) -> ValidationReport:
+                  purchase_cost=None, alpha=0.01) -> ValidationReport:
     r"""Test simulated runs against the exact chain of a policy and give one verdict.
 
     The checks (module docstring) are the DKW band, the chi-square test of the ready-count pmf,
@@ -521,8 +528,10 @@ def validate_runs(source, ready_count, *, holding_cost=None, settlement=None, to
         The policy whose exact chain is the yardstick.
     ready_count : array_like of int
         :math:`v_T` per run, each in 0..T.
-    holding_cost, settlement, total_cost : array_like, optional
-        Per-run costs of the review period; each given column is tested.
+    holding_cost, settlement, total_cost, purchase_cost : array_like, optional
+        Per-run costs of the review period; each given column is tested (``purchase_cost``, the
+        purchases less the salvage value, only when the model has them: with neither a purchase
+        cost nor a salvage value there is nothing to test it against).
     alpha : float, default 0.01
         Family-wise significance level, 0 < alpha < 1.
 
@@ -565,16 +574,12 @@ def validate_runs(source, ready_count, *, holding_cost=None, settlement=None, to
         bad = int(v[(v < 0) | (v > T)][0])
         raise SimulationError(f"ready_count: {bad} is outside 0..T = 0..{T}")
     n = int(v.shape[0])
-    costs = {
-        "mean_holding_cost": (_column(holding_cost, "holding_cost", n), ref.mean_holding_cost,
-                              ref.sd_holding_cost, "mean holding cost per review period"),
-        "mean_settlement": (_column(settlement, "settlement", n), ref.mean_settlement,
-                            ref.sd_settlement, "mean settlement per review period"),
-        "mean_cost": (_column(total_cost, "total_cost", n), ref.mean_cost, ref.sd_cost,
-                      "mean total cost per review period"),
-    }
+    columns = {"mean_holding_cost": _column(holding_cost, "holding_cost", n),
+               "mean_settlement": _column(settlement, "settlement", n),
+               "mean_cost": _column(total_cost, "total_cost", n),
+               "mean_purchase_cost": _column(purchase_cost, "purchase_cost", n)}
     counts = np.bincount(v, minlength=T + 1)
-    moments = {name: Moments.of(col) for name, (col, *_) in costs.items() if col is not None}
+    moments = {name: Moments.of(col) for name, col in columns.items() if col is not None}
     return _verdict(ref, counts, moments, a)
 
 
@@ -598,6 +603,13 @@ def _verdict(ref, counts, moments, a) -> ValidationReport:
         "mean_cost": (moments.get("mean_cost"), ref.mean_cost, ref.sd_cost,
                       "mean total cost per review period"),
     }
+    if moments.get("mean_purchase_cost") is not None and ref.mean_purchase_cost is not None:
+        # listed before the settlement, so that the parts read in order add up to the total
+        costs = {"mean_holding_cost": costs["mean_holding_cost"],
+                 "mean_purchase_cost": (moments["mean_purchase_cost"], ref.mean_purchase_cost,
+                                        ref.sd_purchase_cost,
+                                        "mean purchases less salvage per review period"),
+                 "mean_settlement": costs["mean_settlement"], "mean_cost": costs["mean_cost"]}
     c = ref.contract
     raw = [
         _dkw(counts, ref, n),
@@ -647,11 +659,13 @@ def validate(source, runs: SimulationResult, *, alpha=0.01) -> ValidationReport:
             f"runs: simulated with T = {runs.review_period}, the policy has "
             f"T = {ref.contract.review_period}")
     return validate_runs(ref, runs.ready_count, holding_cost=runs.holding_cost,
-                         settlement=runs.settlement, total_cost=runs.total_cost, alpha=alpha)
+                         settlement=runs.settlement, total_cost=runs.total_cost,
+                         purchase_cost=runs.purchase_cost, alpha=alpha)
 
 
 #: the runs file's cost columns and the checks that test them
 _FILE_COLUMNS = {"holding_cost": "mean_holding_cost", "settlement": "mean_settlement",
+                 "purchase_cost": "mean_purchase_cost",
                  "total_cost": "mean_cost"}
 
 

@@ -12,28 +12,16 @@ import math
 
 import numpy as np
 import pytest
+from contracts import study_contract, write_contract
 from test_cli_solve import run_cli
 
 from slamarkov.model.demand import TAIL_CUT, DiscreteUniform, DiscretisedNormal, Poisson
 
-CARRY_NORMAL = """\
-[contract]
-review_period = {T}
-penalty_threshold = 0.8
-bonus_threshold = 0.9
-scheme = "lump-sum"
-penalty = 50
-bonus = 30
-[costs]
-holding = 0.5
-purchase = 1
-[demand]
-kind = "normal"
-mean = 5
-sd = 2
-[inventory]
-leftover = "carry"
-"""
+def carry_normal(T) -> str:
+    """The study's contract with stock carried over and normal demand (mean 5, sd 2)."""
+    return study_contract(T, costs="holding = 0.5\npurchase = 1\n",
+                          demand='kind = "normal"\nmean = 5\nsd = 2\n',
+                          tail='[inventory]\nleftover = "carry"\n')
 
 
 class TestSupportCut:
@@ -68,9 +56,7 @@ class TestSupportCut:
 
 @pytest.fixture
 def contract(tmp_path):
-    path = tmp_path / "carry_normal.toml"
-    path.write_text(CARRY_NORMAL.format(T=6))
-    return path
+    return write_contract(tmp_path, "carry_normal.toml", carry_normal(6))
 
 
 class TestCommands:
@@ -91,8 +77,7 @@ class TestCommands:
         assert (tmp_path / "r.html").read_text().startswith("<!DOCTYPE html>")
 
     def test_sweep(self, tmp_path):
-        grid = tmp_path / "grid.toml"
-        grid.write_text(CARRY_NORMAL.format(T="[4, 5]"))
+        grid = write_contract(tmp_path, "grid.toml", carry_normal("[4, 5]"))
         code, _out, err = run_cli("sweep", grid, "--out", tmp_path / "s.csv", "--workers", "1",
                                  "--no-progress")
         assert code == 0, err

@@ -37,6 +37,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from contracts import study_contract
 from pinning import assert_same, assert_same_z
 
 from slamarkov.cli import main
@@ -45,22 +46,7 @@ DATA = Path(__file__).resolve().parent / "data" / "commands"
 
 #: contract files, written into the test's folder
 CONTRACTS = {
-    "study10.toml": """\
-[contract]
-review_period = 10
-penalty_threshold = 0.8
-bonus_threshold = 0.9
-scheme = "lump-sum"
-penalty = 50
-bonus = 30
-[costs]
-holding = 0.5
-[demand]
-kind = "poisson"
-mean = 5
-[solver]
-max_stock = 40
-""",
+    "study10.toml": study_contract(tail="[solver]\nmax_stock = 40\n"),
     "linear20.toml": """\
 [contract]
 review_period = 20

@@ -16,6 +16,7 @@ import socket
 import threading
 
 import pytest
+from contracts import study_contract, write_contract
 from test_cli_solve import assert_one_line_error, run_cli
 
 pytest.importorskip("distributed")
@@ -24,27 +25,9 @@ from slamarkov.cli import main  # noqa: E402
 from slamarkov.core import executor  # noqa: E402
 from slamarkov.errors import SweepError  # noqa: E402
 
-GRID = """\
-[contract]
-review_period = [4, 5]
-penalty_threshold = 0.8
-bonus_threshold = 0.9
-scheme = "lump-sum"
-penalty = 50
-bonus = 30
-[costs]
-holding = 0.5
-[demand]
-kind = "poisson"
-mean = 5
-"""
-
-
 @pytest.fixture
 def grid(tmp_path):
-    path = tmp_path / "grid.toml"
-    path.write_text(GRID)
-    return path
+    return write_contract(tmp_path, "grid.toml", study_contract("[4, 5]"))
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from contracts import study_contract, write_contract
 from test_cli_solve import EXAMPLE, ROOT, assert_one_line_error, run_cli
 
 from slamarkov import Contract, DiscreteUniform, Poisson, Problem
@@ -29,33 +30,16 @@ from slamarkov.core.limits import (
 from slamarkov.errors import SizeError
 from slamarkov.solve.limits import KERNEL_BYTES, check_solve, solve_work
 
-CARRY_BIG = """\
-[contract]
-review_period = 10
-penalty_threshold = 0.8
-bonus_threshold = 0.9
-scheme = "lump-sum"
-penalty = 50
-bonus = 30
-[costs]
-holding = 0.5
-purchase = 1
-[demand]
-kind = "poisson"
-mean = 5
-[inventory]
-leftover = "carry"
-initial_stock = 1000000
-"""
+CARRY_BIG = study_contract(costs="holding = 0.5\npurchase = 1\n",
+                           tail='[inventory]\nleftover = "carry"\ninitial_stock = 1000000\n')
 
 
 @pytest.fixture
 def no_max_stock(tmp_path):
     """The example contract without its [solver] max_stock."""
-    path = tmp_path / "example.toml"
-    path.write_text("".join(line for line in Path(EXAMPLE).read_text().splitlines(True)
-                            if not line.startswith(("[solver]", "max_stock"))))
-    return path
+    return write_contract(tmp_path, "example.toml", "".join(
+        line for line in Path(EXAMPLE).read_text().splitlines(True)
+        if not line.startswith(("[solver]", "max_stock"))))
 
 
 def carry(K=None, x0=1, T=10):
@@ -67,8 +51,7 @@ class TestCarryKernel:
     @pytest.mark.parametrize("command", [("solve",), ("chain", "--from", "1,0"),
                                          ("simulate", "--runs", "3")])
     def test_initial_stock_of_a_million_is_refused_by_its_kernel(self, tmp_path, command):
-        path = tmp_path / "carry_big.toml"
-        path.write_text(CARRY_BIG)
+        path = write_contract(tmp_path, "carry_big.toml", CARRY_BIG)
         code, out, err = run_cli(command[0], path, *command[1:])
         assert_one_line_error(code, out, err, "inventory.initial_stock", "1,000,001 x 1,000,001",
                               "demand kernel", "--max-gib")

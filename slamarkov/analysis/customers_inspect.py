@@ -18,7 +18,7 @@ import numpy as np
 from ..chain.customers import ReadyCounts
 from ..errors import ChainError
 from ..solve.customers import (CustomersSolution, family_probabilities,
-                               state_probabilities)
+                               state_probabilities, stock_levels)
 
 __all__ = ["sacrificed_first", "CustomersInspection", "inspect_customers"]
 
@@ -112,8 +112,7 @@ def inspect_customers(solution: CustomersSolution) -> CustomersInspection:
         first = sacrificed_first(solution, i)
         vals = score.values(i)
         orders = solution.orders[i - 1]
-        levels = ([int(p.initial_stock)] if i == 1 else
-                  list(range(orders.shape[1])) if p.carries else [0])
+        levels = stock_levels(p, i, solution.max_stock).tolist()
         for s in range(len(vals)):
             for c, x in enumerate(levels):
                 pr = float(probs[i - 1][s, c])

@@ -23,7 +23,7 @@ from ..errors import ChainError
 from .score import Score
 
 __all__ = ["ReadyCounts", "preference_order", "set_members", "PeriodOutcomes",
-           "period_outcomes", "all_families", "rule_served"]
+           "period_outcomes", "all_families", "rule_served", "feasible_family", "marginal"]
 
 
 def set_members(a: int, k: int) -> tuple:
@@ -35,6 +35,35 @@ def set_members(a: int, k: int) -> tuple:
     (0, 2)
     """
     return tuple(j for j in range(k) if a >> j & 1)
+
+
+def feasible_family(d: np.ndarray, y) -> np.ndarray:
+    """The family of feasible sets of each row of demands ``d`` (cells x k) at the order ``y``
+    (a number, or one per row): bit a of the mask is set when the demands of the set ``a`` add
+    up to at most y (docs/model.md section 15).
+
+    Examples
+    --------
+    >>> feasible_family(np.array([[2, 2], [1, 1]]), 3).tolist()  # {}, {0}, {1}; all four
+    [7, 15]
+    """
+    k = d.shape[1]
+    subsets = np.array([[a >> j & 1 for j in range(k)] for a in range(2**k)], dtype=np.int64)
+    fits = (d @ subsets.T) <= np.asarray(y)[..., None]  # (cells, 2^k)
+    return (fits.astype(np.int64) << np.arange(2**k)).sum(axis=1)
+
+
+def marginal(joint: np.ndarray, j: int) -> np.ndarray:
+    """Customer j's marginal pmf of its final ready count, from the joint pmf over the k
+    customers' counts (axis j).
+
+    Examples
+    --------
+    >>> marginal(np.array([[0.25, 0.25], [0.5, 0.0]]), 1).tolist()
+    [0.75, 0.25]
+    """
+    axes = tuple(a for a in range(joint.ndim) if a != j)
+    return joint.sum(axis=axes) if axes else joint
 
 
 def preference_order(k: int) -> list:
@@ -259,7 +288,6 @@ def period_outcomes(pmfs, tails, K: int, *, carry: bool, rules=("priority", "sma
     (['0b1', '0b11', '0b101', '0b111', '0b1111'], ['0', '0', '0', '1/4', '3/4'])
     """
     k = len(pmfs)
-    subsets = np.array([[a >> j & 1 for j in range(k)] for a in range(2**k)], dtype=np.int64)
     X = K + 1 if carry else 1
     per_y = []
     for y in range(K + 1):
@@ -271,8 +299,7 @@ def period_outcomes(pmfs, tails, K: int, *, carry: bool, rules=("priority", "sma
                 pj = pj.astype(object)
             col = pj[d[:, j]]
             prob = col if prob is None else prob * col
-        fits = (d @ subsets.T) <= y  # (cells, 2^k)
-        fam = (fits.astype(np.int64) << np.arange(2**k)).sum(axis=1)
+        fam = feasible_family(d, y)
         total = d.sum(axis=1)
         left = np.where(total <= y, y - total, 0) if carry else np.zeros(len(d), dtype=np.int64)
         served = {r: rule_served(d, y, r) for r in rules}

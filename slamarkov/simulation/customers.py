@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..chain.customers import ReadyCounts, rule_served
+from ..chain.customers import ReadyCounts, feasible_family, marginal, rule_served
 from ..errors import SimulationError
 from ..io.files import read_text
 from ..io.tables import make_table, render_table
@@ -149,7 +149,6 @@ def simulate_customers(solution: CustomersSolution, runs: int, seed: int | None 
     x = np.full(runs, int(p.initial_stock), dtype=np.int64)
     c, h, s = float(p.purchase_cost), float(p.holding_cost), float(p.salvage_value)
     cost = np.zeros(runs)
-    subsets = np.array([[a >> j & 1 for j in range(k)] for a in range(2**k)], dtype=np.int64)
     G = [cu.contract.settlement() for cu in p.customers]
     for i in range(1, T + 1):
         idx = score.index(i, counts)
@@ -163,9 +162,7 @@ def simulate_customers(solution: CustomersSolution, runs: int, seed: int | None 
         elif solution.kind == "static":
             a = rule_served(d, y, solution.rule)
         else:
-            fits = (d @ subsets.T) <= y[:, None]
-            fam = (fits.astype(np.int64) << np.arange(2**k)).sum(axis=1)
-            f = np.searchsorted(solution.families, fam)
+            f = np.searchsorted(solution.families, feasible_family(d, y))
             a = solution.allocation[i - 1][f, idx, left].astype(np.int64)
         served = (a[:, None] >> np.arange(k)) & 1
         cost += c * np.maximum(y - x, 0) + c * np.maximum(D - y, 0) + h * np.maximum(y - D, 0)
@@ -255,8 +252,7 @@ def validate_customers(solution: CustomersSolution, ready_counts, alpha: float =
     joint = np.asarray(solution.joint_pmf, dtype=np.float64)
     tests = {}
     for j, name in enumerate(p.names):
-        axes = tuple(a for a in range(k) if a != j)
-        pmf = joint.sum(axis=axes) if axes else joint
+        pmf = marginal(joint, j)
         obs = np.bincount(counts[:, j], minlength=T + 1).astype(float)
         o, e = _pooled_marginal(obs, n * pmf)
         stat, df, pv = _chi_square(o, e)

@@ -29,7 +29,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..chain.customers import ReadyCounts, period_outcomes, preference_order, rule_served
+from ..chain.customers import (ReadyCounts, feasible_family, marginal, period_outcomes,
+                               preference_order, rule_served, set_members)
 from ..chain.distribution import ReadyRateDistribution
 from ..core.limits import EXACT_MAX_WORK, check_bytes, format_count
 from ..core.numbers import rounding_resolution
@@ -40,7 +41,7 @@ from ..model.customers import (ALLOCATION_RULES, CustomersProblem, demand_pmf,
 __all__ = ["CustomersSolution", "solve_customers_dynamic", "solve_customers_static",
            "solve_customers_both", "customers_stock_range", "check_customers_size",
            "policy_outcomes", "CustomersOutlook", "outlook_from", "state_probabilities",
-           "family_probabilities"]
+           "family_probabilities", "stock_levels"]
 
 
 @dataclass(frozen=True)
@@ -129,11 +130,8 @@ class CustomersSolution:
         d = [int(t) for t in demands]
         if self.kind == "static":
             a = int(rule_served(np.array([d], dtype=np.int64), y, self.rule)[0])
-            return tuple(j for j in range(k) if a >> j & 1)
-        fam = 0
-        for a in range(2**k):
-            if sum(d[j] for j in range(k) if a >> j & 1) <= y:
-                fam |= 1 << a
+            return set_members(a, k)
+        fam = int(feasible_family(np.array([d], dtype=np.int64), y)[0])
         f = int(np.searchsorted(self.families, fam))
         if f >= len(self.families) or self.families[f] != fam:
             raise SolverError(f"demands: {tuple(d)} at order {y} give a family of feasible sets "
@@ -142,7 +140,7 @@ class CustomersSolution:
         s = score.locate(i, tuple(counts))
         xp = max(y - sum(d), 0) if self.problem.carries else 0
         a = int(self.allocation[i - 1][f, s, xp])
-        return tuple(j for j in range(k) if a >> j & 1)
+        return set_members(a, k)
 
 
 def customers_stock_range(problem: CustomersProblem, max_stock=None) -> int:
@@ -168,6 +166,24 @@ def customers_stock_range(problem: CustomersProblem, max_stock=None) -> int:
         bound = 0
     top = int(bound) if max_stock is None else max(int(max_stock), int(bound))
     return max(top, int(problem.initial_stock))
+
+
+def stock_levels(problem: CustomersProblem, i: int, K: int) -> np.ndarray:
+    """The stock on hand a state of period i may hold, one per stock column: the initial stock
+    in period 1, 0..K with carry, else 0 (leftover stock is thrown away).
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, DiscreteUniform
+    >>> from slamarkov.model.customers import Customer, CustomersProblem
+    >>> p = CustomersProblem([Customer(n, Contract.study(2), DiscreteUniform(0, 2))
+    ...                       for n in "ab"], 2)
+    >>> stock_levels(p, 1, 3).tolist(), stock_levels(p, 2, 3).tolist()
+    ([0], [0])
+    """
+    if i == 1:
+        return np.array([int(problem.initial_stock)])
+    return np.arange(K + 1) if problem.carries else np.zeros(1, dtype=np.int64)
 
 
 def _layer_width(problem, i, K):
@@ -259,9 +275,14 @@ class _Setup:
         self.terminal = terminal
 
     def stock_levels(self, i):
-        if i == 1:
-            return np.array([int(self.problem.initial_stock)])
-        return np.arange(self.K + 1) if self.carry else np.zeros(1, dtype=np.int64)
+        return stock_levels(self.problem, i, self.K)
+
+    def zeros(self, shape):
+        """An array of zeros of the mode's type (exact: Fraction(0) in every cell)."""
+        out = np.zeros(shape, dtype=self.dtype)
+        if self.exact:
+            out[...] = Fraction(0)
+        return out
 
     def immediate(self, i):
         """(K + 1, width): the expected cost of period i for each order y and stock on hand x,
@@ -276,6 +297,17 @@ class _Setup:
 
     def tolerance(self, values, stages):
         return 0 if self.exact else rounding_resolution(values, stages)
+
+
+def _setup_of(solution):
+    """The setup a solution was solved with (its problem, order range and mode)."""
+    return _Setup(solution.problem, solution.max_stock, solution.exact)
+
+
+def _ready_rates(problem, joint):
+    """Each customer's marginal of the joint pmf of the final ready counts (file order)."""
+    return tuple(ReadyRateDistribution(cu.contract, marginal(joint, j))
+                 for j, cu in enumerate(problem.customers))
 
 
 def _first_best(stack, tol, exact):
@@ -368,7 +400,7 @@ def policy_outcomes(solution: CustomersSolution):
     >>> bool((joint == sol.joint_pmf).all()), joint.sum()
     (True, Fraction(1, 1))
     """
-    st = _Setup(solution.problem, solution.max_stock, solution.exact)
+    st = _setup_of(solution)
     return _forward(st, solution.orders, solution.allocation, solution.rule)[:2]
 
 
@@ -385,7 +417,7 @@ def family_probabilities(solution: CustomersSolution) -> np.ndarray:
     >>> family_probabilities(solve_customers_dynamic(p, exact=True)).sum(axis=(1, 2)).tolist()
     [Fraction(1, 1), Fraction(1, 1), Fraction(1, 1), Fraction(1, 1), Fraction(1, 1)]
     """
-    return _Setup(solution.problem, solution.max_stock, solution.exact).outcomes.family
+    return _setup_of(solution).outcomes.family
 
 
 def state_probabilities(solution: CustomersSolution) -> list:
@@ -401,7 +433,7 @@ def state_probabilities(solution: CustomersSolution) -> list:
     >>> [m.sum() for m in state_probabilities(solve_customers_dynamic(p, exact=True))]
     [Fraction(1, 1), Fraction(1, 1)]
     """
-    st = _Setup(solution.problem, solution.max_stock, solution.exact)
+    st = _setup_of(solution)
     keep = []
     _forward(st, solution.orders, solution.allocation, solution.rule, keep=keep)
     return keep
@@ -458,12 +490,7 @@ def outlook_from(solution: CustomersSolution, i: int, counts, x=None) -> Custome
         raise ChainError(f"state: {p.k} ready counts {counts} are not a state of period {i} "
                          f"({score.rule() if i <= T else f'0 <= v_j <= {T} at the end'})")
     K = solution.max_stock
-    if i == 1:
-        allowed = [int(p.initial_stock)]
-    elif p.carries:
-        allowed = list(range(K + 1))
-    else:
-        allowed = [0]
+    allowed = stock_levels(p, i, K).tolist()
     if x is None:
         x = allowed[0] if len(allowed) == 1 else None
     if x is None or isinstance(x, bool) or not isinstance(x, (int, np.integer)) \
@@ -472,31 +499,23 @@ def outlook_from(solution: CustomersSolution, i: int, counts, x=None) -> Custome
                 f"0..{K}" if p.carries else "0 (leftover stock is thrown away)")
         raise ChainError(f"state: stock on hand at period {i} must be {what}, got {x!r}")
     col = 0 if (i == 1 or not p.carries) else int(x)
-    st = _Setup(p, solution.max_stock, solution.exact)
+    st = _setup_of(solution)
     visits = []
     joint, sac, cost = _forward(st, solution.orders, solution.allocation, solution.rule,
                                 start=(i, s, col), keep=visits)
-    marg = []
-    for j, cu in enumerate(p.customers):
-        axes = tuple(a for a in range(p.k) if a != j)
-        marg.append(ReadyRateDistribution(cu.contract, joint.sum(axis=axes) if axes else joint))
-    return CustomersOutlook((i, *counts) + ((x,) if p.carries else ()), joint, tuple(marg), sac,
+    return CustomersOutlook((i, *counts) + ((x,) if p.carries else ()), joint,
+                            _ready_rates(p, joint), sac,
                             cost if solution.exact else float(cost), visits)
 
 
 def _finish(st, kind, rule, S, value, orders, allocation):
     joint, sacrificed, _ = _forward(st, orders, allocation, rule)
-    T, k = st.T, st.k
-    marg = []
-    for j, cu in enumerate(st.problem.customers):
-        axes = tuple(a for a in range(k) if a != j)
-        pmf = joint.sum(axis=axes) if axes else joint
-        marg.append(ReadyRateDistribution(cu.contract, pmf))
+    T = st.T
     return CustomersSolution(
         problem=st.problem, kind=kind, rule=rule, base_stock=S,
         value_start=value if st.exact else float(value),
         cost_per_period=value / T if st.exact else float(value) / T,
-        joint_pmf=joint, ready_rates=tuple(marg), sacrificed=sacrificed, orders=orders,
+        joint_pmf=joint, ready_rates=_ready_rates(st.problem, joint), sacrificed=sacrificed, orders=orders,
         allocation=allocation, families=st.outcomes.families, max_stock=st.K, exact=st.exact)
 
 
@@ -507,12 +526,7 @@ def _forward(st, orders, allocation, rule, start=(1, 0, 0), keep=None):
     T, k, X = st.T, st.k, st.X
     zero = Fraction(0) if st.exact else 0.0
     i0, s0, c0 = start
-    if i0 == T + 1:
-        mass = np.zeros((st.score.size(T + 1), X), dtype=st.dtype)
-    else:
-        mass = np.zeros((st.score.size(i0), len(st.levels[i0])), dtype=st.dtype)
-    if st.exact:
-        mass[...] = zero
+    mass = st.zeros((st.score.size(i0), X if i0 == T + 1 else len(st.levels[i0])))
     mass[s0, c0] = Fraction(1) if st.exact else 1.0
     sacrificed = np.array([zero] * k, dtype=st.dtype)
     cost = zero
@@ -524,9 +538,7 @@ def _forward(st, orders, allocation, rule, start=(1, 0, 0), keep=None):
         imm = st.immediate(i)
         cost = cost + (mass * imm[y, np.arange(y.shape[1])[None, :]]).sum()
         succ = st.score.successors(i)
-        nxt = np.zeros((st.score.size(i + 1), X), dtype=st.dtype)
-        if st.exact:
-            nxt[...] = zero
+        nxt = st.zeros((st.score.size(i + 1), X))
         if allocation is not None:
             P = st.outcomes.family[y]  # (n_i, width, F, X)
             for f, fam in enumerate(st.outcomes.families):
@@ -628,9 +640,7 @@ def _static_cost(st, S, rule):
             y = np.maximum(S, x)
             hit = served[y][:, with_j, :].sum(axis=1)  # (width, X)
             miss = served[y][:, without, :].sum(axis=1)
-            nxt = np.zeros((i + 1, X), dtype=st.dtype)
-            if st.exact:
-                nxt[...] = Fraction(0)
+            nxt = st.zeros((i + 1, X))
             nxt[:i] += m @ miss
             nxt[1:] += m @ hit
             m = nxt

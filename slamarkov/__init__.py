@@ -23,6 +23,7 @@ from .analysis.gaming import (
 from .analysis.monitor import MonitorResult, monitor
 from .chain.absorbing import AbsorbingChain
 from .chain.distribution import ReadyRateDistribution
+from .chain.fill import FillRateDistribution
 from .chain.policy import Policy
 from .core.limits import memory_limit
 from .errors import (
@@ -97,6 +98,7 @@ __all__ = [
     "Policy",
     "AbsorbingChain",
     "ReadyRateDistribution",
+    "FillRateDistribution",
     "solve_dynamic",
     "solve_static",
     "solve_both",

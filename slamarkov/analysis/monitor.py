@@ -500,7 +500,7 @@ def _parse_lines(lines, problem: Problem, source: str, max_stock=None) -> Period
 
 def _check_header(header, source, line, carry, score):
     outcome = list(score.log_columns)
-    shape = ",".join(["period", *outcome]) + "[,demand]"
+    shape = ",".join(["period", *outcome]) + ("" if "demand" in outcome else "[,demand]")
     for name in header:
         if name == "stock_on_hand" and not carry:
             raise MonitorError(

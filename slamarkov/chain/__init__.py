@@ -4,8 +4,9 @@ one layer to the next, and the chain's questions (Q, R, N, B, rows from any stat
 
 from .absorbing import DEFAULT_MAX_BYTES, AbsorbingChain
 from .distribution import ReadyRateDistribution
+from .fill import FillRateDistribution
 from .policy import Policy
 from .space import StateSpace
 
 __all__ = ["AbsorbingChain", "DEFAULT_MAX_BYTES", "Policy", "ReadyRateDistribution",
-           "StateSpace"]
+           "StateSpace", "FillRateDistribution"]

@@ -101,7 +101,11 @@ class AbsorbingChain:
 
     def start(self, start, *, field: str = "start") -> Position:
         """A state to look forward from, checked: (i, v), or (i, v, x) with stock carried over
-        (:meth:`StateSpace.start`); i = T + 1 is the end of the review period."""
+        (:meth:`StateSpace.start`); i = T + 1 is the end of the review period. (1, 0) is the
+        start of the review period for any score (docs/model.md section 14: (1, 0, 0))."""
+        k = len(self.space.score.coordinates)
+        if k > 1 and isinstance(start, tuple) and start == (1, 0):
+            start = (1,) + (0,) * k
         return self.space.start(start, field=field)
 
     def index(self, i: int, v: int, x=None) -> int:
@@ -133,7 +137,7 @@ class AbsorbingChain:
         return state if self.space.carry else state[:-1]
 
     def states(self) -> dict:
-        """The state table, vectorised: index, stage, ready_count, stock, kind, for every state.
+        """The state table, vectorised: index, stage, the score's columns, stock, kind.
 
         Returns
         -------
@@ -142,17 +146,20 @@ class AbsorbingChain:
         """
         t, n_final = self.n_transient, self.n_absorbing
         idx = np.arange(t + n_final)
-        i, v, x = self.space.coordinates()
+        i, *score, x = self.space.coordinates()
         stage = np.concatenate((i, np.full(n_final, self.T + 1)))
-        ready = np.concatenate((v, np.arange(n_final)))
+        finals = self.space.score.values(self.T + 1)  # the score's columns (ready_count; D, F)
+        out = {"index": idx, "stage": stage}
+        for k, name in enumerate(self.space.score.coordinates):
+            out[name] = np.concatenate((score[k], finals[:, k]))
         on_hand = np.concatenate((x.astype(np.float64), np.full(n_final, np.nan)))
         stock = np.concatenate((self.policy.stock.astype(np.float64), np.full(n_final, np.nan)))
         kind = np.where(idx < t, "transient", "absorbing")
-        return {"index": idx, "stage": stage, "ready_count": ready, "stock_on_hand": on_hand,
-                "stock": stock, "kind": kind}
+        out.update(stock_on_hand=on_hand, stock=stock, kind=kind)
+        return out
 
     def write_states_csv(self, path) -> None:
-        """Write states.csv (index,stage,ready_count,stock,kind,stock_on_hand) atomically,
+        """Write states.csv (index,stage,<score columns>,stock,kind,stock_on_hand) atomically,
         without Python loops over states. ``stock_on_hand`` is x (docs/model.md section 11): 0
         unless stock carries over or an initial stock is held; ``stock`` is the order-up-to
         level."""
@@ -175,11 +182,12 @@ class AbsorbingChain:
         hand_txt[t:] = ""
         sep = np.array(",")
         lines = st["index"].astype(str)
-        for col in (st["stage"].astype(str), st["ready_count"].astype(str), stock_txt.astype(str),
-                    st["kind"], hand_txt.astype(str)):
+        names = self.space.score.coordinates
+        for col in (st["stage"].astype(str), *(st[n].astype(str) for n in names),
+                    stock_txt.astype(str), st["kind"], hand_txt.astype(str)):
             lines = np.char.add(np.char.add(lines, sep), col)
-        body = ("index,stage,ready_count,stock,kind,stock_on_hand\n" + "\n".join(lines.tolist())
-                + "\n")
+        header = ",".join(("index", "stage", *names, "stock", "kind", "stock_on_hand"))
+        body = header + "\n" + "\n".join(lines.tolist()) + "\n"
         with atomic_path(path) as tmp:
             tmp.write_text(body, encoding="utf-8")
 
@@ -384,6 +392,20 @@ class AbsorbingChain:
         """The exact ready-rate distribution from a start state (mean, sd, p_penalty, ...)."""
         return ReadyRateDistribution(self.contract, self.absorption(start))
 
+    def fill_rate(self, start=None):
+        """The exact fill-rate distribution from a state (i, D, F[, x]) (docs/model.md
+        section 14; default: the start of the review period).
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, DiscreteUniform, Problem, Policy
+        >>> prob = Problem(Contract(2, 0.5, 1, measure="fill-rate"), DiscreteUniform(0, 2), 1)
+        >>> [str(p) for p in AbsorbingChain(Policy.constant(prob, 1, exact=True)).fill_rate(
+        ...     (2, 1, 1)).pmf]
+        ['1/3', '2/3']
+        """
+        return self.policy.fill_rate(start)
+
     def band_probabilities(self, start=(1, 0)) -> dict:
         """Absorption probabilities into the penalty, neutral and bonus bands.
 
@@ -510,7 +532,7 @@ class AbsorbingChain:
         p = self.problem
         if self.space.carry or p.purchase_cost or p.salvage_value:
             raise ChainError("start: an absorbing state has no cost still to come")
-        g = self.contract.settlement(exact=self.exact)[pos.score]
+        g = self.space.score.settlement(self.contract, exact=self.exact)[pos.score]
         zero = self._zero()
         return {"holding": (zero, zero), "settlement": (g, g * g), "total": (g, g * g)}
 

@@ -8,11 +8,13 @@ for stocks up to 255), so that a table at T = 10,000 (50 million states) takes 5
 from __future__ import annotations
 
 import functools
+import math
 from fractions import Fraction
 
 import numpy as np
 
 from ..errors import ChainError, PolicyError
+from ..model.contract import FILL_RATE
 from ..model.problem import Problem
 from .distribution import ReadyRateDistribution
 from .kernels import kernel_for
@@ -78,7 +80,9 @@ class Policy:
         if not isinstance(problem, Problem):
             raise PolicyError("problem: must be a slamarkov.Problem")
         T = problem.review_period
-        if problem.carries:
+        if problem.contract.measure == FILL_RATE:  # states (i, D, F[, x]): flat tables only
+            flat, space = self._flatten_fill(stock, problem, max_stock)
+        elif problem.carries:
             flat, space = self._flatten_carry(stock, problem, max_stock)
         else:
             flat = self._flatten(stock, T)
@@ -87,6 +91,7 @@ class Policy:
         # one value and keep the table a view of it, so a constant policy holds no table
         n_states = flat.shape[0]
         constant = (not problem.carries and n_states > 1 and flat.strides == (0,))
+        constant = constant and flat.ndim == 1
         if constant:
             flat = np.array(flat[:1])
         if problem.demand.discrete:
@@ -212,6 +217,81 @@ class Policy:
             raise PolicyError(f"stock: must be <= max_stock = {max_stock}, got {np.max(flat)}")
         return flat, space
 
+    @staticmethod
+    def _flatten_fill(stock, problem, max_stock):
+        """A fill-rate table: flat in state order over the space of (i, D, F[, x]); with stock
+        carried over, K is ``max_stock`` or read off the table's length."""
+        from .score import score_of
+
+        flat = np.asarray(stock)
+        if flat.ndim != 1:
+            raise PolicyError("stock: a fill-rate policy is a flat table in state order "
+                              f"(i, D, F[, x]), got shape {flat.shape}")
+        if problem.carries and max_stock is None:
+            score = score_of(problem)
+            first = score.size(1)
+            later = sum(score.size(i) for i in range(2, problem.review_period + 1))
+            n = flat.shape[0]
+            if later == 0:
+                max_stock = max(int(np.max(flat, initial=0)), int(problem.initial_stock))
+            elif (n - first) % later or n < first + later:
+                raise PolicyError(f"stock: {n} entries do not make a fill-rate carry-over table "
+                                  f"for T = {problem.review_period}")
+            else:
+                max_stock = (n - first) // later - 1
+        K = int(max_stock) if max_stock is not None else 0
+        if problem.carries and K < problem.initial_stock:
+            raise PolicyError(f"max_stock: must be >= the initial stock {problem.initial_stock}, "
+                              f"got {K}")
+        space = StateSpace.for_problem(problem, K)
+        if flat.shape != (space.n_transient,):
+            raise PolicyError(f"stock: must have {space.n_transient} entries (states "
+                              f"{space.example()}), got {flat.shape[0]}")
+        if flat.dtype.kind not in "iufO":
+            raise PolicyError("stock: must be numbers")
+        if problem.carries and flat.size and np.max(flat) > K:
+            raise PolicyError(f"stock: must be <= max_stock = {K}, got {np.max(flat)}")
+        return flat, space
+
+    @property
+    def fills(self) -> bool:
+        """True for a fill-rate contract: states (i, D, F[, x]) (docs/model.md section 14)."""
+        return self.problem.contract.measure == FILL_RATE
+
+    def fill_rate(self, start=None):
+        """The exact distribution of the fill rate from a start state (default: period 1, nothing
+        demanded or filled, the initial stock), by a forward pass over the layers
+        (docs/model.md section 14).
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, DiscreteUniform, Problem
+        >>> prob = Problem(Contract(2, 0.5, 1, measure="fill-rate"), DiscreteUniform(0, 2), 1)
+        >>> dist = Policy.constant(prob, 1, exact=True).fill_rate()
+        >>> [str(v) for v in dist.values], [str(p) for p in dist.pmf]
+        (['1/2', '2/3', '1'], ['1/3', '2/9', '4/9'])
+        """
+        from .fill import FillRateDistribution
+
+        if not self.fills:
+            raise PolicyError("fill_rate: the contract measures the ready rate; use ready_count")
+        space = self.space
+        if start is None:
+            start = (1, 0, 0, space.initial_stock) if space.carry else (1, 0, 0)
+        pos = space.start(start)
+        final = space.score.values(self.review_period + 1)
+        if pos.i > self.review_period:
+            pmf = np.zeros(final.shape[0], dtype=object if self.exact else np.float64)
+            pmf[:] = Fraction(0) if self.exact else 0.0
+            pmf[pos.score] = Fraction(1) if self.exact else 1.0
+        else:
+            pmf = kernel_for(self).forward(pos)
+        mass = space.score.support.truncated_mass
+        lost = Fraction(mass) if self.exact else float(mass)
+        if pos.i > 1 and not self.exact:
+            lost = float(max(0.0, 1.0 - math.fsum(pmf.tolist())))  # the cut from this state
+        return FillRateDistribution(self.problem.contract, final[:, 0], final[:, 1], pmf, lost)
+
     @classmethod
     def base_stock(cls, problem: Problem, level, *, max_stock=None, exact: bool = False):
         """The static (non-strategic) policy: order up to max(S, x) in every state
@@ -230,7 +310,9 @@ class Policy:
             if level >= problem.initial_stock:
                 return cls.constant(problem, level, exact=exact)
             # period 1 orders up to the initial stock; later periods hold nothing
-            table = np.full(n_transient(problem.review_period), level, dtype=np.int64)
+            n = (StateSpace.for_problem(problem).n_transient
+                 if problem.contract.measure == FILL_RATE else n_transient(problem.review_period))
+            table = np.full(n, level, dtype=np.int64)
             table[0] = problem.initial_stock
             return cls(problem, table, kind="static", exact=exact)
         T = problem.review_period
@@ -255,7 +337,8 @@ class Policy:
         """
         if problem.carries:
             return cls.base_stock(problem, stock, exact=exact)
-        n = n_transient(problem.review_period)
+        n = (StateSpace.for_problem(problem).n_transient
+             if problem.contract.measure == FILL_RATE else n_transient(problem.review_period))
         dtype = object if isinstance(stock, Fraction) else None
         # a read-only view of one value: no table of n entries is built
         return cls(problem, np.broadcast_to(np.array(stock, dtype=dtype), (n,)), kind=kind,
@@ -276,7 +359,7 @@ class Policy:
         stock)."""
         if not 1 <= i <= self.review_period:
             raise PolicyError(f"stage: must lie in 1..{self.review_period}, got {i}")
-        if self.carries:
+        if self.carries or self.fills:
             return self.space.layer(self.stock, i)
         o = offset(i)
         return self.stock[o : o + i]
@@ -308,7 +391,7 @@ class Policy:
         out = []
         for i in range(1, self.review_period + 1):
             row = self.stage(i)
-            if self.carries:
+            if self.carries or self.fills:
                 out.append(row.tolist())
             else:
                 out.append([x if isinstance(x, Fraction) else x.item() for x in row])

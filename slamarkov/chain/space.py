@@ -333,7 +333,9 @@ class StateSpace:
                              f"({self.rule()})")
         pos = self.position(*parts)
         if pos is None:
-            end = (f"; absorbing: i = {self.T + 1}, 0 <= v <= {self.T}" if absorbing else "")
+            last = (f"0 <= v <= {self.T}" if isinstance(self.score, ReadyCount)
+                    else self.score.rule())
+            end = (f"; absorbing: i = {self.T + 1}, {last}" if absorbing else "")
             raise ChainError(f"{field}: state {self.describe_state(*parts)} is not in the chain "
                              f"({self.rule()}{end})")
         return pos

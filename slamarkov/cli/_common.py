@@ -44,6 +44,7 @@ _OVERRIDES = {
     "--penalty-threshold": ("contract.penalty_threshold", str, "alpha_L, e.g. 0.8"),
     "--bonus-threshold": ("contract.bonus_threshold", str, "alpha_U, e.g. 0.9"),
     "--scheme": ("contract.scheme", str, "lump-sum or linear"),
+    "--measure": ("contract.measure", str, "ready-rate (default) or fill-rate"),
     "--penalty": ("contract.penalty", str,
                   "L-, the penalty per review period (0: none); per period: --penalty-per-period"),
     "--bonus": ("contract.bonus", str,
@@ -109,9 +110,20 @@ def add_problem_arguments(parser, file_required: bool = True) -> None:
                        default=None, help="exact rational arithmetic (rational demand only)")
 
 
-def config_from_args(args, *, customers: bool = False) -> Config:
+def config_from_args(args, measures=("ready-rate",), *, customers: bool = False) -> Config:
     """Load the contract file with the command line's overrides; a file with several customers
-    only where the command takes one (``customers``)."""
+    only where the command takes one (``customers``), and a contract whose measure the command
+    does not handle (``measures``) refused in one line."""
+    cfg = _config_from_args(args, customers=customers)
+    measure = getattr(getattr(cfg.problem, "contract", None), "measure", "ready-rate")
+    if measure not in measures:
+        raise ConfigError(f"contract.measure: {PROG} handles {', '.join(measures)} contracts, "
+                          f"got {measure!r} (solve, chain, simulate, validate and monitor handle "
+                          "fill-rate ones)")
+    return cfg
+
+
+def _config_from_args(args, *, customers: bool = False) -> Config:
     overrides = {key: getattr(args, key, None) for key, *_ in _OVERRIDES.values()}
     overrides["solver.exact"] = getattr(args, "solver.exact", None)
     if args.demand_spec is not None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from ..chain.absorbing import AbsorbingChain
 from ..chain.policy import Policy
 from ..core.limits import PER_STATE
 from ..core.limits import max_bytes as memory_guard
 from ..errors import ChainError, ChainSizeError
+from ..model.contract import FILL_RATE, MEASURES
 from ..model.customers import CustomersProblem
 from ..solve.both import POLICIES, solve_policy
 from ..solve.limits import check_solve
@@ -34,7 +37,8 @@ def register(sub):
     p.add_argument("--from", dest="start", metavar="I,V[,X]", default=None,
                    help="print summaries from state (I, V): period I (1..T) with V ready periods "
                    "so far (0..I-1), and X units on hand when stock carries over; I = T+1 is the "
-                   "end of the review period (V in 0..T)")
+                   "end of the review period (V in 0..T); a fill-rate contract: I,D,F[,X], D "
+                   "units demanded and F filled so far")
     p.add_argument("--compress", action="store_true",
                    help="zip-compress the .npz files (smaller, several times slower to write; "
                    "default: uncompressed)")
@@ -42,14 +46,45 @@ def register(sub):
     p.set_defaults(handler=run)
 
 
-def _parse_start(text):
+def _parse_start(text, fills=False):
     parts = text.split(",")
+    shape = "I,D,F or I,D,F,X" if fills else "I,V or I,V,X"
     try:
-        if len(parts) not in (2, 3):
+        if len(parts) not in ((3, 4) if fills else (2, 3)):
             raise ValueError
         return tuple(int(x) for x in parts)
     except ValueError:
-        raise ChainError(f"--from: must be I,V or I,V,X (integers), got {text!r}") from None
+        raise ChainError(f"--from: must be {shape} (integers), got {text!r}") from None
+
+
+def fill_summary_text(chain: AbsorbingChain, start) -> str:
+    """The text report from a state (i, D, F[, x]) of a fill-rate contract (docs/model.md
+    section 14): the fill rate at the end, its bands and the expected cost to the end."""
+    i, D, F = start[:3]
+    T = chain.T
+    dist = chain.fill_rate(start)
+    cost = chain.cost_decomposition(start)
+    on_hand = f", x={start[3]}" if len(start) == 4 else ""
+    state = f"(i={i}, D={D}, F={F}{on_hand})"
+    if i <= T:
+        where = (f"from state {state}: period {i} of {T}, {D} units demanded and {F} filled so "
+                 "far")
+    else:
+        where = f"from state {state}: the end of the review period, {D} demanded, {F} filled"
+    total = cost["total"]
+    purchase = (f" + purchases less salvage {_fmt(cost['purchase'])}" if "purchase" in cost
+                else "")
+    lines = [
+        where,
+        f"  fill rate at the end: mean {percent(dist.mean)}, SD {100 * dist.sd:.4f}%, median "
+        f"{percent(dist.quantile(Fraction(1, 2)))}",
+        f"  P(penalty) {percent(dist.p_penalty)}, P(neutral) {percent(dist.p_neutral)}, "
+        f"P(bonus) {percent(dist.p_bonus)}",
+        f"  expected cost to the end of the review period: holding {_fmt(cost['holding'])}"
+        f"{purchase} + settlement {_fmt(cost['settlement'])} = {_fmt(total)}",
+        f"  probability of the demand paths cut (float mode): {float(dist.truncated_mass):.3g}",
+    ]
+    return "\n".join(lines)
 
 
 def _fmt(x, unit=""):
@@ -193,10 +228,11 @@ def _run_customers(args, cfg) -> int:
 def run(args) -> int:
     if args.out is None and args.start is None:
         raise ChainError("chain: give --out DIR, --from I,V, or both")
-    cfg = config_from_args(args, customers=True)
+    cfg = config_from_args(args, MEASURES, customers=True)
     if isinstance(cfg.problem, CustomersProblem):
         return _run_customers(args, cfg)
-    start = _parse_start(args.start) if args.start is not None else None
+    fills = cfg.problem.contract.measure == FILL_RATE
+    start = _parse_start(args.start, fills) if args.start is not None else None
     if args.out is not None:  # refuse before solving what cannot be written
         from ..io.atomic import check_output
 
@@ -235,5 +271,5 @@ def run(args) -> int:
     if args.out is not None:
         wrote(args.out)
     if start is not None:
-        emit(summary_text(chain, start))
+        emit(fill_summary_text(chain, start) if fills else summary_text(chain, start))
     return 0

@@ -7,6 +7,7 @@ import math
 from ..analysis.customers_monitor import monitor_customers, read_customers_log
 from ..analysis.monitor import monitor, monitor_text, read_log
 from ..errors import MonitorError
+from ..model.contract import FILL_RATE, MEASURES
 from ..model.customers import CustomersProblem
 from ._common import (
     add_out_argument,
@@ -30,7 +31,8 @@ def register(sub):
         "dynamic and static policies, P(penalty), P(neutral), P(bonus) and the expected "
         "settlement from here, the stock to order now, and how many of the remaining periods "
         "must be ready to avoid the penalty and to earn the bonus. --alert P exits 1 when the "
-        "dynamic policy's P(penalty) from here exceeds P (0 otherwise).")
+        "dynamic policy's P(penalty) from here exceeds P (0 otherwise). A fill-rate contract's "
+        "log is period,demand,filled[,stock_on_hand] (units).")
     add_problem_arguments(p)
     p.add_argument("--log", required=True, metavar="LOG.csv",
                    help="the periods so far: period,ready[,demand][,stock_on_hand] (a header "
@@ -57,7 +59,7 @@ def _alert_level(text):
 def run(args) -> int:
     level = _alert_level(args.alert) if args.alert is not None else None
     fmt = out_format(args.out, args.format, FORMATS, "text")
-    cfg = config_from_args(args, customers=True)
+    cfg = config_from_args(args, MEASURES, customers=True)
     if isinstance(cfg.problem, CustomersProblem):  # docs/model.md section 15
         m = monitor_customers(cfg.problem, read_customers_log(args.log, cfg.problem),
                               **cfg.solver_options())
@@ -66,6 +68,20 @@ def run(args) -> int:
         if level is not None and worst > level:
             warn(f"alert: a customer's P(penalty) from period {m.log.periods + 1} under the "
                  f"dynamic policy is {100 * worst:.4f}%, above --alert {level:g}")
+            return 1
+        return 0
+    if cfg.problem.contract.measure == FILL_RATE:  # docs/model.md section 14
+        from ..analysis.fill_monitor import fill_monitor, fill_monitor_text
+
+        result = fill_monitor(cfg.problem, args.log, **cfg.solver_options())
+        if fmt == "json":
+            emit(json_text(result.to_dict()), args.out)
+        else:
+            emit(fill_monitor_text(result, cfg.problem), args.out)
+        p = float(result.dynamic["p_penalty"])
+        if level is not None and p > level:
+            warn(f"alert: P(penalty) from period {result.state[0]} under the dynamic policy is "
+                 f"{100 * p:.4f}%, above --alert {level:g}")
             return 1
         return 0
     log = read_log(args.log, cfg.problem)

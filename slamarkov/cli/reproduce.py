@@ -7,6 +7,7 @@ A thin layer over :mod:`slamarkov.study` and :mod:`slamarkov.plot`::
     slamarkov reproduce stock --scheme lump-sum --holding 1
     slamarkov reproduce cost --scheme lump-sum
     slamarkov reproduce published
+    slamarkov reproduce fill-rate --scheme lump-sum
     slamarkov reproduce customers --format markdown
     slamarkov reproduce all --out DIR
 """
@@ -214,6 +215,14 @@ def register(sub):
     _add_output_arguments(q, simulate=False)
     q.set_defaults(handler=_run_carry_over)
 
+    q = what.add_parser("fill-rate", help="the grid with the fill rate as the measure",
+                        description="Per (h, T): both policies' mean and SD of the fill rate, "
+                        "P(penalty), P(bonus), cost per period and the saving of the dynamic "
+                        "policy, beside the same for the ready rate of the same contracts "
+                        "(docs/model.md section 14).")
+    _add_study_arguments(q)
+    _add_output_arguments(q, simulate=False)
+    q.set_defaults(handler=_run_fill_rate)
     q = what.add_parser("customers", help="two retailers sharing one stock: whom it serves",
                         description="Two retailers sharing one stock (docs/model.md section 15): "
                         "Poisson(5) each, the study's amounts per period, pairs 'equal' (0.8/0.9 "
@@ -356,6 +365,12 @@ def _run_customers(args):
                             progress=progress_option(args))
     emit(render_table(table, fmt), args.out)
     return 0
+
+
+def _run_fill_rate(args):
+    from ..study.fill import fill_rate_table
+
+    return _emit(fill_rate_table(_study(args), progress=progress_option(args)), args)
 
 
 def _run_published(args):

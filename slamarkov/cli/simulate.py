@@ -6,6 +6,7 @@ import sys
 
 from ..errors import ConfigError
 from ..io.atomic import atomic_write
+from ..model.contract import FILL_RATE, MEASURES
 from ..model.customers import CustomersProblem
 from ..simulation.simulate import STUDY_RUNS, simulate
 from ..simulation.validate import exact_reference
@@ -29,7 +30,8 @@ def register(sub):
         "row per run: run,ready_count,ready_rate,holding_cost,settlement,total_cost, after one "
         "comment line '# slamarkov simulate: {...}' recording the contract, policy and seed "
         "(validate reads it). With --out, the runs go to the file and a summary (simulated "
-        "against exact) to standard output.")
+        "against exact) to standard output. A fill-rate contract: "
+        "run,demand_total,filled_total,fill_rate.")
     add_problem_arguments(p)
     p.add_argument("--policy", choices=POLICIES, default="dynamic",
                    help="which optimal policy to simulate (default: dynamic)")
@@ -74,6 +76,52 @@ def _summary_text(result, ref) -> str:
     return "\n".join(lines)
 
 
+def _run_fill(args, cfg, sol) -> int:
+    """A fill-rate contract (docs/model.md section 14): one row per run,
+    run,demand_total,filled_total,fill_rate; with --out, the simulated fill rate against the
+    exact distribution (the DKW test of :func:`~slamarkov.simulation.fill.validate_fill`)."""
+    import numpy as np
+
+    from ..io.atomic import atomic_path
+    from ..simulation.fill import simulate_fill, validate_fill
+
+    if args.record_stock:
+        raise ConfigError("--record-stock: not recorded for a fill-rate contract")
+    seed = args.seed if args.seed is not None else int(np.random.SeedSequence().entropy % 2**63)
+    runs = simulate_fill(sol.policy, args.runs, seed)
+    rate = np.char.mod("%.17g", runs.fill_rate)
+    body = np.char.add(np.char.add(np.char.add(np.char.add(
+        np.arange(1, args.runs + 1).astype(str), ","), runs.demand_total.astype(str)), ","),
+        runs.filled_total.astype(str))
+    text = ("run,demand_total,filled_total,fill_rate\n"
+            + "\n".join(np.char.add(np.char.add(body, ","), rate).tolist()) + "\n")
+    if args.out is None:
+        if args.seed is None:
+            note(f"seed {seed} (pass --seed {seed} to reproduce)")
+        sys.stdout.write(text)
+        return 0
+    with atomic_path(args.out) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    exact = sol.fill_rate
+    test = validate_fill(exact, runs)
+    sim = runs.fill_rate
+    doc = {"runs": args.runs, "seed": seed, "policy": args.policy, "out": str(args.out),
+           "simulated": {"mean": float(sim.mean()), "se": float(sim.std(ddof=1) / np.sqrt(
+               args.runs)) if args.runs > 1 else float("nan")},
+           "exact": {"mean": float(exact.mean), "sd": exact.sd},
+           "dkw": {"statistic": test.statistic, "p_value": test.p_value, "passed": test.passed}}
+    if args.format == "json":
+        emit(json_text(doc))
+    else:
+        emit(f"{args.runs} runs of the {args.policy} policy, seed {seed}\n"
+             f"mean fill rate (%): simulated {100 * doc['simulated']['mean']:.4f} (std err "
+             f"{100 * doc['simulated']['se']:.4f}), exact {100 * doc['exact']['mean']:.4f}\n"
+             f"largest gap between the simulated and the exact CDF of the fill rate "
+             f"{test.statistic:.4g}, DKW p-value {test.p_value:.4g}")
+    wrote(args.out)
+    return 0
+
+
 def _run_customers(args, cfg) -> int:
     """Several customers (docs/model.md section 15): one CSV row per run with
     ``ready_count_<name>``, ``sacrificed_<name>`` and ``cost``."""
@@ -109,7 +157,7 @@ def _run_customers(args, cfg) -> int:
 def run(args) -> int:
     if args.out is not None:
         out_format(args.out, None, ("csv",), "csv")
-    cfg = config_from_args(args, customers=True)
+    cfg = config_from_args(args, MEASURES, customers=True)
     from ..core.limits import check_runs
 
     if isinstance(cfg.problem, CustomersProblem):
@@ -120,6 +168,8 @@ def run(args) -> int:
 
     check_runs(args.runs, cfg.problem.review_period, record_stock=args.record_stock)
     sol = solve_policy(cfg.problem, args.policy, **cfg.solver_options())
+    if cfg.problem.contract.measure == FILL_RATE:
+        return _run_fill(args, cfg, sol)
     result = simulate(sol.policy, args.runs, args.seed, record_stock=args.record_stock,
                       progress=args.progress)
     if args.out is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..model.contract import MEASURES
 from ..model.customers import CustomersProblem
 from ..report.customers import customers_solve_report, customers_solve_text
 from ..report.solve import solve_report, solve_text
@@ -32,7 +33,7 @@ def register(sub):
 
 def run(args) -> int:
     fmt = out_format(args.out, args.format, FORMATS, "text")  # a bad suffix fails before solving
-    cfg = config_from_args(args, customers=True)
+    cfg = config_from_args(args, MEASURES, customers=True)
     if isinstance(cfg.problem, CustomersProblem):  # several customers (docs/model.md section 15)
         report = customers_solve_report(cfg, summary_only=args.summary_only)
         text = customers_solve_text

@@ -5,6 +5,8 @@ Exit code 0 when they are, 1 when some statistic rejects them, 2 on bad input.
 
 from __future__ import annotations
 
+from ..errors import ConfigError
+from ..model.contract import FILL_RATE, MEASURES
 from ..model.customers import CustomersProblem
 from ..simulation.runs import provenance_mismatch
 from ..simulation.validate import summarise_runs, validate_summary
@@ -30,7 +32,9 @@ def register(sub):
         "required, cost columns are tested when present) against the exact distribution of the "
         "contract file's optimal policy (warns when a simulate file's '# slamarkov simulate:' line says the runs were made for another contract or policy): DKW band, chi-square on the ready-count pmf, z-scores of "
         "the mean, P(penalty), P(bonus) and the mean costs, with a Bonferroni correction. Exit "
-        "code 0: consistent; 1: inconsistent; 2: bad input.")
+        "code 0: consistent; 1: inconsistent; 2: bad input. A fill-rate contract's runs file "
+        "has demand_total,filled_total (simulate writes it); its fill rates are tested by the "
+        "DKW bound against the exact distribution.")
     add_problem_arguments(p)
     p.add_argument("--runs", required=True, metavar="PATH", help="the runs file (CSV)")
     p.add_argument("--policy", choices=POLICIES, default="dynamic",
@@ -43,11 +47,37 @@ def register(sub):
     p.set_defaults(handler=run)
 
 
+def _run_fill(args, cfg, fmt) -> int:
+    """A fill-rate contract: the simulated fill rates against the exact distribution, by the DKW
+    bound on the largest CDF gap (docs/model.md section 14)."""
+    from ..simulation.fill import read_fill_runs, validate_fill
+
+    if not 0 < args.alpha < 1:
+        raise ConfigError(f"--alpha: must lie in (0, 1), got {args.alpha}")
+    runs = read_fill_runs(args.runs)
+    sol = solve_policy(cfg.problem, args.policy, **cfg.solver_options())
+    test = validate_fill(sol.fill_rate, runs, level=args.alpha)
+    doc = {"measure": "fill-rate", "runs": test.runs, "statistic": test.statistic,
+           "p_value": test.p_value, "alpha": args.alpha, "consistent": test.passed,
+           "simulated_mean": float(runs.fill_rate.mean()), "exact_mean": float(sol.fill_rate.mean)}
+    if fmt == "json":
+        emit(json_text(doc), args.out)
+    else:
+        emit(f"{test.runs} runs against the exact fill-rate distribution of the {args.policy} "
+             f"policy: largest CDF gap {test.statistic:.4g}, DKW p-value {test.p_value:.4g} "
+             f"(alpha {args.alpha:g}): {'consistent' if test.passed else 'INCONSISTENT'}\n"
+             f"mean fill rate: simulated {100 * doc['simulated_mean']:.4f}%, exact "
+             f"{100 * doc['exact_mean']:.4f}%", args.out)
+    return 0 if test.passed else 1
+
+
 def run(args) -> int:
     fmt = out_format(args.out, args.format, FORMATS, "text")
-    cfg = config_from_args(args, customers=True)
+    cfg = config_from_args(args, MEASURES, customers=True)
     if isinstance(cfg.problem, CustomersProblem):
         return _run_customers(args, cfg, fmt)
+    if cfg.problem.contract.measure == FILL_RATE:
+        return _run_fill(args, cfg, fmt)
     runs = summarise_runs(args.runs, cfg.problem.contract)  # streamed: memory ~ T, not runs
     why = provenance_mismatch(runs, cfg.problem, args.policy)
     if why is not None:

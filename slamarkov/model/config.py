@@ -9,6 +9,7 @@ The format (every key is checked; unknown keys are refused)::
     scheme = "lump-sum"      # or "linear"
     penalty = 50             # per review period; 0 = none
     bonus = 30
+    measure = "ready-rate"   # optional: or "fill-rate" (units filled / units demanded)
     # or penalty_per_period / bonus_per_period: the amount per period, times T (not both forms)
     [costs]
     holding = 0.5
@@ -46,7 +47,7 @@ __all__ = ["Config", "load_config", "config_from_dict", "parse_demand_spec", "SC
 SCHEMA = {
     "contract": (
         ("review_period", "penalty_threshold", "bonus_threshold"),
-        ("scheme", "penalty", "bonus", "penalty_per_period", "bonus_per_period"),
+        ("scheme", "penalty", "bonus", "penalty_per_period", "bonus_per_period", "measure"),
     ),
     "costs": (("holding",), ("purchase", "salvage")),
     "inventory": ((), ("leftover", "initial_stock")),
@@ -155,6 +156,7 @@ def config_from_dict(data: dict, source: str = "<dict>", *, demand_cache: dict |
         scheme=c.get("scheme", "lump-sum"),
         penalty=_amount(c, "penalty"),
         bonus=_amount(c, "bonus"),
+        measure=c.get("measure", "ready-rate"),
     )
     d = dict(data["demand"])
     kind = d.pop("kind")

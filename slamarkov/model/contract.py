@@ -29,11 +29,16 @@ import numpy as np
 from ..core.numbers import to_fraction, to_int
 from ..errors import ContractError
 
-__all__ = ["Contract", "SCHEMES", "LUMP_SUM", "LINEAR", "BANDS"]
+__all__ = ["Contract", "SCHEMES", "LUMP_SUM", "LINEAR", "BANDS", "MEASURES", "READY_RATE",
+           "FILL_RATE"]
 
 LUMP_SUM = "lump-sum"
 LINEAR = "linear"
 SCHEMES = (LUMP_SUM, LINEAR)
+READY_RATE = "ready-rate"
+FILL_RATE = "fill-rate"
+#: what a contract measures (docs/model.md sections 2 and 14): periods ready, or units filled
+MEASURES = (READY_RATE, FILL_RATE)
 #: the bands of the final ready count, by the codes of :meth:`Contract.band` (-1, 0, +1)
 BANDS = ("penalty", "neutral", "bonus")
 
@@ -56,6 +61,9 @@ class Contract:
         :math:`L^- \ge 0`, per review period (0: a bonus-only contract).
     bonus : number, default 0
         :math:`L^+ \ge 0`, per review period (0: a penalty-only contract).
+    measure : {"ready-rate", "fill-rate"}, default "ready-rate"
+        The rate the thresholds apply to: the share of ready periods, or the share of demanded
+        units filled on time (docs/model.md section 14).
 
     Raises
     ------
@@ -79,6 +87,7 @@ class Contract:
     scheme: str = LUMP_SUM
     penalty: Fraction = Fraction(0)
     bonus: Fraction = Fraction(0)
+    measure: str = READY_RATE
 
     def __post_init__(self):
         T = to_int(self.review_period, "contract.review_period", ContractError)
@@ -98,6 +107,9 @@ class Contract:
             )
         if self.scheme not in SCHEMES:
             raise ContractError(_scheme_rule(self.scheme))
+        if not isinstance(self.measure, str) or self.measure not in MEASURES:
+            raise ContractError(f"contract.measure: must be one of {', '.join(MEASURES)}, got "
+                                f"{self.measure!r}")
         Lm = to_fraction(self.penalty, "contract.penalty", ContractError)
         Lp = to_fraction(self.bonus, "contract.bonus", ContractError)
         for name, amount in (("penalty", Lm), ("bonus", Lp)):
@@ -114,7 +126,7 @@ class Contract:
 
     @classmethod
     def study(cls, review_period, scheme=LUMP_SUM, *, penalty_threshold="0.8",
-              bonus_threshold="0.9", ratio=None):
+              bonus_threshold="0.9", ratio=None, measure=READY_RATE):
         """The source study's contract at review period ``T`` (docs/model.md section 2 and 8).
 
         Lump-sum: L- = 5T, L+ = 3T; linear: L- = 25T, L+ = 15T. With ``ratio`` (the cost-saving
@@ -144,7 +156,7 @@ class Contract:
             if r <= 0:
                 raise ContractError(f"ratio: must be > 0, got {float(r):g}")
             bonus = penalty / r
-        return cls(T, penalty_threshold, bonus_threshold, scheme, penalty, bonus)
+        return cls(T, penalty_threshold, bonus_threshold, scheme, penalty, bonus, measure)
 
     @property
     def penalty_count(self) -> int:
@@ -241,6 +253,10 @@ class Contract:
         >>> Contract(10, 0.8, 0.9, penalty=50, bonus=30).max_settlement_drop()
         Fraction(50, 1)
         """
+        if self.measure == FILL_RATE:  # one more filled unit (docs/model.md section 14)
+            from .fill import max_fill_drop
+
+            return max_fill_drop(self)
         return self._max_settlement_drop
 
     @functools.cached_property
@@ -269,12 +285,15 @@ class Contract:
         Thresholds print in percent, as every text report's rates do (README, "Units").
         """
         aL, aU = _percent(self.penalty_threshold), _percent(self.bonus_threshold)
+        rate = "fill rate" if self.measure == FILL_RATE else "ready rate"
         if self.scheme == LUMP_SUM:
-            terms = f"penalty {_fmt(self.penalty)} if ready rate < {aL}, bonus {_fmt(self.bonus)} if >= {aU}"
+            terms = f"penalty {_fmt(self.penalty)} if {rate} < {aL}, bonus {_fmt(self.bonus)} if >= {aU}"
         else:
             terms = (f"penalty {_fmt(self.penalty)} x shortfall below {aL}, "
                      f"bonus {_fmt(self.bonus)} x excess above {aU}")
         T = self.review_period
+        if self.measure == FILL_RATE:
+            terms = f"{terms} (fill rate: units filled / units demanded)"
         return f"{self.scheme} SLA over T={T} period{'s' if T != 1 else ''}: {terms}"
 
 

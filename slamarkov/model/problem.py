@@ -9,7 +9,7 @@ from fractions import Fraction
 
 from ..core.numbers import first_at_least, to_fraction, to_int
 from ..errors import ContractError, CostError, DemandError, InventoryError
-from .contract import Contract
+from .contract import FILL_RATE, Contract
 from .demand import Demand
 
 __all__ = ["Problem", "LEFTOVER_MODES", "DISCARD", "CARRY"]
@@ -67,6 +67,10 @@ class Problem:
             raise ContractError("contract: must be a slamarkov.Contract")
         if not isinstance(self.demand, Demand):
             raise DemandError("demand: must be a slamarkov demand (e.g. Poisson(5))")
+        if self.contract.measure == FILL_RATE and not self.demand.discrete:
+            raise DemandError(
+                "contract.measure: 'fill-rate' needs discrete demand (units filled and demanded "
+                f"are counted in whole units), got {self.demand.describe()}")
         h = to_fraction(self.holding_cost, "costs.holding", CostError)
         if h < 0:
             raise CostError(f"costs.holding: must be >= 0, got {float(h):g}")

@@ -5,7 +5,9 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..model.config import Config
+from ..model.contract import FILL_RATE
 from ..solve.both import solve_both
+from .fill import fill_solve_report, fill_solve_text
 
 __all__ = ["solve_report", "solve_text"]
 
@@ -21,7 +23,8 @@ def solve_report(config: Config, summary_only: bool = False) -> dict:
     {``mean``, ``sd``, ``p_penalty``, ``p_bonus``, ``pmf``} as fractions (not percent);
     ``dynamic.stock`` is the list over i = 1..T of lists over v = 0..i-1 (left out with
     ``summary_only``), and with stock carried over each entry is a list over the stock on hand
-    x (docs/model.md section 11); ``static.base_stock`` is S*.
+    x (docs/model.md section 11); ``static.base_stock`` is S*. A fill-rate contract gets the
+    document of :func:`~slamarkov.report.fill.fill_solve_report`.
 
     Examples
     --------
@@ -32,6 +35,8 @@ def solve_report(config: Config, summary_only: bool = False) -> dict:
     >>> round(rep["dynamic"]["cost_per_period"], 6), rep["static"]["base_stock"]
     (-1.20155, 8)
     """
+    if config.problem.contract.measure == FILL_RATE:  # docs/model.md section 14
+        return fill_solve_report(config, summary_only)
     dyn, sta = solve_both(config.problem, **config.solver_options())
     problem = config.problem
     c = problem.contract
@@ -69,6 +74,8 @@ def solve_report(config: Config, summary_only: bool = False) -> dict:
 
 def solve_text(config: Config, report: dict) -> str:
     """A short readable report of :func:`solve_report`'s document."""
+    if report.get("measure") == FILL_RATE:
+        return fill_solve_text(config, report)
     problem = config.problem
     costs = f"holding cost h = {float(problem.holding_cost):g}"
     if problem.purchase_cost or problem.salvage_value:

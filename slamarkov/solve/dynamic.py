@@ -27,10 +27,12 @@ import numpy as np
 from ..chain.policy import Policy
 from ..chain.triangle import n_transient, offset, stage_of
 from ..core.numbers import rounding_resolution
+from ..model.contract import FILL_RATE
 from ..model.customers import CustomersProblem
 from ..model.problem import Problem
 from .carry import solve_carry_dynamic
 from .customers import solve_customers_dynamic
+from .fill import solve_fill_dynamic
 from .limits import check_solve
 from .options import check_exact, check_max_stock, stock_range, validate_max_stock
 from .results import DynamicSolution
@@ -98,6 +100,7 @@ def solve_dynamic(problem: Problem, *, max_stock=None, exact: bool = False,
     Returns
     -------
     DynamicSolution
+        Or, for a fill-rate contract, a :class:`~slamarkov.solve.fill.FillDynamicSolution`.
 
     Raises
     ------
@@ -117,6 +120,8 @@ def solve_dynamic(problem: Problem, *, max_stock=None, exact: bool = False,
         return solve_customers_dynamic(problem, max_stock=max_stock, exact=exact)
     check_exact(problem, exact)
     max_stock = validate_max_stock(problem, max_stock)
+    if problem.contract.measure == FILL_RATE:  # states (i, D, F[, x]): docs/model.md section 14
+        return solve_fill_dynamic(problem, max_stock, exact, keep_values)
     check_solve(problem, max_stock, exact=exact)
     T = problem.review_period
     n = n_transient(T)

@@ -15,10 +15,12 @@ from ..chain.distribution import ReadyRateDistribution
 from ..chain.policy import Policy
 from ..core.binomial import binomial_pmf, binomial_rows
 from ..errors import SolverError
+from ..model.contract import FILL_RATE
 from ..model.customers import CustomersProblem
 from ..model.problem import Problem
 from .carry import static_costs
 from .customers import solve_customers_static
+from .fill import solve_fill_static
 from .limits import check_solve
 from .options import check_exact, check_max_stock, stock_range, validate_max_stock
 from .results import StaticSolution
@@ -45,6 +47,7 @@ def solve_static(problem: Problem, *, max_stock=None, exact: bool = False) -> St
     Returns
     -------
     StaticSolution
+        Or, for a fill-rate contract, a :class:`~slamarkov.solve.fill.FillStaticSolution`.
 
     Examples
     --------
@@ -57,6 +60,8 @@ def solve_static(problem: Problem, *, max_stock=None, exact: bool = False) -> St
         return solve_customers_static(problem, max_stock=max_stock, exact=exact)
     check_exact(problem, exact)
     max_stock = validate_max_stock(problem, max_stock)
+    if problem.contract.measure == FILL_RATE:  # docs/model.md section 14
+        return solve_fill_static(problem, max_stock, exact)
     check_solve(problem, max_stock, exact=exact)
     T = problem.review_period
     G = problem.contract.settlement(exact=exact)

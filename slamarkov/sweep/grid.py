@@ -184,6 +184,12 @@ class Grid:
         for k in range(len(self)):
             try:
                 cfg = config_from_dict(self.point(k), self.source, demand_cache=demands)
+                measure = getattr(getattr(cfg.problem, "contract", None), "measure",
+                                  "ready-rate")
+                if measure != "ready-rate":
+                    # the sweep's gaming indicators are defined on ready counts
+                    raise ConfigError("contract.measure: a sweep handles ready-rate contracts "
+                                      f"only, got {measure!r}")
                 # a point too large for the memory limit is refused now, not mid-sweep
                 if isinstance(cfg.problem, CustomersProblem):
                     check_customers_size(cfg.problem, customers_stock_range(

@@ -1,0 +1,134 @@
+"""Monitoring a running review period of a fill-rate contract (docs/model.md sections 13 and 14).
+
+The log has one row per period observed, ``period,demand,filled`` (units; with stock carried over
+also ``stock_on_hand``), read and checked by the monitor's reader (filled never above demand,
+whole units). Its state is (i, D, F[, x]): the next period, the units demanded and filled so far
+and the stock on hand. From there each optimal policy's fill-rate distribution gives the bands'
+probabilities, the expected settlement and the expected fill rate, and the policy gives the order
+of the period to come.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..chain.policy import Policy
+from ..errors import ChainError, MonitorError
+from ..model.problem import Problem
+from ..solve.both import solve_policy
+from .monitor import PeriodLog, read_log
+
+__all__ = ["fill_monitor", "FillMonitorResult", "fill_monitor_text"]
+
+
+@dataclass(frozen=True)
+class FillMonitorResult:
+    """The state of a running fill-rate review period and both policies' outlook from it.
+
+    Attributes
+    ----------
+    state : tuple
+        (i, D, F) or (i, D, F, x).
+    dynamic, static : dict
+        ``p_penalty``, ``p_neutral``, ``p_bonus``, ``expected_settlement``,
+        ``mean_fill_rate`` and ``stock_now`` (None at the end of the review period).
+    """
+
+    state: tuple
+    dynamic: dict
+    static: dict
+
+    def to_dict(self) -> dict:
+        """The JSON document (probabilities and amounts as floats)."""
+        names = ("period", "demand_total", "filled_total", "stock_on_hand")
+
+        def clean(d):
+            return {k: (None if v is None else float(v) if k != "stock_now" else int(v))
+                    for k, v in d.items()}
+
+        return {"measure": "fill-rate", "state": dict(zip(names, self.state)),
+                "dynamic": clean(self.dynamic), "static": clean(self.static)}
+
+
+def _outlook(policy: Policy, state: tuple) -> dict:
+    space = policy.space
+    try:
+        pos = space.start(state, field="log")
+    except ChainError as exc:
+        raise MonitorError(f"{exc} (the logged units leave the states the policy holds)") \
+            from None
+    dist = policy.fill_rate(state)
+    stock = None if pos.i > space.T else int(policy.stock[space.flat(pos)])
+    return {"p_penalty": dist.p_penalty, "p_neutral": dist.p_neutral, "p_bonus": dist.p_bonus,
+            "expected_settlement": dist.expected_settlement(), "mean_fill_rate": dist.mean,
+            "stock_now": stock}
+
+
+def fill_monitor(problem: Problem, log, *, max_stock=None, exact: bool = False,
+                 dynamic: Policy | None = None, static: Policy | None = None
+                 ) -> FillMonitorResult:
+    """Where a running fill-rate review period stands (module docstring).
+
+    Parameters
+    ----------
+    problem : Problem
+        A fill-rate contract's problem.
+    log : path or PeriodLog
+        The periods observed so far (``period,demand,filled[,stock_on_hand]``).
+
+    Raises
+    ------
+    MonitorError
+        On an invalid log, or totals outside the states the policies hold.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from slamarkov import Contract, DiscreteUniform, Problem
+    >>> prob = Problem(Contract(3, "0.8", "0.9", penalty=12, measure="fill-rate"),
+    ...                DiscreteUniform(0, 2), 1)
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = os.path.join(d, "log.csv")
+    ...     with open(path, "w") as f:
+    ...         _ = f.write("period,demand,filled\\n1,2,1\\n")
+    ...     res = fill_monitor(prob, path, max_stock=3, exact=True)
+    >>> res.state, str(res.dynamic["p_penalty"]), res.dynamic["stock_now"]
+    ((2, 2, 1), '2/3', 2)
+    """
+    if dynamic is None:
+        dynamic = solve_policy(problem, "dynamic", max_stock=max_stock, exact=exact).policy
+    if static is None:
+        static = solve_policy(problem, "static", max_stock=max_stock, exact=exact).policy
+    if not isinstance(log, PeriodLog):
+        top = dynamic.space.max_stock if dynamic.carries else None
+        log = read_log(log, problem, max_stock=top)
+    D, F = log.score.logged(log.ready)
+    state = (log.n_periods + 1, D, F)
+    if log.stock_on_hand is not None:
+        state += (log.stock_on_hand[-1] if log.stock_on_hand else log.initial_stock,)
+    return FillMonitorResult(state, _outlook(dynamic, state), _outlook(static, state))
+
+
+def fill_monitor_text(result: FillMonitorResult, problem: Problem) -> str:
+    """A short readable report of :func:`fill_monitor`'s result."""
+    T = problem.review_period
+    i, D, F = result.state[:3]
+    rate = "no units demanded yet" if D == 0 else f"fill rate so far {100 * F / D:.4f}%"
+    lines = [problem.contract.describe(),
+             f"state (i, D, F) = ({i}, {D}, {F}): "
+             + (f"next period {i} of {T}" if i <= T else f"review period over (T = {T})")
+             + f", {F} of {D} units demanded filled on time ({rate})", "",
+             f"{'from here':28}{'dynamic':>14}{'static':>14}"]
+    d, s = result.dynamic, result.static
+    for label, key in (("P(penalty)", "p_penalty"), ("P(neutral)", "p_neutral"),
+                       ("P(bonus)", "p_bonus"), ("mean fill rate at the end", "mean_fill_rate")):
+        lines.append(f"{label:28}{100 * float(d[key]):13.4f}%{100 * float(s[key]):13.4f}%")
+    lines.append(f"{'expected settlement':28}{float(d['expected_settlement']):14.6g}"
+                 f"{float(s['expected_settlement']):14.6g}")
+
+    def stock(x):
+        return "-" if x is None else f"{int(x)}"
+
+    lines.append(f"{'stock to order now':28}{stock(d['stock_now']):>14}{stock(s['stock_now']):>14}")
+    lines.append("(settlement: what the supplier pays at the end; a bonus counts negative)")
+    return "\n".join(lines)

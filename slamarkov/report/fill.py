@@ -1,0 +1,105 @@
+"""The ``solve`` report of a fill-rate contract (docs/model.md section 14), as JSON and as text.
+
+Keys: ``"measure": "fill-rate"``; ``dynamic`` and ``static`` each with ``cost_per_period`` and
+``fill_rate`` = {``mean``, ``sd``, ``p_penalty``, ``p_bonus``, ``values``, ``pmf``} (the distinct
+values of FR in increasing order and their probabilities; fraction strings in exact mode);
+``static.base_stock``; ``truncated_mass``, the probability the float-mode cut drops (0 in exact
+mode); ``dynamic.stock`` (left out with ``summary_only``): the order-up-to level of every state,
+a list over periods i of the layer's orders in state order (pairs (D, F) by D then F, and with
+stock carried over one list over the stock on hand x per pair).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ..model.config import Config
+from ..solve.both import solve_both
+
+__all__ = ["fill_solve_report", "fill_solve_text"]
+
+
+def _num(x):
+    return float(x) if isinstance(x, Fraction) else x
+
+
+def fill_solve_report(config: Config, summary_only: bool = False) -> dict:
+    """Solve both policies of a fill-rate contract file: the ``solve`` JSON document.
+
+    Examples
+    --------
+    >>> from slamarkov.model.config import config_from_dict
+    >>> cfg = config_from_dict({
+    ...     "contract": {"review_period": 2, "penalty_threshold": 0.8, "bonus_threshold": 1,
+    ...                  "penalty": 10, "measure": "fill-rate"},
+    ...     "costs": {"holding": 1}, "demand": {"kind": "discrete-uniform", "low": 0, "high": 2},
+    ...     "solver": {"exact": True}})
+    >>> rep = fill_solve_report(cfg, summary_only=True)
+    >>> rep["measure"], rep["dynamic"]["fill_rate"]["values"], rep["static"]["base_stock"]
+    ('fill-rate', ['1'], 2)
+    """
+    dyn, sta = solve_both(config.problem, **config.solver_options())
+    problem = config.problem
+    c = problem.contract
+    mass = dyn.truncated_mass
+    out = {
+        "measure": c.measure,
+        "contract": {
+            "review_period": c.review_period,
+            "penalty_threshold": str(c.penalty_threshold),
+            "bonus_threshold": str(c.bonus_threshold),
+            "scheme": c.scheme,
+            "penalty": _num(c.penalty),
+            "bonus": _num(c.bonus),
+            "measure": c.measure,
+        },
+        "holding_cost": float(problem.holding_cost),
+        "purchase_cost": float(problem.purchase_cost),
+        "salvage_value": float(problem.salvage_value),
+        "inventory": {"leftover": problem.leftover, "initial_stock": _num(problem.initial_stock)},
+        "demand": problem.demand.describe(),
+        "max_stock": _num(dyn.max_stock),
+        "truncated_mass": str(mass) if isinstance(mass, Fraction) else float(mass),
+        "dynamic": {
+            "cost_per_period": _num(dyn.cost_per_period),
+            "fill_rate": dyn.fill_rate.to_dict(),
+        },
+        "static": {
+            "cost_per_period": _num(sta.cost_per_period),
+            "base_stock": _num(sta.base_stock),
+            "fill_rate": sta.fill_rate.to_dict(),
+        },
+    }
+    if not summary_only:
+        rows = dyn.policy.to_lists()
+        # discard: one order per pair; carry: one list over the stock on hand per pair
+        out["dynamic"]["stock"] = rows if problem.carries else [[r[0] for r in row] for row in rows]
+    return out
+
+
+def fill_solve_text(config: Config, report: dict) -> str:
+    """A short readable report of :func:`fill_solve_report`'s document."""
+    problem = config.problem
+    d, s = report["dynamic"], report["static"]
+    lines = [
+        problem.contract.describe(),
+        f"demand {problem.demand.describe()}, holding cost h = {float(problem.holding_cost):g}, "
+        f"stock searched in 0..{report['max_stock']:g}",
+        "stock carries over" if problem.carries else "leftover stock discarded",
+        f"probability of the demand paths cut (float mode): {float(report['truncated_mass']):.3g}",
+        "",
+        f"{'':24}{'dynamic':>12}{'static':>12}",
+    ]
+    rows = [("cost per period", d["cost_per_period"], s["cost_per_period"], 1, "{:12.6f}")]
+    for key, label in (("mean", "fill rate mean (%)"), ("sd", "fill rate SD (%)"),
+                       ("p_penalty", "P(penalty) (%)"), ("p_bonus", "P(bonus) (%)")):
+        rows.append((label, d["fill_rate"][key], s["fill_rate"][key], 100, "{:12.4f}"))
+    for label, a, b, scale, fmt in rows:
+        lines.append(f"{label:24}{fmt.format(scale * float(Fraction(a)))}"
+                     f"{fmt.format(scale * float(Fraction(b)))}")
+    lines.append(f"{'base stock S*':24}{'':>12}{s['base_stock']:>12g}")
+    saving = s["cost_per_period"] - d["cost_per_period"]
+    lines.append(f"saving of the dynamic policy per period: {saving:.6f}")
+    lines.append("(the fill rate is units filled on time over units demanded; rates and "
+                 "probabilities in percent)")
+    return "\n".join(lines)

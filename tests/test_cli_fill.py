@@ -1,0 +1,201 @@
+"""The command line on fill-rate contracts (docs/model.md section 14): ``--measure``, the
+``solve --format json`` keys the issue names, ``chain --from I,D,F`` and one-line errors."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+
+import pytest
+
+from slamarkov import Contract, DiscreteUniform, Problem, solve_dynamic, solve_static
+from slamarkov.cli import main
+
+FILL = """
+[contract]
+review_period = 3
+penalty_threshold = 0.8
+bonus_threshold = 0.9
+penalty = 12
+bonus = 5
+measure = "fill-rate"
+[costs]
+holding = 1
+[demand]
+kind = "discrete-uniform"
+low = 0
+high = 2
+[solver]
+max_stock = 3
+"""
+
+
+@pytest.fixture
+def contract(tmp_path):
+    path = tmp_path / "fill.toml"
+    path.write_text(FILL)
+    return path
+
+
+def run(capsys, *args):
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_solve_json_keys_and_values(capsys, contract):
+    code, out, err = run(capsys, "solve", contract, "--format", "json", "--exact")
+    assert code == 0 and err == ""
+    doc = json.loads(out)
+    assert doc["measure"] == "fill-rate"
+    assert doc["truncated_mass"] == "0"
+    for kind in ("dynamic", "static"):
+        assert set(doc[kind]["fill_rate"]) == {"mean", "sd", "p_penalty", "p_bonus", "values",
+                                               "pmf"}
+        assert "cost_per_period" in doc[kind]
+    problem = Problem(Contract(3, "0.8", "0.9", penalty=12, bonus=5, measure="fill-rate"),
+                      DiscreteUniform(0, 2), 1)
+    dyn = solve_dynamic(problem, max_stock=3, exact=True)
+    sta = solve_static(problem, max_stock=3, exact=True)
+    assert doc["static"]["base_stock"] == sta.base_stock
+    assert doc["dynamic"]["cost_per_period"] == float(dyn.cost_per_period)
+    fr = doc["dynamic"]["fill_rate"]
+    assert [Fraction(v) for v in fr["values"]] == list(dyn.fill_rate.values)
+    assert [Fraction(p) for p in fr["pmf"]] == list(dyn.fill_rate.pmf)
+    assert sum(Fraction(p) for p in fr["pmf"]) == 1
+    assert Fraction(fr["p_penalty"]) == dyn.fill_rate.p_penalty
+    # the order of every state, period by period, pairs (D, F) by D then F
+    assert [y for row in doc["dynamic"]["stock"] for y in row] == dyn.policy.stock.tolist()
+
+
+def test_measure_flag_switches_the_model(capsys, contract):
+    code, out, _ = run(capsys, "solve", contract, "--format", "json", "--measure", "ready-rate")
+    assert code == 0 and "measure" not in json.loads(out)  # the ready-rate document, unchanged
+    assert "ready_rate" in json.loads(out)["dynamic"]
+    code, out, _ = run(capsys, "solve", contract, "--format", "json", "--summary-only",
+                       "--demand", "poisson:2", "--max-stock", "12")
+    doc = json.loads(out)
+    assert 0 < doc["truncated_mass"] <= 1e-12
+    assert abs(sum(doc["static"]["fill_rate"]["pmf"]) - (1 - doc["truncated_mass"])) < 1e-14
+
+
+def test_chain_from_a_mid_period_state(capsys, contract):
+    code, out, err = run(capsys, "chain", contract, "--from", "2,2,1", "--exact")
+    assert code == 0 and err == ""
+    assert out.startswith("from state (i=2, D=2, F=1): period 2 of 3")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["solve", "{f}", "--measure", "fill"], "contract.measure: must be one of ready-rate, "
+                                            "fill-rate, got 'fill'"),
+    (["solve", "{f}", "--demand", "uniform:0,4"], "contract.measure: 'fill-rate' needs discrete "
+                                                  "demand"),
+    (["chain", "{f}", "--from", "2,2"], "--from: must be I,D,F or I,D,F,X (integers)"),
+    (["chain", "{f}", "--from", "2,1,2"], "--from: state (2, 1, 2) is not in the chain"),
+    (["graph", "{f}", "--inspect"], "contract.measure: slamarkov graph handles ready-rate "
+                                    "contracts"),
+])
+def test_bad_input_is_one_line(capsys, contract, args, message):
+    code, out, err = run(capsys, *[a.format(f=contract) for a in args])
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and message in err
+
+
+def test_sweep_refuses_fill_rate_points(capsys, tmp_path):
+    grid = tmp_path / "grid.toml"
+    grid.write_text('[contract]\nreview_period = [3]\npenalty_threshold = [0.8]\n'
+                    'bonus_threshold = [0.9]\npenalty = [10]\nmeasure = ["ready-rate", '
+                    '"fill-rate"]\n[costs]\nholding = [1]\n[demand]\nkind = "poisson"\nmean = 2\n')
+    code, out, err = run(capsys, "sweep", grid, "--out", tmp_path / "out.csv", "--workers", "1")
+    assert code == 2 and err.count("\n") == 1
+    assert "grid point 2 of 2" in err and "contract.measure: a sweep handles ready-rate" in err
+
+
+def test_chain_files_of_a_fill_rate_contract(capsys, contract, tmp_path):
+    import numpy as np
+    from scipy import sparse
+
+    out = tmp_path / "chain"
+    code, _, err = run(capsys, "chain", contract, "--out", out)
+    assert code == 0
+    lines = (out / "states.csv").read_text().splitlines()
+    assert lines[0] == "index,stage,demand_total,filled_total,stock,kind,stock_on_hand"
+    B = sparse.load_npz(out / "B.npz").toarray()
+    Q = sparse.load_npz(out / "Q.npz").toarray()
+    R = sparse.load_npz(out / "R.npz").toarray()
+    N = sparse.load_npz(out / "N.npz").toarray()
+    t = Q.shape[0]
+    assert len(lines) == 1 + t + B.shape[1]
+    assert np.allclose(B.sum(axis=1), 1.0, atol=1e-12)
+    # the layered identities: N = I + Q N and B = N R (no inversion in the product)
+    assert np.allclose(N, np.eye(t) + Q @ N, atol=1e-12)
+    assert np.allclose(B, N @ R, atol=1e-12)
+
+
+def test_simulate_records_units(capsys, tmp_path):
+    cfg = tmp_path / "p.toml"
+    cfg.write_text(FILL.replace('kind = "discrete-uniform"\nlow = 0\nhigh = 2',
+                                'kind = "poisson"\nmean = 3').replace("max_stock = 3",
+                                                                       "max_stock = 12"))
+    code, out, _ = run(capsys, "simulate", cfg, "--runs", "50", "--seed", "1")
+    assert code == 0
+    rows = [r.split(",") for r in out.splitlines()]
+    assert rows[0] == ["run", "demand_total", "filled_total", "fill_rate"]
+    for r in rows[1:]:
+        D, F, fr = int(r[1]), int(r[2]), float(r[3])
+        assert 0 <= F <= D and fr == (1.0 if D == 0 else F / D)
+    code, out, _ = run(capsys, "simulate", cfg, "--runs", "20000", "--seed", "2", "--out",
+                       tmp_path / "runs.csv", "--format", "json")
+    doc, _ = json.JSONDecoder().raw_decode(out)  # then the line naming the file written
+    assert doc["dkw"]["passed"] and abs(doc["simulated"]["mean"] - doc["exact"]["mean"]) < 5 * \
+        doc["simulated"]["se"]
+
+
+def test_monitor_reads_units(capsys, contract, tmp_path):
+    log = tmp_path / "log.csv"
+    log.write_text("period,demand,filled\n1,2,1\n")
+    code, out, err = run(capsys, "monitor", contract, "--log", log, "--format", "json",
+                         "--exact")
+    assert code == 0 and err == ""
+    doc = json.loads(out)
+    assert doc["state"] == {"period": 2, "demand_total": 2, "filled_total": 1}
+    problem = Problem(Contract(3, "0.8", "0.9", penalty=12, bonus=5, measure="fill-rate"),
+                      DiscreteUniform(0, 2), 1)
+    pol = solve_dynamic(problem, max_stock=3, exact=True).policy
+    dist = pol.fill_rate((2, 2, 1))
+    assert doc["dynamic"]["p_penalty"] == float(dist.p_penalty)
+    assert doc["dynamic"]["stock_now"] == int(pol.stock[pol.space.index(2, 2, 1)])
+
+
+@pytest.mark.parametrize("text, message", [
+    ("period,demand,filled\n1,2,3\n", "filled must not exceed demand, got filled 3 > demand 2"),
+    ("period,demand,filled\n1,-1,0\n", "demand must be a non-negative integer (units)"),
+    ("period,demand,filled\n1,1.5,1\n", "demand must be a non-negative integer (units)"),
+    ("period,demand\n1,2\n", "missing column 'filled' (the header is period,demand,filled)"),
+    ("period,ready\n1,1\n", "unknown column 'ready'"),
+    ("period,demand,filled\n1,2,1\n2,2,2\n3,2,2\n4,1,1\n", "longer than the review period"),
+])
+def test_monitor_refuses_bad_logs(capsys, contract, tmp_path, text, message):
+    log = tmp_path / "log.csv"
+    log.write_text(text)
+    code, out, err = run(capsys, "monitor", contract, "--log", log)
+    assert code == 2 and out == "" and err.count("\n") == 1 and message in err
+
+
+def test_validate_a_simulated_runs_file(capsys, tmp_path):
+    cfg = tmp_path / "p.toml"
+    cfg.write_text(FILL.replace('kind = "discrete-uniform"\nlow = 0\nhigh = 2',
+                                'kind = "poisson"\nmean = 3').replace("max_stock = 3",
+                                                                       "max_stock = 12"))
+    runs = tmp_path / "runs.csv"
+    assert run(capsys, "simulate", cfg, "--runs", "5000", "--seed", "4", "--out", runs)[0] == 0
+    code, out, _ = run(capsys, "validate", cfg, "--runs", runs, "--format", "json")
+    assert code == 0 and json.loads(out)["consistent"] is True
+    # runs of another contract (h = 3 stocks less) are rejected
+    code, out, _ = run(capsys, "validate", cfg, "--runs", runs, "--holding", "3",
+                       "--format", "json")
+    assert code == 1 and json.loads(out)["consistent"] is False
+    bad = tmp_path / "bad.csv"
+    bad.write_text("run,demand_total,filled_total\n1,2,3\n")
+    code, out, err = run(capsys, "validate", cfg, "--runs", bad)
+    assert code == 2 and err.count("\n") == 1 and "filled_total must not exceed" in err

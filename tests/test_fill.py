@@ -15,7 +15,8 @@ from slamarkov import (AbsorbingChain, Contract, ContinuousUniform, DiscreteUnif
                        Poisson, Policy, Problem, solve_dynamic, solve_static)
 from slamarkov.errors import ContractError, DemandError
 from slamarkov.model.config import config_from_dict
-from slamarkov.model.fill import fill_band, fill_settlement, fill_support, max_fill_drop
+from slamarkov.model.contract import max_fill_drop
+from slamarkov.model.fill import fill_band, fill_settlement, fill_support
 
 
 def fill_contract(T=2, aL="0.8", aU="0.9", scheme="lump-sum", penalty=10, bonus=5):

@@ -35,7 +35,8 @@ from pathlib import Path
 from ..chain.absorbing import AbsorbingChain
 from ..chain.classes import OPEN, committed_band
 from ..chain.policy import Policy
-from ..chain.score import ReadyCount, Score, score_of
+from ..chain.score import ReadyCount, Score
+from ..chain.space import score_of
 from ..core.numbers import to_fraction
 from ..errors import MonitorError
 from ..io.files import open_text

@@ -221,7 +221,7 @@ class Policy:
     def _flatten_fill(stock, problem, max_stock):
         """A fill-rate table: flat in state order over the space of (i, D, F[, x]); with stock
         carried over, K is ``max_stock`` or read off the table's length."""
-        from .score import score_of
+        from .space import score_of
 
         flat = np.asarray(stock)
         if flat.ndim != 1:

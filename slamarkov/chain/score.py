@@ -25,9 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model.contract import FILL_RATE
 
-__all__ = ["Score", "ReadyCount", "Transitions", "score_of", "log_probability",
+__all__ = ["Score", "ReadyCount", "Transitions", "log_probability",
            "log_complement"]
 
 
@@ -316,24 +315,3 @@ def log_complement(F) -> np.ndarray:
     """
     with np.errstate(divide="ignore"):
         return np.log1p(-np.asarray(F, dtype=np.float64))
-
-
-def score_of(problem) -> Score:
-    """The score a problem's contract measures: the ready count (a ready-rate contract), or the
-    units demanded and filled (a fill-rate contract, :mod:`slamarkov.chain.fill`).
-
-    Examples
-    --------
-    >>> from slamarkov import Contract, Poisson, Problem
-    >>> score_of(Problem(Contract.study(10), Poisson(5), 1)).coordinates
-    ('ready_count',)
-    >>> score_of(Problem(Contract.study(2, measure="fill-rate"), Poisson(5), 1)).coordinates
-    ('demand_total', 'filled_total')
-    """
-    if getattr(getattr(problem, "contract", None), "measure", None) == FILL_RATE:
-        from ..model.fill import fill_support
-        from .fill import FillScore
-
-        T = problem.review_period
-        return FillScore(T, fill_support(problem.demand, T), problem.demand)
-    return ReadyCount(problem.review_period)

@@ -29,9 +29,10 @@ from typing import NamedTuple
 import numpy as np
 
 from ..errors import ChainError
-from .score import ReadyCount, Score, score_of
+from ..model.contract import FILL_RATE
+from .score import ReadyCount, Score
 
-__all__ = ["StateSpace", "Position"]
+__all__ = ["StateSpace", "Position", "score_of"]
 
 
 class Position(NamedTuple):
@@ -92,7 +93,7 @@ class StateSpace:
     @classmethod
     def for_problem(cls, problem, max_stock: int = 0) -> "StateSpace":
         """The state space of a problem: its review period, the score its contract measures
-        (:func:`~slamarkov.chain.score.score_of`), its stock rule and initial stock, and the
+        (:func:`score_of`), its stock rule and initial stock, and the
         stock range 0..``max_stock`` (when stock carries over).
 
         Examples
@@ -447,3 +448,24 @@ class StateSpace:
         mode = "carry" if self.carry else "discard"
         return (f"StateSpace(T={self.T}, leftover={mode!r}, max_stock={self.max_stock}, "
                 f"initial_stock={self.initial_stock}, transient={self.n_transient})")
+
+
+def score_of(problem) -> Score:
+    """The score a problem's contract measures: the ready count (a ready-rate contract), or the
+    units demanded and filled (a fill-rate contract, :mod:`slamarkov.chain.fill`).
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, Poisson, Problem
+    >>> score_of(Problem(Contract.study(10), Poisson(5), 1)).coordinates
+    ('ready_count',)
+    >>> score_of(Problem(Contract.study(2, measure="fill-rate"), Poisson(5), 1)).coordinates
+    ('demand_total', 'filled_total')
+    """
+    if getattr(getattr(problem, "contract", None), "measure", None) == FILL_RATE:
+        from ..model.fill import fill_support
+        from .fill import FillScore
+
+        T = problem.review_period
+        return FillScore(T, fill_support(problem.demand, T), problem.demand)
+    return ReadyCount(problem.review_period)

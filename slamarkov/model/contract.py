@@ -30,7 +30,7 @@ from ..core.numbers import to_fraction, to_int
 from ..errors import ContractError
 
 __all__ = ["Contract", "SCHEMES", "LUMP_SUM", "LINEAR", "BANDS", "MEASURES", "READY_RATE",
-           "FILL_RATE"]
+           "FILL_RATE", "max_fill_drop"]
 
 LUMP_SUM = "lump-sum"
 LINEAR = "linear"
@@ -254,8 +254,6 @@ class Contract:
         Fraction(50, 1)
         """
         if self.measure == FILL_RATE:  # one more filled unit (docs/model.md section 14)
-            from .fill import max_fill_drop
-
             return max_fill_drop(self)
         return self._max_settlement_drop
 
@@ -312,3 +310,22 @@ def _percent(x: Fraction) -> str:
 
 def _fmt(x: Fraction) -> str:
     return str(x.numerator) if x.denominator == 1 else f"{float(x):g}"
+
+
+def max_fill_drop(contract: Contract) -> Fraction:
+    r"""The largest fall of the settlement from one more filled unit,
+    :math:`\bar\Delta_F = \max_{F < D} G(F, D) - G(F + 1, D)` (docs/model.md section 14).
+
+    Lump-sum: :math:`L^- 1[\alpha_L > 0] + L^+ 1[\alpha_U > 0]`, attained at D = 1, F = 0. Linear:
+    one unit moves FR by 1/D, so the fall is at most :math:`L^- \min(1/D, \alpha_L) + L^+
+    \min(1/D, 1 - \alpha_U)`, largest at D = 1: :math:`L^- \alpha_L + L^+ (1 - \alpha_U)`.
+
+    Examples
+    --------
+    >>> max_fill_drop(Contract(5, 0.8, 0.9, "linear", penalty=100, bonus=50, measure="fill-rate"))
+    Fraction(85, 1)
+    """
+    aL, aU = contract.penalty_threshold, contract.bonus_threshold
+    if contract.scheme == LUMP_SUM:
+        return Fraction(contract.penalty * (aL > 0) + contract.bonus * (aU > 0))
+    return Fraction(contract.penalty * aL + contract.bonus * (1 - aU))

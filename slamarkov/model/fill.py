@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import DemandError
 from .contract import LUMP_SUM, Contract
 
-__all__ = ["fill_settlement", "fill_band", "max_fill_drop", "FillSupport", "fill_support",
+__all__ = ["fill_settlement", "fill_band", "FillSupport", "fill_support",
            "TRUNCATION_BUDGET"]
 
 #: the most probability the float-mode cut may drop, shared by its two cuts (docs/model.md
@@ -109,25 +109,6 @@ def fill_settlement(contract: Contract, demanded, filled, exact: bool = False) -
     Df = D.astype(np.float64)
     return (float(Lm) * np.asarray(short, dtype=np.float64) / (aL.denominator * Df)
             - float(Lp) * np.asarray(over, dtype=np.float64) / (aU.denominator * Df))
-
-
-def max_fill_drop(contract: Contract) -> Fraction:
-    r"""The largest fall of the settlement from one more filled unit,
-    :math:`\bar\Delta_F = \max_{F < D} G(F, D) - G(F + 1, D)` (docs/model.md section 14).
-
-    Lump-sum: :math:`L^- 1[\alpha_L > 0] + L^+ 1[\alpha_U > 0]`, attained at D = 1, F = 0. Linear:
-    one unit moves FR by 1/D, so the fall is at most :math:`L^- \min(1/D, \alpha_L) + L^+
-    \min(1/D, 1 - \alpha_U)`, largest at D = 1: :math:`L^- \alpha_L + L^+ (1 - \alpha_U)`.
-
-    Examples
-    --------
-    >>> max_fill_drop(Contract(5, 0.8, 0.9, "linear", penalty=100, bonus=50, measure="fill-rate"))
-    Fraction(85, 1)
-    """
-    aL, aU = contract.penalty_threshold, contract.bonus_threshold
-    if contract.scheme == LUMP_SUM:
-        return Fraction(contract.penalty * (aL > 0) + contract.bonus * (aU > 0))
-    return Fraction(contract.penalty * aL + contract.bonus * (1 - aU))
 
 
 @dataclass(frozen=True)

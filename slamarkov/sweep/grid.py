@@ -50,7 +50,7 @@ from ..core.numbers import to_fraction
 from ..errors import ConfigError, SlamarkovError
 from ..model.config import LIST_KEYS, config_from_dict, read_toml
 from ..model.customers import CustomersProblem
-from ..model.customers_config import is_customers_file
+from ..model.config import is_customers_file
 
 __all__ = ["Grid", "load_grid", "grid_from_dict", "DEFAULT_MAX_POINTS", "RESULT_COLUMNS"]
 

@@ -137,6 +137,12 @@ def test_figure(files, tmp_path, capsys):
     assert main(["design", str(files[1]), "--minimize", "cost_per_period", "--figure",
                  str(fig)]) == 0
     assert fig.read_bytes()[:4] == b"\x89PNG"
+    from slamarkov.sweep.design import pareto_figure
+
+    f = pareto_figure(with_payment(pd.read_csv(files[1])), service="cost_per_period",
+                      higher=False)
+    assert (f.axes[0].get_xlabel(), f.axes[0].get_ylabel()) == (
+        "buyers' total payment per period", "cost per period")
 
 
 def test_infeasible(files, capsys):

@@ -426,7 +426,8 @@ def pareto_figure(table, front=None, *, payment=PAYMENT, service=SERVICE, title=
         for n, (x, y) in enumerate(zip(shown[payment], shown[service]), start=1):
             ax.annotate(str(n), (x, y), textcoords="offset points", xytext=(3, 3),
                         fontsize=7, color=color)
-    ax.set_xlabel(payment.replace("_", " "))
+    ax.set_xlabel("buyers' total payment per period" if payment == PAYMENT and not higher
+                  else payment.replace("_", " "))
     ax.set_ylabel("expected ready rate" if service == SERVICE else service.replace("_", " "))
     if title:
         ax.set_title(title)

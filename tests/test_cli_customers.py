@@ -277,18 +277,19 @@ def test_sweep(capsys, tmp_path):
             [float(dyn.sacrificed[1]), float(sta.sacrificed[1])], rel=1e-12, abs=1e-15)
 
 
-def test_design_refuses_several_customers(capsys, tmp_path):
+def test_design_on_several_customers(capsys, tmp_path):
+    # design takes a grid of several customers and its sweep table (tests/test_design_customers.py)
     grid = tmp_path / "grid.toml"
     grid.write_text(GRID)
-    assert main(["design", str(grid), "--minimize", "cost_per_period"]) == 2
-    err = capsys.readouterr()[1]
-    assert err.count("\n") == 1 and "customer:" in err
+    assert main(["design", str(grid), "--minimize", "cost_per_period", "--workers", "1",
+                 "--no-progress"]) == 0
+    text = capsys.readouterr()[0]
     out = tmp_path / "sweep.csv"
     assert main(["sweep", str(grid), "--out", str(out), "--workers", "1"]) == 0
     capsys.readouterr()
-    assert main(["design", str(out), "--minimize", "cost_per_period"]) == 2
-    err = capsys.readouterr()[1]
-    assert err.count("\n") == 1 and "not a sweep table: no column" in err
+    assert main(["design", str(out), "--minimize", "cost_per_period"]) == 0
+    assert capsys.readouterr()[0] == text
+    assert text.startswith("16 of 16 rows satisfy the constraints (policy dynamic)")
 
 
 def test_sweep_refuses_a_swept_customer_demand(capsys, tmp_path):

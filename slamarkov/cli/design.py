@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import OutputError, SweepError
+from ..errors import OutputError
 from .sweep import add_executor_arguments, executor_options
 
 __all__ = ["register"]
@@ -16,6 +16,18 @@ SHOWN = ("policy", "penalty_count", "bonus_count", "buyer_payment_per_period", "
 #: fractions in the table that the text prints in percent (README, "Units")
 PERCENT = ("ready_mean", "ready_sd", "p_penalty", "p_bonus", "bunching_excess_bonus",
            "bunching_excess_penalty", "ready_gap")
+#: several customers (docs/model.md section 15): the columns shown, and those per customer
+CUSTOMERS_SHOWN = ("policy", "cost_per_period", "buyer_payment_per_period")
+CUSTOMER_SHOWN = ("buyer_payment_per_period", "ready_mean", "p_penalty", "p_bonus", "sacrificed")
+CUSTOMER_PERCENT = ("ready_mean", "p_penalty", "p_bonus")
+
+
+def _shown(names) -> tuple:
+    """The columns shown after the swept keys, and those printed in percent."""
+    if not names:
+        return SHOWN, PERCENT
+    return (CUSTOMERS_SHOWN + tuple(f"{m}_{n}" for n in names for m in CUSTOMER_SHOWN),
+            tuple(f"{m}_{n}" for n in names for m in CUSTOMER_PERCENT))
 
 
 def register(sub):
@@ -28,7 +40,12 @@ def register(sub):
         "ready_mean >= 0.9\": columns, numbers, + - * / **, comparisons, and/or/not; nothing "
         "else is accepted and nothing is run as code), smallest --minimize first, then the Pareto front of the buyer's "
         "expected payment per period (buyer_payment_per_period) against the expected ready rate "
-        "among them. Exit codes: 0 found, 2 bad input (nothing written), "
+        "among them. Several customers sharing one stock ([[customer]] tables): the table has "
+        "per customer ready_mean_<name>, p_penalty_<name>, p_bonus_<name>, sacrificed_<name>, "
+        "settlement_per_period_<name> and buyer_payment_per_period_<name>; "
+        "buyer_payment_per_period is the buyers' total and the front weighs it against the "
+        "supplier's cost_per_period, both lower being better. Exit codes: 0 found, 2 bad input "
+        "(nothing written), "
         f"{INFEASIBLE_EXIT} no grid point satisfies the constraints.",
     )
     p.add_argument("grid", metavar="GRID",
@@ -54,17 +71,17 @@ def register(sub):
     p.set_defaults(handler=run)
 
 
-def _text(t, key_columns, number=False) -> str:
+def _text(t, key_columns, number=False, shown=SHOWN, percent=PERCENT) -> str:
     """The rows as a text table: rates and probabilities in percent (their names end in
     ``(%)``), money and periods with 4 decimals, never in e-notation."""
-    cols = [c for c in list(key_columns) + list(SHOWN) if c in t.columns]
+    cols = [c for c in list(key_columns) + list(shown) if c in t.columns]
     shown = t[cols].copy()
     for c in cols:
-        if c in PERCENT:
+        if c in percent:
             shown[c] = (100 * shown[c]).map(lambda x: f"{x:.4f}")
         elif shown[c].dtype.kind == "f" and c not in key_columns:
             shown[c] = shown[c].map(lambda x: f"{x:.4f}")
-    shown.columns = [f"{c} (%)" if c in PERCENT else c for c in cols]
+    shown.columns = [f"{c} (%)" if c in percent else c for c in cols]
     if number:
         shown.insert(0, "#", range(1, len(shown) + 1))
     return shown.to_string(index=False)
@@ -83,15 +100,18 @@ def run(args) -> int:
     from ..plot.figure import check_figure_path, save_figure
     from ..sweep.design import (
         INFEASIBLE_EXIT,
+        SUPPLIER_COST,
         assumption_columns,
         check_query,
         check_table,
         collapse_contracts,
+        customer_names,
         design,
         pareto_figure,
         pareto_front,
+        result_columns,
     )
-    from ..sweep.grid import RESULT_COLUMNS, load_grid
+    from ..sweep.grid import load_grid
     from ..sweep.runner import sweep
     from ._common import note, wrote
 
@@ -110,15 +130,13 @@ def run(args) -> int:
     if Path(args.grid).suffix.lower() in TABLE_FORMATS:
         table = read_table(args.grid)
         check_table(table, args.grid)
-        keys = [c for c in table.columns if c not in RESULT_COLUMNS]
+        results = result_columns(table.columns)
+        keys = [c for c in table.columns if c not in results]
         check_query(table.columns, args.where, args.minimize)
     else:
         grid = load_grid(args.grid, max_points=args.max_points)
-        if grid.result_columns != RESULT_COLUMNS:  # several customers (docs/model.md section 15)
-            raise SweepError("customer: design takes one customer (a [demand] table); sweep a "
-                             "file with [[customer]] tables and query its table")
         keys = list(grid.columns)
-        check_query(keys + list(RESULT_COLUMNS), args.where, args.minimize)  # before any work
+        check_query(keys + list(grid.result_columns), args.where, args.minimize)  # before any work
         table = sweep(grid, **options)
         if args.table is not None:
             write_table(table, args.table)
@@ -134,9 +152,13 @@ def run(args) -> int:
         written.append(args.out)
     listed = collapse_contracts(best)
     assumed = assumption_columns(listed.columns, keys)
+    names = customer_names(table.columns)
+    # several customers: the buyers' total payment against the supplier's cost, both lower
+    axes = {"service": SUPPLIER_COST, "higher": False} if names else {}
+    shown, percent = _shown(names)
     if args.figure is not None:
         save_figure(pareto_figure(listed, title=f"{args.policy} supplier", by=assumed,
-                                  top=args.top), args.figure)
+                                  top=args.top, **axes), args.figure)
         written.append(args.figure)
     where = f" with {args.where}" if args.where else ""
     lines = [f"{len(best)} of {n_rows} rows satisfy the constraints{where} (policy "
@@ -155,18 +177,20 @@ def run(args) -> int:
               if assumed else [((), listed)])
     for values, group in groups:
         values = values if isinstance(values, tuple) else (values,)
-        front = pareto_front(group)
+        front = pareto_front(group, **axes)
         head = f"assuming {_named(values, assumed)}: " if assumed else ""
         lines += [
             "",
             f"{head}best {min(args.top, len(group))} of {len(group)} contracts by "
             f"{args.minimize}:",
-            _text(group.head(args.top), terms),
+            _text(group.head(args.top), terms, shown=shown, percent=percent),
             "",
-            f"{head}Pareto front, buyer payment per period against expected ready rate "
-            f"({len(front)} contracts" + (f", the first {args.top}" if len(front) > args.top
-                                          else "") + "):",
-            _text(front.head(args.top), terms, number=True),
+            f"{head}Pareto front, "
+            + ("the buyers' total payment per period against the supplier's cost per period "
+               if names else "buyer payment per period against expected ready rate ")
+            + f"({len(front)} contracts" + (f", the first {args.top}" if len(front) > args.top
+                                            else "") + "):",
+            _text(front.head(args.top), terms, number=True, shown=shown, percent=percent),
         ]
     sys.stdout.write("\n".join(lines) + "\n")
     for path in written:

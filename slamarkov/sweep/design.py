@@ -8,6 +8,14 @@ expected settlement: a bonus paid minus a penalty received). The Pareto front ke
 for which no other contract buys at least the same expected ready rate for a lower payment, or a
 higher ready rate for no more. pandas is imported when a function runs; the figure needs
 matplotlib (the ``plot`` extra).
+
+A sweep of several customers sharing one stock (docs/model.md section 15) has no single ready
+rate: its table holds, per customer ``<name>``, ``settlement_per_period_<name>`` and the other
+:data:`~slamarkov.sweep.grid.CUSTOMER_RESULT_METRICS`. Design adds ``buyer_payment_per_period_<name>``
+(minus that settlement) and ``buyer_payment_per_period``, the buyers' total, and its Pareto front
+weighs the supplier's ``cost_per_period`` against that total, both lower being better: the
+contracts for which no other contract costs the supplier no more and the buyers less, or the
+supplier less and the buyers no more.
 """
 
 from __future__ import annotations
@@ -17,10 +25,11 @@ from ..errors import SweepError
 from ..model.config import SCHEMA
 from ..plot.figure import new_figure
 from ..solve.both import POLICIES
+from .grid import CUSTOMER_RESULT_METRICS, customer_result_columns
 
 __all__ = ["design", "pareto_front", "pareto_figure", "check_query", "check_table",
            "with_payment", "collapse_contracts", "assumption_columns", "PAYMENT", "SERVICE",
-           "INFEASIBLE_EXIT"]
+           "INFEASIBLE_EXIT", "customer_names", "result_columns", "derived_columns", "SUPPLIER_COST"]
 
 #: the buyer's expected payment per period (a derived column)
 PAYMENT = "buyer_payment_per_period"
@@ -30,8 +39,69 @@ SERVICE = "ready_mean"
 INFEASIBLE_EXIT = 3
 
 
+#: the supplier's expected cost per period (the other axis of several customers' front)
+SUPPLIER_COST = "cost_per_period"
 #: the columns design reads from every sweep table, and whether they hold numbers
 NEEDED = {"policy": False, "settlement_per_period": True, SERVICE: True}
+#: the prefix of several customers' settlement columns (``settlement_per_period_<name>``)
+_SETTLEMENT = "settlement_per_period_"
+
+
+def customer_names(columns) -> list:
+    """The customers of a sweep table of several customers, in column order; [] for one
+    customer's (a table with ``settlement_per_period``).
+
+    Examples
+    --------
+    >>> customer_names(["policy", "cost_per_period", "settlement_per_period_north",
+    ...                 "settlement_per_period_south"])
+    ['north', 'south']
+    >>> customer_names(["policy", "settlement_per_period"])
+    []
+    """
+    columns = [str(c) for c in columns]
+    if "settlement_per_period" in columns:
+        return []
+    return [c[len(_SETTLEMENT):] for c in columns if c.startswith(_SETTLEMENT)
+            and len(c) > len(_SETTLEMENT)]
+
+
+def result_columns(columns) -> tuple:
+    """The result columns of a sweep table with these columns (the others are swept keys).
+
+    Examples
+    --------
+    >>> result_columns(["holding", "policy", "settlement_per_period"])[:3]
+    ('policy', 'penalty_count', 'bonus_count')
+    >>> result_columns(["holding", "policy", "cost_per_period", "settlement_per_period_a"])[:3]
+    ('policy', 'cost_per_period', 'ready_mean_a')
+    """
+    from .grid import RESULT_COLUMNS
+
+    names = customer_names(columns)
+    return customer_result_columns(names) if names else RESULT_COLUMNS
+
+
+def derived_columns(columns) -> list:
+    """The columns :func:`with_payment` adds to a table with these columns: the buyer's payment;
+    of several customers, the buyers' total then each buyer's.
+
+    Examples
+    --------
+    >>> derived_columns(["policy", "settlement_per_period"])
+    ['buyer_payment_per_period']
+    >>> derived_columns(["cost_per_period", "settlement_per_period_a", "settlement_per_period_b"])
+    ['buyer_payment_per_period', 'buyer_payment_per_period_a', 'buyer_payment_per_period_b']
+    """
+    return [PAYMENT] + [f"{PAYMENT}_{n}" for n in customer_names(columns)]
+
+
+def _needed(columns) -> dict:
+    """The columns design reads from a table with these columns, and whether they hold numbers."""
+    names = customer_names(columns)
+    if not names:
+        return NEEDED
+    return {c: c != "policy" for c in customer_result_columns(names)}
 
 
 def check_table(table, source="the table") -> None:
@@ -65,14 +135,24 @@ def check_table(table, source="the table") -> None:
     if len(set(names)) != len(names):
         twice = sorted({c for c in names if names.count(c) > 1})
         raise SweepError(f"{source}: not a sweep table: column {twice[0]!r} appears twice")
-    for column in NEEDED:
+    needed = _needed(names)
+    for column in needed:
         if column not in table.columns:
+            if needed is not NEEDED:
+                raise SweepError(f"{source}: not a sweep table: no column {column!r} (a sweep "
+                                 "of several customers has the swept keys, then policy, "
+                                 "cost_per_period and per customer "
+                                 f"{', '.join(m + '_<name>' for m in CUSTOMER_RESULT_METRICS)})")
+            if any(c.startswith("ready_mean_") for c in names) and "cost_per_period" in names:
+                raise SweepError(f"{source}: not a sweep table: no column {column!r} nor "
+                                 "settlement_per_period_<name> (a sweep of several customers "
+                                 "written before those columns: sweep the grid again)")
             raise SweepError(f"{source}: not a sweep table: no column {column!r} (a sweep's "
                              f"table has the swept keys, then {', '.join(NEEDED)} and the "
                              "other results)")
     if table.empty:
         raise SweepError(f"{source}: not a sweep table: it holds no rows")
-    for column in (c for c, numeric in NEEDED.items() if numeric):
+    for column in (c for c, numeric in needed.items() if numeric):
         values = table[column]
         if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
             bad = next((v for v in values if isinstance(v, (bool, str)) or not isinstance(
@@ -92,19 +172,35 @@ def _key(column: str) -> tuple:
     return section, name
 
 
+def _is_term(column: str, customers) -> bool:
+    section, name = _key(column)
+    if section in ("", "contract") and name in CONTRACT_KEYS:
+        return True
+    if section.startswith("customer.") and name in CONTRACT_KEYS:  # customer.<name>.<key>
+        return True
+    # several customers: ``<key>_<name>`` is the key of that customer's [[customer]] table
+    return section == "" and any(name.endswith(f"_{n}") and name[:-len(n) - 1] in CONTRACT_KEYS
+                                 for n in customers)
+
+
 def assumption_columns(columns, key_columns) -> list:
-    """The swept keys that are not contract terms: costs, demand, inventory, solver.
+    """The swept keys that are not contract terms: costs, demand, inventory, solver, the
+    allocation rule of several customers.
 
     A buyer chooses the contract; these are what the comparison assumes of the supplier and
-    its demand, so :func:`design`'s listings are grouped by them.
+    its demand, so :func:`design`'s listings are grouped by them. A customer's term of a sweep
+    of several customers is ``<key>_<name>``.
 
     Examples
     --------
     >>> assumption_columns(["review_period", "holding", "policy"], ["review_period", "holding"])
     ['holding']
+    >>> assumption_columns(["penalty_threshold_a", "rule", "settlement_per_period_a"],
+    ...                    ["penalty_threshold_a", "rule"])
+    ['rule']
     """
-    return [c for c in key_columns if c in columns
-            and not (_key(c)[0] in ("", "contract") and _key(c)[1] in CONTRACT_KEYS)]
+    customers = customer_names(columns)
+    return [c for c in key_columns if c in columns and not _is_term(c, customers)]
 
 
 def collapse_contracts(table):
@@ -135,9 +231,28 @@ def collapse_contracts(table):
 
 
 def with_payment(table):
-    """The table with ``buyer_payment_per_period = -settlement_per_period`` added (a copy)."""
+    """The table with ``buyer_payment_per_period = -settlement_per_period`` added (a copy).
+
+    Of several customers: ``buyer_payment_per_period_<name> = -settlement_per_period_<name>``
+    for each, and ``buyer_payment_per_period``, their sum in the table's customer order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"settlement_per_period_a": [1.5], "settlement_per_period_b": [-2.0]})
+    >>> with_payment(t).iloc[0].tolist()
+    [1.5, -2.0, 0.5, -1.5, 2.0]
+    """
     out = table.copy()
-    out[PAYMENT] = -out["settlement_per_period"]
+    names = customer_names(table.columns)
+    if not names:
+        out[PAYMENT] = -out["settlement_per_period"]
+        return out
+    total = 0
+    for n in names:
+        out[f"{PAYMENT}_{n}"] = -out[_SETTLEMENT + n]
+        total = total + out[f"{PAYMENT}_{n}"]
+    out.insert(len(table.columns), PAYMENT, total)
     return out
 
 
@@ -166,7 +281,7 @@ def check_query(columns, where=None, minimize=None) -> None:
     ...
     slamarkov.errors.ExpressionError: --where: unknown column 'p_bonus' (columns: ready_mean, buyer_payment_per_period)
     """
-    cols = list(dict.fromkeys(str(c) for c in list(columns) + [PAYMENT]))
+    cols = list(dict.fromkeys(str(c) for c in list(columns) + derived_columns(columns)))
     if minimize is not None and minimize not in cols:
         raise SweepError(f"--minimize: unknown column {minimize!r} (columns: {', '.join(cols)})")
     if where is not None:
@@ -218,12 +333,12 @@ def design(table, minimize, where=None, policy="dynamic", top=None):
             raise SweepError(f"--policy: must be dynamic or static, got {policy!r}")
         t = t[t["policy"] == policy]
     if where is not None:
-        t = t[parse_condition(where, list(cols) + [PAYMENT]).evaluate(t)]
+        t = t[parse_condition(where, list(t.columns)).evaluate(t)]
     t = t.sort_values(minimize, kind="stable")
     return t if top is None else t.head(top)
 
 
-def pareto_front(table, payment=PAYMENT, service=SERVICE):
+def pareto_front(table, payment=PAYMENT, service=SERVICE, higher=True):
     """The rows no other row beats on both the buyer's payment (lower) and the service (higher).
 
     Parameters
@@ -233,6 +348,9 @@ def pareto_front(table, payment=PAYMENT, service=SERVICE):
     payment, service : str
         The columns to minimise and to maximise. ``buyer_payment_per_period`` is derived from
         ``settlement_per_period`` when missing.
+    higher : bool, default True
+        False: ``service`` is minimised too (several customers: the supplier's
+        ``cost_per_period``); the front is then by increasing payment and decreasing service.
 
     Returns
     -------
@@ -247,23 +365,30 @@ def pareto_front(table, payment=PAYMENT, service=SERVICE):
     ...                   "ready_mean": [0.9, 0.95, 0.8, 0.85]})
     >>> pareto_front(t)["k"].tolist()
     [2, 0, 1]
+    >>> cost = t.assign(cost=[0.0, 1.0, 2.0, 3.0])  # payment and cost both lower
+    >>> pareto_front(cost, service="cost", higher=False)["k"].tolist()
+    [2, 0]
     """
     t = table if payment in table.columns else with_payment(table)
     # by payment, then the best service first: a row is on the front when its service beats
     # every cheaper (or equally cheap, earlier) row's
-    order = t.sort_values([payment, service], ascending=[True, False], kind="stable")
+    order = t.sort_values([payment, service], ascending=[True, not higher], kind="stable")
+    if not higher:
+        best = order[service].cummin().shift(fill_value=float("inf"))
+        return order[order[service] < best]
     best = order[service].cummax().shift(fill_value=float("-inf"))
     return order[order[service] > best]
 
 
 def pareto_figure(table, front=None, *, payment=PAYMENT, service=SERVICE, title=None,
-                  by=(), top=None):
+                  by=(), top=None, higher=True):
     """A scatter of the buyer's payment against the service, with the Pareto front drawn.
 
     The front's points are numbered 1, 2, ... by increasing payment, as ``slamarkov design``
     lists them (the first ``top`` when given). ``by``, columns of assumptions (e.g. the holding
     cost, :func:`assumption_columns`), draws one front for each of their combinations, each
-    named in the legend; ``front`` is then ignored.
+    named in the legend; ``front`` is then ignored. ``higher=False`` minimises ``service`` too
+    (:func:`pareto_front`).
 
     Returns a :class:`matplotlib.figure.Figure` on the Agg canvas (no pyplot state).
 
@@ -285,10 +410,10 @@ def pareto_figure(table, front=None, *, payment=PAYMENT, service=SERVICE, title=
     if by:
         fronts = [(", ".join(f"{c} = {v:g}" if isinstance(v, float) else f"{c} = {v}"
                              for c, v in zip(by, key if isinstance(key, tuple) else (key,))),
-                   pareto_front(group, payment, service))
+                   pareto_front(group, payment, service, higher))
                   for key, group in t.groupby(by if len(by) > 1 else by[0])]
     else:
-        fronts = [("", pareto_front(t, payment, service) if front is None else front)]
+        fronts = [("", pareto_front(t, payment, service, higher) if front is None else front)]
     fig = new_figure(6.4, 4.4)
     ax = fig.add_subplot()
     ax.scatter(t[payment], t[service], s=12, color="0.6", label="grid points")
@@ -301,10 +426,11 @@ def pareto_figure(table, front=None, *, payment=PAYMENT, service=SERVICE, title=
         for n, (x, y) in enumerate(zip(shown[payment], shown[service]), start=1):
             ax.annotate(str(n), (x, y), textcoords="offset points", xytext=(3, 3),
                         fontsize=7, color=color)
-    ax.set_xlabel(payment.replace("_", " "))
+    ax.set_xlabel("buyers' total payment per period" if payment == PAYMENT and not higher
+                  else payment.replace("_", " "))
     ax.set_ylabel("expected ready rate" if service == SERVICE else service.replace("_", " "))
     if title:
         ax.set_title(title)
-    ax.legend(loc="lower right")
+    ax.legend(loc="lower right" if higher else "upper right")
     fig.tight_layout()
     return fig

@@ -14,7 +14,7 @@ first is the slowest). A file with several customers (docs/model.md section 15) 
 the keys of its ``[[customer]]`` tables (not their ``name`` or ``demand``): they come after the
 other swept keys, in column ``<key>_<name>``, and the table's result columns are ``policy``,
 ``cost_per_period`` and, per customer, ``ready_mean_<name>``, ``p_penalty_<name>``,
-``p_bonus_<name>`` and ``sacrificed_<name>``. Every grid point is expanded into a plain contract-file mapping and checked
+``p_bonus_<name>``, ``sacrificed_<name>`` and ``settlement_per_period_<name>``. Every grid point is expanded into a plain contract-file mapping and checked
 by :func:`slamarkov.model.config.config_from_dict`, the loader of contract files, before any work
 starts; the first bad point raises one line naming the key and the point. No set of keys is
 hard-coded here: a key the loader learns is a key a grid can sweep.
@@ -52,7 +52,8 @@ from ..model.config import LIST_KEYS, config_from_dict, read_toml
 from ..model.customers import CustomersProblem
 from ..model.config import is_customers_file
 
-__all__ = ["Grid", "load_grid", "grid_from_dict", "DEFAULT_MAX_POINTS", "RESULT_COLUMNS"]
+__all__ = ["Grid", "load_grid", "grid_from_dict", "DEFAULT_MAX_POINTS", "RESULT_COLUMNS",
+           "CUSTOMER_RESULT_METRICS", "customer_result_columns"]
 
 #: grids with more points are refused unless max_points is raised
 DEFAULT_MAX_POINTS = 100_000
@@ -243,7 +244,20 @@ def _uniform(values: tuple) -> tuple:
 
 
 #: a sweep's result columns per customer, after ``policy`` and ``cost_per_period``
-CUSTOMER_RESULT_METRICS = ("ready_mean", "p_penalty", "p_bonus", "sacrificed")
+CUSTOMER_RESULT_METRICS = ("ready_mean", "p_penalty", "p_bonus", "sacrificed",
+                           "settlement_per_period")
+
+
+def customer_result_columns(names) -> tuple:
+    """The result columns of a sweep of several customers named ``names`` (in file order).
+
+    Examples
+    --------
+    >>> customer_result_columns(["north"])[:4]
+    ('policy', 'cost_per_period', 'ready_mean_north', 'p_penalty_north')
+    """
+    return ("policy", "cost_per_period") + tuple(
+        f"{m}_{n}" for n in names for m in CUSTOMER_RESULT_METRICS)
 
 
 def _column_name(key: str) -> str:
@@ -288,9 +302,7 @@ def _customer_axes(base: dict, max_points: int):
             else:
                 continue
             axes.append((full, _uniform(values)))
-    columns = ("policy", "cost_per_period") + tuple(
-        f"{m}_{n}" for n in names for m in CUSTOMER_RESULT_METRICS)
-    return axes, columns
+    return axes, customer_result_columns(names)
 
 
 def grid_from_dict(data: dict, source: str = "<dict>", *, max_points: int = DEFAULT_MAX_POINTS,

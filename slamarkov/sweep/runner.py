@@ -39,7 +39,14 @@ from ..model.config import Config, config_from_dict
 from ..model.customers import CustomersProblem
 from ..solve.both import POLICIES, solve_both
 from ..solve.customers import solve_customers_both
-from .grid import DEFAULT_MAX_POINTS, RESULT_COLUMNS, Grid, grid_from_dict, load_grid
+from .grid import (
+    CUSTOMER_RESULT_METRICS,
+    DEFAULT_MAX_POINTS,
+    RESULT_COLUMNS,
+    Grid,
+    grid_from_dict,
+    load_grid,
+)
 
 __all__ = [
     "sweep",
@@ -128,12 +135,16 @@ def solve_point(data) -> list:
 
 def _customer_rows(problem, options) -> list:
     """The two result rows of several customers: policy, cost per period, then per customer
-    the mean ready rate, P(penalty), P(bonus) and the expected sacrificed periods."""
+    the mean ready rate, P(penalty), P(bonus), the expected sacrificed periods and the expected
+    settlement per period E[G_j(v_T)] / T (:data:`~slamarkov.sweep.grid.CUSTOMER_RESULT_METRICS`;
+    exact in exact mode until the one rounding to a float)."""
     rows = []
+    T = problem.review_period
     for sol in solve_customers_both(problem, **options):
         row = [sol.kind, float(sol.cost_per_period)]
         for rr, sac in zip(sol.ready_rates, sol.sacrificed):
-            row += [float(rr.mean), float(rr.p_penalty), float(rr.p_bonus), float(sac)]
+            row += [float(rr.mean), float(rr.p_penalty), float(rr.p_bonus), float(sac),
+                    float(rr.expected_settlement() / T)]
         rows.append(tuple(row))
     return rows
 
@@ -148,9 +159,18 @@ def _run_batch(batch):
 _PROBABILITIES = {"ready_mean", "p_penalty", "p_bonus"}
 #: result columns that cannot be negative (the gaming indicators but the bunching excesses,
 #: differences of two probabilities)
-_NON_NEGATIVE = {"cost_sd", "ready_sd", *(k for k in GAMING_INDICATORS if "bunching" not in k)}
+_NON_NEGATIVE = {"cost_sd", "ready_sd", "sacrificed",
+                 *(k for k in GAMING_INDICATORS if "bunching" not in k)}
 #: result columns that are the contract's ready-period counts (integers, not floats)
 _COUNTS = {"penalty_count", "bonus_count"}
+
+
+def _metric(column: str, columns) -> str:
+    """The quantity a result column holds: its name; of several customers' ``<metric>_<name>``,
+    the metric."""
+    if columns is RESULT_COLUMNS or column in RESULT_COLUMNS:
+        return column
+    return next((m for m in CUSTOMER_RESULT_METRICS if column.startswith(f"{m}_")), column)
 
 
 def _no_constant(name):
@@ -190,13 +210,14 @@ def _check_record(rec, grid: Grid, fingerprint: str) -> int:
     rows = rec["rows"]
     if not isinstance(rows, list) or len(rows) != len(POLICIES):
         raise ValueError(f"point {k}: rows must be a list of {len(POLICIES)} rows")
+    columns = grid.result_columns
     for policy, row in zip(POLICIES, rows):
-        if not isinstance(row, list) or len(row) != len(RESULT_COLUMNS):
-            raise ValueError(f"point {k}: a row must hold {len(RESULT_COLUMNS)} values "
-                             f"({', '.join(RESULT_COLUMNS)})")
+        if not isinstance(row, list) or len(row) != len(columns):
+            raise ValueError(f"point {k}: a row must hold {len(columns)} values "
+                             f"({', '.join(columns)})")
         if row[0] != policy:
             raise ValueError(f"point {k}: the rows must be {', '.join(POLICIES)} in order")
-        for column, x in zip(RESULT_COLUMNS[1:], row[1:]):
+        for column, x in zip(columns[1:], row[1:]):
             if column in _COUNTS:
                 if type(x) is not int or not 0 <= x <= 10**15:
                     raise ValueError(f"point {k}: {column} must be a count of periods, "
@@ -204,9 +225,10 @@ def _check_record(rec, grid: Grid, fingerprint: str) -> int:
                 continue
             if type(x) is not float or not math.isfinite(x):
                 raise ValueError(f"point {k}: {column} must be a finite number, got {x!r:.40}")
-            if column in _PROBABILITIES and not 0.0 <= x <= 1.0:
+            metric = _metric(column, columns)
+            if metric in _PROBABILITIES and not 0.0 <= x <= 1.0:
                 raise ValueError(f"point {k}: {column} is a probability, got {x!r}")
-            if column in _NON_NEGATIVE and x < 0:
+            if metric in _NON_NEGATIVE and x < 0:
                 raise ValueError(f"point {k}: {column} cannot be negative, got {x!r}")
     if rec["check"] != _check_value(fingerprint, k, rows):
         raise ValueError(f"point {k}: its values do not match their check (the file was changed)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 from ..chain.absorbing import AbsorbingChain
@@ -18,6 +19,7 @@ from ._common import (
     add_progress_arguments,
     config_from_args,
     emit,
+    json_text,
     note,
     percent,
     wrote,
@@ -42,6 +44,8 @@ def register(sub):
     p.add_argument("--compress", action="store_true",
                    help="zip-compress the .npz files (smaller, several times slower to write; "
                    "default: uncompressed)")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="the --from summaries as text (default) or JSON (several customers)")
     add_progress_arguments(p, default="on a terminal, while --out writes its files")
     p.set_defaults(handler=run)
 
@@ -188,6 +192,7 @@ def write_chain(chain: AbsorbingChain, out, compress: bool = False, step=None) -
 
 def _run_customers(args, cfg) -> int:
     """``--from I,V1,..,Vk[,X]`` on a file with several customers (docs/model.md section 15)."""
+    from ..solve.customer_moments import customers_cost_components
     from ..solve.customers import outlook_from, solve_customers_dynamic, solve_customers_static
 
     p = cfg.problem
@@ -211,6 +216,11 @@ def _run_customers(args, cfg) -> int:
         out = outlook_from(sol, i, counts, x)
     except ChainError as exc:
         raise ChainError(f"--from: {exc}") from None
+    parts = customers_cost_components(sol, i, counts, x)
+    sd = {name: math.sqrt(float(var)) for name, (_, var) in parts.items()}
+    if getattr(args, "format", "text") == "json":
+        emit(json_text(_customers_doc(sol, out, parts, sd)))
+        return 0
     when = (f"period {i} of {p.review_period}" if i <= p.review_period
             else "the end of the review period")
     lines = [f"from state {out.state} of the {sol.kind} policy ({when}; ready periods so far: "
@@ -221,8 +231,29 @@ def _run_customers(args, cfg) -> int:
                      f"{percent(rr.p_bonus)}; sacrificed periods still to come "
                      f"{_fmt(sac, 'periods')}")
     lines.append(f"  expected cost to the end of the review period: {_fmt(out.cost)}")
+    lines.append(f"  cost to the end of the review period: SD {sd['total']:.6g} (holding SD "
+                 f"{sd['holding']:.6g}" + (f", purchases less salvage SD {sd['purchase']:.6g}"
+                                           if "purchase" in sd else "")
+                 + "".join(f", {n}'s settlement SD {sd['settlement_' + n]:.6g}" for n in p.names)
+                 + ")")
     emit("\n".join(lines))
     return 0
+
+
+def _customers_doc(sol, out, parts, sd) -> dict:
+    """The ``chain --from --format json`` document for several customers: the state, each
+    customer's outlook, and the cost to the end with its parts (mean, variance, sd)."""
+    p = sol.problem
+    return {
+        "state": [int(t) for t in out.state],
+        "policy": sol.kind,
+        "customers": [{"name": n, "ready_rate": rr.to_dict(pmf=False),
+                       "sacrificed": float(sac)}
+                      for n, rr, sac in zip(p.names, out.ready_rates, out.sacrificed)],
+        "cost": {"mean": float(out.cost), "sd": sd["total"]},
+        "cost_parts": {name: {"mean": float(mu), "variance": float(var), "sd": sd[name]}
+                       for name, (mu, var) in parts.items()},
+    }
 
 
 def run(args) -> int:
@@ -231,6 +262,9 @@ def run(args) -> int:
     cfg = config_from_args(args, MEASURES, customers=True)
     if isinstance(cfg.problem, CustomersProblem):
         return _run_customers(args, cfg)
+    if getattr(args, "format", "text") != "text":
+        raise ChainError("--format: json is written for files with several customers; with "
+                         "one customer --from prints text")
     fills = cfg.problem.contract.measure == FILL_RATE
     start = _parse_start(args.start, fills) if args.start is not None else None
     if args.out is not None:  # refuse before solving what cannot be written

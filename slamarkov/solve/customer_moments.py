@@ -21,7 +21,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..chain.customers import ReadyCounts, feasible_family, rule_served
+from ..chain.customers import ReadyCounts, feasible_family, period_outcomes, rule_served
 from ..errors import ChainError
 from ..model.customers import demand_pmf
 from .customers import CustomersSolution, stock_levels
@@ -35,15 +35,6 @@ def _zeros(shape, exact):
     if exact:
         out[...] = Fraction(0)
     return out
-
-
-def _add(target, index, values, exact):
-    if exact:
-        np.add.at(target, index, values)
-    else:
-        flat = np.ravel_multi_index(index, target.shape)
-        target += np.bincount(flat.ravel(), weights=values.ravel(),
-                              minlength=target.size).reshape(target.shape)
 
 
 def period_cost_tables(solution: CustomersSolution) -> np.ndarray:
@@ -107,7 +98,7 @@ def period_cost_tables(solution: CustomersSolution) -> np.ndarray:
                else rule_served(d, y, solution.rule))
         left = H if p.carries else np.zeros(len(d), dtype=np.int64)
         for m, vals in enumerate((prob, prob * H, prob * H * H, ES, ES2)):
-            _add(out[y, :, :, m], (key, left), np.asarray(vals), exact)
+            np.add.at(out[y, :, :, m], (key, left), np.asarray(vals))
     return out
 
 
@@ -127,6 +118,7 @@ class _Chain:
         self.c, self.h, self.s = (conv(p.purchase_cost), conv(p.holding_cost),
                                   conv(p.salvage_value))
         self.final = self.score.values(self.T + 1)  # (n_final, k)
+        self._lost = None
 
     def targets(self, i):
         """For each key: the next score index of every (state, leftover), shape (n_i, X)."""
@@ -215,20 +207,15 @@ class _Chain:
 
     def _static_lost(self, y):
         """(n_i, w, k): the probability that the static rule leaves out a customer whose demand
-        fits alone, at each state's order."""
-        p, exact, k = self.problem, self.exact, self.k
-        pmfs = [demand_pmf(cu.demand, self.K, exact) for cu in p.customers]
-        lost = _zeros((self.K + 1, k), exact)
-        for yy in np.unique(y):
-            yy = int(yy)
-            d = np.indices((yy + 2,) * k).reshape(k, -1).T
-            prob = np.prod([np.concatenate((pm[: yy + 1], [1 - pm[: yy + 1].sum()]))[d[:, j]]
-                            for j, pm in enumerate(pmfs)], axis=0)
-            served = rule_served(d, yy, self.sol.rule)
-            for j in range(k):
-                sel = (d[:, j] <= yy) & ((served >> j & 1) == 0)
-                lost[yy, j] = prob[sel].sum() if sel.any() else lost[yy, j]
-        return lost[y]
+        fits alone, at each state's order (:func:`period_outcomes`)."""
+        if self._lost is None:
+            p, exact = self.problem, self.exact
+            pmfs = [demand_pmf(cu.demand, self.K, exact) for cu in p.customers]
+            tails = [1 - pm.cumsum() for pm in pmfs]
+            out = period_outcomes(pmfs, tails, self.K, carry=p.carries, rules=(self.sol.rule,),
+                                  exact=exact)
+            self._lost = out.sacrificed[self.sol.rule]
+        return self._lost[y]
 
 
 def _variance(M1, M2, exact):

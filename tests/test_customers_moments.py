@@ -12,7 +12,8 @@ from fractions import Fraction as Fr
 import numpy as np
 import pytest
 
-from slamarkov import Contract, Empirical
+from slamarkov import Contract, DiscreteUniform, Empirical, Problem, solve_dynamic
+from slamarkov.chain.absorbing import AbsorbingChain
 from slamarkov.errors import ChainError
 from slamarkov.model.customers import Customer, CustomersProblem, demand_pmf
 from slamarkov.solve.customer_moments import (customers_cost_components,
@@ -181,3 +182,33 @@ def test_bad_state():
         customers_cost_moments(sol, 2, (2, 0))
     with pytest.raises(ChainError, match="state: period"):
         customers_cost_moments(sol, 0, (0, 0))
+
+
+ONE = [
+    Problem(Contract.study(4), DiscreteUniform(0, 4), Fr(1, 2)),
+    Problem(Contract.study(4, "linear"), Empirical([Fr(1, 4), Fr(1, 2), Fr(1, 4)]), 1,
+            purchase_cost=Fr(1, 2), initial_stock=1),
+    Problem(Contract.study(4), DiscreteUniform(0, 3), Fr(1, 2), purchase_cost=1,
+            salvage_value=Fr(1, 2), leftover="carry", initial_stock=2),
+]
+
+
+@pytest.mark.parametrize("problem", ONE)
+def test_one_customer_is_the_single_customer_chain(problem):
+    """k = 1: the cost moments from every state equal AbsorbingChain.cost_components, exactly."""
+    ref = AbsorbingChain(solve_dynamic(problem, exact=True).policy)
+    one = CustomersProblem([Customer("only", problem.contract, problem.demand)],
+                           problem.holding_cost, purchase_cost=problem.purchase_cost,
+                           salvage_value=problem.salvage_value, leftover=problem.leftover,
+                           initial_stock=problem.initial_stock)
+    sol = solve_customers_dynamic(one, exact=True)
+    for i in range(1, problem.review_period + 1):
+        for v, x in states(one, i, sol.max_stock):
+            if problem.carries and x >= ref.space.width(i):
+                continue
+            start = (i, v[0], x) if problem.carries else (i, v[0])
+            want = ref.cost_components(start)
+            got = customers_cost_components(sol, i, v, x)
+            for key in ("holding", "settlement", "total") + (
+                    ("purchase",) if "purchase" in got else ()):
+                assert got[key] == want[key], (i, v, x, key)

@@ -101,14 +101,16 @@ def test_bad_input_is_one_line(capsys, contract, args, message):
     assert err.count("\n") == 1 and message in err
 
 
-def test_sweep_refuses_fill_rate_points(capsys, tmp_path):
+def test_sweep_measures_both(capsys, tmp_path):
     grid = tmp_path / "grid.toml"
     grid.write_text('[contract]\nreview_period = [3]\npenalty_threshold = [0.8]\n'
                     'bonus_threshold = [0.9]\npenalty = [10]\nmeasure = ["ready-rate", '
                     '"fill-rate"]\n[costs]\nholding = [1]\n[demand]\nkind = "poisson"\nmean = 2\n')
     code, out, err = run(capsys, "sweep", grid, "--out", tmp_path / "out.csv", "--workers", "1")
-    assert code == 2 and err.count("\n") == 1
-    assert "grid point 2 of 2" in err and "contract.measure: a sweep handles ready-rate" in err
+    assert code == 0, err
+    lines = (tmp_path / "out.csv").read_text().splitlines()
+    assert lines[0].split(",")[4:8] == ["contract.measure", "holding", "policy", "measure"]
+    assert [line.split(",")[7] for line in lines[1:]] == ["ready-rate"] * 2 + ["fill-rate"] * 2
 
 
 def test_chain_files_of_a_fill_rate_contract(capsys, contract, tmp_path):

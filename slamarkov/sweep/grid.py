@@ -53,7 +53,8 @@ from ..model.customers import CustomersProblem
 from ..model.config import is_customers_file
 
 __all__ = ["Grid", "load_grid", "grid_from_dict", "DEFAULT_MAX_POINTS", "RESULT_COLUMNS",
-           "CUSTOMER_RESULT_METRICS", "customer_result_columns"]
+           "CUSTOMER_RESULT_METRICS", "customer_result_columns", "RATE_RESULT_COLUMNS",
+           "READY_ONLY_COLUMNS", "FILL_ONLY_COLUMNS"]
 
 #: grids with more points are refused unless max_points is raised
 DEFAULT_MAX_POINTS = 100_000
@@ -72,6 +73,29 @@ RESULT_COLUMNS = (
     "settlement_per_period",
     *GAMING_INDICATORS,  # docs/model.md section 12, in the order of their one home
     "ready_gap",
+)
+
+#: the columns of a grid with fill-rate points (docs/model.md section 14: sweeps): the row's
+#: ``measure``, then the summaries of its rate (the ready rate or the fill rate, as ``measure``
+#: says); the indicators in periods only on ready-rate rows, in units only on fill-rate rows
+#: (empty, NaN, on the others); no ready-period counts
+READY_ONLY_COLUMNS = tuple(k for k in GAMING_INDICATORS if "bunching" not in k)
+FILL_ONLY_COLUMNS = ("withheld_filled_units", "added_filled_units")
+RATE_RESULT_COLUMNS = (
+    "policy",
+    "measure",
+    "cost_per_period",
+    "cost_sd",
+    "rate_mean",
+    "rate_sd",
+    "p_penalty",
+    "p_bonus",
+    "settlement_per_period",
+    *READY_ONLY_COLUMNS,
+    *FILL_ONLY_COLUMNS,
+    "bunching_excess_bonus",
+    "bunching_excess_penalty",
+    "rate_gap",
 )
 
 _RANGE_KEYS = ("start", "stop", "step")
@@ -185,12 +209,6 @@ class Grid:
         for k in range(len(self)):
             try:
                 cfg = config_from_dict(self.point(k), self.source, demand_cache=demands)
-                measure = getattr(getattr(cfg.problem, "contract", None), "measure",
-                                  "ready-rate")
-                if measure != "ready-rate":
-                    # the sweep's gaming indicators are defined on ready counts
-                    raise ConfigError("contract.measure: a sweep handles ready-rate contracts "
-                                      f"only, got {measure!r}")
                 # a point too large for the memory limit is refused now, not mid-sweep
                 if isinstance(cfg.problem, CustomersProblem):
                     check_customers_size(cfg.problem, customers_stock_range(
@@ -369,6 +387,8 @@ def grid_from_dict(data: dict, source: str = "<dict>", *, max_points: int = DEFA
     if is_customers_file(base):  # several customers (docs/model.md section 15)
         customer_axes, result_columns = _customer_axes(base, max_points)
         axes += customer_axes
+    elif _has_fill_rate(base, axes):
+        result_columns = RATE_RESULT_COLUMNS
     n = math.prod(len(v) for _, v in axes)
     if n > max_points:
         raise ConfigError(
@@ -384,6 +404,16 @@ def grid_from_dict(data: dict, source: str = "<dict>", *, max_points: int = DEFA
     if validate:
         grid.validate()
     return grid
+
+
+def _has_fill_rate(base, axes) -> bool:
+    """Whether some point of the grid measures the fill rate (``contract.measure``, fixed or
+    swept)."""
+    table = base.get("contract")
+    values = dict(axes).get("contract.measure")
+    if values is None:
+        values = (table.get("measure"),) if isinstance(table, dict) else ()
+    return "fill-rate" in values
 
 
 def load_grid(path, *, max_points: int = DEFAULT_MAX_POINTS, validate: bool = True) -> Grid:

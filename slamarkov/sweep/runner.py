@@ -26,6 +26,7 @@ import json
 import math
 from pathlib import Path
 
+from ..analysis.fill_gaming import FILL_GAMING_INDICATORS, fill_gaming_indicators
 from ..analysis.gaming import GAMING_INDICATORS, gaming_indicators, ready_rate_gap
 from ..core.executor import Executor, connect  # noqa: F401 (connect: re-exported)
 from ..core.progress import progress as progress_bar
@@ -36,12 +37,16 @@ from ..io.files import read_text
 # the sweeps' table files live in slamarkov.io.tables; re-exported from their 0.1 home
 from ..io.tables import TABLE_FORMATS, check_table_path, read_table, write_table  # noqa: F401
 from ..model.config import Config, config_from_dict
+from ..model.contract import FILL_RATE
 from ..model.customers import CustomersProblem
 from ..solve.both import POLICIES, solve_both
 from ..solve.customers import solve_customers_both
 from .grid import (
     CUSTOMER_RESULT_METRICS,
     DEFAULT_MAX_POINTS,
+    FILL_ONLY_COLUMNS,
+    RATE_RESULT_COLUMNS,
+    READY_ONLY_COLUMNS,
     RESULT_COLUMNS,
     Grid,
     grid_from_dict,
@@ -55,7 +60,9 @@ __all__ = [
     "read_table",
     "TABLE_FORMATS",
     "RESULT_COLUMNS",
+    "RATE_RESULT_COLUMNS",
     "POLICIES",
+    "rate_rows",
 ]
 
 #: most points in one task (fewer when there are few points per worker)
@@ -107,6 +114,8 @@ def solve_point(data) -> list:
     problem, options = cfg.problem, cfg.solver_options()
     if isinstance(problem, CustomersProblem):  # docs/model.md section 15
         return _customer_rows(problem, options)
+    if problem.contract.measure == FILL_RATE:  # docs/model.md section 14: sweeps
+        return _fill_rows(problem, options)
     T, contract = problem.review_period, problem.contract
     solutions = solve_both(problem, **options)
     gap = float(ready_rate_gap(*solutions))
@@ -133,6 +142,62 @@ def solve_point(data) -> list:
     return rows
 
 
+def _fill_rows(problem, options) -> list:
+    """The two result rows of a fill-rate contract, in :data:`RATE_RESULT_COLUMNS` (the
+    indicators in ready periods empty, NaN): the fill rate's summaries, the cost's SD from the
+    policy's chain and the strategic indicators in units against the static solution
+    (:func:`~slamarkov.analysis.fill_gaming.fill_gaming_indicators`)."""
+    T = problem.review_period
+    solutions = solve_both(problem, **options)
+    gap = float(solutions.static.fill_rate.mean - solutions.dynamic.fill_rate.mean)
+    rows = []
+    for name, sol in zip(POLICIES, solutions):
+        _, variance = sol.chain.cost_components()["total"]
+        rate = sol.fill_rate
+        gaming = fill_gaming_indicators(sol, solutions.static)
+        rows.append((
+            name,
+            FILL_RATE,
+            float(sol.cost_per_period),
+            math.sqrt(float(variance)) / T,
+            float(rate.mean),
+            float(rate.sd),
+            float(rate.p_penalty),
+            float(rate.p_bonus),
+            float(rate.expected_settlement()) / T,
+            *(math.nan for _ in READY_ONLY_COLUMNS),
+            *(float(gaming[k]) for k in FILL_GAMING_INDICATORS),
+            gap,
+        ))
+    return rows
+
+
+def rate_rows(rows) -> list:
+    """Rows of :func:`solve_point` in the columns of a grid with fill-rate points
+    (:data:`RATE_RESULT_COLUMNS`): a ready-rate point's rows gain ``measure`` = ready-rate, its
+    ready rate's summaries become the rate's, its indicators in units are empty (NaN) and its
+    ready-period counts go; a fill-rate point's rows are already so.
+
+    Examples
+    --------
+    >>> row = ("static", 8, 9, *range(len(RESULT_COLUMNS) - 3))
+    >>> out = rate_rows([row])[0]
+    >>> out[:3], len(out) == len(RATE_RESULT_COLUMNS)
+    (('static', 'ready-rate', 0), True)
+    """
+    out = []
+    for row in rows:
+        if len(row) == len(RATE_RESULT_COLUMNS):
+            out.append(tuple(row))
+            continue
+        ready = dict(zip(RESULT_COLUMNS, row))
+        ready.update(measure="ready-rate", rate_mean=ready["ready_mean"],
+                     rate_sd=ready["ready_sd"], rate_gap=ready["ready_gap"],
+                     **dict.fromkeys(FILL_ONLY_COLUMNS, math.nan))
+        out.append(tuple(ready[c] for c in RATE_RESULT_COLUMNS))
+    return out
+
+
 def _customer_rows(problem, options) -> list:
     """The two result rows of several customers: policy, cost per period, then per customer
     the mean ready rate, P(penalty), P(bonus), the expected sacrificed periods and the expected
@@ -156,19 +221,21 @@ def _run_batch(batch):
 
 # -- partial results ------------------------------------------------------------------------
 #: result columns whose values are probabilities (a record outside [0, 1] is not a sweep's)
-_PROBABILITIES = {"ready_mean", "p_penalty", "p_bonus"}
+_PROBABILITIES = {"ready_mean", "rate_mean", "p_penalty", "p_bonus"}
 #: result columns that cannot be negative (the gaming indicators but the bunching excesses,
 #: differences of two probabilities)
-_NON_NEGATIVE = {"cost_sd", "ready_sd", "sacrificed",
+_NON_NEGATIVE = {"cost_sd", "ready_sd", "rate_sd", "sacrificed", *FILL_ONLY_COLUMNS,
                  *(k for k in GAMING_INDICATORS if "bunching" not in k)}
 #: result columns that are the contract's ready-period counts (integers, not floats)
 _COUNTS = {"penalty_count", "bonus_count"}
+#: of a grid with fill-rate points, the columns empty (NaN, null in a record) on each measure's rows
+_EMPTY = {"ready-rate": set(FILL_ONLY_COLUMNS), FILL_RATE: set(READY_ONLY_COLUMNS)}
 
 
 def _metric(column: str, columns) -> str:
     """The quantity a result column holds: its name; of several customers' ``<metric>_<name>``,
     the metric."""
-    if columns is RESULT_COLUMNS or column in RESULT_COLUMNS:
+    if columns is RESULT_COLUMNS or column in RESULT_COLUMNS or column in RATE_RESULT_COLUMNS:
         return column
     return next((m for m in CUSTOMER_RESULT_METRICS if column.startswith(f"{m}_")), column)
 
@@ -189,7 +256,7 @@ def _check_value(fingerprint: str, k, rows) -> str:
 def _record_line(fingerprint: str, k, rows) -> str:
     """One finished point as a line of the partial file (json writes floats by repr: they read
     back bit for bit)."""
-    rows = [list(r) for r in rows]
+    rows = [[None if isinstance(x, float) and math.isnan(x) else x for x in r] for r in rows]
     return json.dumps({"point": k, "rows": rows,
                        "check": _check_value(fingerprint, k, rows)}) + "\n"
 
@@ -217,7 +284,21 @@ def _check_record(rec, grid: Grid, fingerprint: str) -> int:
                              f"({', '.join(columns)})")
         if row[0] != policy:
             raise ValueError(f"point {k}: the rows must be {', '.join(POLICIES)} in order")
+        empty = set()
+        if columns is RATE_RESULT_COLUMNS:
+            if row[1] not in _EMPTY:
+                raise ValueError(f"point {k}: measure must be one of {', '.join(_EMPTY)}, "
+                                 f"got {row[1]!r:.40}")
+            empty = _EMPTY[row[1]]
         for column, x in zip(columns[1:], row[1:]):
+            if column == "measure":
+                continue
+            if column in empty or x is None:
+                if not (column in empty and x is None):
+                    raise ValueError(f"point {k}: {column} must be "
+                                     f"{'empty' if column in empty else 'a number'} on a "
+                                     f"{row[1]} row, got {x!r:.40}")
+                continue
             if column in _COUNTS:
                 if type(x) is not int or not 0 <= x <= 10**15:
                     raise ValueError(f"point {k}: {column} must be a count of periods, "
@@ -278,7 +359,7 @@ def _read_partial(path: Path, grid: Grid) -> dict:
             k = _check_record(rec, grid, fingerprint)
             if k in done:
                 raise ValueError(f"point {k} appears twice")
-            done[k] = [tuple(r) for r in rec["rows"]]
+            done[k] = [tuple(math.nan if x is None else x for x in r) for r in rec["rows"]]
         except ValueError as exc:
             if isinstance(exc, ConfigError):
                 raise
@@ -400,6 +481,8 @@ def sweep(grid, *, workers=None, scheduler=None, partial=None, resume: bool = Fa
                            enabled=progress)
         try:
             for result in executor.run(_run_batch, tasks):
+                if grid.result_columns is RATE_RESULT_COLUMNS:
+                    result = [(k, rate_rows(rows)) for k, rows in result]
                 for k, rows in result:
                     done[k] = rows
                 if writer is not None:

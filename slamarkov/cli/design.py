@@ -20,10 +20,18 @@ PERCENT = ("ready_mean", "ready_sd", "p_penalty", "p_bonus", "bunching_excess_bo
 CUSTOMERS_SHOWN = ("policy", "cost_per_period", "buyer_payment_per_period")
 CUSTOMER_SHOWN = ("buyer_payment_per_period", "ready_mean", "p_penalty", "p_bonus", "sacrificed")
 CUSTOMER_PERCENT = ("ready_mean", "p_penalty", "p_bonus")
+#: a table with fill-rate rows (docs/model.md section 14: sweeps): each row's measure and rate
+RATE_SHOWN = ("policy", "measure", "buyer_payment_per_period", "cost_per_period", "rate_mean",
+              "p_penalty", "p_bonus", "withheld_ready_periods", "withheld_filled_units",
+              "bunching_excess_bonus")
+RATE_PERCENT = ("rate_mean", "rate_sd", "p_penalty", "p_bonus", "bunching_excess_bonus",
+                "bunching_excess_penalty", "rate_gap")
 
 
-def _shown(names) -> tuple:
+def _shown(names, rates=False) -> tuple:
     """The columns shown after the swept keys, and those printed in percent."""
+    if rates:
+        return RATE_SHOWN, RATE_PERCENT
     if not names:
         return SHOWN, PERCENT
     return (CUSTOMERS_SHOWN + tuple(f"{m}_{n}" for n in names for m in CUSTOMER_SHOWN),
@@ -100,6 +108,7 @@ def run(args) -> int:
     from ..plot.figure import check_figure_path, save_figure
     from ..sweep.design import (
         INFEASIBLE_EXIT,
+        RATE_SERVICE,
         SUPPLIER_COST,
         assumption_columns,
         check_query,
@@ -107,6 +116,7 @@ def run(args) -> int:
         collapse_contracts,
         customer_names,
         design,
+        is_rate_table,
         pareto_figure,
         pareto_front,
         result_columns,
@@ -155,7 +165,13 @@ def run(args) -> int:
     names = customer_names(table.columns)
     # several customers: the buyers' total payment against the supplier's cost, both lower
     axes = {"service": SUPPLIER_COST, "higher": False} if names else {}
-    shown, percent = _shown(names)
+    rates = is_rate_table(table.columns)
+    if rates:
+        # each measure its own front: a ready rate is not weighed against a fill rate
+        axes = {"service": RATE_SERVICE}
+        if listed["measure"].nunique() > 1:
+            assumed = [*assumed, "measure"]
+    shown, percent = _shown(names, rates)
     if args.figure is not None:
         save_figure(pareto_figure(listed, title=f"{args.policy} supplier", by=assumed,
                                   top=args.top, **axes), args.figure)
@@ -187,7 +203,9 @@ def run(args) -> int:
             "",
             f"{head}Pareto front, "
             + ("the buyers' total payment per period against the supplier's cost per period "
-               if names else "buyer payment per period against expected ready rate ")
+               if names else "buyer payment per period against the expected rate of the "
+               "measure " if rates
+               else "buyer payment per period against expected ready rate ")
             + f"({len(front)} contracts" + (f", the first {args.top}" if len(front) > args.top
                                             else "") + "):",
             _text(front.head(args.top), terms, number=True, shown=shown, percent=percent),

@@ -29,7 +29,8 @@ from .grid import CUSTOMER_RESULT_METRICS, customer_result_columns
 
 __all__ = ["design", "pareto_front", "pareto_figure", "check_query", "check_table",
            "with_payment", "collapse_contracts", "assumption_columns", "PAYMENT", "SERVICE",
-           "INFEASIBLE_EXIT", "customer_names", "result_columns", "derived_columns", "SUPPLIER_COST"]
+           "INFEASIBLE_EXIT", "customer_names", "result_columns", "derived_columns", "SUPPLIER_COST",
+           "RATE_SERVICE", "is_rate_table"]
 
 #: the buyer's expected payment per period (a derived column)
 PAYMENT = "buyer_payment_per_period"
@@ -43,6 +44,11 @@ INFEASIBLE_EXIT = 3
 SUPPLIER_COST = "cost_per_period"
 #: the columns design reads from every sweep table, and whether they hold numbers
 NEEDED = {"policy": False, "settlement_per_period": True, SERVICE: True}
+#: the service of a table with fill-rate rows (each row's rate, as its ``measure`` column says)
+RATE_SERVICE = "rate_mean"
+#: the columns design reads from such a table
+RATE_NEEDED = {"policy": False, "measure": False, "settlement_per_period": True,
+               RATE_SERVICE: True}
 #: the prefix of several customers' settlement columns (``settlement_per_period_<name>``)
 _SETTLEMENT = "settlement_per_period_"
 
@@ -66,6 +72,23 @@ def customer_names(columns) -> list:
             and len(c) > len(_SETTLEMENT)]
 
 
+def is_rate_table(columns) -> bool:
+    """Whether a sweep table is one of a grid with fill-rate points (docs/model.md section 14:
+    sweeps): a ``measure`` column and no ``ready_mean`` (a ready-rate grid that sweeps
+    ``measure`` over ready-rate alone keeps its table, whose key column may be ``measure``);
+    its service is then ``rate_mean``.
+
+    Examples
+    --------
+    >>> is_rate_table(["policy", "measure", "rate_mean"])
+    True
+    >>> is_rate_table(["measure", "policy", "ready_mean"])
+    False
+    """
+    columns = [str(c) for c in columns]
+    return "measure" in columns and SERVICE not in columns
+
+
 def result_columns(columns) -> tuple:
     """The result columns of a sweep table with these columns (the others are swept keys).
 
@@ -76,8 +99,10 @@ def result_columns(columns) -> tuple:
     >>> result_columns(["holding", "policy", "cost_per_period", "settlement_per_period_a"])[:3]
     ('policy', 'cost_per_period', 'ready_mean_a')
     """
-    from .grid import RESULT_COLUMNS
+    from .grid import RATE_RESULT_COLUMNS, RESULT_COLUMNS
 
+    if is_rate_table(columns):
+        return RATE_RESULT_COLUMNS
     names = customer_names(columns)
     return customer_result_columns(names) if names else RESULT_COLUMNS
 
@@ -100,7 +125,7 @@ def _needed(columns) -> dict:
     """The columns design reads from a table with these columns, and whether they hold numbers."""
     names = customer_names(columns)
     if not names:
-        return NEEDED
+        return RATE_NEEDED if is_rate_table(columns) else NEEDED
     return {c: c != "policy" for c in customer_result_columns(names)}
 
 
@@ -138,7 +163,7 @@ def check_table(table, source="the table") -> None:
     needed = _needed(names)
     for column in needed:
         if column not in table.columns:
-            if needed is not NEEDED:
+            if needed is not NEEDED and needed is not RATE_NEEDED:
                 raise SweepError(f"{source}: not a sweep table: no column {column!r} (a sweep "
                                  "of several customers has the swept keys, then policy, "
                                  "cost_per_period and per customer "
@@ -148,7 +173,7 @@ def check_table(table, source="the table") -> None:
                                  "settlement_per_period_<name> (a sweep of several customers "
                                  "written before those columns: sweep the grid again)")
             raise SweepError(f"{source}: not a sweep table: no column {column!r} (a sweep's "
-                             f"table has the swept keys, then {', '.join(NEEDED)} and the "
+                             f"table has the swept keys, then {', '.join(needed)} and the "
                              "other results)")
     if table.empty:
         raise SweepError(f"{source}: not a sweep table: it holds no rows")
@@ -212,7 +237,8 @@ def collapse_contracts(table):
     ``bonus_count``, the amounts, the other terms and every result (a linear contract's
     settlement depends on the thresholds themselves, so its rows differ in the results and are
     kept). The first row in the table's order stays; ``attrs["collapsed"]`` counts the rows
-    dropped.
+    dropped. A table with a ``measure`` column (:func:`is_rate_table`) has no counts: a fill
+    rate is compared with the thresholds themselves, so none of its rows is dropped.
 
     Examples
     --------
@@ -223,6 +249,10 @@ def collapse_contracts(table):
     >>> out["penalty_threshold"].tolist(), out.attrs["collapsed"]
     ([0.91, 0.94], 1)
     """
+    if is_rate_table(table.columns):
+        out = table.copy()
+        out.attrs["collapsed"] = 0
+        return out
     same = [c for c in table.columns if _key(c)[1] not in _THRESHOLDS]
     keep = ~table.duplicated(subset=same, keep="first") if same else table.index == table.index
     out = table[keep].copy()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from ..analysis.monitor import read_log
+from ..errors import ConfigError
+from ..model.contract import FILL_RATE
 from ..model.customers import CustomersProblem
 from ._common import (
     add_problem_arguments,
@@ -21,7 +23,8 @@ def register(sub):
         "distributions, the dynamic policy's stock table as a heat map, the gaming indicators "
         "and, with --log, where "
         "the running review period stands (as 'slamarkov monitor' computes it). Needs jinja2 "
-        "and matplotlib (pip install 'slamarkov[report]').")
+        "and matplotlib (pip install 'slamarkov[report]'). A fill-rate contract: its fill-rate "
+        "distributions, the policies in brief and the gaming indicators in units (no --log yet).")
     add_problem_arguments(p)
     p.add_argument("--out", required=True, metavar="HTML",
                    help="the HTML file to write (suffix .html)")
@@ -35,7 +38,16 @@ def run(args) -> int:
     out_format(args.out, None, ("html",), "html")  # a bad suffix fails before solving
     from ..report.html import write_report
 
-    cfg = config_from_args(args, customers=True)
+    cfg = config_from_args(args, ("ready-rate", FILL_RATE), customers=True)
+    if getattr(getattr(cfg.problem, "contract", None), "measure", None) == FILL_RATE:
+        # docs/model.md section 14: the fill rate's distributions and indicators in units
+        if args.log is not None:
+            raise ConfigError("--log: a fill-rate contract's report does not read a log yet "
+                              "(slamarkov monitor does)")
+        from ..report.fill_html import write_fill_report
+
+        wrote(write_fill_report(args.out, cfg.problem, **cfg.solver_options()))
+        return 0
     if isinstance(cfg.problem, CustomersProblem):  # docs/model.md section 15
         from ..report.customers_html import write_customers_report
 

@@ -121,25 +121,26 @@ def solve_point(data) -> list:
     gap = float(ready_rate_gap(*solutions))
     rows = []
     for name, sol in zip(POLICIES, solutions):
-        chain = sol.chain
-        _, variance = chain.cost_components()["total"]
-        rate = sol.ready_rate
+        summary = _summary(sol, sol.ready_rate, T)
         gaming = gaming_indicators(sol, solutions)
         rows.append((
             name,
             contract.penalty_count,
             contract.bonus_count,
-            float(sol.cost_per_period),
-            math.sqrt(float(variance)) / T,
-            float(rate.mean),
-            float(rate.sd),
-            float(rate.p_penalty),
-            float(rate.p_bonus),
-            float(rate.expected_settlement()) / T,
+            *summary,
             *(float(gaming[k]) for k in GAMING_INDICATORS),
             gap,
         ))
     return rows
+
+
+def _summary(sol, rate, T) -> tuple:
+    """cost_per_period, cost_sd, then the rate's mean, SD, P(penalty), P(bonus) and the
+    expected settlement per period, as floats (the columns the two measures share)."""
+    _, variance = sol.chain.cost_components()["total"]
+    return (float(sol.cost_per_period), math.sqrt(float(variance)) / T, float(rate.mean),
+            float(rate.sd), float(rate.p_penalty), float(rate.p_bonus),
+            float(rate.expected_settlement()) / T)
 
 
 def _fill_rows(problem, options) -> list:
@@ -152,19 +153,12 @@ def _fill_rows(problem, options) -> list:
     gap = float(solutions.static.fill_rate.mean - solutions.dynamic.fill_rate.mean)
     rows = []
     for name, sol in zip(POLICIES, solutions):
-        _, variance = sol.chain.cost_components()["total"]
-        rate = sol.fill_rate
+        summary = _summary(sol, sol.fill_rate, T)
         gaming = fill_gaming_indicators(sol, solutions.static)
         rows.append((
             name,
             FILL_RATE,
-            float(sol.cost_per_period),
-            math.sqrt(float(variance)) / T,
-            float(rate.mean),
-            float(rate.sd),
-            float(rate.p_penalty),
-            float(rate.p_bonus),
-            float(rate.expected_settlement()) / T,
+            *summary,
             *(math.nan for _ in READY_ONLY_COLUMNS),
             *(float(gaming[k]) for k in FILL_GAMING_INDICATORS),
             gap,

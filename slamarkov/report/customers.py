@@ -3,22 +3,17 @@ the JSON document the CLI prints and a short readable text."""
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 import numpy as np
 
 from ..model.config import Config
 from ..solve.customers import CustomersSolution, solve_customers_both
+from .fields import contract_terms, cost_fields, json_number
 
 __all__ = ["customers_solve_report", "customers_solve_text"]
 
 
-def _num(x):
-    return float(x) if isinstance(x, Fraction) else x
-
-
 def _policy(sol: CustomersSolution, summary_only: bool) -> dict:
-    out = {"cost_per_period": _num(sol.cost_per_period)}
+    out = {"cost_per_period": json_number(sol.cost_per_period)}
     if sol.kind == "static":
         out["rule"] = sol.rule
         out["base_stock"] = int(sol.base_stock)
@@ -63,18 +58,13 @@ def customers_solve_report(config: Config, summary_only: bool = False) -> dict:
     out = {
         "review_period": p.review_period,
         "customers": [
-            {"name": c.name, "penalty_threshold": str(c.contract.penalty_threshold),
-             "bonus_threshold": str(c.contract.bonus_threshold), "scheme": c.contract.scheme,
-             "penalty": _num(c.contract.penalty), "bonus": _num(c.contract.bonus),
+            {"name": c.name, **contract_terms(c.contract),
              "penalty_count": c.contract.penalty_count, "bonus_count": c.contract.bonus_count,
              "demand": c.demand.describe()}
             for c in p.customers
         ],
         "allocation": {"rule": p.allocation},
-        "holding_cost": float(p.holding_cost),
-        "purchase_cost": float(p.purchase_cost),
-        "salvage_value": float(p.salvage_value),
-        "inventory": {"leftover": p.leftover, "initial_stock": _num(p.initial_stock)},
+        **cost_fields(p),
         "max_stock": int(dyn.max_stock),
         "dynamic": _policy(dyn, summary_only),
         "static": _policy(sta, summary_only),

@@ -15,12 +15,9 @@ from fractions import Fraction
 
 from ..model.config import Config
 from ..solve.both import solve_both
+from .fields import contract_terms, cost_fields, json_number
 
 __all__ = ["fill_solve_report", "fill_solve_text"]
-
-
-def _num(x):
-    return float(x) if isinstance(x, Fraction) else x
 
 
 def fill_solve_report(config: Config, summary_only: bool = False) -> dict:
@@ -46,27 +43,20 @@ def fill_solve_report(config: Config, summary_only: bool = False) -> dict:
         "measure": c.measure,
         "contract": {
             "review_period": c.review_period,
-            "penalty_threshold": str(c.penalty_threshold),
-            "bonus_threshold": str(c.bonus_threshold),
-            "scheme": c.scheme,
-            "penalty": _num(c.penalty),
-            "bonus": _num(c.bonus),
+            **contract_terms(c),
             "measure": c.measure,
         },
-        "holding_cost": float(problem.holding_cost),
-        "purchase_cost": float(problem.purchase_cost),
-        "salvage_value": float(problem.salvage_value),
-        "inventory": {"leftover": problem.leftover, "initial_stock": _num(problem.initial_stock)},
+        **cost_fields(problem),
         "demand": problem.demand.describe(),
-        "max_stock": _num(dyn.max_stock),
+        "max_stock": json_number(dyn.max_stock),
         "truncated_mass": str(mass) if isinstance(mass, Fraction) else float(mass),
         "dynamic": {
-            "cost_per_period": _num(dyn.cost_per_period),
+            "cost_per_period": json_number(dyn.cost_per_period),
             "fill_rate": dyn.fill_rate.to_dict(),
         },
         "static": {
-            "cost_per_period": _num(sta.cost_per_period),
-            "base_stock": _num(sta.base_stock),
+            "cost_per_period": json_number(sta.cost_per_period),
+            "base_stock": json_number(sta.base_stock),
             "fill_rate": sta.fill_rate.to_dict(),
         },
     }

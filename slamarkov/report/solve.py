@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from ..model.config import Config
 from ..model.contract import FILL_RATE
 from ..solve.both import solve_both
+from .fields import contract_terms, cost_fields, json_number
 from .fill import fill_solve_report, fill_solve_text
 
 __all__ = ["solve_report", "solve_text"]
-
-
-def _num(x):
-    return float(x) if isinstance(x, Fraction) else x
 
 
 def solve_report(config: Config, summary_only: bool = False) -> dict:
@@ -43,32 +38,25 @@ def solve_report(config: Config, summary_only: bool = False) -> dict:
     out = {
         "contract": {
             "review_period": c.review_period,
-            "penalty_threshold": str(c.penalty_threshold),
-            "bonus_threshold": str(c.bonus_threshold),
-            "scheme": c.scheme,
-            "penalty": _num(c.penalty),
-            "bonus": _num(c.bonus),
+            **contract_terms(c),
             "penalty_count": c.penalty_count,
             "bonus_count": c.bonus_count,
         },
-        "holding_cost": float(problem.holding_cost),
-        "purchase_cost": float(problem.purchase_cost),
-        "salvage_value": float(problem.salvage_value),
-        "inventory": {"leftover": problem.leftover, "initial_stock": _num(problem.initial_stock)},
+        **cost_fields(problem),
         "demand": problem.demand.describe(),
-        "max_stock": _num(dyn.max_stock),
+        "max_stock": json_number(dyn.max_stock),
         "dynamic": {
-            "cost_per_period": _num(dyn.cost_per_period),
+            "cost_per_period": json_number(dyn.cost_per_period),
             "ready_rate": dyn.ready_rate.to_dict(),
         },
         "static": {
-            "cost_per_period": _num(sta.cost_per_period),
-            "base_stock": _num(sta.base_stock),
+            "cost_per_period": json_number(sta.cost_per_period),
+            "base_stock": json_number(sta.base_stock),
             "ready_rate": sta.ready_rate.to_dict(),
         },
     }
     if not summary_only:
-        out["dynamic"]["stock"] = [[_num(x) for x in row] for row in dyn.policy.to_lists()]
+        out["dynamic"]["stock"] = [[json_number(x) for x in row] for row in dyn.policy.to_lists()]
     return out
 
 

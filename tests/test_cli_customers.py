@@ -182,7 +182,7 @@ def test_monitor(capsys, tmp_path):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("period,ready_north\n1,1\n", "column ready_south missing"),
+    ("period,ready_north\n1,1\n", "missing column 'ready_south'"),
     ("period,ready_north,ready_south\n1,1,2\n", "ready_south must be 0 or 1"),
     ("period,ready_north,ready_south\n2,1,1\n", "period must be 1"),
     ("period,ready_north,ready_south,x\n1,1,1\n", "unknown column 'x'"),

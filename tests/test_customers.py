@@ -226,3 +226,40 @@ def test_same_solver_entry_points():
         p, exact=True).value_start
     assert solve_static(p, exact=True).base_stock == solve_customers_static(
         p, exact=True).base_stock
+
+
+class TestStateChecks:
+    """``order`` and ``serve`` name the field and the rule of a state outside the chain."""
+
+    @pytest.fixture(scope="class")
+    def sol(self):
+        from slamarkov import DiscreteUniform
+
+        p = CustomersProblem([Customer(n, Contract.study(2), DiscreteUniform(0, 2))
+                              for n in "ab"], 2)
+        return solve_customers_dynamic(p, exact=True)
+
+    @pytest.mark.parametrize("args, match", [
+        ((3, (0, 0), 3, (2, 2)), r"^state: period must lie in 1\.\.2, got 3$"),
+        ((1, (1, 0), 3, (2, 2)), r"^state: ready counts \(1, 0\) are not a state of period 1"),
+        ((1, (0,), 3, (2, 2)), r"^state: ready counts \(0,\) are not a state of period 1 \(2 "),
+        ((1, (0, 0), -1, (2, 2)), r"^order: must be an integer in 0\.\.\d+"),
+        ((1, (0, 0), 99, (2, 2)), r"^order: must be an integer in 0\.\.\d+"),
+        ((1, (0, 0), 3, (2,)), r"^demands: must be 2 non-negative integers"),
+        ((1, (0, 0), 3, (2, -1)), r"^demands: must be 2 non-negative integers"),
+        ((1, (0, 0), 3, "ab"), r"^demands: must be 2 non-negative integers"),
+    ])
+    def test_serve_refuses(self, sol, args, match):
+        from slamarkov.errors import ChainError
+
+        with pytest.raises(ChainError, match=match):
+            sol.serve(*args)
+
+    def test_order_refuses_the_end_and_a_wrong_state(self, sol):
+        from slamarkov.errors import ChainError
+
+        with pytest.raises(ChainError, match=r"^state: period must lie in 1\.\.2"):
+            sol.order(3, (1, 1))
+        with pytest.raises(ChainError, match=r"^state: ready counts \(2, 0\)"):
+            sol.order(2, (2, 0))
+        assert sol.order(2, (1, 0)) == sol.order(2, [1, 0])

@@ -60,13 +60,13 @@ def parse_customers_log(text: str, problem: CustomersProblem, source: str = "log
     needed = ["period", *score.log_columns] + (["stock_on_hand"] if problem.carries else [])
     for col in needed:
         if col not in header:
-            raise MonitorError(f"{source}: column {col} missing (the columns are "
-                               f"{','.join(needed)})")
+            raise MonitorError(f"{source}: missing column {col!r} (the header this file "
+                               f"needs is {','.join(needed)})")
     allowed = set(needed) | {"demand"} | {f"demand_{n}" for n in problem.names}
     for col in header:
         if col not in allowed:
-            raise MonitorError(f"{source}: unknown column {col!r} (the columns are "
-                               f"{','.join(needed)})")
+            raise MonitorError(f"{source}: unknown column {col!r} (the header this file "
+                               f"needs is {','.join(needed)}, and optionally demand or demand_<name> columns)")
     if len(rows) > problem.review_period:
         raise MonitorError(f"{source}: {len(rows)} periods logged, more than the review period "
                            f"T = {problem.review_period}")

@@ -104,12 +104,8 @@ class CustomersSolution:
         >>> solve_customers_dynamic(p, exact=True).order(1, (0, 0))
         3
         """
-        score = ReadyCounts(self.problem.review_period, self.problem.names)
-        s = score.locate(i, tuple(counts))
-        if s is None:
-            raise SolverError(f"state: counts {tuple(counts)} are not a state of period {i} "
-                              f"({score.rule()})")
-        col = 0 if (x is None or i == 1 or not self.problem.carries) else int(x)
+        s, x = locate_state(self, i, counts, x, transient=True)
+        col = 0 if (i == 1 or not self.problem.carries) else x
         return int(self.orders[i - 1][s, col])
 
     def serve(self, i: int, counts, y: int, demands, x=None) -> tuple:
@@ -127,7 +123,18 @@ class CustomersSolution:
         (0,)
         """
         k = self.problem.k
-        d = [int(t) for t in demands]
+        s, x = locate_state(self, i, counts, x, transient=True)
+        if isinstance(y, bool) or not isinstance(y, (int, np.integer)) \
+                or not (x if self.problem.carries else 0) <= y <= self.max_stock:
+            low = x if self.problem.carries else 0
+            raise ChainError(f"order: must be an integer in {low}..{self.max_stock} (the stock "
+                             f"on hand up to the top of the order range), got {y!r}")
+        d = list(demands) if np.ndim(demands) == 1 else None
+        if d is None or len(d) != k or any(
+                isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 0 for t in d):
+            raise ChainError(f"demands: must be {k} non-negative integers (one per customer, "
+                             f"file order), got {demands!r}")
+        d = [int(t) for t in d]
         if self.kind == "static":
             a = int(rule_served(np.array([d], dtype=np.int64), y, self.rule)[0])
             return set_members(a, k)
@@ -136,8 +143,6 @@ class CustomersSolution:
         if f >= len(self.families) or self.families[f] != fam:
             raise SolverError(f"demands: {tuple(d)} at order {y} give a family of feasible sets "
                               "of probability 0")
-        score = ReadyCounts(self.problem.review_period, self.problem.names)
-        s = score.locate(i, tuple(counts))
         xp = max(y - sum(d), 0) if self.problem.carries else 0
         a = int(self.allocation[i - 1][f, s, xp])
         return set_members(a, k)
@@ -455,6 +460,60 @@ class CustomersOutlook:
     visits: list = field(default=None, repr=False)
 
 
+def locate_state(solution: CustomersSolution, i: int, counts, x=None,
+                 transient: bool = False) -> tuple:
+    """Check a state (i, v_1..v_k[, x]) of a several-customers chain and locate it: the flat
+    index of the ready counts in layer i and the stock on hand (docs/model.md section 15).
+
+    ``transient=True`` admits periods 1..T only (a state in which an order is placed); otherwise
+    T + 1, the end of the review period, too. ``x`` may be omitted where only one stock level
+    is possible (period 1, or stock thrown away).
+
+    Raises
+    ------
+    ChainError
+        On a state outside the chain, naming it and the rule.
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, DiscreteUniform
+    >>> from slamarkov.model.customers import Customer, CustomersProblem
+    >>> p = CustomersProblem([Customer(n, Contract.study(2), DiscreteUniform(0, 2))
+    ...                       for n in "ab"], 2)
+    >>> sol = solve_customers_dynamic(p, exact=True)
+    >>> locate_state(sol, 2, (1, 0))
+    (2, 0)
+    >>> locate_state(sol, 2, (2, 0))
+    Traceback (most recent call last):
+    ...
+    slamarkov.errors.ChainError: state: ready counts (2, 0) are not a state of period 2 (2 counts: 0 <= v_j < i for every customer j)
+    """
+    p = solution.problem
+    T = p.review_period
+    last = T if transient else T + 1
+    if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 1 <= i <= last:
+        raise ChainError(f"state: period must lie in 1..{last}, got {i!r}")
+    score = ReadyCounts(T, p.names)
+    try:
+        counts = tuple(counts)
+        s = score.locate(i, counts)
+    except (TypeError, ValueError):
+        s = None
+    if s is None:
+        raise ChainError(f"state: ready counts {counts} are not a state of period {i} ({p.k} "
+                         f"counts: {score.rule() if i <= T else f'0 <= v_j <= {T} at the end'})")
+    K = solution.max_stock
+    allowed = stock_levels(p, i, K).tolist()
+    if x is None:
+        x = allowed[0] if len(allowed) == 1 else None
+    if x is None or isinstance(x, bool) or not isinstance(x, (int, np.integer)) \
+            or x not in allowed:
+        what = (f"the initial stock {allowed[0]}" if i == 1 else
+                f"0..{K}" if p.carries else "0 (leftover stock is thrown away)")
+        raise ChainError(f"state: stock on hand at period {i} must be {what}, got {x!r}")
+    return int(s), int(x)
+
+
 def outlook_from(solution: CustomersSolution, i: int, counts, x=None) -> CustomersOutlook:
     """The row queries of the chain over (i, v_1..v_k[, x]) from one state (docs/model.md
     section 15): period i (T + 1: the end), each customer's ready periods so far, and with
@@ -480,24 +539,8 @@ def outlook_from(solution: CustomersSolution, i: int, counts, x=None) -> Custome
     [Fraction(1, 1), Fraction(1, 1)]
     """
     p = solution.problem
-    T = p.review_period
-    if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 1 <= i <= T + 1:
-        raise ChainError(f"state: period must lie in 1..{T + 1}, got {i!r}")
-    score = ReadyCounts(T, p.names)
+    s, x = locate_state(solution, i, counts, x)
     counts = tuple(counts)
-    s = score.locate(i, counts)
-    if s is None:
-        raise ChainError(f"state: {p.k} ready counts {counts} are not a state of period {i} "
-                         f"({score.rule() if i <= T else f'0 <= v_j <= {T} at the end'})")
-    K = solution.max_stock
-    allowed = stock_levels(p, i, K).tolist()
-    if x is None:
-        x = allowed[0] if len(allowed) == 1 else None
-    if x is None or isinstance(x, bool) or not isinstance(x, (int, np.integer)) \
-            or x not in allowed:
-        what = (f"the initial stock {allowed[0]}" if i == 1 else
-                f"0..{K}" if p.carries else "0 (leftover stock is thrown away)")
-        raise ChainError(f"state: stock on hand at period {i} must be {what}, got {x!r}")
     col = 0 if (i == 1 or not p.carries) else int(x)
     st = _setup_of(solution)
     visits = []

@@ -19,6 +19,10 @@ The static policies (one base stock S, a fixed allocation rule) are scored by on
 per customer over (i, v_j, x) for each S, and the best S's joint distribution by one forward pass
 over the whole space. The same forward pass gives each policy's joint pmf of the final ready
 counts, the customers' marginals and their expected sacrificed periods.
+
+The module is long but one concern, a several-customers solution: its type, the two solvers that
+make it and the row queries from a state all run on one private set-up and one forward pass
+(``_setup_of``, ``_forward``), which splitting the module would have to export.
 """
 
 from __future__ import annotations

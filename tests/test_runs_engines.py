@@ -150,6 +150,17 @@ def test_pyarrow_refuses_what_python_reads_after_chunks_were_yielded(tmp_path):
     assert sum(len(c["ready_count_int"]) for _, c in got) == 221
 
 
+@pytest.mark.parametrize("late", [False, True])
+def test_text_that_is_not_utf8_in_a_column_not_read(tmp_path, late):
+    # pyarrow converts only the columns it is asked for; the unread ones are converted as
+    # strings too, so that bytes that are not UTF-8 anywhere get Python's refusal
+    path = tmp_path / "runs.csv"
+    rows = b"3,1.25,ok\n" * (200 if late else 1)
+    path.write_bytes(b"ready_count,total_cost,note\n" + rows + b"4,2,\xff\xfe\n")
+    assert "not UTF-8" in error(path, "python")
+    assert error(path, "pyarrow") == error(path, "python")
+
+
 def test_engine_is_checked(tmp_path, monkeypatch):
     path = tmp_path / "runs.csv"
     path.write_text("ready_count\n1\n")

@@ -722,9 +722,15 @@ def _stream_arrow(path, contract: Contract, chunk_rows: int):
                 read_options=pacsv.ReadOptions(column_names=names, block_size=ARROW_BLOCK_BYTES),
                 parse_options=pacsv.ParseOptions(newlines_in_values=False,
                                                  ignore_empty_lines=False),
+                # every column is converted: the unread ones as strings, so that a byte that is
+                # not UTF-8 anywhere in a row hands the file to the Python reader (check_utf8),
+                # which refuses it as it refuses any text that is not UTF-8
                 convert_options=pacsv.ConvertOptions(
-                    include_columns=list(picked), column_types={n: pa.float64() for n in picked},
-                    null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False))
+                    include_columns=names,
+                    column_types={n: pa.float64() if n in picked else pa.string()
+                                  for n in names},
+                    check_utf8=True, null_values=[], strings_can_be_null=False,
+                    quoted_strings_can_be_null=False))
         except (pa.ArrowException, ValueError):
             raise _ArrowFallback from None
         pending = {c: [] for c in wanted}

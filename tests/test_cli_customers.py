@@ -292,8 +292,38 @@ def test_design_on_several_customers(capsys, tmp_path):
     assert text.startswith("16 of 16 rows satisfy the constraints (policy dynamic)")
 
 
-def test_sweep_refuses_a_swept_customer_demand(capsys, tmp_path):
+def test_sweep_varies_a_customer_demand(capsys, tmp_path):
+    # [customer.demand] keys are swept as the one-customer [demand]'s: column mean_<name>
+    import pandas as pd
+
+    from slamarkov.model.config import config_from_dict
+    from slamarkov.solve.customers import solve_customers_dynamic
+    from slamarkov.sweep.grid import load_grid
+
     grid = tmp_path / "grid.toml"
-    grid.write_text(BASE.replace("mean = 5", "mean = [4, 5]", 1))
-    assert main(["sweep", str(grid), "--out", str(tmp_path / "s.csv")]) == 2
-    assert "customer.demand: is not swept" in capsys.readouterr()[1]
+    text = BASE.replace("review_period = 10", "review_period = 3")
+    grid.write_text(text.replace("mean = 5", "mean = [4, 5]", 1))
+    g = load_grid(grid)
+    assert g.columns == ("mean_north",)
+    assert [p["customer"][0]["demand"]["mean"] for p in g.points()] == [4, 5]
+    assert g.point(0)["customer"][1]["demand"]["mean"] == 5  # south's own demand untouched
+    out = tmp_path / "s.csv"
+    assert main(["sweep", str(grid), "--out", str(out), "--workers", "1", "--no-progress"]) == 0
+    table = pd.read_csv(out)
+    dyn = table[table["policy"] == "dynamic"]
+    assert dyn["mean_north"].tolist() == [4, 5]
+    for mean, cost in zip((4, 5), dyn["cost_per_period"]):
+        one = config_from_dict(tomllib_loads(text.replace("mean = 5", f"mean = {mean}", 1)))
+        assert cost == pytest.approx(float(solve_customers_dynamic(
+            one.problem, **one.solver_options()).cost_per_period), rel=1e-12)
+    # an empty list is refused naming the key
+    grid.write_text(text.replace("mean = 5", "mean = []", 1))
+    assert main(["sweep", str(grid), "--out", str(out)]) == 2
+    assert "customer.north.demand.mean: an empty list gives no grid point" in \
+        capsys.readouterr()[1]
+
+
+def tomllib_loads(text):
+    import tomllib
+
+    return tomllib.loads(text)

@@ -11,8 +11,8 @@ contract loader accepts may instead hold
 
 The grid is the cartesian product of the swept keys, in the order they appear in the file (the
 first is the slowest). A file with several customers (docs/model.md section 15) may also sweep
-the keys of its ``[[customer]]`` tables (not their ``name`` or ``demand``): they come after the
-other swept keys, in column ``<key>_<name>``, and the table's result columns are ``policy``,
+the keys of its ``[[customer]]`` tables (not their ``name``) and of their ``[customer.demand]``
+tables: they come after the other swept keys, in column ``<key>_<name>``, and the table's result columns are ``policy``,
 ``cost_per_period`` and, per customer, ``ready_mean_<name>``, ``p_penalty_<name>``,
 ``p_bonus_<name>``, ``sacrificed_<name>`` and ``settlement_per_period_<name>``. Every grid point is expanded into a plain contract-file mapping and checked
 by :func:`slamarkov.model.config.config_from_dict`, the loader of contract files, before any work
@@ -177,6 +177,8 @@ class Grid:
             if section == "customer":  # customer.<name>.<key>: inside that [[customer]] table
                 who, _, name = name.partition(".")
                 table = next(t for t in data["customer"] if t.get("name") == who)
+                if name.startswith("demand."):  # inside its [customer.demand]
+                    table, name = table["demand"], name[len("demand."):]
                 table[name] = copy.deepcopy(values[j])
                 continue
             data[section][name] = copy.deepcopy(values[j])
@@ -278,12 +280,32 @@ def customer_result_columns(names) -> tuple:
         f"{m}_{n}" for n in names for m in CUSTOMER_RESULT_METRICS)
 
 
+def _table_axes(prefix: str, section: str, table: dict, max_points: int) -> list:
+    """The swept keys of one table: ``(prefix + name, values)`` for each list (not the key's
+    own list value, :data:`~slamarkov.model.config.LIST_KEYS` of ``section``) or range."""
+    axes = []
+    for name, value in table.items():
+        key = f"{prefix}{name}"
+        if isinstance(value, dict):
+            values = _expand_range(key, value, max_points)
+        elif isinstance(value, list):
+            if f"{section}.{name}" in LIST_KEYS and not any(isinstance(x, list) for x in value):
+                continue  # the key's own list value, not a sweep
+            values = tuple(value)
+            if not values:
+                raise ConfigError(f"{key}: an empty list gives no grid point")
+        else:
+            continue
+        axes.append((key, _uniform(values)))
+    return axes
+
+
 def _column_name(key: str) -> str:
     """An axis' column: the key's name; ``<key>_<customer>`` inside a [[customer]] table."""
     section, _, name = key.partition(".")
-    if section == "customer":
+    if section == "customer":  # customer.<name>.<key> or customer.<name>.demand.<key>
         who, _, name = name.partition(".")
-        return f"{name}_{who}"
+        return f"{name.rpartition('.')[2]}_{who}"
     return name
 
 
@@ -303,13 +325,9 @@ def _customer_axes(base: dict, max_points: int):
             full = f"customer.{name}.{key}"
             if key == "name":
                 continue
-            if key == "demand":
-                swept = isinstance(value, dict) and any(
-                    isinstance(v, dict) or (isinstance(v, list) and k != "pmf")
-                    for k, v in value.items())
-                if swept:
-                    raise ConfigError(f"customer.demand: is not swept (customer {name!r}); "
-                                      "sweep the other keys of a [[customer]] table")
+            if key == "demand":  # [customer.demand]: its keys as the one-customer [demand]'s
+                if isinstance(value, dict):
+                    axes += _table_axes(f"{full}.", "demand", value, max_points)
                 continue
             if isinstance(value, dict):
                 values = _expand_range(full, value, max_points)
@@ -370,19 +388,7 @@ def grid_from_dict(data: dict, source: str = "<dict>", *, max_points: int = DEFA
     for section, table in base.items():
         if not isinstance(table, dict):
             continue  # the loader names the problem on the first point
-        for name, value in table.items():
-            key = f"{section}.{name}"
-            if isinstance(value, dict):
-                values = _expand_range(key, value, max_points)
-            elif isinstance(value, list):
-                if key in LIST_KEYS and not any(isinstance(x, list) for x in value):
-                    continue  # the key's own list value, not a sweep
-                values = tuple(value)
-                if not values:
-                    raise ConfigError(f"{key}: an empty list gives no grid point")
-            else:
-                continue
-            axes.append((key, _uniform(values)))
+        axes += _table_axes(f"{section}.", section, table, max_points)
     result_columns = RESULT_COLUMNS
     if is_customers_file(base):  # several customers (docs/model.md section 15)
         customer_axes, result_columns = _customer_axes(base, max_points)

@@ -11,6 +11,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from contracts import study_contract, write_contract
 
 from slamarkov import (
     Contract,
@@ -251,34 +252,17 @@ class TestSizeCheck:
 
 
 # -- the command line ---------------------------------------------------------------------------
-FILL = """
-[contract]
-review_period = 3
-penalty_threshold = 0.8
-bonus_threshold = 0.9
-penalty = 12
-bonus = 5
-measure = "fill-rate"
-[costs]
-holding = 1
-[demand]
-kind = "discrete-uniform"
-low = 0
-high = 2
-[solver]
-max_stock = 3
-"""
-
-
 @pytest.fixture
 def contract(tmp_path):
-    path = tmp_path / "fill.toml"
-    path.write_text(FILL)
-    return path
+    """A fill-rate contract file (the measure given on the command line): T = 3, demand
+    uniform on 0..2, h = 1."""
+    return write_contract(tmp_path, "fill.toml", study_contract(
+        3, costs="holding = 1\n", demand='kind = "discrete-uniform"\nlow = 0\nhigh = 2\n',
+        tail="[solver]\nmax_stock = 3\n"))
 
 
-def run(capsys, *args):
-    code = main([str(a) for a in args])
+def run(capsys, command, *args):
+    code = main([command, *(str(a) for a in args), "--measure", "fill-rate"])
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -294,7 +278,7 @@ class TestCommandLine:
         problem = fill_problem(T=3)
         assert (G.number_of_nodes(), G.number_of_edges()) == fill_graph_size(problem)
         assert G.nodes[(1, 0, 0)]["stock"] == solve_static(
-            Problem(Contract(3, Fraction(4, 5), Fraction(9, 10), penalty=12, bonus=5,
+            Problem(Contract(3, Fraction(4, 5), Fraction(9, 10), penalty=50, bonus=30,
                              measure="fill-rate"), DiscreteUniform(0, 2), 1),
             max_stock=3, exact=True).base_stock
 
@@ -310,7 +294,11 @@ class TestCommandLine:
         assert code == 2 and out == "" and err.count("\n") == 1
         assert "slamarkov graph --inspect handles ready-rate contracts" in err
 
-    def test_too_large_refused_before_work(self, capsys, contract, tmp_path):
+    def test_too_large_refused_before_work(self, capsys, contract, tmp_path, monkeypatch):
+        def no_solve(*args, **kwargs):
+            raise AssertionError("solved before the size check")
+
+        monkeypatch.setattr("slamarkov.solve.both.solve_policy", no_solve)
         out = tmp_path / "big.graphml"
         code, _, err = run(capsys, "graph", contract, "--out", out, "--max-work", "1e5")
         assert code == 2 and err.count("\n") == 1 and "--max-work" in err

@@ -8,6 +8,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from contracts import study_contract, write_contract
 
 from slamarkov import (
     ChainError,
@@ -140,34 +141,17 @@ class TestFigures:
 
 
 # -- the command line ---------------------------------------------------------------------------
-FILL = """
-[contract]
-review_period = 3
-penalty_threshold = 0.5
-bonus_threshold = 0.9
-penalty = 12
-bonus = 5
-measure = "fill-rate"
-[costs]
-holding = 1
-[demand]
-kind = "discrete-uniform"
-low = 0
-high = 3
-[solver]
-max_stock = 3
-"""
-
-
 @pytest.fixture
 def contract(tmp_path):
-    path = tmp_path / "fill.toml"
-    path.write_text(FILL)
-    return path
+    """A fill-rate contract file (the measure given on the command line): T = 3, demand
+    uniform on 0..3, h = 1."""
+    return write_contract(tmp_path, "fill.toml", study_contract(
+        3, costs="holding = 1\n", demand='kind = "discrete-uniform"\nlow = 0\nhigh = 3\n',
+        tail="[solver]\nmax_stock = 3\n"))
 
 
-def run(capsys, *args):
-    code = main([str(a) for a in args])
+def run(capsys, command, *args):
+    code = main([command, *(str(a) for a in args), "--measure", "fill-rate"])
     out, err = capsys.readouterr()
     return code, out, err
 

@@ -106,6 +106,15 @@ def _stock_colours(stock, discrete):
     return mpl.colormaps["viridis"], mpl.colors.Normalize(0, max(top, 1e-12)), None
 
 
+def _annotate(ax, x, y, values, cmap, norm, **options):
+    """Print each value at (x, y), in black on light colours of the colour map, white on dark."""
+    for a, b, s, colour in zip(np.asarray(x).tolist(), np.asarray(y).tolist(),
+                               np.asarray(values).tolist(), cmap(norm(values)).tolist()):
+        light = 0.299 * colour[0] + 0.587 * colour[1] + 0.114 * colour[2] > 0.55
+        ax.text(a, b, f"{s:g}", ha="center", va="center", color="black" if light else "white",
+                **options)
+
+
 def draw_chain(policy, path=None, *, annotate=None, max_review_period=CHAIN_MAX_REVIEW_PERIOD,
                stock_on_hand=None):
     """Draw a policy's absorbing chain in the layered layout (stage x ready count).
@@ -203,11 +212,7 @@ def draw_chain(policy, path=None, *, annotate=None, max_review_period=CHAIN_MAX_
     sc = ax.scatter(i, v, c=stock, cmap=cmap, norm=norm, s=node, edgecolors=list(ring),
                     linewidths=lw, zorder=3)
     if annotate:
-        for x, y, s, colour in zip(i.tolist(), v.tolist(), stock.tolist(),
-                                   cmap(norm(stock)).tolist()):
-            light = 0.299 * colour[0] + 0.587 * colour[1] + 0.114 * colour[2] > 0.55
-            ax.text(x, y, f"{s:g}", ha="center", va="center", fontsize=7.5, zorder=4,
-                    color="black" if light else "white")
+        _annotate(ax, i, v, stock, cmap, norm, fontsize=7.5, zorder=4)
     # absorbing nodes, coloured by band
     va = np.arange(T + 1)
     bands = c.band(va)
@@ -578,12 +583,8 @@ def draw_fill_policy(policy, path=None, *, periods=None, stock_on_hand=None,
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
         ax.yaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
         if panel.stock.size <= 100:  # few states: print each one's order
-            for (f, d), y in np.ndenumerate(panel.stock):
-                if not np.isnan(y):
-                    rgba = cmap(norm(y))
-                    light = 0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2] > 0.55
-                    ax.text(D[d], F[f], f"{y:g}", ha="center", va="center", fontsize=8,
-                            color="black" if light else "white")
+            f, d = np.nonzero(~np.isnan(panel.stock))
+            _annotate(ax, D[d], F[f], panel.stock[f, d], cmap, norm, fontsize=8)
     for ax in axes[n:]:
         ax.set_visible(False)
     if im is not None:

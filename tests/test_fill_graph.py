@@ -12,6 +12,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 from contracts import study_contract, write_contract
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from slamarkov import (
     Contract,
@@ -24,13 +26,23 @@ from slamarkov import (
     solve_dynamic,
     solve_static,
 )
-from slamarkov.analysis.fill_graph import check_fill_graph, fill_graph_size, fill_policy_graph
+from slamarkov.analysis.fill_graph import (
+    check_fill_graph,
+    fill_graph_size,
+    fill_policy_graph,
+)
 from slamarkov.analysis.graph import policy_graph
 from slamarkov.chain import AbsorbingChain
+from slamarkov.chain.space import StateSpace
 from slamarkov.cli import main
 from slamarkov.core.limits import work_limit
 from slamarkov.errors import SizeError
-from slamarkov.io.graphs import GRAPH_FORMATS, graph_from_string, graph_to_string, read_graph
+from slamarkov.io.graphs import (
+    GRAPH_FORMATS,
+    graph_from_string,
+    graph_to_string,
+    read_graph,
+)
 
 
 def fill_problem(T=3, demand=None, leftover="discard", scheme="lump-sum", x0=0, c=0, s=0):
@@ -235,6 +247,7 @@ class TestSizeCheck:
         problem = Problem(Contract.study(10, measure="fill-rate"), Poisson(5), 0.5)
         nodes, edges = fill_graph_size(problem)
         assert nodes == 42122 + 5995  # the states of StateSpace.for_problem and the final scores
+        assert edges == 1_000_446  # the README's "a million edges"
 
     def test_refused_in_one_line(self):
         problem = fill_problem(T=3)
@@ -305,3 +318,36 @@ class TestCommandLine:
         assert not out.exists()
         code, _, err = run(capsys, "graph", contract, "--format", "json", "--max-gib", "1e-6")
         assert code == 2 and err.count("\n") == 1 and "the fill-rate graph of T = 3" in err
+
+
+@settings(max_examples=25, deadline=None)
+@given(T=st.integers(1, 3), high=st.integers(1, 3), carry=st.booleans(),
+       aL=st.fractions(0, 1, max_denominator=6), gap=st.fractions(0, 1, max_denominator=6),
+       data=st.data())
+def test_any_policy_graph_is_its_chain(T, high, carry, aL, gap, data):
+    """Any exact table on a random small fill-rate problem: every edge is an entry of P, each
+    state's out-probabilities sum to 1, and the reach of every layer (and of the final nodes)
+    sums to 1."""
+    aU = min(aL + gap, Fraction(1))
+    problem = Problem(Contract(T, aL, aU, penalty=3, bonus=1, measure="fill-rate"),
+                      DiscreteUniform(0, high), 1, leftover="carry" if carry else "discard")
+    K = 3
+    space = StateSpace.for_problem(problem, K)
+    levels = space.coordinates()[-1]
+    stock = [data.draw(st.integers(int(x), K)) for x in levels.tolist()]
+    pol = Policy(problem, np.array(stock), exact=True, max_stock=K if carry else None)
+    G = fill_policy_graph(pol)
+    P = dense_P(pol)
+    chain = AbsorbingChain(pol)
+    index = {chain.state(k): k for k in range(chain.n_transient)}
+    index.update({(T + 1, int(D), int(F)): chain.n_transient + k
+                  for k, (D, F) in enumerate(space.score.values(T + 1))})
+    assert set(index) == set(G.nodes)
+    for n in G.nodes:
+        out = list(G.out_edges(n, data="probability"))
+        if n[0] <= T:
+            assert sum(P[index[n], index[m]] for _, m, _ in out) == 1
+            assert all(q == float(P[index[n], index[m]]) for _, m, q in out)
+    for i in range(1, T + 2):
+        total = math.fsum(r for n, r in G.nodes(data="reach") if n[0] == i)
+        assert total == pytest.approx(1, abs=1e-14)

@@ -161,8 +161,7 @@ class TestCommandLine:
                                        ["--leftover", "carry", "--stock-on-hand", "2"]])
     def test_policy_png(self, capsys, contract, tmp_path, extra):
         out = tmp_path / "p.png"
-        code, stdout, err = run(capsys, "plot", contract, "--kind", "policy", "--out", out,
-                                *extra)
+        code, _, err = run(capsys, "plot", contract, "--kind", "policy", "--out", out, *extra)
         assert code == 0, err
         assert out.read_bytes()[:4] == b"\x89PNG" and out.stat().st_size > 1000
 

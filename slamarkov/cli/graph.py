@@ -7,6 +7,7 @@ from ..analysis.inspect import inspect_policy
 from ..errors import ChainError, ConfigError
 from ..io.graphs import GRAPH_FORMATS, graph_to_string, require_format
 from ..model.customers import CustomersProblem
+from ..model.contract import FILL_RATE, MEASURES
 from ..solve.both import POLICIES
 from ._common import (
     add_problem_arguments,
@@ -59,9 +60,9 @@ def run(args) -> int:
             parser.error(f"--out: no suffix to tell the format by; give --format "
                          f"{'|'.join(GRAPH_FORMATS)}")
         require_format(fmt)  # a missing extra is refused before the work
-    cfg = config_from_args(args, ("ready-rate", "fill-rate"), customers=True)
+    cfg = config_from_args(args, MEASURES, customers=True)
     measure = getattr(getattr(cfg.problem, "contract", None), "measure", "ready-rate")
-    if measure == "fill-rate":  # docs/model.md section 14
+    if measure == FILL_RATE:  # docs/model.md section 14
         if args.inspect:
             raise ConfigError("contract.measure: slamarkov graph --inspect handles ready-rate "
                               "contracts, got 'fill-rate' (export a fill-rate chain with --format "
@@ -87,7 +88,7 @@ def run(args) -> int:
     from ..solve.limits import check_solve
 
     kind = "inspect" if args.inspect else "graph"
-    if measure != "fill-rate":
+    if measure != FILL_RATE:
         check_solve(cfg.problem, cfg.max_stock, exact=cfg.exact, per_state=PER_STATE[kind],
                     what=f"for the {kind}")  # before solving what cannot be drawn
     from ..solve.both import solve_policy

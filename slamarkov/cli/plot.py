@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..errors import ChainError
+from ..model.contract import FILL_RATE, MEASURES
 from ..solve.both import POLICIES
 from ._common import add_problem_arguments, config_from_args, out_format, wrote
 
@@ -39,8 +40,8 @@ def run(args) -> int:
     require_matplotlib()  # a missing extra is refused before the solve
     from ..solve.both import solve_policy
 
-    cfg = config_from_args(args, ("ready-rate", "fill-rate"))
-    if args.kind == "chain" and cfg.problem.contract.measure == "fill-rate":
+    cfg = config_from_args(args, MEASURES)
+    if args.kind == "chain" and cfg.problem.contract.measure == FILL_RATE:
         raise ChainError(FILL_CHAIN_REFUSAL)  # before the solve
     policy = solve_policy(cfg.problem, args.policy, **cfg.solver_options()).policy
     draw = draw_chain if args.kind == "chain" else draw_policy_heatmap

@@ -491,7 +491,7 @@ class TestExport:
     def test_node_ids(self):
         assert node_id((3, 2, 4)) == "3,2,4" and parse_node_id(" 3, 2 ,4 ") == (3, 2, 4)
         assert parse_node_id("3,2") == (3, 2)
-        for bad in ("3,2,4,1", "3,-2,1", "3,2,", "a,b,c"):
+        for bad in ("3,2,4,1,0", "3,-2,1", "3,2,", "a,b,c"):  # 4 parts: i,D,F,x
             with pytest.raises(GraphFormatError, match="expected 'i,v' or 'i,v,x'"):
                 parse_node_id(bad)
 

@@ -39,6 +39,7 @@ from ..chain.classes import state_roles
 from ..chain.policy import as_policy
 from ..io.graphs import node_id
 from ..model.contract import BANDS
+from .fill_graph import fill_policy_graph
 from .inspect import check_size, transient_start
 
 __all__ = ["policy_graph"]
@@ -84,6 +85,9 @@ def policy_graph(policy, start=(1, 0)) -> nx.DiGraph:
         ("carry"), ``max_stock``, ``initial_stock``, ``purchase_cost`` and ``salvage_value``,
         and ``start_state`` is "i,v,x".
 
+        On a fill-rate contract (docs/model.md section 14) the graph is that of
+        :func:`~slamarkov.analysis.fill_graph.fill_policy_graph`: nodes ``(i, D, F[, x])``.
+
     Examples
     --------
     >>> from slamarkov import Contract, Poisson, Problem, solve_dynamic
@@ -113,6 +117,8 @@ def policy_graph(policy, start=(1, 0)) -> nx.DiGraph:
     import networkx as nx  # imported here: `import slamarkov` stays light
 
     pol = as_policy(policy)
+    if pol.fills:  # states (i, D, F[, x]): docs/model.md section 14
+        return fill_policy_graph(policy, start)
     check_size(pol, "graph")
     pos = transient_start(pol, start)
     chain = AbsorbingChain(pol)

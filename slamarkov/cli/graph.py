@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from ..analysis.graph import policy_graph
 from ..analysis.inspect import inspect_policy
-from ..errors import ChainError
+from ..errors import ChainError, ConfigError
 from ..io.graphs import GRAPH_FORMATS, graph_to_string, require_format
 from ..model.customers import CustomersProblem
+from ..model.contract import FILL_RATE, MEASURES
 from ..solve.both import POLICIES
 from ._common import (
     add_problem_arguments,
@@ -22,7 +23,10 @@ def register(sub):
         "graph", help="export a policy's Markov chain as a graph, or inspect it",
         description="Build the absorbing Markov chain of a contract file's policy as a graph and "
         "export it (GraphML, GEXF, node-link JSON, Graphviz DOT; node ids are \"i,v\", or "
-        "\"i,v,x\" with x the stock on hand when stock carries over), or print "
+        "\"i,v,x\" with x the stock on hand when stock carries over; on a fill-rate contract "
+        "\"i,D,F\" or \"i,D,F,x\", D and F the units demanded and filled so far, every state of "
+        "the chain with one edge per demand; a graph too large for --max-gib or --max-work is "
+        "refused before solving), or print "
         "the inspection report: unreachable states, give-up and coasting states, the states "
         "withholding or adding service against the static supplier, the decision "
         "boundary, the most probable path into each band and the probability committed to each "
@@ -56,7 +60,16 @@ def run(args) -> int:
             parser.error(f"--out: no suffix to tell the format by; give --format "
                          f"{'|'.join(GRAPH_FORMATS)}")
         require_format(fmt)  # a missing extra is refused before the work
-    cfg = config_from_args(args, customers=True)
+    cfg = config_from_args(args, MEASURES, customers=True)
+    measure = getattr(getattr(cfg.problem, "contract", None), "measure", "ready-rate")
+    if measure == FILL_RATE:  # docs/model.md section 14
+        if args.inspect:
+            raise ConfigError("contract.measure: slamarkov graph --inspect handles ready-rate "
+                              "contracts, got 'fill-rate' (export a fill-rate chain with --format "
+                              "graphml|gexf|json|dot)")
+        from ..analysis.fill_graph import check_fill_graph
+
+        check_fill_graph(cfg.problem, cfg.max_stock, fmt)  # before solving what cannot be drawn
     if isinstance(cfg.problem, CustomersProblem):  # docs/model.md section 15
         if not args.inspect:
             raise ChainError("--format: graphs are drawn for one customer only; with several "
@@ -75,8 +88,9 @@ def run(args) -> int:
     from ..solve.limits import check_solve
 
     kind = "inspect" if args.inspect else "graph"
-    check_solve(cfg.problem, cfg.max_stock, exact=cfg.exact, per_state=PER_STATE[kind],
-                what=f"for the {kind}")  # before solving what cannot be drawn
+    if measure != FILL_RATE:
+        check_solve(cfg.problem, cfg.max_stock, exact=cfg.exact, per_state=PER_STATE[kind],
+                    what=f"for the {kind}")  # before solving what cannot be drawn
     from ..solve.both import solve_policy
 
     solution = solve_policy(cfg.problem, args.policy, **cfg.solver_options())

@@ -2,7 +2,8 @@ r"""Graph files: a policy's chain (a :class:`networkx.DiGraph` whose nodes are s
 GraphML, GEXF, node-link JSON or Graphviz DOT, and back.
 
 In every export a node's id is the string ``"i,v"`` (e.g. ``"3,2"``), or ``"i,v,x"`` for a
-transient state with stock on hand (:func:`node_id`); :func:`read_graph` turns it back into the
+transient state with stock on hand, or ``"i,D,F"`` and ``"i,D,F,x"`` on a fill-rate chain (units
+demanded and filled so far, docs/model.md section 14) (:func:`node_id`); :func:`read_graph` turns it back into the
 tuple and restores the attribute types, so a round trip gives the same nodes, edges and
 attributes. Graph-level attributes survive GraphML, JSON and DOT; GEXF has no place for them
 beyond the graph's name. DOT is written by pydot and read through :mod:`networkx.nx_pydot` (the
@@ -49,30 +50,30 @@ def node_id(state) -> str:
     return ",".join(str(k) for k in state)
 
 
-_ID = re.compile(r"^\s*(\d+)\s*,\s*(\d+)\s*(?:,\s*(\d+)\s*)?$")
+_ID = re.compile(r"^\s*\d+\s*(?:,\s*\d+\s*){1,3}$")
 
 
 def parse_node_id(text: str) -> tuple:
     """The state of an export id: ``"3,2"`` -> ``(3, 2)``, ``"3,2,4"`` -> ``(3, 2, 4)``
-    (stage, ready count and, with stock carried over, stock on hand).
+    (stage, ready count and, with stock carried over, stock on hand); on a fill-rate chain
+    ``"3,7,6"`` -> ``(3, 7, 6)`` and ``"3,7,6,2"`` -> ``(3, 7, 6, 2)`` (stage, units demanded,
+    units filled[, stock on hand]).
 
     Raises
     ------
     GraphFormatError
-        When the id is not two or three non-negative integers separated by commas.
+        When the id is not two to four non-negative integers separated by commas.
 
     Examples
     --------
-    >>> parse_node_id("3,2"), parse_node_id("3,2,4")
-    ((3, 2), (3, 2, 4))
+    >>> parse_node_id("3,2"), parse_node_id("3,2,4"), parse_node_id("3,7,6,2")
+    ((3, 2), (3, 2, 4), (3, 7, 6, 2))
     """
-    m = _ID.match(str(text))
-    if not m:
+    if not _ID.match(str(text)):
         raise GraphFormatError(
-            f"node id: expected 'i,v' or 'i,v,x' (e.g. '3,2' or '3,2,4'), got {text!r}")
-    if m.group(3) is None:
-        return int(m.group(1)), int(m.group(2))
-    return int(m.group(1)), int(m.group(2)), int(m.group(3))
+            f"node id: expected 'i,v' or 'i,v,x' (e.g. '3,2' or '3,2,4'), or 'i,D,F' or "
+            f"'i,D,F,x' on a fill-rate chain, got {text!r}")
+    return tuple(int(k) for k in str(text).split(","))
 
 
 def _check_format(fmt) -> str:
@@ -259,6 +260,15 @@ _DOT_COMMENT_CARRY = ("// Graphviz DOT written by slamarkov: a policy's absorbin
                       "are \"i,v,x\" (stage i, ready count v, stock on hand x; absorbing: \"i,v\")")
 
 
+_DOT_COMMENT_FILL = ("// Graphviz DOT written by slamarkov: a fill-rate policy's absorbing chain; "
+                     "node ids are \"i,D,F\" (stage i, units demanded D and filled F so far)")
+
+
+_DOT_COMMENT_FILL_CARRY = ("// Graphviz DOT written by slamarkov: a fill-rate policy's absorbing "
+                           "chain; node ids are \"i,D,F,x\" (stage i, units demanded D and filled "
+                           "F so far, stock on hand x; absorbing: \"i,D,F\")")
+
+
 def require_format(fmt: str) -> None:
     """Refuse, before any work, a graph format whose extra is not installed (DOT needs pydot).
 
@@ -345,8 +355,13 @@ def _to_dot(H: nx.DiGraph) -> str:
         P.add_node(pydot.Node(str(n), **_dot_attrs(d)))
     for a, b, d in H.edges(data=True):
         P.add_edge(pydot.Edge(str(a), str(b), **_dot_attrs(d)))
-    carry = any(str(n).count(",") == 2 for n in H)
-    return (_DOT_COMMENT_CARRY if carry else _DOT_COMMENT) + "\n" + P.to_string()
+    if H.graph.get("measure") == "fill-rate":
+        carry = any(str(n).count(",") == 3 for n in H)
+        comment = _DOT_COMMENT_FILL_CARRY if carry else _DOT_COMMENT_FILL
+    else:
+        carry = any(str(n).count(",") == 2 for n in H)
+        comment = _DOT_COMMENT_CARRY if carry else _DOT_COMMENT
+    return comment + "\n" + P.to_string()
 
 
 def _unquote(value):

@@ -15,6 +15,14 @@ node's colour is then the order-up-to level :math:`y_i(v, x)` and its edges the 
 a short and of a ready period from it (wherever the ready period leaves the stock); the ring
 marks the states where the policy gives up or coasts (docs/model.md section 12).
 
+**Fill-rate contracts** (docs/model.md section 14): the states are (i, D, F[, x]), a triangle of
+(D, F) pairs per period, so :func:`draw_policy_heatmap` draws :func:`draw_fill_policy`, small
+multiples of up to 6 evenly spaced periods, each a heat map of the order-up-to level with D across
+and F up, limited to the states reached with probability above ``1e-9`` (a Poisson chain keeps
+totals it all but never visits) and crossed by the threshold lines F = alpha_L D and
+F = alpha_U D; :func:`draw_chain` refuses a fill-rate policy in one line (its layers are
+triangles, not columns: export it with ``slamarkov graph`` instead).
+
 Both return a :class:`matplotlib.figure.Figure` on the Agg canvas without touching pyplot's global
 state, and write a PNG atomically when given ``path``. matplotlib (the ``plot`` extra) is imported
 inside the functions; without it they raise :class:`PlotDependencyError`.
@@ -23,6 +31,7 @@ inside the functions; without it they raise :class:`PlotDependencyError`.
 from __future__ import annotations
 
 import textwrap
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -33,10 +42,17 @@ from ..chain.triangle import offset
 from ..errors import ChainError, PlotDependencyError, SlamarkovError
 from .figure import new_figure, save_figure
 
-__all__ = ["PlotDependencyError", "draw_chain", "draw_policy_heatmap", "CHAIN_MAX_REVIEW_PERIOD"]
+__all__ = ["PlotDependencyError", "draw_chain", "draw_policy_heatmap", "CHAIN_MAX_REVIEW_PERIOD",
+           "draw_fill_policy", "fill_policy_panels", "FillPanel", "FILL_MAX_PANELS",
+           "FILL_MIN_REACH", "FILL_CHAIN_REFUSAL"]
 
 #: the largest T :func:`draw_chain` accepts by default (the drawing is legible to about 30)
 CHAIN_MAX_REVIEW_PERIOD = 40
+
+#: the one-line refusal of a fill-rate policy's chain drawing
+FILL_CHAIN_REFUSAL = ("kind: the chain drawing is for ready-rate contracts (states (i, v)); a "
+                      "fill-rate chain's states (i, D, F) are drawn by --kind policy (a heat map of "
+                      "D x F per period) and exported by slamarkov graph")
 
 _BAND_COLOURS = {-1: "tab:red", 0: "lightgray", 1: "tab:green"}
 _ROLE_RINGS = {"give-up": "tab:red", "coasting": "tab:orange"}
@@ -90,6 +106,15 @@ def _stock_colours(stock, discrete):
     return mpl.colormaps["viridis"], mpl.colors.Normalize(0, max(top, 1e-12)), None
 
 
+def _annotate(ax, x, y, values, cmap, norm, **options):
+    """Print each value at (x, y), in black on light colours of the colour map, white on dark."""
+    for a, b, s, colour in zip(np.asarray(x).tolist(), np.asarray(y).tolist(),
+                               np.asarray(values).tolist(), cmap(norm(values)).tolist()):
+        light = 0.299 * colour[0] + 0.587 * colour[1] + 0.114 * colour[2] > 0.55
+        ax.text(a, b, f"{s:g}", ha="center", va="center", color="black" if light else "white",
+                **options)
+
+
 def draw_chain(policy, path=None, *, annotate=None, max_review_period=CHAIN_MAX_REVIEW_PERIOD,
                stock_on_hand=None):
     """Draw a policy's absorbing chain in the layered layout (stage x ready count).
@@ -114,7 +139,7 @@ def draw_chain(policy, path=None, *, annotate=None, max_review_period=CHAIN_MAX_
     Raises
     ------
     ChainError
-        When T exceeds ``max_review_period``.
+        When T exceeds ``max_review_period``, or on a fill-rate policy.
     SlamarkovError
         When ``stock_on_hand`` is not a stock level of the chain.
     PlotDependencyError
@@ -141,6 +166,8 @@ def draw_chain(policy, path=None, *, annotate=None, max_review_period=CHAIN_MAX_
     'order-up-to level y_i(v, 2)'
     """
     pol = as_policy(policy)
+    if pol.fills:
+        raise ChainError(FILL_CHAIN_REFUSAL)
     mask, x_slice, note, bar = _slice(pol, stock_on_hand)
     T = pol.review_period
     if T > max_review_period:
@@ -185,11 +212,7 @@ def draw_chain(policy, path=None, *, annotate=None, max_review_period=CHAIN_MAX_
     sc = ax.scatter(i, v, c=stock, cmap=cmap, norm=norm, s=node, edgecolors=list(ring),
                     linewidths=lw, zorder=3)
     if annotate:
-        for x, y, s, colour in zip(i.tolist(), v.tolist(), stock.tolist(),
-                                   cmap(norm(stock)).tolist()):
-            light = 0.299 * colour[0] + 0.587 * colour[1] + 0.114 * colour[2] > 0.55
-            ax.text(x, y, f"{s:g}", ha="center", va="center", fontsize=7.5, zorder=4,
-                    color="black" if light else "white")
+        _annotate(ax, i, v, stock, cmap, norm, fontsize=7.5, zorder=4)
     # absorbing nodes, coloured by band
     va = np.arange(T + 1)
     bands = c.band(va)
@@ -254,7 +277,8 @@ def _sampled_grid(T, max_cells):
 
 
 def draw_policy_heatmap(policy, path=None, *, max_cells=800, stock_on_hand=None):
-    """Draw a policy's stock table as a heat map: stage i x ready count v -> S_i(v).
+    """Draw a policy's stock table as a heat map: stage i x ready count v -> S_i(v); a
+    fill-rate policy's is :func:`draw_fill_policy` (the module's description).
 
     Parameters
     ----------
@@ -295,6 +319,8 @@ def draw_policy_heatmap(policy, path=None, *, max_cells=800, stock_on_hand=None)
     'Dynamic policy, T = 6: order-up-to table y_i(v, x) at stock on hand x = 0'
     """
     pol = as_policy(policy)
+    if pol.fills:
+        return draw_fill_policy(pol, path, stock_on_hand=stock_on_hand)
     _, x_slice, slice_note, bar = _slice(pol, stock_on_hand)
     if int(max_cells) < 2:
         raise SlamarkovError(f"max_cells: must be >= 2, got {max_cells}")
@@ -351,5 +377,231 @@ def draw_policy_heatmap(policy, path=None, *, max_cells=800, stock_on_hand=None)
     table = "order-up-to table y_i(v, x)" + slice_note if pol.carries else "stock table S_i(v)"
     ax.set_title(f"{head}: {table}{note}\n{sub}", fontsize=10)
     ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
+    _save(fig, path)
+    return fig
+
+
+# -- fill-rate contracts (docs/model.md section 14) -------------------------------------------
+#: the most periods :func:`draw_fill_policy` draws, one panel each
+FILL_MAX_PANELS = 6
+#: states reached with at most this probability from the start are left out of the drawing
+FILL_MIN_REACH = 1e-9
+
+
+@dataclass(frozen=True)
+class FillPanel:
+    """One period of a fill-rate policy's drawing: the order-up-to levels of its visited states
+    (:func:`fill_policy_panels`).
+
+    Attributes
+    ----------
+    period : int
+        i.
+    demand_total : ndarray of int
+        The columns: units demanded so far, D = D_lo..D_hi.
+    filled_total : ndarray of int
+        The rows: units filled so far, F = F_lo..F_hi.
+    stock : ndarray of float, shape (rows, columns)
+        The order-up-to level of state (i, D, F[, x]); NaN where no state is drawn (F > D, or
+        reached with probability at most ``min_reach``).
+    reach : ndarray of float, shape (rows, columns)
+        The probability of visiting the state from the start (0 where none is drawn).
+    """
+
+    period: int
+    demand_total: np.ndarray
+    filled_total: np.ndarray
+    stock: np.ndarray
+    reach: np.ndarray
+
+
+def _fill_periods(T, periods):
+    if periods is None:
+        return np.unique(np.linspace(1, T, min(FILL_MAX_PANELS, T)).round().astype(np.int64))
+    out = sorted({int(k) for k in periods})
+    if not out or len(out) > FILL_MAX_PANELS or out[0] < 1 or out[-1] > T:
+        raise SlamarkovError(f"periods: must be 1 to {FILL_MAX_PANELS} periods in 1..{T}, got "
+                             f"{list(periods)!r}")
+    return np.array(out, dtype=np.int64)
+
+
+def fill_policy_panels(policy, *, periods=None, stock_on_hand=None, min_reach=FILL_MIN_REACH):
+    r"""The data :func:`draw_fill_policy` draws: for a few periods, the order-up-to level of
+    each state (i, D, F[, x]) visited from the start, on the box of D and F it spans.
+
+    Parameters
+    ----------
+    policy : Policy or AbsorbingChain
+        A fill-rate policy (docs/model.md section 14).
+    periods : sequence of int, optional
+        1 to 6 periods; by default up to 6 evenly spaced from 1 to T.
+    stock_on_hand : int, optional
+        With stock carried over, the slice x (default 0; period 1 holds the initial stock).
+        Without carry-over only 0 (or None).
+    min_reach : float, default 1e-9
+        States reached with at most this probability are not drawn (a Poisson chain keeps
+        totals the policy all but never sees).
+
+    Returns
+    -------
+    list of FillPanel
+
+    Raises
+    ------
+    SlamarkovError
+        On a policy of a ready-rate contract, bad ``periods`` or ``stock_on_hand``.
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, DiscreteUniform, Problem, solve_dynamic
+    >>> prob = Problem(Contract(3, 0.5, 0.9, penalty=12, bonus=5, measure="fill-rate"),
+    ...                DiscreteUniform(0, 3), 1)
+    >>> panel = fill_policy_panels(solve_dynamic(prob, max_stock=3).policy)[1]
+    >>> panel.period, panel.demand_total.tolist(), panel.filled_total.tolist()
+    (2, [0, 1, 2, 3], [0, 1, 2])
+    >>> panel.stock  # rows F, columns D: the order in state (2, D, F); NaN: not visited
+    array([[ 3., nan, nan, nan],
+           [nan,  3., nan, nan],
+           [nan, nan,  3.,  1.]])
+
+    Period 1 ordered up to 2, so period 2 starts with F = D unless demand was 3: then, one unit
+    short, the policy orders up to 1 only.
+    """
+    pol = as_policy(policy)
+    if not pol.fills:
+        raise SlamarkovError("policy: fill_policy_panels draws a fill-rate contract's policy; "
+                             "use draw_policy_heatmap for the ready rate")
+    space = pol.space
+    T = pol.review_period
+    chosen = _fill_periods(T, periods)
+    if space.carry:
+        x = space.stock_slice(0 if stock_on_hand is None else stock_on_hand)
+    else:
+        if stock_on_hand is not None and stock_on_hand != 0:
+            raise SlamarkovError(f"stock_on_hand: stock does not carry over, so it is always 0; "
+                                 f"got {stock_on_hand!r}")
+        x = 0
+    chain = AbsorbingChain(pol)
+    reach = np.asarray(chain.visits((1, 0)), dtype=np.float64)
+    stock = np.asarray(pol.stock, dtype=np.float64)
+    panels = []
+    for i in chosen.tolist():
+        col = 0 if (i == 1 or not space.carry) else x
+        pairs = space.score.values(i)
+        r = space.layer(reach, i)[:, col]
+        seen = r > min_reach
+        D, F = pairs[seen, 0], pairs[seen, 1]
+        if not seen.any():
+            panels.append(FillPanel(i, np.zeros(0, np.int64), np.zeros(0, np.int64),
+                                    np.zeros((0, 0)), np.zeros((0, 0))))
+            continue
+        d0, f0 = int(D.min()), int(F.min())
+        cols = np.arange(d0, int(D.max()) + 1)
+        rows = np.arange(f0, int(F.max()) + 1)
+        grid = np.full((rows.size, cols.size), np.nan)
+        rgrid = np.zeros((rows.size, cols.size))
+        grid[F - f0, D - d0] = space.layer(stock, i)[seen, col]
+        rgrid[F - f0, D - d0] = r[seen]
+        panels.append(FillPanel(i, cols, rows, grid, rgrid))
+    return panels
+
+
+def draw_fill_policy(policy, path=None, *, periods=None, stock_on_hand=None,
+                     min_reach=FILL_MIN_REACH):
+    r"""Draw a fill-rate policy (docs/model.md section 14): for up to 6 periods, a heat map of
+    the order-up-to level over the states visited, units demanded so far D across and units
+    filled so far F up, with the threshold lines F = alpha_L D and F = alpha_U D; one colour
+    scale for all panels (:func:`fill_policy_panels` gives the data).
+
+    Parameters
+    ----------
+    policy : Policy or AbsorbingChain
+    path : str or Path, optional
+        Also write the figure to this PNG (atomically).
+    periods, stock_on_hand, min_reach
+        As for :func:`fill_policy_panels`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    SlamarkovError
+        As :func:`fill_policy_panels`.
+    PlotDependencyError
+        When matplotlib is not installed.
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, Poisson, Problem, solve_dynamic
+    >>> prob = Problem(Contract.study(10, measure="fill-rate"), Poisson(5), 0.5)
+    >>> fig = draw_fill_policy(solve_dynamic(prob, max_stock=40).policy)
+    >>> [ax.get_title() for ax in fig.axes[:6]]
+    ['period 1', 'period 3', 'period 5', 'period 6', 'period 8', 'period 10']
+    >>> fig.axes[0].get_xlabel(), fig.axes[-1].get_ylabel()
+    ('units demanded so far D', 'order-up-to level y_i(D, F)')
+    """
+    pol = as_policy(policy)
+    panels = fill_policy_panels(pol, periods=periods, stock_on_hand=stock_on_hand,
+                                min_reach=min_reach)
+    from matplotlib.ticker import MaxNLocator
+    c = pol.problem.contract
+    carry = pol.carries
+    x = (pol.space.stock_slice(0 if stock_on_hand is None else stock_on_hand) if carry
+         else None)
+    drawn = np.concatenate([p.stock[~np.isnan(p.stock)] for p in panels] + [np.zeros(0)])
+    cmap, norm, ticks = _stock_colours(drawn if drawn.size else np.zeros(1),
+                                       pol.problem.demand.discrete)
+    cmap = cmap.with_extremes(bad="white")
+    n = len(panels)
+    ncols = min(n, 3)
+    nrows = -(-n // ncols)
+    fig = _figure(3.6 * ncols + 1.2, 3.3 * nrows + 1.2)
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False).ravel())
+    aL, aU = float(c.penalty_threshold), float(c.bonus_threshold)
+    im = None
+    for ax, panel in zip(axes, panels):
+        ax.set_title(f"period {panel.period}", fontsize=9)
+        ax.set_xlabel("units demanded so far D", fontsize=8)
+        ax.set_ylabel("units filled so far F", fontsize=8)
+        ax.tick_params(labelsize=7)
+        if panel.stock.size == 0:
+            ax.text(0.5, 0.5, f"no state reached with\nprobability > {min_reach:g}",
+                    ha="center", va="center", fontsize=8, transform=ax.transAxes)
+            continue
+        D, F = panel.demand_total, panel.filled_total
+        ext = (D[0] - 0.5, D[-1] + 0.5, F[0] - 0.5, F[-1] + 0.5)
+        im = ax.imshow(np.ma.masked_invalid(panel.stock), origin="lower", cmap=cmap, norm=norm,
+                       aspect="auto", interpolation="nearest", extent=ext)
+        xs = np.array([ext[0], ext[1]])
+        for a, colour, label in ((aL, "tab:red", f"F = {aL:g} D (penalty below)"),
+                                 (aU, "tab:green", f"F = {aU:g} D (bonus from)")):
+            ax.plot(xs, a * xs, color=colour, linestyle="--", linewidth=1.1, label=label)
+        ax.set_xlim(ext[0], ext[1])
+        ax.set_ylim(ext[2], ext[3])
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+        if panel.stock.size <= 100:  # few states: print each one's order
+            f, d = np.nonzero(~np.isnan(panel.stock))
+            _annotate(ax, D[d], F[f], panel.stock[f, d], cmap, norm, fontsize=8)
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    if im is not None:
+        cb = fig.colorbar(im, ax=axes[:n].tolist(), shrink=0.9, pad=0.01)
+        y = f"y_i(D, F, {x})" if carry else "y_i(D, F)"
+        cb.set_label(f"order-up-to level {y}")
+        if ticks is not None:
+            cb.set_ticks(ticks)
+        handles, labels = axes[[p.stock.size > 0 for p in panels].index(True)] \
+            .get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=8)
+    head, sub = _title(pol, width=40 * ncols)
+    note = ""
+    if carry:
+        x1 = pol.space.initial_stock
+        note = f" at stock on hand x = {x}" + (f" (period 1: x = {x1})" if x1 != x else "")
+    fig.suptitle(f"{head}: order-up-to levels by units demanded and filled{note}, states "
+                 f"reached with probability > {min_reach:g}\n{sub}", fontsize=10)
     _save(fig, path)
     return fig

@@ -354,7 +354,8 @@ class ValidationReport:
         """A readable table of the checks and the verdict, naming what disagrees."""
         lines = [
             f"{self.runs} runs against the exact chain of the {self.policy_kind} policy "
-            f"(T = {self.review_period})",
+            f"(T = {self.review_period})"
+            + ("" if self.measure == "ready-rate" else f", measure {self.measure} (F/D in units)"),
             f"alpha = {self.alpha:g}, Bonferroni over {len(self.checks)} checks: each rejects "
             f"when p < {self.level:.3g}",
             "",

@@ -128,7 +128,7 @@ def test_the_exact_side_is_the_chains():
     assert ref.pmf.tolist() == [float(p) for p in dist.pmf]
     assert ref.mean == float(dist.mean) and ref.p_bonus == float(dist.p_bonus)
     assert ref.mean_cost == float(sol.value_start)
-    mean, var = sol.chain.cost_components()["total"]
+    _, var = sol.chain.cost_components()["total"]
     assert ref.sd_cost == pytest.approx(float(var) ** 0.5, rel=1e-12)
 
 
@@ -227,5 +227,5 @@ def test_cli_bad_runs_file_is_one_line(capsys, tmp_path, files, row, message):
 
 def test_cli_bad_alpha_is_one_line(capsys, files):
     cfg, runs = files
-    code, out, err = _cli(capsys, "validate", cfg, "--runs", runs, "--alpha", "1.5")
+    code, _, err = _cli(capsys, "validate", cfg, "--runs", runs, "--alpha", "1.5")
     assert code == 2 and err.count("\n") == 1 and "--alpha: must lie in (0, 1)" in err

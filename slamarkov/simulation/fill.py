@@ -47,7 +47,14 @@ import numpy as np
 
 from ..errors import SimulationError
 from ..model.fill import fill_band, fill_settlement
-from .checks import Moments, binomial_check, check_alpha, dkw_p_value, pooled_chi_square, z_check
+from .checks import (
+    Moments,
+    binomial_check,
+    check_alpha,
+    dkw_p_value,
+    pooled_chi_square,
+    z_check,
+)
 from .runs import PROVENANCE_PREFIX, provenance, read_provenance
 from .validate import ExactReference, ValidationReport, cost_checks, exact_cost_moments
 

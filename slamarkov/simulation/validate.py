@@ -50,7 +50,7 @@ from ..errors import SimulationError
 from ..model.contract import Contract
 from ..solve.results import DynamicSolution, StaticSolution
 from .checks import (
-    MIN_EXPECTED,
+    MIN_EXPECTED,  # noqa: F401  (re-exported: a public name of slamarkov.validate since 0.1)
     Moments,
     binomial_check,
     check_alpha,

@@ -229,3 +229,20 @@ def test_cli_bad_alpha_is_one_line(capsys, files):
     cfg, runs = files
     code, _, err = _cli(capsys, "validate", cfg, "--runs", runs, "--alpha", "1.5")
     assert code == 2 and err.count("\n") == 1 and "--alpha: must lie in (0, 1)" in err
+
+
+# -- the Python entry points -----------------------------------------------------------------------
+
+def test_validate_takes_fill_runs_and_the_ready_rate_api_refuses_a_fill_policy():
+    from slamarkov.errors import SimulationError
+    from slamarkov.simulation.simulate import simulate
+    from slamarkov.simulation.validate import exact_reference, validate
+
+    sol = solve_dynamic(DISCARD)
+    runs = simulate_fill(sol.policy, 500, seed=4)
+    assert validate(sol, runs).to_dict() == validate_fill_runs(sol, runs).to_dict()
+    with pytest.raises(SimulationError, match="policy: of a fill-rate contract; simulate it "
+                       "with slamarkov.simulation.fill.simulate_fill"):
+        simulate(sol.policy, 10, seed=1)
+    with pytest.raises(SimulationError, match="fill_reference"):
+        exact_reference(sol)

@@ -176,6 +176,9 @@ def exact_reference(source) -> ExactReference:
     """
     if isinstance(source, ExactReference):
         return source
+    if getattr(getattr(source, "policy", source), "fills", False):
+        raise SimulationError("source: the policy of a fill-rate contract: its reference is "
+                              "slamarkov.simulation.fill.fill_reference")
     if isinstance(source, (DynamicSolution, StaticSolution)):
         policy, dist = source.policy, source.ready_rate
         T = source.problem.review_period
@@ -589,7 +592,9 @@ def _verdict(ref, counts, moments, a) -> ValidationReport:
 
 def validate(source, runs: SimulationResult, *, alpha=0.01) -> ValidationReport:
     """Test a :class:`~slamarkov.simulation.simulate.SimulationResult` (simulated or read from a runs file)
-    against the exact chain of ``source``; see :func:`validate_runs`.
+    against the exact chain of ``source``; see :func:`validate_runs`. Runs of a fill-rate policy
+    (:class:`~slamarkov.simulation.fill.FillRuns`) go to
+    :func:`~slamarkov.simulation.fill.validate_fill_runs`.
 
     Raises
     ------
@@ -606,8 +611,13 @@ def validate(source, runs: SimulationResult, *, alpha=0.01) -> ValidationReport:
     >>> rep.consistent, len(rep.checks)
     (True, 8)
     """
+    from .fill import FillRuns, validate_fill_runs  # here: fill.py builds on this module
+
+    if isinstance(runs, FillRuns):  # a fill-rate policy's runs: the same checks on F/D
+        return validate_fill_runs(source, runs, alpha=alpha)
     if not isinstance(runs, SimulationResult):
-        raise SimulationError("runs: must be a SimulationResult (from simulate or read_runs)")
+        raise SimulationError("runs: must be a SimulationResult (from simulate or read_runs) "
+                              "or FillRuns (from simulate_fill or read_fill_runs)")
     ref = exact_reference(source)
     if runs.review_period != ref.contract.review_period:
         raise SimulationError(

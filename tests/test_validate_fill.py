@@ -233,14 +233,15 @@ def test_cli_bad_alpha_is_one_line(capsys, files):
 
 # -- the Python entry points -----------------------------------------------------------------------
 
-def test_validate_takes_fill_runs_and_the_ready_rate_api_refuses_a_fill_policy():
+def test_the_ready_rate_api_refuses_a_fill_policy_naming_the_fill_rate_one():
     from slamarkov.errors import SimulationError
     from slamarkov.simulation.simulate import simulate
     from slamarkov.simulation.validate import exact_reference, validate
 
     sol = solve_dynamic(DISCARD)
-    runs = simulate_fill(sol.policy, 500, seed=4)
-    assert validate(sol, runs).to_dict() == validate_fill_runs(sol, runs).to_dict()
+    with pytest.raises(SimulationError, match="validate them with "
+                       "slamarkov.simulation.fill.validate_fill_runs"):
+        validate(sol, simulate_fill(sol.policy, 50, seed=4))
     with pytest.raises(SimulationError, match="policy: of a fill-rate contract; simulate it "
                        "with slamarkov.simulation.fill.simulate_fill"):
         simulate(sol.policy, 10, seed=1)

@@ -593,7 +593,7 @@ def _verdict(ref, counts, moments, a) -> ValidationReport:
 def validate(source, runs: SimulationResult, *, alpha=0.01) -> ValidationReport:
     """Test a :class:`~slamarkov.simulation.simulate.SimulationResult` (simulated or read from a runs file)
     against the exact chain of ``source``; see :func:`validate_runs`. Runs of a fill-rate policy
-    (:class:`~slamarkov.simulation.fill.FillRuns`) go to
+    (:class:`~slamarkov.simulation.fill.FillRuns`) are refused, naming
     :func:`~slamarkov.simulation.fill.validate_fill_runs`.
 
     Raises
@@ -611,13 +611,11 @@ def validate(source, runs: SimulationResult, *, alpha=0.01) -> ValidationReport:
     >>> rep.consistent, len(rep.checks)
     (True, 8)
     """
-    from .fill import FillRuns, validate_fill_runs  # here: fill.py builds on this module
-
-    if isinstance(runs, FillRuns):  # a fill-rate policy's runs: the same checks on F/D
-        return validate_fill_runs(source, runs, alpha=alpha)
+    if hasattr(runs, "filled_total"):  # fill.py builds on this module: no import of it here
+        raise SimulationError("runs: of a fill-rate policy (units demanded and filled); "
+                              "validate them with slamarkov.simulation.fill.validate_fill_runs")
     if not isinstance(runs, SimulationResult):
-        raise SimulationError("runs: must be a SimulationResult (from simulate or read_runs) "
-                              "or FillRuns (from simulate_fill or read_fill_runs)")
+        raise SimulationError("runs: must be a SimulationResult (from simulate or read_runs)")
     ref = exact_reference(source)
     if runs.review_period != ref.contract.review_period:
         raise SimulationError(

@@ -141,11 +141,15 @@ def test_simulate_records_units(capsys, tmp_path):
                                                                        "max_stock = 12"))
     code, out, _ = run(capsys, "simulate", cfg, "--runs", "50", "--seed", "1")
     assert code == 0
-    rows = [r.split(",") for r in out.splitlines()]
-    assert rows[0] == ["run", "demand_total", "filled_total", "fill_rate"]
+    lines = out.splitlines()
+    assert lines[0].startswith("# slamarkov simulate: ")  # the provenance, as the ready rate's
+    rows = [r.split(",") for r in lines[1:]]
+    assert rows[0] == ["run", "demand_total", "filled_total", "fill_rate", "holding_cost",
+                       "settlement", "total_cost"]
     for r in rows[1:]:
         D, F, fr = int(r[1]), int(r[2]), float(r[3])
         assert 0 <= F <= D and fr == (1.0 if D == 0 else F / D)
+        assert float(r[6]) == float(r[4]) + float(r[5])
     code, out, _ = run(capsys, "simulate", cfg, "--runs", "20000", "--seed", "2", "--out",
                        tmp_path / "runs.csv", "--format", "json")
     doc, _ = json.JSONDecoder().raw_decode(out)  # then the line naming the file written

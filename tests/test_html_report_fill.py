@@ -65,9 +65,4 @@ def test_cli_report_on_a_fill_rate_contract(tmp_path, capsys):
     out = tmp_path / "r.html"
     assert main(["report", str(contract), "--out", str(out)]) == 0
     assert visible(out.read_text()) == visible(render_fill_report(PROBLEM, exact=True))
-    log = tmp_path / "log.csv"
-    log.write_text("period,demand,filled\n1,2,2\n")
-    code = main(["report", str(contract), "--out", str(tmp_path / "s.html"), "--log", str(log)])
-    err = capsys.readouterr().err
-    assert code == 2 and err.count("\n") == 1 and "--log: a fill-rate contract's report" in err
-    assert not (tmp_path / "s.html").exists()
+    # --log adds the monitor's section (tests/test_html_report_fill_log.py)

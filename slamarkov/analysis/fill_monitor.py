@@ -10,13 +10,13 @@ of the period to come.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..chain.policy import Policy
 from ..errors import ChainError, MonitorError
 from ..model.problem import Problem
 from ..solve.both import solve_policy
-from .monitor import PeriodLog, read_log
+from .monitor import as_log
 
 __all__ = ["fill_monitor", "FillMonitorResult", "fill_monitor_text"]
 
@@ -32,11 +32,15 @@ class FillMonitorResult:
     dynamic, static : dict
         ``p_penalty``, ``p_neutral``, ``p_bonus``, ``expected_settlement``,
         ``mean_fill_rate`` and ``stock_now`` (None at the end of the review period).
+    distributions : dict
+        ``{"dynamic": FillRateDistribution, "static": ...}``: each policy's distribution of the
+        final FR from the state (the report draws them; not in :meth:`to_dict`).
     """
 
     state: tuple
     dynamic: dict
     static: dict
+    distributions: dict | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict:
         """The JSON document (probabilities and amounts as floats)."""
@@ -50,7 +54,7 @@ class FillMonitorResult:
                 "dynamic": clean(self.dynamic), "static": clean(self.static)}
 
 
-def _outlook(policy: Policy, state: tuple) -> dict:
+def _outlook(policy: Policy, state: tuple):
     space = policy.space
     try:
         pos = space.start(state, field="log")
@@ -61,7 +65,7 @@ def _outlook(policy: Policy, state: tuple) -> dict:
     stock = None if pos.i > space.T else int(policy.stock[space.flat(pos)])
     return {"p_penalty": dist.p_penalty, "p_neutral": dist.p_neutral, "p_bonus": dist.p_bonus,
             "expected_settlement": dist.expected_settlement(), "mean_fill_rate": dist.mean,
-            "stock_now": stock}
+            "stock_now": stock}, dist
 
 
 def fill_monitor(problem: Problem, log, *, max_stock=None, exact: bool = False,
@@ -99,14 +103,16 @@ def fill_monitor(problem: Problem, log, *, max_stock=None, exact: bool = False,
         dynamic = solve_policy(problem, "dynamic", max_stock=max_stock, exact=exact).policy
     if static is None:
         static = solve_policy(problem, "static", max_stock=max_stock, exact=exact).policy
-    if not isinstance(log, PeriodLog):
-        top = dynamic.space.max_stock if dynamic.carries else None
-        log = read_log(log, problem, max_stock=top)
+    # a path is read, a PeriodLog (read before solving) checked again: the stock on hand against
+    # the policies' stock range
+    top = dynamic.space.max_stock if dynamic.carries else None
+    log = as_log(log, problem, max_stock=top)
     D, F = log.score.logged(log.ready)
     state = (log.n_periods + 1, D, F)
     if log.stock_on_hand is not None:
         state += (log.stock_on_hand[-1] if log.stock_on_hand else log.initial_stock,)
-    return FillMonitorResult(state, _outlook(dynamic, state), _outlook(static, state))
+    (dyn, dyn_dist), (sta, sta_dist) = _outlook(dynamic, state), _outlook(static, state)
+    return FillMonitorResult(state, dyn, sta, {"dynamic": dyn_dist, "static": sta_dist})
 
 
 def fill_monitor_text(result: FillMonitorResult, problem: Problem) -> str:

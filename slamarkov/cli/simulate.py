@@ -31,7 +31,8 @@ def register(sub):
         "comment line '# slamarkov simulate: {...}' recording the contract, policy and seed "
         "(validate reads it). With --out, the runs go to the file and a summary (simulated "
         "against exact) to standard output. A fill-rate contract: "
-        "run,demand_total,filled_total,fill_rate.")
+        "run,demand_total,filled_total,fill_rate,holding_cost,settlement,total_cost (and "
+        "purchase_cost when stock has a price), after the same comment line.")
     add_problem_arguments(p)
     p.add_argument("--policy", choices=POLICIES, default="dynamic",
                    help="which optimal policy to simulate (default: dynamic)")
@@ -77,31 +78,25 @@ def _summary_text(result, ref) -> str:
 
 
 def _run_fill(args, cfg, sol) -> int:
-    """A fill-rate contract (docs/model.md section 14): one row per run,
-    run,demand_total,filled_total,fill_rate; with --out, the simulated fill rate against the
+    """A fill-rate contract (docs/model.md section 14): the provenance line, then one row per
+    run, run,demand_total,filled_total,fill_rate and the costs (holding_cost[,purchase_cost],
+    settlement,total_cost); with --out, the simulated fill rate against the
     exact distribution (the DKW test of :func:`~slamarkov.simulation.fill.validate_fill`)."""
     import numpy as np
 
-    from ..io.atomic import atomic_path
     from ..simulation.fill import simulate_fill, validate_fill
 
     if args.record_stock:
         raise ConfigError("--record-stock: not recorded for a fill-rate contract")
     seed = args.seed if args.seed is not None else int(np.random.SeedSequence().entropy % 2**63)
     runs = simulate_fill(sol.policy, args.runs, seed)
-    rate = np.char.mod("%.17g", runs.fill_rate)
-    body = np.char.add(np.char.add(np.char.add(np.char.add(
-        np.arange(1, args.runs + 1).astype(str), ","), runs.demand_total.astype(str)), ","),
-        runs.filled_total.astype(str))
-    text = ("run,demand_total,filled_total,fill_rate\n"
-            + "\n".join(np.char.add(np.char.add(body, ","), rate).tolist()) + "\n")
+    text = runs.csv_text()  # the provenance line, the units and the costs of each run
     if args.out is None:
         if args.seed is None:
             note(f"seed {seed} (pass --seed {seed} to reproduce)")
         sys.stdout.write(text)
         return 0
-    with atomic_path(args.out) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+    atomic_write(args.out, text)
     exact = sol.fill_rate
     test = validate_fill(exact, runs)
     sim = runs.fill_rate

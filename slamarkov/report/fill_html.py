@@ -1,7 +1,12 @@
 """The HTML report of a fill-rate contract (docs/model.md section 14): the terms in words, both
 policies' costs and fill-rate distributions (a figure of both), the policies in brief and the
-gaming indicators in units. One self-contained page (figures embedded); jinja2 and matplotlib
-(the ``report`` extra) are imported inside the functions."""
+gaming indicators in units; given a log of the running review period
+(``period,demand,filled[,stock_on_hand]``), the monitor's section (docs/model.md section 13):
+its state (i, D, F[, x]), and from there each policy's P(penalty), P(bonus), mean fill rate at
+the end, expected settlement and the order to place now, as
+:func:`~slamarkov.analysis.fill_monitor.fill_monitor` computes them, with a figure of the final
+fill rate's distributions from the state. One self-contained page (figures embedded); jinja2 and
+matplotlib (the ``report`` extra) are imported inside the functions."""
 
 from __future__ import annotations
 
@@ -63,7 +68,8 @@ def _view(solution) -> dict:
             "settlement_per_period": float(dist.expected_settlement()) / T}
 
 
-def _figure(dyn, sta, contract):
+def _figure(dyn, sta, contract,
+            title="Fill rate at the end of a review period, from its start"):
     """The two fill-rate distributions as step functions P(FR <= r), the thresholds dashed."""
     import numpy as np
 
@@ -80,14 +86,30 @@ def _figure(dyn, sta, contract):
         ax.axvline(float(a), color="0.4", linestyle="--", linewidth=1)
     ax.set_xlabel("fill rate at the end of the review period")
     ax.set_ylabel("P(fill rate <= r)")
-    ax.set_title("Fill rate at the end of a review period, from its start")
+    ax.set_title(title)
     ax.legend(loc="upper left")
     fig.tight_layout()
     return fig
 
 
-def render_fill_report(problem: Problem, *, max_stock=None, exact: bool = False) -> str:
+def render_fill_report(problem: Problem, log=None, *, max_stock=None,
+                       exact: bool = False) -> str:
     """Render the report of a fill-rate contract (module docstring).
+
+    Parameters
+    ----------
+    problem : Problem
+        A fill-rate contract's problem.
+    log : path or PeriodLog, optional
+        The periods observed so far (``period,demand,filled[,stock_on_hand]``); adds the
+        monitor's section. Read and checked before solving.
+    max_stock, exact
+        Solver settings, as for :func:`~slamarkov.solve.solve_dynamic`.
+
+    Raises
+    ------
+    MonitorError
+        On an invalid log, or logged totals outside the states the policies hold.
 
     Examples
     --------
@@ -100,13 +122,31 @@ def render_fill_report(problem: Problem, *, max_stock=None, exact: bool = False)
     """
     from .._version import __version__
     from ..analysis.fill_gaming import fill_gaming_indicators, lowest_fill_class
+    from ..analysis.fill_monitor import fill_monitor
+    from ..analysis.monitor import as_log
     from ..plot.figure import require_matplotlib
     from ..solve.both import solve_both
 
     env = report_environment()  # fail early, before solving, when jinja2 is missing
     require_matplotlib()
+    period_log = as_log(log, problem) if log is not None else None  # and on a bad log
     dyn, sta = solve_both(problem, max_stock=max_stock, exact=exact)
     contract = problem.contract
+    status = None
+    if period_log is not None:
+        result = fill_monitor(problem, period_log, dynamic=dyn.policy, static=sta.policy)
+        i, D, F = result.state[:3]
+        T = problem.review_period
+        status = {
+            "result": result, "period": i, "demand": D, "filled": F,
+            "stock_on_hand": result.state[3] if len(result.state) > 3 else None,
+            "logged": i - 1, "left": T - i + 1, "review_period": T,
+            "source": None if period_log.source in ("log", "<log>") else period_log.source,
+            "figure": figure_data_uri(_figure(
+                result.distributions["dynamic"], result.distributions["static"], contract,
+                title=f"Fill rate at the end of this review period, from period {i} "
+                      f"with {F} of {D} units filled")),
+        }
     cap = dyn.policy.space.score.cap(problem.review_period + 1)
     gaming = {
         "dynamic": {k: float(v) for k, v in fill_gaming_indicators(dyn, sta).items()},
@@ -124,10 +164,10 @@ def render_fill_report(problem: Problem, *, max_stock=None, exact: bool = False)
         dynamic_stock_range=(int(stock.min()), int(stock.max())), max_stock=dyn.max_stock,
         truncated_mass=float(dyn.truncated_mass),
         figure=figure_data_uri(_figure(dyn.fill_rate, sta.fill_rate, contract)),
-        gaming=gaming, version=__version__)
+        gaming=gaming, status=status, version=__version__)
 
 
-def write_fill_report(path, problem: Problem, **options) -> Path:
+def write_fill_report(path, problem: Problem, log=None, **options) -> Path:
     """Render (:func:`render_fill_report`) and write atomically; returns the path."""
-    atomic_write(path, render_fill_report(problem, **options))
+    atomic_write(path, render_fill_report(problem, log, **options))
     return Path(path)

@@ -35,7 +35,7 @@ import numpy as np
 from ..errors import SimulationError
 from ..io.atomic import atomic_write
 from ..io.files import open_text
-from ..model.contract import Contract
+from ..model.contract import READY_RATE, Contract
 
 __all__ = [
     "SimulationResult",
@@ -47,6 +47,7 @@ __all__ = [
     "stream_runs",
     "provenance",
     "provenance_mismatch",
+    "read_provenance",
     "PROVENANCE_PREFIX",
     "RUNS_COLUMNS",
     "COST_COLUMNS",
@@ -327,6 +328,8 @@ def provenance(problem, policy_kind, seed, runs) -> dict:
             "scheme": c.scheme,
             "penalty": str(c.penalty),
             "bonus": str(c.bonus),
+            # a fill-rate contract says so (a ready-rate file keeps its earlier line, byte for byte)
+            **({"measure": c.measure} if c.measure != READY_RATE else {}),
         },
         "demand": problem.demand.describe(),
         "holding_cost": str(problem.holding_cost),
@@ -532,7 +535,7 @@ def _stream_open(fh, where, contract, chunk_rows):
             break
         skip += 1
         if line.startswith(PROVENANCE_PREFIX):
-            made = _read_provenance(line[len(PROVENANCE_PREFIX):].rstrip("\r\n"), where, skip)
+            made = read_provenance(line[len(PROVENANCE_PREFIX):].rstrip("\r\n"), where, skip)
     reader = csv.reader(fh)
     header = None
     for row in reader:
@@ -650,7 +653,20 @@ def _check_chunk(data, lines, T, where) -> dict:
     return out
 
 
-def _read_provenance(text, where, line) -> dict:
+def read_provenance(text, where, line) -> dict:
+    """The JSON object after a runs file's ``# slamarkov simulate:`` prefix (``text``, the rest
+    of line ``line`` of ``where``); one home for every runs file that carries the line.
+
+    Raises
+    ------
+    SimulationError
+        When it is not a JSON object, naming the file and the line.
+
+    Examples
+    --------
+    >>> read_provenance('{"seed":1}', "runs.csv", 1)
+    {'seed': 1}
+    """
     try:
         made = json.loads(text)
     except ValueError:
@@ -685,7 +701,7 @@ def _arrow_preamble(path):
                 skip += 1
                 offset += len(raw)
                 if line.startswith(PROVENANCE_PREFIX):
-                    made = _read_provenance(line[len(PROVENANCE_PREFIX):].rstrip("\r\n"),
+                    made = read_provenance(line[len(PROVENANCE_PREFIX):].rstrip("\r\n"),
                                             str(path), skip)
     except (OSError, UnicodeDecodeError, SimulationError):
         raise _ArrowFallback from None

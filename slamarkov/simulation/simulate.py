@@ -178,6 +178,9 @@ def simulate(policy: Policy, runs: int, seed=None, *, record_stock: bool = False
     """
     if not isinstance(policy, Policy):
         raise SimulationError("policy: must be a slamarkov.Policy (e.g. solve_dynamic(...).policy)")
+    if getattr(policy, "fills", False):  # its score is (D, F), not a ready count
+        raise SimulationError("policy: of a fill-rate contract; simulate it with "
+                              "slamarkov.simulation.fill.simulate_fill (units demanded and filled)")
     n = to_int(runs, "runs", SimulationError)
     if n < 1:
         raise SimulationError(f"runs: must be >= 1, got {n}")

@@ -49,14 +49,21 @@ from ..chain.policy import Policy
 from ..errors import SimulationError
 from ..model.contract import Contract
 from ..solve.results import DynamicSolution, StaticSolution
+from .checks import (
+    MIN_EXPECTED,  # noqa: F401  (re-exported: a public name of slamarkov.validate since 0.1)
+    Moments,
+    binomial_check,
+    check_alpha,
+    dkw_p_value,
+    pooled_chi_square,
+    z_check,
+)
+from .checks import z_text as _z
 from .runs import CHUNK_ROWS, SimulationResult, stream_runs
 
 __all__ = ["validate", "validate_runs", "exact_reference", "ExactReference", "ValidationReport",
-           "Check", "summarise_runs", "validate_summary", "RunsSummary", "Moments"]
-
-#: pool ready counts until each cell of the chi-square test expects at least this many runs
-MIN_EXPECTED = 5.0
-
+           "Check", "summarise_runs", "validate_summary", "RunsSummary", "Moments",
+           "exact_cost_moments", "cost_checks"]
 
 # -- the exact side -----------------------------------------------------------------------------
 
@@ -119,9 +126,23 @@ class ExactReference:
         return out
 
 
-def _cost_moments(policy: Policy):
+def exact_cost_moments(policy: Policy) -> dict:
     """Means and SDs of the holding cost, the settlement, the total cost and (when modelled)
-    the purchases less salvage, exactly (:meth:`AbsorbingChain.cost_components`)."""
+    the purchases less salvage, exactly (:meth:`AbsorbingChain.cost_components`), for a policy
+    of either measure.
+
+    Returns
+    -------
+    dict
+        ``{"holding": (mean, sd), "settlement": ..., "total": ...[, "purchase": ...]}``, floats.
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, DiscreteUniform, Policy, Problem
+    >>> prob = Problem(Contract(1, 1, 1, penalty=4), DiscreteUniform(0, 1), 2)
+    >>> exact_cost_moments(Policy.constant(prob, 1))["holding"]
+    (1.0, 1.0)
+    """
     parts = AbsorbingChain(policy).cost_components()
     return {name: (float(mean), math.sqrt(float(var))) for name, (mean, var) in parts.items()}
 
@@ -155,6 +176,9 @@ def exact_reference(source) -> ExactReference:
     """
     if isinstance(source, ExactReference):
         return source
+    if getattr(getattr(source, "policy", source), "fills", False):
+        raise SimulationError("source: the policy of a fill-rate contract: its reference is "
+                              "slamarkov.simulation.fill.fill_reference")
     if isinstance(source, (DynamicSolution, StaticSolution)):
         policy, dist = source.policy, source.ready_rate
         T = source.problem.review_period
@@ -165,7 +189,7 @@ def exact_reference(source) -> ExactReference:
         policy, dist, solved_cost, kind = source, source.ready_count(), None, source.kind
     else:
         raise SimulationError("source: must be a Policy, a DynamicSolution or a StaticSolution")
-    moments = _cost_moments(policy)
+    moments = exact_cost_moments(policy)
     (mean_h, sd_h), (mean_g, sd_g), (mean_c, sd_c) = (
         moments["holding"], moments["settlement"], moments["total"])
     mean_p, sd_p = moments.get("purchase", (None, None))
@@ -252,6 +276,8 @@ class ValidationReport:
     checks : tuple of Check
     review_period : int
     policy_kind : str
+    measure : str
+        ``"ready-rate"`` or ``"fill-rate"``: the rate the checks test.
 
     Examples
     --------
@@ -270,6 +296,27 @@ class ValidationReport:
     checks: tuple
     review_period: int
     policy_kind: str = "user"
+    measure: str = "ready-rate"
+
+    @classmethod
+    def combine(cls, raw, alpha: float, *, runs: int, review_period: int,
+                policy_kind: str = "user", measure: str = "ready-rate") -> "ValidationReport":
+        """One verdict from check tuples (:mod:`slamarkov.simulation.checks`) by the
+        **Bonferroni** rule: with k checks each rejects when its p-value is below ``alpha / k``.
+
+        Examples
+        --------
+        >>> rep = ValidationReport.combine([("mean", "mean", 0.5, 0.5, 0.0, 1.0, ""),
+        ...                                 ("p_bonus", "P(bonus)", 0.0, 0.5, -3.0, 0.004, "")],
+        ...                                0.01, runs=10, review_period=2)
+        >>> rep.level, rep.rejected
+        (0.005, ('p_bonus',))
+        """
+        level = alpha / len(raw)
+        checks = tuple(Check(name, desc, sim, ex, stat, p, p < level, detail)
+                       for name, desc, sim, ex, stat, p, detail in raw)
+        return cls(runs=runs, alpha=alpha, level=level, checks=checks,
+                   review_period=review_period, policy_kind=policy_kind, measure=measure)
 
     @property
     def consistent(self) -> bool:
@@ -290,8 +337,11 @@ class ValidationReport:
         raise KeyError(name)
 
     def to_dict(self) -> dict:
-        """The report as a JSON document."""
+        """The report as a JSON document (a fill-rate report starts with ``"measure":
+        "fill-rate"``; a ready-rate report has no ``measure`` key, as before)."""
+        head = {} if self.measure == "ready-rate" else {"measure": self.measure}
         return {
+            **head,
             "consistent": self.consistent,
             "rejected": list(self.rejected),
             "runs": self.runs,
@@ -307,7 +357,8 @@ class ValidationReport:
         """A readable table of the checks and the verdict, naming what disagrees."""
         lines = [
             f"{self.runs} runs against the exact chain of the {self.policy_kind} policy "
-            f"(T = {self.review_period})",
+            f"(T = {self.review_period})"
+            + ("" if self.measure == "ready-rate" else f", measure {self.measure} (F/D in units)"),
             f"alpha = {self.alpha:g}, Bonferroni over {len(self.checks)} checks: each rejects "
             f"when p < {self.level:.3g}",
             "",
@@ -354,150 +405,33 @@ def _dkw(counts, ref, n):
     gap = np.abs(ecdf - cdf)
     v = int(np.argmax(gap))
     D = float(gap[v])
-    p = min(1.0, 2.0 * math.exp(-2.0 * n * D * D))
+    p = dkw_p_value(n, D)
     detail = (f"largest CDF gap {D:.4g} at ready count {v} (empirical CDF {100 * ecdf[v]:.2f}%, "
               f"exact {100 * cdf[v]:.2f}%)")
     return ("dkw_band", "DKW band on the empirical CDF of the ready rate", None, None, D, p, detail)
 
 
 def _chi_square(counts, ref, n):
-    pmf = ref.pmf
-    impossible = (pmf <= 0) & (counts > 0)
     desc = "chi-square goodness of fit of the ready-count pmf"
-    if impossible.any():
-        where = np.flatnonzero(impossible)
+    test = pooled_chi_square(counts, ref.pmf)
+    if test.impossible.size:
+        where = test.impossible
         k = int(counts[where].sum())
         detail = (f"{k} run(s) at ready count(s) the chain cannot reach "
                   f"({', '.join(map(str, where[:5].tolist()))}{', ...' if len(where) > 5 else ''})")
         return ("chi_square", desc, None, None, math.inf, 0.0, detail)
-    expected = n * pmf
-    cells, lo, acc_e, acc_o = [], 0, 0.0, 0
-    for v in range(len(pmf)):
-        acc_e += expected[v]
-        acc_o += int(counts[v])
-        if acc_e >= MIN_EXPECTED:
-            cells.append([lo, v, acc_o, acc_e])
-            lo, acc_e, acc_o = v + 1, 0.0, 0
-    if acc_e > 0 or acc_o > 0:
-        if cells:
-            cells[-1][1] = len(pmf) - 1
-            cells[-1][2] += acc_o
-            cells[-1][3] += acc_e
-        else:
-            cells.append([0, len(pmf) - 1, acc_o, acc_e])
-    if len(cells) < 2:
+    if test.worst is None:
         return ("chi_square", desc, None, None, 0.0, 1.0,
                 "one cell after pooling: the pmf has nothing to test at this number of runs")
-    obs = np.array([c[2] for c in cells], dtype=np.float64)
-    exp = np.array([c[3] for c in cells])
-    parts = (obs - exp) ** 2 / exp
-    stat = float(parts.sum())
-    df = len(cells) - 1
-    from scipy import stats  # imported here: `import slamarkov` stays light
-
-    p = float(stats.chi2.sf(stat, df))
-    w = int(np.argmax(parts))
-    lo, hi = cells[w][0], cells[w][1]
+    lo, hi, obs, exp = test.cells[test.worst]
     span = f"ready count {lo}" if lo == hi else f"ready counts {lo}..{hi}"
-    detail = (f"X2 = {stat:.4g} on {df} df; largest part at {span}: observed {int(obs[w])}, "
-              f"expected {exp[w]:.1f}")
-    return ("chi_square", desc, None, None, stat, p, detail)
-
-
-class Moments:
-    """Count, mean and sum of squared deviations of a column, merged chunk by chunk (Chan et
-    al.'s pairwise update), so that a column of any length is summarised in O(1) memory."""
-
-    __slots__ = ("n", "mean", "m2")
-
-    def __init__(self, n=0, mean=0.0, m2=0.0):
-        self.n, self.mean, self.m2 = n, mean, m2
-
-    @classmethod
-    def of(cls, x) -> "Moments":
-        x = np.asarray(x, dtype=np.float64)
-        if x.size == 0:
-            return cls()
-        m = float(x.mean())
-        return cls(int(x.size), m, float(((x - m) ** 2).sum()))
-
-    def add(self, x) -> None:
-        other = Moments.of(x)
-        n = self.n + other.n
-        if other.n == 0:
-            return
-        delta = other.mean - self.mean
-        self.m2 += other.m2 + delta * delta * self.n * other.n / n
-        self.mean += delta * other.n / n
-        self.n = n
-
-    @property
-    def sd(self) -> float:
-        """The sample SD (ddof = 1)."""
-        return math.sqrt(max(self.m2, 0.0) / (self.n - 1)) if self.n > 1 else 0.0
-
-
-def _z_check(name, desc, sample, exact, sd_exact, n, unit=""):
-    mom = sample if isinstance(sample, Moments) else Moments.of(sample)
-    sim = mom.mean
-    if sd_exact is None:  # no exact second moment: the plug-in SD
-        sd_exact = mom.sd
-    se = sd_exact / math.sqrt(n)
-    tol = 1e-9 * (1 + abs(exact))
-    diff = sim - exact
-    if se <= tol:
-        same = abs(diff) <= tol
-        z = 0.0 if same else math.copysign(math.inf, diff)
-        p = 1.0 if same else 0.0
-    else:
-        z = diff / se
-        from scipy import stats
-
-        p = float(2 * stats.norm.sf(abs(z)))
-    if name == "mean":  # the ready rate: in percent, as every text report gives rates
-        detail = (f"simulated {100 * sim:.4f}% vs exact {100 * float(exact):.4f}%: off by "
-                  f"{100 * diff:+.4f} percentage points, z = {_z(z)}")
-    else:
-        detail = (f"simulated {sim:.6g} vs exact {exact:.6g}{unit} per review period: off by "
-                  f"{diff:+.4g}, z = {_z(z)}")
-    return (name, desc, sim, float(exact), z, p, detail)
-
-
-def _binomial_check(name, desc, k, exact, n):
-    sim = k / n
-    p0 = min(max(exact, 0.0), 1.0)
-    if p0 <= 0 or p0 >= 1:
-        same = (k == 0) if p0 <= 0 else (k == n)
-        z = 0.0 if same else math.copysign(math.inf, sim - p0)
-        p = 1.0 if same else 0.0
-    else:
-        z = (sim - p0) / math.sqrt(p0 * (1 - p0) / n)
-        from scipy import stats
-
-        p = float(stats.binomtest(int(k), n, p0).pvalue)
-    detail = (f"simulated {100 * sim:.4g}% vs exact {100 * p0:.4g}% ({k} of {n} runs): "
-              f"z = {_z(z)}")
-    return (name, desc, sim, p0, z, p, detail)
-
-
-def _z(z) -> str:
-    """A z-score with its sign, never "-0"."""
-    text = f"{z + 0.0:+.3g}"
-    return "+0" if text == "-0" else text
+    detail = (f"X2 = {test.statistic:.4g} on {test.df} df; largest part at {span}: observed "
+              f"{obs}, expected {exp:.1f}")
+    return ("chi_square", desc, None, None, test.statistic, test.p_value, detail)
 
 
 #: checks whose values are rates or probabilities: shown in percent in the text report
 _PERCENT_CHECKS = ("mean", "p_penalty", "p_bonus")
-
-
-def _check_alpha(alpha):
-    try:
-        a = float(alpha)
-    except (TypeError, ValueError):
-        raise SimulationError(f"alpha: must be a number in (0, 1), got {alpha!r}") from None
-    if not 0 < a < 1:
-        raise SimulationError(f"alpha: must lie in (0, 1), got {alpha!r}")
-    return a
 
 
 def _column(values, name, n):
@@ -559,7 +493,7 @@ def validate_runs(source, ready_count, *, holding_cost=None, settlement=None, to
     >>> rep.consistent, sorted(rep.rejected)
     (False, ['chi_square', 'dkw_band', 'mean', 'p_bonus', 'p_penalty'])
     """
-    a = _check_alpha(alpha)
+    a = check_alpha(alpha)
     ref = exact_reference(source)
     T = ref.contract.review_period
     v = np.asarray(ready_count)
@@ -591,10 +525,32 @@ def _ready_moments(counts, T) -> Moments:
     return Moments(n, mean, float((counts * (rates - mean) ** 2).sum()))
 
 
-def _verdict(ref, counts, moments, a) -> ValidationReport:
-    """The checks on the ready-count histogram ``counts`` and the cost columns' moments."""
-    T = ref.contract.review_period
-    n = int(counts.sum())
+def cost_checks(reference: ExactReference, moments: dict, n: int) -> list:
+    """The z-score checks of the cost columns a set of runs carries (``mean_holding_cost``,
+    ``mean_purchase_cost``, ``mean_settlement``, ``mean_cost``) against an exact reference; one
+    home for both measures (a fill-rate reference carries the same cost moments).
+
+    Parameters
+    ----------
+    reference : ExactReference
+    moments : dict
+        Check name -> :class:`Moments` of the column it tests (absent: not tested).
+    n : int
+        The number of runs.
+
+    Returns
+    -------
+    list of check tuples (:mod:`slamarkov.simulation.checks`), in the order the parts add up.
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, DiscreteUniform, Policy, Problem
+    >>> ref = exact_reference(Policy.constant(
+    ...     Problem(Contract(1, 1, 1, penalty=4), DiscreteUniform(0, 1), 2), 1))
+    >>> [c[0] for c in cost_checks(ref, {"mean_cost": Moments.of([0.0, 2.0])}, 2)]
+    ['mean_cost']
+    """
+    ref = reference
     costs = {
         "mean_holding_cost": (moments.get("mean_holding_cost"), ref.mean_holding_cost,
                               ref.sd_holding_cost, "mean holding cost per review period"),
@@ -610,31 +566,35 @@ def _verdict(ref, counts, moments, a) -> ValidationReport:
                                         ref.sd_purchase_cost,
                                         "mean purchases less salvage per review period"),
                  "mean_settlement": costs["mean_settlement"], "mean_cost": costs["mean_cost"]}
+    return [z_check(name, desc, col, exact, sd, n)
+            for name, (col, exact, sd, desc) in costs.items() if col is not None]
+
+
+def _verdict(ref, counts, moments, a) -> ValidationReport:
+    """The checks on the ready-count histogram ``counts`` and the cost columns' moments."""
+    T = ref.contract.review_period
+    n = int(counts.sum())
     c = ref.contract
     raw = [
         _dkw(counts, ref, n),
         _chi_square(counts, ref, n),
-        _z_check("mean", "mean ready rate", _ready_moments(counts, T), ref.mean, ref.sd, n),
+        z_check("mean", "mean ready rate", _ready_moments(counts, T), ref.mean, ref.sd, n),
     ]
     if c.penalty_count > 0:  # otherwise no run can be penalised: nothing to test
-        raw.append(_binomial_check("p_penalty", "P(ready rate < penalty threshold)",
-                                   int(counts[: c.penalty_count].sum()), ref.p_penalty, n))
+        raw.append(binomial_check("p_penalty", "P(ready rate < penalty threshold)",
+                                  int(counts[: c.penalty_count].sum()), ref.p_penalty, n))
     if c.bonus_count <= T:
-        raw.append(_binomial_check("p_bonus", "P(ready rate >= bonus threshold)",
-                                   int(counts[c.bonus_count:].sum()), ref.p_bonus, n))
-    for name, (col, exact, sd, desc) in costs.items():
-        if col is not None:
-            raw.append(_z_check(name, desc, col, exact, sd, n))
-    level = a / len(raw)
-    checks = tuple(Check(name, desc, sim, ex, stat, p, p < level, detail)
-                   for name, desc, sim, ex, stat, p, detail in raw)
-    return ValidationReport(runs=n, alpha=a, level=level, checks=checks, review_period=T,
-                            policy_kind=ref.policy_kind)
+        raw.append(binomial_check("p_bonus", "P(ready rate >= bonus threshold)",
+                                  int(counts[c.bonus_count:].sum()), ref.p_bonus, n))
+    raw += cost_checks(ref, moments, n)
+    return ValidationReport.combine(raw, a, runs=n, review_period=T, policy_kind=ref.policy_kind)
 
 
 def validate(source, runs: SimulationResult, *, alpha=0.01) -> ValidationReport:
     """Test a :class:`~slamarkov.simulation.simulate.SimulationResult` (simulated or read from a runs file)
-    against the exact chain of ``source``; see :func:`validate_runs`.
+    against the exact chain of ``source``; see :func:`validate_runs`. Runs of a fill-rate policy
+    (:class:`~slamarkov.simulation.fill.FillRuns`) are refused, naming
+    :func:`~slamarkov.simulation.fill.validate_fill_runs`.
 
     Raises
     ------
@@ -651,6 +611,9 @@ def validate(source, runs: SimulationResult, *, alpha=0.01) -> ValidationReport:
     >>> rep.consistent, len(rep.checks)
     (True, 8)
     """
+    if hasattr(runs, "filled_total"):  # fill.py builds on this module: no import of it here
+        raise SimulationError("runs: of a fill-rate policy (units demanded and filled); "
+                              "validate them with slamarkov.simulation.fill.validate_fill_runs")
     if not isinstance(runs, SimulationResult):
         raise SimulationError("runs: must be a SimulationResult (from simulate or read_runs)")
     ref = exact_reference(source)
@@ -748,7 +711,7 @@ def validate_summary(source, summary: RunsSummary, *, alpha=0.01) -> ValidationR
     >>> rep.consistent, rep.runs
     (True, 100)
     """
-    a = _check_alpha(alpha)
+    a = check_alpha(alpha)
     ref = exact_reference(source)
     if summary.review_period != ref.contract.review_period:
         raise SimulationError(

@@ -109,6 +109,48 @@ def pooled_chi_square(counts, pmf, min_expected: float = MIN_EXPECTED) -> Pooled
                            int(np.argmax(parts)), impossible)
 
 
+def sparse_chi_square(counts, pmf, min_expected: float = MIN_EXPECTED) -> PooledChiSquare:
+    """Pearson's chi-square test of ``counts`` against ``n * pmf`` over cells with no order (a
+    joint pmf, flattened): each position expecting at least ``min_expected`` runs is a cell, the
+    others are pooled into one, folded into the largest cell when it expects fewer. A run at a
+    position of probability 0 rejects outright. ``cells`` is empty (the pooled cell is not a
+    range of positions).
+
+    Examples
+    --------
+    >>> t = sparse_chi_square([13, 0, 7, 0], [0.5, 0.05, 0.45, 0.0])  # cells 11 and 9 expected
+    >>> round(t.statistic, 4), t.df
+    (0.8081, 1)
+    >>> sparse_chi_square([13, 0, 6, 1], [0.5, 0.05, 0.45, 0.0]).p_value
+    0.0
+    """
+    counts = np.asarray(counts)
+    pmf = np.asarray(pmf, dtype=np.float64)
+    n = int(counts.sum())
+    impossible = np.flatnonzero((pmf <= 0) & (counts > 0))
+    if impossible.size:
+        return PooledChiSquare(math.inf, 0.0, 0, (), None, impossible)
+    obs, exp = counts.astype(np.float64), n * pmf
+    big = exp >= min_expected
+    o = np.concatenate((obs[big], [obs[~big].sum()]))
+    e = np.concatenate((exp[big], [exp[~big].sum()]))
+    if e[-1] < min_expected and len(e) > 1:  # too little left over: fold it into the largest
+        top = int(np.argmax(e[:-1]))
+        o[top] += o[-1]
+        e[top] += e[-1]
+        o, e = o[:-1], e[:-1]
+    keep = e > 0
+    o, e = o[keep], e[keep]
+    if len(o) < 2:
+        return PooledChiSquare(0.0, 1.0, 0, (), None, impossible)
+    parts = (o - e) ** 2 / e
+    stat, df = float(parts.sum()), len(o) - 1
+    from scipy import stats  # imported here: `import slamarkov` stays light
+
+    return PooledChiSquare(stat, float(stats.chi2.sf(stat, df)), df, (), int(np.argmax(parts)),
+                           impossible)
+
+
 def dkw_p_value(n: int, gap: float) -> float:
     r"""The conservative p-value :math:`\min(1, 2 e^{-2 n D^2})` of a largest gap D between an
     empirical CDF of n runs and the exact CDF (Massart's constant; valid for discrete

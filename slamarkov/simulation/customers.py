@@ -25,6 +25,7 @@ from ..errors import SimulationError
 from ..io.files import read_text
 from ..io.tables import make_table, render_table
 from ..solve.customers import CustomersSolution
+from .checks import pooled_chi_square, sparse_chi_square
 
 __all__ = ["simulate_customers", "CustomersRuns", "validate_customers", "CustomersValidation",
            "read_customer_runs"]
@@ -189,41 +190,6 @@ class CustomersValidation:
         return {"alpha": self.alpha, "consistent": self.consistent, "tests": self.tests}
 
 
-def _chi_square(observed, expected):
-    """Pearson's statistic over cells; a run in a cell of probability 0 rejects outright."""
-    from scipy import stats  # imported here: `import slamarkov` stays light
-
-    if np.any((expected == 0) & (observed > 0)):
-        return float("inf"), 0, 0.0
-    keep = expected > 0
-    o, e = observed[keep], expected[keep]
-    if len(o) < 2:
-        return 0.0, 0, 1.0
-    stat = float(((o - e) ** 2 / e).sum())
-    df = len(o) - 1
-    return stat, df, float(stats.chi2.sf(stat, df))
-
-
-def _pooled_marginal(observed, expected):
-    """Adjacent counts pooled upwards from 0 until each cell expects at least 5 runs."""
-    obs, exp, o, e = [], [], 0.0, 0.0
-    for a, b in zip(observed, expected):
-        o += a
-        e += b
-        if e >= 5:
-            obs.append(o)
-            exp.append(e)
-            o, e = 0.0, 0.0
-    if e > 0 or o > 0:
-        if exp:
-            obs[-1] += o
-            exp[-1] += e
-        else:
-            obs.append(o)
-            exp.append(e)
-    return np.array(obs), np.array(exp)
-
-
 def validate_customers(solution: CustomersSolution, ready_counts, alpha: float = 0.01
                        ) -> CustomersValidation:
     """Test simulated ready counts (runs x k) against the policy's exact joint distribution
@@ -248,30 +214,17 @@ def validate_customers(solution: CustomersSolution, ready_counts, alpha: float =
                               f"shape {counts.shape}")
     if counts.min(initial=0) < 0 or counts.max(initial=0) > T:
         raise SimulationError(f"ready counts: must lie in 0..{T}")
-    n = len(counts)
     joint = np.asarray(solution.joint_pmf, dtype=np.float64)
     tests = {}
     for j, name in enumerate(p.names):
         pmf = marginal(joint, j)
-        obs = np.bincount(counts[:, j], minlength=T + 1).astype(float)
-        o, e = _pooled_marginal(obs, n * pmf)
-        stat, df, pv = _chi_square(o, e)
-        tests[f"ready_count_{name}"] = {"statistic": stat, "df": df, "p_value": pv}
+        obs = np.bincount(counts[:, j], minlength=T + 1)
+        t = pooled_chi_square(obs, pmf)
+        tests[f"ready_count_{name}"] = {"statistic": t.statistic, "df": t.df,
+                                        "p_value": t.p_value}
     flat = np.ravel_multi_index(counts.T, joint.shape)
-    obs = np.bincount(flat, minlength=joint.size).astype(float)
-    exp = n * joint.ravel()
-    big = exp >= 5
-    o = np.concatenate((obs[big], [obs[~big].sum()]))
-    e = np.concatenate((exp[big], [exp[~big].sum()]))
-    if e[-1] < 5:  # too little left over for a cell of its own: fold it into the largest
-        top = int(np.argmax(e[:-1])) if len(e) > 1 else 0
-        o[top] += o[-1]
-        e[top] += e[-1]
-        o, e = o[:-1], e[:-1]
-    stat, df, pv = _chi_square(o, e)
-    zero = (joint.ravel() == 0) & (obs > 0)
-    if zero.any():
-        stat, df, pv = float("inf"), df, 0.0
+    t = sparse_chi_square(np.bincount(flat, minlength=joint.size), joint.ravel())
+    stat, df, pv = t.statistic, t.df, t.p_value
     tests["joint"] = {"statistic": stat, "df": df, "p_value": pv}
     level = alpha / len(tests)
     consistent = all(t["p_value"] > level for t in tests.values())

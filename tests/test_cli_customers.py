@@ -120,16 +120,41 @@ def test_simulate_then_validate(capsys, tmp_path):
     runs = tmp_path / "runs.csv"
     assert main(["simulate", str(EXAMPLE), "--runs", "4000", "--seed", "5", "--out",
                  str(runs)]) == 0
-    header = runs.read_text().splitlines()[0]
+    made, header = runs.read_text().splitlines()[:2]
     assert header == ("run,ready_count_north,ready_count_south,sacrificed_north,"
                       "sacrificed_south,cost")
+    # the provenance line: what the runs were made from, each customer's terms exactly
+    prov = json.loads(made.removeprefix("# slamarkov simulate: "))
+    assert (prov["policy"], prov["seed"], prov["runs"]) == ("dynamic", 5, 4000)
+    assert [c["name"] for c in prov["customers"]] == ["north", "south"]
+    assert prov["customers"][0]["penalty_threshold"] == "4/5"
     capsys.readouterr()
     assert main(["validate", str(EXAMPLE), "--runs", str(runs), "--format", "json"]) == 0
-    doc = json.loads(capsys.readouterr()[0])
+    out, err = capsys.readouterr()
+    doc = json.loads(out)
+    assert err == ""  # made for this problem and policy: no warning
     assert doc["consistent"] and set(doc["tests"]) == {"ready_count_north", "ready_count_south",
                                                        "joint"}
-    # the dynamic policy's runs are not the static policy's
+    # the dynamic policy's runs are not the static policy's: the file says so, and the test too
     assert main(["validate", str(EXAMPLE), "--runs", str(runs), "--policy", "static"]) == 1
+    err = capsys.readouterr()[1]
+    assert err.count("\n") == 1 and "simulated with the dynamic policy, not the static" in err
+    # runs of another problem: the field that differs is named
+    assert main(["validate", str(EXAMPLE), "--runs", str(runs), "--holding", "2"]) in (0, 1)
+    err = capsys.readouterr()[1]
+    assert "for another problem: costs.holding 1/2 (here 2)" in err
+
+
+def test_a_bad_runs_line_is_named_by_its_line_in_the_file(capsys, tmp_path):
+    runs = tmp_path / "runs.csv"
+    runs.write_text('# slamarkov simulate: {"policy":"dynamic"}\n'
+                    "run,ready_count_north,ready_count_south\n1,3,2\n\n2,x,1\n")
+    assert main(["validate", str(EXAMPLE), "--runs", str(runs)]) == 2
+    assert "runs.csv: line 5: the ready counts must be integers" in capsys.readouterr()[1]
+    runs.write_text("# slamarkov simulate: [1]\nrun,ready_count_north,ready_count_south\n1,3,2\n")
+    assert main(["validate", str(EXAMPLE), "--runs", str(runs)]) == 2
+    assert "line 1: # slamarkov simulate: must be followed by a JSON object" in \
+        capsys.readouterr()[1]
 
 
 def test_validate_missing_column(capsys, tmp_path):

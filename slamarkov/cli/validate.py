@@ -96,7 +96,11 @@ def _run_customers(args, cfg, fmt) -> int:
     from ..simulation.customers import read_customer_runs, validate_customers
     from ..solve.customers import solve_customers_dynamic, solve_customers_static
 
-    counts = read_customer_runs(args.runs, cfg.problem.names)
+    counts, made = read_customer_runs(args.runs, cfg.problem.names, with_provenance=True)
+    why = provenance_mismatch(made, cfg.problem, args.policy)
+    if why is not None:
+        warn(f"{args.runs}: {why}, so the verdict compares them with a chain they were not "
+             "simulated from")
     opts = cfg.solver_options()
     sol = (solve_customers_dynamic(cfg.problem, **opts) if args.policy == "dynamic"
            else solve_customers_static(cfg.problem, **opts))

@@ -16,6 +16,7 @@ counts, which the marginals and the joint catch.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,7 @@ from ..io.files import read_text
 from ..io.tables import make_table, render_table
 from ..solve.customers import CustomersSolution
 from .checks import pooled_chi_square, sparse_chi_square
+from .runs import PROVENANCE_PREFIX, provenance, read_provenance
 
 __all__ = ["simulate_customers", "CustomersRuns", "validate_customers", "CustomersValidation",
            "read_customer_runs"]
@@ -43,6 +45,9 @@ class CustomersRuns:
     cost : ndarray of float, shape (runs,)
         Purchases, holding cost and settlements of each run (less the salvage, with carry).
     seed : int
+    provenance : dict or None
+        What the runs were made from (:func:`~slamarkov.simulation.runs.provenance`): written as
+        the runs file's first line, so that ``validate`` can warn about runs of another problem.
     """
 
     names: tuple
@@ -50,6 +55,7 @@ class CustomersRuns:
     sacrificed: np.ndarray
     cost: np.ndarray
     seed: int
+    provenance: dict | None = None
 
     @property
     def runs(self) -> int:
@@ -96,7 +102,8 @@ class CustomersRuns:
         return out
 
     def csv_text(self) -> str:
-        """The runs as CSV: ``run``, ``ready_count_<name>``, ``sacrificed_<name>``, ``cost``.
+        """The runs as CSV: ``run``, ``ready_count_<name>``, ``sacrificed_<name>``, ``cost``,
+        after the provenance line when there is one.
 
         Examples
         --------
@@ -108,7 +115,10 @@ class CustomersRuns:
         cols = self.columns()
         rows = [{"run": n + 1, **{c: v[n].item() for c, v in cols.items()}}
                 for n in range(self.runs)]
-        return render_table(make_table("runs", ["run", *cols], rows), "csv")
+        table = render_table(make_table("runs", ["run", *cols], rows), "csv")
+        if self.provenance is None:
+            return table
+        return f"{PROVENANCE_PREFIX}{json.dumps(self.provenance, separators=(',', ':'))}\n{table}"
 
 
 def simulate_customers(solution: CustomersSolution, runs: int, seed: int | None = None,
@@ -174,7 +184,8 @@ def simulate_customers(solution: CustomersSolution, runs: int, seed: int | None 
         cost += G[j][counts[:, j]]
     if p.carries:
         cost -= s * x
-    return CustomersRuns(p.names, counts, lost, cost, int(seed))
+    return CustomersRuns(p.names, counts, lost, cost, int(seed),
+                         provenance(p, solution.kind, int(seed), runs))
 
 
 @dataclass(frozen=True)
@@ -231,9 +242,12 @@ def validate_customers(solution: CustomersSolution, ready_counts, alpha: float =
     return CustomersValidation(tests, float(alpha), bool(consistent))
 
 
-def read_customer_runs(path, names) -> np.ndarray:
+def read_customer_runs(path, names, *, with_provenance: bool = False):
     """The ready counts (runs x k) of a runs file: CSV with a header holding
     ``ready_count_<name>`` for each customer (other columns and ``#`` comment lines ignored).
+
+    With ``with_provenance`` the pair (counts, provenance): the mapping of the file's
+    ``# slamarkov simulate:`` line (:func:`~slamarkov.simulation.runs.provenance`), or None.
 
     Raises
     ------
@@ -252,11 +266,19 @@ def read_customer_runs(path, names) -> np.ndarray:
     import csv
 
     text = read_text(path, "a runs file", SimulationError)
-    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
-    if not lines:
+    made = None
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.startswith("#"):
+            break
+        if line.startswith(PROVENANCE_PREFIX):
+            made = read_provenance(line[len(PROVENANCE_PREFIX):].strip(), str(path), n)
+    # the file's own line numbers, for the messages: comment and blank lines are skipped
+    numbered = [(n, line) for n, line in enumerate(text.splitlines(), start=1)
+                if line.strip() and not line.startswith("#")]
+    if not numbered:
         raise SimulationError(f"{path}: no header line (a runs file is CSV with a header)")
-    reader = csv.reader(lines)
-    header = next(reader)
+    rows = csv.reader(line for _, line in numbered)
+    header = next(rows)
     cols = []
     for name in names:
         col = f"ready_count_{name}"
@@ -265,11 +287,12 @@ def read_customer_runs(path, names) -> np.ndarray:
                                   "per customer)")
         cols.append(header.index(col))
     out = []
-    for n, row in enumerate(reader, start=2):
+    for (n, _), row in zip(numbered[1:], rows):
         try:
             out.append([int(row[c]) for c in cols])
         except (ValueError, IndexError):
             raise SimulationError(f"{path}: line {n}: the ready counts must be integers") from None
     if not out:
         raise SimulationError(f"{path}: no runs")
-    return np.array(out, dtype=np.int64)
+    counts = np.array(out, dtype=np.int64)
+    return (counts, made) if with_provenance else counts

@@ -304,10 +304,26 @@ def sd_estimate(x) -> Estimate:
 PROVENANCE_PREFIX = "# slamarkov simulate: "
 
 
+def _contract_fields(c) -> dict:
+    """A contract's terms in a provenance: exact fractions as strings."""
+    return {
+        "review_period": c.review_period,
+        "penalty_threshold": str(c.penalty_threshold),
+        "bonus_threshold": str(c.bonus_threshold),
+        "scheme": c.scheme,
+        "penalty": str(c.penalty),
+        "bonus": str(c.bonus),
+        # a fill-rate contract says so (a ready-rate file keeps its earlier line, byte for byte)
+        **({"measure": c.measure} if c.measure != READY_RATE else {}),
+    }
+
+
 def provenance(problem, policy_kind, seed, runs) -> dict:
     """What a simulation's runs were made from: the problem, the policy, the seed, the size.
 
-    Amounts are exact fractions as strings, so that two files compare exactly.
+    Amounts are exact fractions as strings, so that two files compare exactly. A problem with
+    several customers (docs/model.md section 15) gives each customer's name, terms and demand
+    under ``"customers"`` and the allocation rule of the static policy under ``"allocation"``.
 
     Examples
     --------
@@ -315,23 +331,24 @@ def provenance(problem, policy_kind, seed, runs) -> dict:
     >>> p = provenance(Problem(Contract(10, 0.8, 0.9, penalty=50), Poisson(5), 0.5), "dynamic", 1, 100)
     >>> p["policy"], p["seed"], p["contract"]["penalty"], p["holding_cost"], p["demand"]
     ('dynamic', 1, '50', '1/2', 'Poisson(5)')
+    >>> from slamarkov.model.customers import Customer, CustomersProblem
+    >>> two = CustomersProblem([Customer(n, Contract.study(4), Poisson(2)) for n in "ab"], 1)
+    >>> q = provenance(two, "static", 7, 10)
+    >>> [c["name"] for c in q["customers"]], q["customers"][1]["penalty"], q["allocation"]
+    (['a', 'b'], '20', 'priority')
     """
-    c = problem.contract
+    from ..model.customers import CustomersProblem
+
+    head = {"policy": policy_kind, "seed": seed, "runs": int(runs)}
+    if isinstance(problem, CustomersProblem):
+        head["customers"] = [{"name": cu.name, **_contract_fields(cu.contract),
+                              "demand": cu.demand.describe()} for cu in problem.customers]
+        head["allocation"] = problem.allocation
+    else:
+        head["contract"] = _contract_fields(problem.contract)
+        head["demand"] = problem.demand.describe()
     return {
-        "policy": policy_kind,
-        "seed": seed,
-        "runs": int(runs),
-        "contract": {
-            "review_period": c.review_period,
-            "penalty_threshold": str(c.penalty_threshold),
-            "bonus_threshold": str(c.bonus_threshold),
-            "scheme": c.scheme,
-            "penalty": str(c.penalty),
-            "bonus": str(c.bonus),
-            # a fill-rate contract says so (a ready-rate file keeps its earlier line, byte for byte)
-            **({"measure": c.measure} if c.measure != READY_RATE else {}),
-        },
-        "demand": problem.demand.describe(),
+        **head,
         "holding_cost": str(problem.holding_cost),
         "purchase_cost": str(problem.purchase_cost),
         "salvage_value": str(problem.salvage_value),
@@ -340,11 +357,31 @@ def provenance(problem, policy_kind, seed, runs) -> dict:
     }
 
 
-def provenance_mismatch(runs: SimulationResult, problem, policy_kind) -> str | None:
+def _provenance_fields(made: dict) -> dict:
+    """A provenance's problem as ``{name: value}``, each name as a contract file spells it."""
+    out = {}
+    contract = made.get("contract")
+    for k, v in (contract.items() if isinstance(contract, dict) else ()):
+        out[f"contract.{k}"] = v
+    customers = made.get("customers")
+    for cu in (customers if isinstance(customers, list) else ()):
+        if isinstance(cu, dict):
+            out.update({f"customer.{cu.get('name')}.{k}": v for k, v in cu.items() if k != "name"})
+    for name, key in (("demand", "demand"), ("allocation.rule", "allocation"),
+                      ("costs.holding", "holding_cost"), ("costs.purchase", "purchase_cost"),
+                      ("costs.salvage", "salvage_value"), ("inventory.leftover", "leftover"),
+                      ("inventory.initial_stock", "initial_stock")):
+        if key in made:
+            out[name] = made[key]
+    return out
+
+
+def provenance_mismatch(runs, problem, policy_kind) -> str | None:
     """Why runs cannot be expected to match a problem's policy, or None when they were made for it.
 
-    Compares the runs' :attr:`~SimulationResult.provenance` (None: nothing to compare) with
-    ``problem`` and ``policy_kind``; returns one sentence naming what differs.
+    Compares the runs' :attr:`~SimulationResult.provenance` (or a provenance mapping itself;
+    None: nothing to compare) with ``problem`` and ``policy_kind``; returns one sentence naming
+    what differs.
 
     Examples
     --------
@@ -356,23 +393,26 @@ def provenance_mismatch(runs: SimulationResult, problem, policy_kind) -> str | N
     >>> print(provenance_mismatch(r, pb, "static"))
     the runs were simulated with the dynamic policy, not the static policy tested here
     """
-    made = runs.provenance
+    made = runs if runs is None or isinstance(runs, dict) else runs.provenance
     if not made:
         return None
-    here = provenance(problem, policy_kind, None, runs.runs)
+    here = provenance(problem, policy_kind, None, 0)
     diffs = []
     if made.get("policy") != policy_kind:
         diffs.append(f"with the {made.get('policy')} policy, not the {policy_kind} policy tested "
                      "here")
-    fields = [(f"contract.{k}", v, made.get("contract", {}).get(k))
-              for k, v in here["contract"].items()]
-    fields += [(name, here[key], made.get(key)) for name, key in (
-        ("demand", "demand"), ("costs.holding", "holding_cost"), ("costs.purchase", "purchase_cost"),
-        ("costs.salvage", "salvage_value"), ("inventory.leftover", "leftover"),
-        ("inventory.initial_stock", "initial_stock"))]
-    other = [f"{name} {theirs} (here {ours})" for name, ours, theirs in fields if theirs != ours]
-    if other:
-        diffs.append("for another problem: " + ", ".join(other))
+    theirs = _provenance_fields(made)
+    ours = _provenance_fields(here)
+    if "customers" in here and [c.get("name") for c in made.get("customers") or []
+                                if isinstance(c, dict)] != [c["name"] for c in here["customers"]]:
+        names = [c.get("name") for c in made.get("customers") or [] if isinstance(c, dict)]
+        diffs.append(f"for the customers {', '.join(map(str, names)) or 'of one contract'} "
+                     f"(here {', '.join(c['name'] for c in here['customers'])})")
+    else:
+        other = [f"{name} {theirs.get(name)} (here {v})" for name, v in ours.items()
+                 if theirs.get(name) != v]
+        if other:
+            diffs.append("for another problem: " + ", ".join(other))
     if not diffs:
         return None
     return "the runs were simulated " + "; and ".join(diffs)

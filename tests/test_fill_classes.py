@@ -125,7 +125,7 @@ def test_unbounded_demand_takes_the_limits():
     prob = Problem(c, Poisson(2), 1)
     space = StateSpace.for_problem(prob)
     codes = decided_codes(space, c)
-    i, D, F = space.coordinates()[:3]
+    _, D, F = space.coordinates()[:3]
     assert set(codes[F < D].tolist()) <= {-1, OPEN}  # a penalty stays reachable
 
 

@@ -49,7 +49,7 @@ from .fill_classes import (
 
 __all__ = ["BANDS", "ROLES", "DECIDED", "OPEN", "OUTCOME_INDICATORS", "STRATEGIC_INDICATORS",
            "GAMING_INDICATORS", "FILL_STRATEGIC_INDICATORS", "FILL_INDICATORS",
-           "committed_band", "decided_outcome", "decided_codes", "outcome_chances",
+           "committed_band", "decided_outcome", "decided_codes", "layer_bands", "outcome_chances",
            "state_classes", "state_roles", "indicators", "fill_indicators"]
 
 #: the roles of a state under a policy (outcome classes)
@@ -161,6 +161,29 @@ def decided_codes(space, contract, *, amounts: bool = True) -> np.ndarray:
     return (decided_outcome if amounts else committed_band)(contract, *coords[:2])
 
 
+def layer_bands(space, contract, i: int, lo: int = 0, hi=None) -> np.ndarray:
+    """The committed band (:func:`committed_band`: -1, 0, +1 or :data:`OPEN`, whatever the
+    amounts) of the score states lo..hi-1 of layer i of a space (i = T + 1: the final scores),
+    for any score (docs/model.md sections 12 and 14).
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, DiscreteUniform, Problem
+    >>> from slamarkov.chain.space import StateSpace
+    >>> prob = Problem(Contract(2, 0.6, 0.75, measure="fill-rate"), DiscreteUniform(0, 1), 1)
+    >>> layer_bands(StateSpace.for_problem(prob), prob.contract, 2).tolist()  # (0,0) (1,0) (1,1)
+    [2, -1, 2]
+    >>> layer_bands(StateSpace(10), Contract(10, 0.8, 0.9), 11, 7, 10).tolist()
+    [-1, 0, 1]
+    """
+    hi = space.size(i) if hi is None else hi
+    if not _is_fill(space):
+        return committed_band(contract, i, np.arange(lo, hi))
+    D, F = space.score.values(i)[lo:hi].T
+    low, high = fill_outcome_ends(contract, space.score.demand.upper, i, D, F, amounts=False)
+    return np.where(low == high, low, OPEN).astype(np.int8)
+
+
 def _final_outcomes(space, contract) -> np.ndarray:
     """The outcome of every final score (the absorbing states), amounts counted."""
     if _is_fill(space):
@@ -256,7 +279,10 @@ def state_classes(policy, base_stock=None) -> dict:
         F(y), ``p_penalty`` and ``p_bonus`` (from the state, under the policy), ``decided``
         (:data:`DECIDED`) and ``role`` (:data:`ROLES`); with ``base_stock`` also
         ``reference_stock`` :math:`\\max(S^*, x)`, ``withheld`` and ``added`` (the chance of a
-        ready period below or above the reference's).
+        ready period below or above the reference's). On a fill-rate policy (docs/model.md
+        section 14) ``demand_total`` and ``filled_total`` in place of ``ready_count``,
+        ``fill_ratio`` :math:`e(y)/E[d]` in place of ``ready_chance``, and ``withheld`` and
+        ``added`` in expected units filled, :math:`e(y) = E\\min(d, y)`.
 
     Examples
     --------
@@ -388,11 +414,7 @@ def indicators(policy, base_stock, start=(1, 0), reference_pmf=None) -> dict:
         return fill_indicators(pol, base_stock, None if tuple(start) == (1, 0) else start)
     exact, space = pol.exact, pol.space
     c = pol.problem.contract
-    zero = Fraction(0) if exact else 0.0
-    pos = space.start(start)
-    cls = _classes(pol, base_stock, all_chances=False)
-    same_policy = bool(np.all(cls["reference_stock"] == np.asarray(pol.stock)))
-    out = dict.fromkeys(GAMING_INDICATORS, zero)
+    pos, cls, same_policy, out = _setup(pol, base_stock, start, GAMING_INDICATORS)
     if pos.i > space.T:
         return out if exact else {k: float(x) for k, x in out.items()}
     s, pmf = _visit_sums(pol, pos, _class_weights(cls, exact))
@@ -409,6 +431,16 @@ def indicators(policy, base_stock, start=(1, 0), reference_pmf=None) -> dict:
                bunching_excess_bonus=pmf[c.bonus_count] - ref[c.bonus_count],
                bunching_excess_penalty=pmf[c.penalty_count] - ref[c.penalty_count])
     return out if exact else {k: float(x) for k, x in out.items()}
+
+
+def _setup(pol, base_stock, start, keys) -> tuple:
+    """The start's position, the classes against the reference, whether the policy is the
+    reference itself, and the indicators at zero."""
+    pos = pol.space.start(start)  # checked before any work
+    cls = _classes(pol, base_stock, all_chances=False)
+    same_policy = bool(np.all(cls["reference_stock"] == np.asarray(pol.stock)))
+    out = dict.fromkeys(keys, Fraction(0) if pol.exact else 0.0)
+    return pos, cls, same_policy, out
 
 
 def _class_weights(cls, exact) -> np.ndarray:
@@ -505,10 +537,7 @@ def fill_indicators(policy, base_stock, start=None, reference_rate=None) -> dict
     zero = Fraction(0) if exact else 0.0
     if start is None:
         start = (1, 0, 0, space.initial_stock) if space.carry else (1, 0, 0)
-    pos = space.start(start)
-    cls = _classes(pol, base_stock, all_chances=False)
-    same_policy = bool(np.all(cls["reference_stock"] == np.asarray(pol.stock)))
-    out = dict.fromkeys(FILL_INDICATORS, zero)
+    pos, cls, same_policy, out = _setup(pol, base_stock, start, FILL_INDICATORS)
     if pos.i > space.T:
         return out if exact else {k: float(x) for k, x in out.items()}
     s, final = _visit_sums(pol, pos, _class_weights(cls, exact))

@@ -56,7 +56,9 @@ def run(args) -> int:
             parser.error(f"--out: no suffix to tell the format by; give --format "
                          f"{'|'.join(GRAPH_FORMATS)}")
         require_format(fmt)  # a missing extra is refused before the work
-    cfg = config_from_args(args, customers=True)
+    # the inspection report in units on a fill-rate contract (docs/model.md section 14)
+    cfg = config_from_args(args, ("ready-rate", "fill-rate") if args.inspect else ("ready-rate",),
+                           customers=True)
     if isinstance(cfg.problem, CustomersProblem):  # docs/model.md section 15
         if not args.inspect:
             raise ChainError("--format: graphs are drawn for one customer only; with several "
@@ -85,7 +87,12 @@ def run(args) -> int:
         # the withholding states are measured against the static solution of the same options
         reference = solution if args.policy == "static" else solve_policy(
             cfg.problem, "static", **cfg.solver_options())
-        report = inspect_policy(policy, reference=reference)
+        if cfg.problem.contract.measure == "fill-rate":
+            from ..analysis.fill_inspect import inspect_fill_policy
+
+            report = inspect_fill_policy(policy, reference=reference)
+        else:
+            report = inspect_policy(policy, reference=reference)
         text = (json_text(report.to_dict()) if fmt == "json"
                 else report.to_text())
         emit(text, args.out)

@@ -319,3 +319,46 @@ def test_classes_are_disjoint_and_decided_means_certain(problem):
                                             + ind["withheld_filled_units_decided"])
     if c.penalty == 0:
         assert ind["give_up_periods"] == 0
+
+
+@pytest.mark.parametrize("case", CASES[:6], ids=lambda c: f"T{c[0]}-{c[2]}-{c[3]}-{c[4]}")
+def test_class_masks_equal_brute_force(case):
+    """Every transient state's role, decided outcome and chances of each outcome, by walking
+    its remaining paths (reachable or not)."""
+    problem = _problem(case)
+    pol = solve_dynamic(problem, max_stock=4, exact=True).policy
+    space, c, T = pol.space, problem.contract, problem.review_period
+    pmf = _pmf(problem.demand)
+    support = [d for d, p in enumerate(pmf) if p]
+    mean = sum(d * p for d, p in enumerate(pmf))
+    cls = state_classes(pol)
+    coords = list(zip(*(a.tolist() for a in space.coordinates())))
+
+    def order(i, D, F, x):
+        return int(pol.stock[space.index(*((i, D, F, x) if space.carry else (i, D, F)))])
+
+    def chances(i, D, F, x):
+        """(P(penalty), P(bonus)) from (i, D, F, x) over every remaining demand path."""
+        pen = bon = Fraction(0)
+        for path in itertools.product(support, repeat=T - i + 1):
+            DD, FF, xx, p = D, F, x, Fraction(1)
+            for k, d in enumerate(path, start=i):
+                y = order(k, DD, FF, xx)
+                p *= pmf[d]
+                DD, FF = DD + d, FF + min(d, y)
+                xx = max(y - d, 0) if problem.carries else 0
+            pen += p * (_outcome(c, DD, FF) == -1)
+            bon += p * (_outcome(c, DD, FF) == 1)
+        return pen, bon
+
+    labels = {-1: "penalty-certain", 0: "neutral-decided", 1: "bonus-secured", OPEN: "open"}
+    for k, (i, D, F, x) in enumerate(coords):
+        pen, bon = chances(i, D, F, x)
+        y = order(i, D, F, x)
+        ratio = sum(p * min(d, y) for d, p in enumerate(pmf)) / mean
+        role = ("give-up" if ratio < c.penalty_threshold and pen > Fraction(1, 2) else
+                "coasting" if ratio < c.bonus_threshold and bon > Fraction(1, 2) else "trying")
+        assert (cls["p_penalty"][k], cls["p_bonus"][k]) == (pen, bon), (i, D, F, x)
+        assert cls["fill_ratio"][k] == ratio
+        assert cls["role"][k] == role, (i, D, F, x)
+        assert cls["decided"][k] == labels[_brute_decided(c, support, i, D, F)]

@@ -12,6 +12,7 @@ import json
 import math
 from fractions import Fraction
 
+import numpy as np
 import pytest
 
 from slamarkov import Contract, DiscreteUniform, Empirical, Problem
@@ -144,3 +145,17 @@ def test_cli_export_of_a_fill_rate_contract_is_not_this_branch(capsys, contract_
     assert code in (0, 2)
     if code == 2:
         assert "Traceback" not in err and "fill-rate" in err
+
+
+def test_states_at_indices_are_named_by_one_gather_per_stage():
+    """space.coordinates_at on a fill space (what the report's state lists read) equals the
+    full coordinates, in any order (it once looped over states)."""
+    from slamarkov.chain.space import StateSpace
+
+    prob = Problem(Contract(4, "0.8", "0.9", measure="fill-rate"), DiscreteUniform(0, 2), 1,
+                   leftover="carry")
+    space = StateSpace.for_problem(prob, 3)
+    idx = np.random.default_rng(5).permutation(space.n_transient)
+    full = space.coordinates()
+    for got, want in zip(space.coordinates_at(idx), full):
+        assert got.tolist() == want[idx].tolist()

@@ -139,14 +139,6 @@ def test_cli_inspect_text_and_json(capsys, contract_file, tmp_path):
            "y_ref = S*): 0" in out
 
 
-def test_cli_export_of_a_fill_rate_contract_is_not_this_branch(capsys, contract_file):
-    """Only --inspect takes a fill-rate contract here; the export answers in one line."""
-    code, out, err = _run(capsys, "graph", str(contract_file), "--format", "json")
-    assert code in (0, 2)
-    if code == 2:
-        assert "Traceback" not in err and "fill-rate" in err
-
-
 def test_states_at_indices_are_named_by_one_gather_per_stage():
     """space.coordinates_at on a fill space (what the report's state lists read) equals the
     full coordinates, in any order (it once looped over states)."""

@@ -362,3 +362,15 @@ def test_class_masks_equal_brute_force(case):
         assert cls["fill_ratio"][k] == ratio
         assert cls["role"][k] == role, (i, D, F, x)
         assert cls["decided"][k] == labels[_brute_decided(c, support, i, D, F)]
+
+
+def test_the_gaming_api_reads_a_fill_rate_policy_in_units():
+    """analysis.gaming.gaming_indicators on a fill-rate solution gives the indicators in units
+    (with the static solution, both solutions, or the reference solved for it)."""
+    from slamarkov.analysis.gaming import gaming_indicators
+
+    both = solve_both(_problem(CASES[0]), exact=True)
+    want = fill_gaming_indicators(both.dynamic, both.static)
+    assert gaming_indicators(both.dynamic, both) == want
+    assert gaming_indicators(both.dynamic) == want
+    assert all(gaming_indicators(both.static)[k] == 0 for k in FILL_STRATEGIC_INDICATORS)

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..chain.classes import DECIDED, state_classes
 from ..chain.policy import as_policy
+from .gaming import reference_base_stock
 from .inspect import (
     band_flow,
     check_size,
@@ -190,20 +191,6 @@ class FillInspection:
         return "\n".join(lines)
 
 
-def _reference_stock(policy, reference, pol) -> int:
-    """S* of the static reference: a static solution (or both solutions), a number, or solved."""
-    reference = getattr(reference, "static", reference)
-    if reference is None and getattr(policy, "kind", None) == "static" and \
-            hasattr(policy, "base_stock"):
-        reference = policy
-    if reference is not None:
-        return int(getattr(reference, "base_stock", reference))
-    from ..solve.static import solve_static
-
-    max_stock = pol.space.max_stock if pol.carries else None
-    return int(solve_static(pol.problem, max_stock=max_stock, exact=pol.exact).base_stock)
-
-
 def inspect_fill_policy(policy, start=None, reference=None) -> FillInspection:
     """All the inspection queries of a fill-rate contract's policy, in units (module
     docstring).
@@ -241,7 +228,7 @@ def inspect_fill_policy(policy, start=None, reference=None) -> FillInspection:
         start = (1, 0, 0, space.initial_stock) if space.carry else (1, 0, 0)
     pos = transient_start(pol, start)
     start = space.key(pos)
-    S = _reference_stock(policy, reference, pol)
+    S = int(reference_base_stock(policy, reference)[0])
     cls = state_classes(pol, S)
     seen = reachable(pol, start)[: space.n_transient]
     masks = {"give_up": cls["role"] == "give-up", "coasting": cls["role"] == "coasting",

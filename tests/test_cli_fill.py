@@ -92,8 +92,6 @@ def test_chain_from_a_mid_period_state(capsys, contract):
                                                   "demand"),
     (["chain", "{f}", "--from", "2,2"], "--from: must be I,D,F or I,D,F,X (integers)"),
     (["chain", "{f}", "--from", "2,1,2"], "--from: state (2, 1, 2) is not in the chain"),
-    (["graph", "{f}", "--inspect"], "contract.measure: slamarkov graph --inspect handles "
-                                    "ready-rate contracts"),
 ])
 def test_bad_input_is_one_line(capsys, contract, args, message):
     code, out, err = run(capsys, *[a.format(f=contract) for a in args])

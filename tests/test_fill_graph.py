@@ -5,6 +5,8 @@ contracts."""
 
 from __future__ import annotations
 
+import json
+
 import itertools
 import math
 from fractions import Fraction
@@ -302,10 +304,17 @@ class TestCommandLine:
         G = graph_from_string(out, "json")
         assert (2, 1, 1, 0) in G and G.graph["leftover"] == "carry"
 
-    def test_inspect_refused_naming_inspect(self, capsys, contract):
-        code, out, err = run(capsys, "graph", contract, "--inspect")
-        assert code == 2 and out == "" and err.count("\n") == 1
-        assert "slamarkov graph --inspect handles ready-rate contracts" in err
+    def test_inspect_and_export_of_one_contract(self, capsys, contract):
+        # --inspect reports in units (tests/test_fill_inspect.py), export draws the same states
+        code, out, err = run(capsys, "graph", contract, "--inspect", "--json")
+        assert code == 0, err
+        doc = json.loads(out)
+        code, out, err = run(capsys, "graph", contract, "--format", "json")
+        assert code == 0, err
+        G = graph_from_string(out, "json")
+        reached = [n for n, a in G.nodes(data=True)
+                   if a["kind"] == "transient" and a["reach"] > 0]
+        assert doc["measure"] == "fill-rate" and doc["reachable"] == len(reached)
 
     def test_too_large_refused_before_work(self, capsys, contract, tmp_path, monkeypatch):
         def no_solve(*args, **kwargs):

@@ -66,3 +66,14 @@ def test_cli_report_on_a_fill_rate_contract(tmp_path, capsys):
     assert main(["report", str(contract), "--out", str(out)]) == 0
     assert visible(out.read_text()) == visible(render_fill_report(PROBLEM, exact=True))
     # --log adds the monitor's section (tests/test_html_report_fill_log.py)
+
+
+def test_the_classes_in_units_are_shown(page):
+    """give-up and coasting periods and the split by decided states (docs/model.md section 14)."""
+    text = visible(page)
+    dyn, sta = solve_both(PROBLEM, exact=True)
+    ind = fill_gaming_indicators(dyn, sta)
+    assert ind["coasting_periods"] == Fraction(1, 3)  # after demand 2 filled, it orders up to 1
+    assert "coasting on the bonus (expected fill ratio below the bonus threshold while the " \
+           "bonus is likely) 0.333333 0 " in text
+    assert "still open 0.111111 0 of which once it was decided 0 0 " in text

@@ -28,6 +28,7 @@ from ..chain.classes import (
     state_classes,
 )
 from ..chain.policy import Policy, as_policy
+from ..solve.fill import FillStaticSolution
 from ..solve.results import StaticSolution
 
 __all__ = [
@@ -64,11 +65,13 @@ def reference_base_stock(policy, reference=None):
     >>> reference_base_stock(solve_dynamic(Problem(Contract.study(10), Poisson(5), 0.5)))[0]
     8
     """
-    if reference is None and isinstance(policy, StaticSolution):
+    if reference is None and isinstance(policy, (StaticSolution, FillStaticSolution)):
         reference = policy
     reference = getattr(reference, "static", reference)  # Solutions
     if isinstance(reference, StaticSolution):
         return reference.base_stock, reference.ready_rate.pmf
+    if isinstance(reference, FillStaticSolution):  # its final ready count is not the score
+        return reference.base_stock, None
     if reference is not None:
         return reference, None
     from ..solve.static import solve_static
@@ -76,7 +79,7 @@ def reference_base_stock(policy, reference=None):
     pol = as_policy(policy)
     max_stock = pol.space.max_stock if pol.carries else None
     sol = solve_static(pol.problem, max_stock=max_stock, exact=pol.exact)
-    return sol.base_stock, sol.ready_rate.pmf
+    return sol.base_stock, getattr(getattr(sol, "ready_rate", None), "pmf", None)
 
 
 def gaming_indicators(policy, reference=None, start=(1, 0)) -> dict:

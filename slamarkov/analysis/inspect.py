@@ -19,7 +19,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..chain.classes import DECIDED, committed_band, state_classes
+from ..chain.classes import DECIDED, layer_bands, state_classes
 from ..chain.kernels import kernel_for
 from ..chain.policy import as_policy
 from ..chain.space import Position
@@ -38,6 +38,8 @@ __all__ = [
     "decision_boundary",
     "most_probable_paths",
     "band_flow",
+    "flow_document",
+    "flow_lines",
     "inspect_policy",
     "check_size",
     "transient_start",
@@ -380,7 +382,7 @@ def most_probable_paths(policy, start=(1, 0)) -> dict:
         cols = np.arange(k.shape[0])
         back.append(inc.rows[k, cols])
         scores = cand.pick(k, cols)
-    bands = pol.problem.contract.band(np.arange(scores.value.shape[0]))
+    bands = layer_bands(space, pol.problem.contract, T + 1)  # the final scores' bands
     reachable = scores.reachable()
     ends = {}  # band -> its most probable absorbing state
     for code, name in zip((-1, 0, 1), BANDS):
@@ -389,7 +391,7 @@ def most_probable_paths(policy, start=(1, 0)) -> dict:
             ends[name] = int(sel[scores.column(sel).first_tied_with_best()[0]])
     # back through the layers for every band at once: one lookup of state names per layer
     j = np.array(list(ends.values()), dtype=np.int64)
-    paths = [[(T + 1, int(e))] for e in j]
+    paths = [[space.key(Position(T + 1, int(e), 0))] for e in j]  # (T + 1, *final score)
     for step in range(len(back) - 1, -1, -1):
         j = back[step][j]
         for path, key in zip(paths, space.keys(pos.i + step, j)):
@@ -514,11 +516,31 @@ def band_flow(policy, start=(1, 0)) -> dict:
     final = kernel_for(pol).forward(pos, on_layer=keep)
     layers.append((0, np.asarray(final, dtype=np.float64)))
     for k, (i, (lo, P)) in enumerate(zip(stages.tolist(), layers)):
-        band = committed_band(c, i, np.arange(lo, lo + P.shape[0]))
+        band = layer_bands(pol.space, c, i, lo, lo + P.shape[0])
         for code, name in zip((-1, 0, 1), BANDS):
             committed[name][k] = P[band == code].sum()
     flow = {b: np.diff(committed[b], prepend=0.0) for b in BANDS}
     return {"stage": stages, "committed": committed, "flow": flow}
+
+
+def flow_document(flow) -> dict:
+    """:func:`band_flow`'s result as JSON-friendly lists (the reports' ``flow``)."""
+    return {"stage": flow["stage"].tolist(),
+            "committed": {b: a.tolist() for b, a in flow["committed"].items()},
+            "flow": {b: a.tolist() for b, a in flow["flow"].items()}}
+
+
+def flow_lines(flow) -> list:
+    """:func:`band_flow`'s result as the reports' table: per stage, the probability committed
+    to each band in percent and its increase in that stage."""
+    lines = ["Probability committed to each band by stage, in percent (flow in that stage):",
+             "  stage   penalty (%)           neutral (%)           bonus (%)"]
+    for k, i in enumerate(flow["stage"].tolist()):
+        cells = "  ".join(f"{100 * flow['committed'][b][k]:8.4f} "
+                          f"(+{100 * max(flow['flow'][b][k], 0.0):.4f})".ljust(20)
+                          for b in BANDS).rstrip()
+        lines.append(f"  {i:>5}   {cells}")
+    return lines
 
 
 # -- inspection report ------------------------------------------------------------------------
@@ -648,11 +670,7 @@ class PolicyInspection:
                     "final_count": bp.final_count, "path": states(bp.path)}
                 for band, bp in self.paths.items()
             },
-            "flow": {
-                "stage": self.flow["stage"].tolist(),
-                "committed": {b: a.tolist() for b, a in self.flow["committed"].items()},
-                "flow": {b: a.tolist() for b, a in self.flow["flow"].items()},
-            },
+            "flow": flow_document(self.flow),
         }
 
     def to_text(self) -> str:
@@ -718,15 +736,7 @@ class PolicyInspection:
                          f"{100 * bp.probability:.6g}% (natural log of the probability "
                          f"{bp.log_probability:.4f}{whole}); ready in periods "
                          f"{_ready_periods(bp.path)}")
-        lines.append("Probability committed to each band by stage, in percent (flow in that "
-                     "stage):")
-        lines.append("  stage   penalty (%)           neutral (%)           bonus (%)")
-        f = self.flow
-        for k, i in enumerate(f["stage"].tolist()):
-            cells = "  ".join(f"{100 * f['committed'][b][k]:8.4f} "
-                              f"(+{100 * max(f['flow'][b][k], 0.0):.4f})".ljust(20)
-                              for b in BANDS).rstrip()
-            lines.append(f"  {i:>5}   {cells}")
+        lines.extend(flow_lines(self.flow))
         return "\n".join(lines)
 
 

@@ -674,20 +674,18 @@ class AbsorbingChain:
 
     # -- named state sets ------------------------------------------------------------------
     def penalty_certain(self) -> np.ndarray:
-        """Flat mask of transient states from which the penalty is certain whatever happens:
-        v + (T - i + 1) < ceil(T alpha_L) (docs/model.md section 12)."""
-        from .classes import committed_band
+        """Flat mask of transient states from which the penalty band is certain whatever happens
+        (:func:`~slamarkov.chain.classes.decided_codes`; docs/model.md sections 12 and 14)."""
+        from .classes import decided_codes
 
-        i, v = self.space.coordinates()[:2]
-        return committed_band(self.contract, i, v) == -1
+        return decided_codes(self.space, self.contract, amounts=False) == -1
 
     def bonus_secured(self) -> np.ndarray:
-        """Flat mask of transient states where the bonus is already earned: v >= ceil(T alpha_U)
-        (docs/model.md section 12)."""
-        from .classes import committed_band
+        """Flat mask of transient states where the bonus band is earned whatever happens
+        (:func:`~slamarkov.chain.classes.decided_codes`; docs/model.md sections 12 and 14)."""
+        from .classes import decided_codes
 
-        i, v = self.space.coordinates()[:2]
-        return committed_band(self.contract, i, v) == 1
+        return decided_codes(self.space, self.contract, amounts=False) == 1
 
     def zero_stock(self) -> np.ndarray:
         """Flat mask of transient states where the policy adds no stock

@@ -38,10 +38,19 @@ from fractions import Fraction
 import numpy as np
 
 from ..model.contract import BANDS
+from .fill import FillScore, triangle_pairs
+from .fill_classes import (
+    expected_filled,
+    fill_outcome_ends,
+    fill_ratio,
+    fill_value_mass,
+    lowest_fill_class,
+)
 
 __all__ = ["BANDS", "ROLES", "DECIDED", "OPEN", "OUTCOME_INDICATORS", "STRATEGIC_INDICATORS",
-           "GAMING_INDICATORS", "committed_band", "decided_outcome", "outcome_chances",
-           "state_classes", "state_roles", "indicators"]
+           "GAMING_INDICATORS", "FILL_STRATEGIC_INDICATORS", "FILL_INDICATORS",
+           "committed_band", "decided_outcome", "decided_codes", "layer_bands", "outcome_chances",
+           "state_classes", "state_roles", "indicators", "fill_indicators"]
 
 #: the roles of a state under a policy (outcome classes)
 ROLES = ("trying", "give-up", "coasting")
@@ -60,6 +69,18 @@ STRATEGIC_INDICATORS = (
 )
 #: every indicator of :func:`indicators`, in the order the sweep's tables give them
 GAMING_INDICATORS = OUTCOME_INDICATORS + STRATEGIC_INDICATORS
+#: the strategic indicators of a fill-rate contract, in units (docs/model.md section 14)
+FILL_STRATEGIC_INDICATORS = (
+    "withheld_filled_units", "withheld_filled_units_open", "withheld_filled_units_decided",
+    "added_filled_units", "added_filled_units_open", "added_filled_units_decided",
+    "bunching_excess_bonus", "bunching_excess_penalty",
+)
+#: every indicator of :func:`fill_indicators`, in table order
+FILL_INDICATORS = OUTCOME_INDICATORS + FILL_STRATEGIC_INDICATORS
+
+
+def _is_fill(space) -> bool:
+    return isinstance(space.score, FillScore)
 
 
 def committed_band(contract, i, v) -> np.ndarray:
@@ -109,6 +130,68 @@ def decided_outcome(contract, i, v) -> np.ndarray:
     return np.where(low == high, low, OPEN).astype(np.int8)
 
 
+def decided_codes(space, contract, *, amounts: bool = True) -> np.ndarray:
+    """The decided outcome (:func:`decided_outcome`, codes -1, 0, +1 or :data:`OPEN`) of every
+    transient state of a state space, flat in state order, for any score: the ready count
+    (docs/model.md section 12) or units demanded and filled (section 14, in units, from the
+    demand's own support). Without ``amounts``, the committed band (a band whose amount is zero
+    still counts), what :meth:`AbsorbingChain.penalty_certain
+    <slamarkov.chain.AbsorbingChain.penalty_certain>` and ``bonus_secured`` read.
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, DiscreteUniform, Problem
+    >>> from slamarkov.chain.space import StateSpace
+    >>> prob = Problem(Contract(2, 0.5, 0.75, penalty=4, measure="fill-rate"),
+    ...                DiscreteUniform(0, 1), 1)
+    >>> space = StateSpace.for_problem(prob)
+    >>> space.score.values(2).tolist(), decided_codes(space, prob.contract)[1:].tolist()
+    ([[0, 0], [1, 0], [1, 1]], [2, 2, 0])
+    >>> decided_codes(space, prob.contract, amounts=False)[1:].tolist()
+    [2, 2, 2]
+
+    From (2, 1, 1) the final rate lies in [1/2, 1]: no penalty whatever happens, and no bonus
+    to earn (its amount is 0), so the outcome "neither" is decided; its band is not.
+    """
+    coords = space.coordinates()
+    if _is_fill(space):
+        low, high = fill_outcome_ends(contract, space.score.demand.upper, *coords[:3],
+                                      amounts=amounts)
+        return np.where(low == high, low, OPEN).astype(np.int8)
+    return (decided_outcome if amounts else committed_band)(contract, *coords[:2])
+
+
+def layer_bands(space, contract, i: int, lo: int = 0, hi=None) -> np.ndarray:
+    """The committed band (:func:`committed_band`: -1, 0, +1 or :data:`OPEN`, whatever the
+    amounts) of the score states lo..hi-1 of layer i of a space (i = T + 1: the final scores),
+    for any score (docs/model.md sections 12 and 14).
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, DiscreteUniform, Problem
+    >>> from slamarkov.chain.space import StateSpace
+    >>> prob = Problem(Contract(2, 0.6, 0.75, measure="fill-rate"), DiscreteUniform(0, 1), 1)
+    >>> layer_bands(StateSpace.for_problem(prob), prob.contract, 2).tolist()  # (0,0) (1,0) (1,1)
+    [2, -1, 2]
+    >>> layer_bands(StateSpace(10), Contract(10, 0.8, 0.9), 11, 7, 10).tolist()
+    [-1, 0, 1]
+    """
+    hi = space.size(i) if hi is None else hi
+    if not _is_fill(space):
+        return committed_band(contract, i, np.arange(lo, hi))
+    D, F = space.score.values(i)[lo:hi].T
+    low, high = fill_outcome_ends(contract, space.score.demand.upper, i, D, F, amounts=False)
+    return np.where(low == high, low, OPEN).astype(np.int8)
+
+
+def _final_outcomes(space, contract) -> np.ndarray:
+    """The outcome of every final score (the absorbing states), amounts counted."""
+    if _is_fill(space):
+        D, F = triangle_pairs(space.score.cap(space.T + 1))
+        return fill_outcome_ends(contract, space.score.demand.upper, space.T + 1, D, F)[0]
+    return _outcome(contract, np.arange(space.n_final))
+
+
 def _zeros(shape, exact):
     if exact:
         out = np.empty(shape, dtype=object)
@@ -140,7 +223,7 @@ def outcome_chances(policy) -> tuple:
 
     pol = as_policy(policy)
     space, exact = pol.space, pol.exact
-    outcome = _outcome(pol.problem.contract, np.arange(space.n_final))
+    outcome = _final_outcomes(space, pol.problem.contract)
     terminal = _zeros((space.n_final, space.final_width, 2), exact)
     one = Fraction(1) if exact else 1.0
     terminal[outcome == -1, :, 0] = one
@@ -169,6 +252,15 @@ def _reference_chance(pol, base_stock, stock_on_hand):
     return y_ref, np.asarray(F_ref), y == y_ref
 
 
+def _reference_filled(pol, base_stock, stock_on_hand):
+    """e(y) and e(max(S*, x)) in every state (units), and whether y = max(S*, x) there."""
+    y = np.asarray(pol.stock, dtype=np.int64)
+    y_ref = np.maximum(np.asarray(stock_on_hand, dtype=np.int64), int(base_stock))
+    top = int(max(y.max(initial=0), y_ref.max(initial=0)))
+    e = expected_filled(pol.problem.demand, top, exact=pol.exact)
+    return y_ref, e.take(y_ref), e.take(y), y == y_ref
+
+
 def state_classes(policy, base_stock=None) -> dict:
     """Every class of every transient state of a policy (module docstring).
 
@@ -187,7 +279,10 @@ def state_classes(policy, base_stock=None) -> dict:
         F(y), ``p_penalty`` and ``p_bonus`` (from the state, under the policy), ``decided``
         (:data:`DECIDED`) and ``role`` (:data:`ROLES`); with ``base_stock`` also
         ``reference_stock`` :math:`\\max(S^*, x)`, ``withheld`` and ``added`` (the chance of a
-        ready period below or above the reference's).
+        ready period below or above the reference's). On a fill-rate policy (docs/model.md
+        section 14) ``demand_total`` and ``filled_total`` in place of ``ready_count``,
+        ``fill_ratio`` :math:`e(y)/E[d]` in place of ``ready_chance``, and ``withheld`` and
+        ``added`` in expected units filled, :math:`e(y) = E\\min(d, y)`.
 
     Examples
     --------
@@ -216,14 +311,17 @@ def state_classes(policy, base_stock=None) -> dict:
 def _classes(policy, base_stock=None, all_chances=True) -> dict:
     """:func:`state_classes` with the role and the decided outcome as codes (``role_code``
     into :data:`ROLES`, ``decided_code`` -1, 0, +1 or :data:`OPEN`): no strings built. Without
-    ``all_chances`` the chances of the outcomes are left at 0 when no state's ready chance is
-    below a threshold (the roles do not depend on them then)."""
+    ``all_chances`` the chances of the outcomes are left at 0 when no state's ready chance (fill
+    ratio) is below a threshold (the roles do not depend on them then)."""
     from .policy import as_policy
 
     pol = as_policy(policy)
-    c = pol.problem.contract
-    i, v, x = pol.space.coordinates()
-    F = np.asarray(pol.success())
+    c, space = pol.problem.contract, pol.space
+    fill = _is_fill(space)
+    i, *score, x = space.coordinates()
+    # the period's chance against alpha: F(y) (periods) or e(y)/E[d] (units, section 14)
+    F = (fill_ratio(pol.problem.demand, pol.stock, pol.exact) if fill
+         else np.asarray(pol.success()))
     half = Fraction(1, 2) if pol.exact else 0.5
     aL, aU = ((c.penalty_threshold, c.bonus_threshold) if pol.exact
               else (float(c.penalty_threshold), float(c.bonus_threshold)))
@@ -233,18 +331,22 @@ def _classes(policy, base_stock=None, all_chances=True) -> dict:
         pen = bon = _zeros(F.shape[0], pol.exact)
     give_up = (F < aL) & (pen > half)
     coast = (F < aU) & (bon > half)
-    out = {"stage": i, "ready_count": v}
+    out = {"stage": i, **dict(zip(space.score.coordinates, score))}
     if pol.carries:
         out["stock_on_hand"] = x
-    out.update(stock=pol.stock, ready_chance=F, p_penalty=pen,
-               p_bonus=bon, decided_code=decided_outcome(c, i, v),
-               role_code=np.where(give_up, 1, np.where(coast, 2, 0)).astype(np.int8))
+    out.update({"stock": pol.stock, "fill_ratio" if fill else "ready_chance": F,
+                "p_penalty": pen, "p_bonus": bon, "decided_code": decided_codes(space, c),
+                "role_code": np.where(give_up, 1, np.where(coast, 2, 0)).astype(np.int8)})
     if base_stock is not None:
-        y_ref, F_ref, same = _reference_chance(pol, base_stock, x)
+        if fill:  # units filled in expectation (docs/model.md section 14)
+            y_ref, mine_ref, mine, same = _reference_filled(pol, base_stock, x)
+        else:
+            y_ref, mine_ref, same = _reference_chance(pol, base_stock, x)
+            mine = F
         zero = Fraction(0) if pol.exact else 0.0
         out.update(reference_stock=y_ref,
-                   withheld=np.where(same, zero, np.maximum(F_ref - F, zero)),
-                   added=np.where(same, zero, np.maximum(F - F_ref, zero)))
+                   withheld=np.where(same, zero, np.maximum(mine_ref - mine, zero)),
+                   added=np.where(same, zero, np.maximum(mine - mine_ref, zero)))
     return out
 
 
@@ -264,7 +366,8 @@ def state_roles(policy) -> dict:
     ['give-up', 'give-up', 'give-up', 'give-up', 'give-up', 'give-up', 'give-up', 'trying', 'trying', 'coasting']
     """
     cls = state_classes(policy)
-    keys = ("stage", "ready_count", "stock_on_hand", "stock", "role", "decided")
+    keys = ("stage", "ready_count", "demand_total", "filled_total", "stock_on_hand", "stock",
+            "role", "decided")
     return {k: cls[k] for k in keys if k in cls}
 
 
@@ -304,21 +407,48 @@ def indicators(policy, base_stock, start=(1, 0), reference_pmf=None) -> dict:
     >>> set(indicators(solve_static(prob, max_stock=40), S)[k] for k in STRATEGIC_INDICATORS)
     {0.0}
     """
-    from .kernels import kernel_for
-    from .policy import Policy, as_policy
+    from .policy import as_policy
 
     pol = as_policy(policy)
+    if _is_fill(pol.space):  # docs/model.md section 14: the indicators in units
+        return fill_indicators(pol, base_stock, None if tuple(start) == (1, 0) else start)
     exact, space = pol.exact, pol.space
     c = pol.problem.contract
-    zero = Fraction(0) if exact else 0.0
-    pos = space.start(start)
-    cls = _classes(pol, base_stock, all_chances=False)
-    same_policy = bool(np.all(cls["reference_stock"] == np.asarray(pol.stock)))
-    out = dict.fromkeys(GAMING_INDICATORS, zero)
+    pos, cls, same_policy, out = _setup(pol, base_stock, start, GAMING_INDICATORS)
     if pos.i > space.T:
         return out if exact else {k: float(x) for k, x in out.items()}
+    s, pmf = _visit_sums(pol, pos, _class_weights(cls, exact))
+    if same_policy:
+        ref = pmf  # the same orders in every state: the same distribution
+    elif reference_pmf is not None:
+        ref = reference_pmf
+    else:
+        ref = _reference_policy(pol, base_stock, cls).ready_count(space.key(pos)).pmf
+    out.update(give_up_periods=s[0], coasting_periods=s[1],
+               withheld_ready_periods=s[2] + s[3], withheld_ready_periods_open=s[2],
+               withheld_ready_periods_decided=s[3], added_ready_periods=s[4] + s[5],
+               added_ready_periods_open=s[4], added_ready_periods_decided=s[5],
+               bunching_excess_bonus=pmf[c.bonus_count] - ref[c.bonus_count],
+               bunching_excess_penalty=pmf[c.penalty_count] - ref[c.penalty_count])
+    return out if exact else {k: float(x) for k, x in out.items()}
+
+
+def _setup(pol, base_stock, start, keys) -> tuple:
+    """The start's position, the classes against the reference, whether the policy is the
+    reference itself, and the indicators at zero."""
+    pos = pol.space.start(start)  # checked before any work
+    cls = _classes(pol, base_stock, all_chances=False)
+    same_policy = bool(np.all(cls["reference_stock"] == np.asarray(pol.stock)))
+    out = dict.fromkeys(keys, Fraction(0) if pol.exact else 0.0)
+    return pos, cls, same_policy, out
+
+
+def _class_weights(cls, exact) -> np.ndarray:
+    """Per state: give-up, coasting (0/1), withheld on open and on decided states, added on open
+    and on decided states: the weights the forward pass sums."""
+    zero = Fraction(0) if exact else 0.0
     decided = cls["decided_code"] != OPEN
-    w = _zeros((space.n_transient, 6), exact)
+    w = _zeros((decided.shape[0], 6), exact)
     w[:, 0] = cls["role_code"] == 1
     w[:, 1] = cls["role_code"] == 2
     w[:, 2] = np.where(decided, zero, cls["withheld"])
@@ -327,7 +457,16 @@ def indicators(policy, base_stock, start=(1, 0), reference_pmf=None) -> dict:
     w[:, 5] = np.where(decided, cls["added"], zero)
     if exact:
         w[:, :2] = np.where(w[:, :2].astype(bool), Fraction(1), zero)
-    sums = [_zeros(6, exact)]
+    return w
+
+
+def _visit_sums(pol, pos, w) -> tuple:
+    """One forward pass from ``pos``: the weights ``w`` summed over the row of N (the
+    probability of visiting each state), and the distribution of the final score."""
+    from .kernels import kernel_for
+
+    space = pol.space
+    sums = [_zeros(w.shape[1], pol.exact)]
 
     def add(i, lo, mass):
         # the row of N from the start, weighted by each class, as the probability passes
@@ -335,21 +474,94 @@ def indicators(policy, base_stock, start=(1, 0), reference_pmf=None) -> dict:
         o = space.offset(i) + lo * width
         sums[0] = sums[0] + mass.reshape(-1) @ w[o : o + n * width]
 
-    pmf = kernel_for(pol).forward(pos, on_layer=add)
-    if same_policy:
-        ref = pmf  # the same orders in every state: the same distribution
-    elif reference_pmf is not None:
-        ref = reference_pmf
-    else:
-        K = max(int(np.max(cls["reference_stock"], initial=0)), int(space.max_stock)) \
-            if pol.carries else None
-        reference = Policy.base_stock(pol.problem, base_stock, max_stock=K, exact=exact)
-        ref = reference.ready_count(space.key(pos)).pmf
-    s = sums[0]
+    final = kernel_for(pol).forward(pos, on_layer=add)
+    return sums[0], final
+
+
+def _reference_policy(pol, base_stock, cls):
+    """The reference "order up to max(S*, x)" on a stock range holding the policy's."""
+    from .policy import Policy
+
+    K = max(int(np.max(cls["reference_stock"], initial=0)), int(pol.space.max_stock)) \
+        if pol.carries else None
+    return Policy.base_stock(pol.problem, base_stock, max_stock=K, exact=pol.exact)
+
+
+def fill_indicators(policy, base_stock, start=None, reference_rate=None) -> dict:
+    r"""Every indicator of a fill-rate contract's policy from a start state, in units
+    (docs/model.md section 14), by one backward and one forward pass as :func:`indicators`.
+
+    Parameters
+    ----------
+    policy : Policy, AbsorbingChain or solution
+        A fill-rate contract's stock table.
+    base_stock : int
+        :math:`S^*`: the reference is the static policy "order up to :math:`\max(S^*, x)`".
+    start : tuple, optional
+        (i, D, F), or (i, D, F, x) with stock carried over; default the start of the review
+        period.
+    reference_rate : FillRateDistribution, optional
+        The reference's fill rate from ``start``, if known (the static solution's
+        ``fill_rate`` from the start); else computed.
+
+    Returns
+    -------
+    dict
+        The keys of :data:`FILL_INDICATORS`: the expected give-up and coasting periods, the
+        units withheld and added against the reference (all, on open states, on decided
+        ones) and the bunching excesses at the lowest value classes :math:`\phi_U`,
+        :math:`\phi_L`. Fractions for an exact policy, else floats. A policy whose orders are
+        the reference's scores exactly 0 on every strategic indicator.
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, DiscreteUniform, Problem, solve_dynamic, solve_static
+    >>> prob = Problem(Contract(2, 0.5, 0.75, penalty=1, bonus=4, measure="fill-rate"),
+    ...                DiscreteUniform(0, 2), 0.5)
+    >>> S = solve_static(prob, exact=True).base_stock
+    >>> ind = fill_indicators(solve_dynamic(prob, exact=True), S)
+    >>> [str(ind[k]) for k in ("withheld_filled_units_open", "coasting_periods")]
+    ['1/9', '1/3']
+
+    After a first period with demand 2 filled in full (probability 1/3) the bonus is certain
+    under the policy, which orders up to 1 only: a ratio e(1)/E[d] = 2/3 below 3/4, coasting.
+    >>> set(fill_indicators(solve_static(prob, exact=True), S)[k]
+    ...     for k in FILL_STRATEGIC_INDICATORS)
+    {Fraction(0, 1)}
+    """
+    from .policy import as_policy
+
+    pol = as_policy(policy)
+    exact, space = pol.exact, pol.space
+    c = pol.problem.contract
+    zero = Fraction(0) if exact else 0.0
+    if start is None:
+        start = (1, 0, 0, space.initial_stock) if space.carry else (1, 0, 0)
+    pos, cls, same_policy, out = _setup(pol, base_stock, start, FILL_INDICATORS)
+    if pos.i > space.T:
+        return out if exact else {k: float(x) for k, x in out.items()}
+    s, final = _visit_sums(pol, pos, _class_weights(cls, exact))
     out.update(give_up_periods=s[0], coasting_periods=s[1],
-               withheld_ready_periods=s[2] + s[3], withheld_ready_periods_open=s[2],
-               withheld_ready_periods_decided=s[3], added_ready_periods=s[4] + s[5],
-               added_ready_periods_open=s[4], added_ready_periods_decided=s[5],
-               bunching_excess_bonus=pmf[c.bonus_count] - ref[c.bonus_count],
-               bunching_excess_penalty=pmf[c.penalty_count] - ref[c.penalty_count])
+               withheld_filled_units=s[2] + s[3], withheld_filled_units_open=s[2],
+               withheld_filled_units_decided=s[3], added_filled_units=s[4] + s[5],
+               added_filled_units_open=s[4], added_filled_units_decided=s[5])
+    if not same_policy:
+        cap = space.score.cap(space.T + 1)
+        D, F = triangle_pairs(cap)
+        ref = None
+        if reference_rate is None:
+            ref_pol = _reference_policy(pol, base_stock, cls)
+            from .kernels import kernel_for
+
+            ref = kernel_for(ref_pol).forward(ref_pol.space.start(space.key(pos)))
+        for key, a in (("bunching_excess_bonus", c.bonus_threshold),
+                       ("bunching_excess_penalty", c.penalty_threshold)):
+            phi = lowest_fill_class(cap, a)
+            if ref is None:
+                at = ((reference_rate.numerators == phi.numerator)
+                      & (reference_rate.denominators == phi.denominator))
+                p_ref = reference_rate.pmf[at].sum() if at.any() else zero
+            else:
+                p_ref = fill_value_mass(D, F, ref, phi, exact)
+            out[key] = fill_value_mass(D, F, final, phi, exact) - p_ref
     return out if exact else {k: float(x) for k, x in out.items()}

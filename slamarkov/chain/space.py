@@ -426,8 +426,12 @@ class StateSpace:
         if isinstance(self.score, ReadyCount):
             score = [s]
         else:
-            score = [np.array([self.score.values(a)[b, c] for a, b in zip(i.tolist(), s.tolist())])
-                     for c in range(len(self.score.coordinates))]
+            # one gather per stage present (a loop over stages, not states)
+            values = np.zeros((len(self.score.coordinates), k.size), dtype=np.int64)
+            for a in np.unique(i).tolist():
+                sel = i == a
+                values[:, sel] = self.score.values(a)[s[sel]].T
+            score = list(values)
         stock = np.where(i == 1, self.initial_stock, col)
         return (i, *score, stock)
 

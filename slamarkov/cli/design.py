@@ -22,8 +22,8 @@ CUSTOMER_SHOWN = ("buyer_payment_per_period", "ready_mean", "p_penalty", "p_bonu
 CUSTOMER_PERCENT = ("ready_mean", "p_penalty", "p_bonus")
 #: a table with fill-rate rows (docs/model.md section 14: sweeps): each row's measure and rate
 RATE_SHOWN = ("policy", "measure", "buyer_payment_per_period", "cost_per_period", "rate_mean",
-              "p_penalty", "p_bonus", "withheld_ready_periods", "withheld_filled_units",
-              "bunching_excess_bonus")
+              "p_penalty", "p_bonus", "give_up_periods", "coasting_periods",
+              "withheld_ready_periods", "withheld_filled_units", "bunching_excess_bonus")
 RATE_PERCENT = ("rate_mean", "rate_sd", "p_penalty", "p_bonus", "bunching_excess_bonus",
                 "bunching_excess_penalty", "rate_gap")
 

@@ -62,11 +62,7 @@ def run(args) -> int:
         require_format(fmt)  # a missing extra is refused before the work
     cfg = config_from_args(args, MEASURES, customers=True)
     measure = getattr(getattr(cfg.problem, "contract", None), "measure", "ready-rate")
-    if measure == FILL_RATE:  # docs/model.md section 14
-        if args.inspect:
-            raise ConfigError("contract.measure: slamarkov graph --inspect handles ready-rate "
-                              "contracts, got 'fill-rate' (export a fill-rate chain with --format "
-                              "graphml|gexf|json|dot)")
+    if measure == FILL_RATE and not args.inspect:  # docs/model.md section 14
         from ..analysis.fill_graph import check_fill_graph
 
         check_fill_graph(cfg.problem, cfg.max_stock, fmt)  # before solving what cannot be drawn
@@ -99,7 +95,12 @@ def run(args) -> int:
         # the withholding states are measured against the static solution of the same options
         reference = solution if args.policy == "static" else solve_policy(
             cfg.problem, "static", **cfg.solver_options())
-        report = inspect_policy(policy, reference=reference)
+        if cfg.problem.contract.measure == "fill-rate":
+            from ..analysis.fill_inspect import inspect_fill_policy
+
+            report = inspect_fill_policy(policy, reference=reference)
+        else:
+            report = inspect_policy(policy, reference=reference)
         text = (json_text(report.to_dict()) if fmt == "json"
                 else report.to_text())
         emit(text, args.out)

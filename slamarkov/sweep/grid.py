@@ -45,7 +45,12 @@ import numbers
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..chain.classes import GAMING_INDICATORS
+from ..chain.classes import (
+    FILL_STRATEGIC_INDICATORS,
+    GAMING_INDICATORS,
+    OUTCOME_INDICATORS,
+    STRATEGIC_INDICATORS,
+)
 from ..core.numbers import to_fraction
 from ..errors import ConfigError, SlamarkovError
 from ..model.config import LIST_KEYS, config_from_dict, read_toml
@@ -77,10 +82,11 @@ RESULT_COLUMNS = (
 
 #: the columns of a grid with fill-rate points (docs/model.md section 14: sweeps): the row's
 #: ``measure``, then the summaries of its rate (the ready rate or the fill rate, as ``measure``
-#: says); the indicators in periods only on ready-rate rows, in units only on fill-rate rows
-#: (empty, NaN, on the others); no ready-period counts
-READY_ONLY_COLUMNS = tuple(k for k in GAMING_INDICATORS if "bunching" not in k)
-FILL_ONLY_COLUMNS = ("withheld_filled_units", "added_filled_units")
+#: says); the give-up and coasting periods on both; the strategic indicators in periods only on
+#: ready-rate rows, in units only on fill-rate rows (empty, NaN, on the others); no ready-period
+#: counts
+READY_ONLY_COLUMNS = tuple(k for k in STRATEGIC_INDICATORS if "bunching" not in k)
+FILL_ONLY_COLUMNS = tuple(k for k in FILL_STRATEGIC_INDICATORS if "bunching" not in k)
 RATE_RESULT_COLUMNS = (
     "policy",
     "measure",
@@ -91,6 +97,7 @@ RATE_RESULT_COLUMNS = (
     "p_penalty",
     "p_bonus",
     "settlement_per_period",
+    *OUTCOME_INDICATORS,
     *READY_ONLY_COLUMNS,
     *FILL_ONLY_COLUMNS,
     "bunching_excess_bonus",

@@ -146,7 +146,8 @@ def _summary(sol, rate, T) -> tuple:
 def _fill_rows(problem, options) -> list:
     """The two result rows of a fill-rate contract, in :data:`RATE_RESULT_COLUMNS` (the
     indicators in ready periods empty, NaN): the fill rate's summaries, the cost's SD from the
-    policy's chain and the strategic indicators in units against the static solution
+    policy's chain, the give-up and coasting periods and the strategic indicators in units
+    against the static solution
     (:func:`~slamarkov.analysis.fill_gaming.fill_gaming_indicators`)."""
     T = problem.review_period
     solutions = solve_both(problem, **options)
@@ -155,12 +156,13 @@ def _fill_rows(problem, options) -> list:
     for name, sol in zip(POLICIES, solutions):
         summary = _summary(sol, sol.fill_rate, T)
         gaming = fill_gaming_indicators(sol, solutions.static)
+        values = {**dict.fromkeys(READY_ONLY_COLUMNS, math.nan),
+                  **{k: float(gaming[k]) for k in FILL_GAMING_INDICATORS}}
         rows.append((
             name,
             FILL_RATE,
             *summary,
-            *(math.nan for _ in READY_ONLY_COLUMNS),
-            *(float(gaming[k]) for k in FILL_GAMING_INDICATORS),
+            *(values[k] for k in RATE_RESULT_COLUMNS[len(summary) + 2 : -1]),
             gap,
         ))
     return rows

@@ -169,6 +169,20 @@ def test_monitor_reads_units(capsys, contract, tmp_path):
     dist = pol.fill_rate((2, 2, 1))
     assert doc["dynamic"]["p_penalty"] == float(dist.p_penalty)
     assert doc["dynamic"]["stock_now"] == int(pol.stock[pol.space.index(2, 2, 1)])
+    assert doc["decided"] is None  # from (2, 2, 1) the rate can still end in any band
+
+
+def test_monitor_says_when_the_band_is_decided(capsys, contract, tmp_path):
+    # nothing filled of 4 units, one period of at most 2 left: at best 2/6 < 0.8, a penalty
+    log = tmp_path / "log.csv"
+    log.write_text("period,demand,filled\n1,2,0\n2,2,0\n")
+    code, out, err = run(capsys, "monitor", contract, "--log", log, "--format", "json",
+                         "--exact")
+    doc = json.loads(out)
+    assert code == 0 and doc["decided"] == "penalty"
+    assert doc["dynamic"]["p_penalty"] == doc["static"]["p_penalty"] == 1.0
+    code, out, err = run(capsys, "monitor", contract, "--log", log, "--exact")
+    assert "outcome: decided: penalty (whatever happens)" in out
 
 
 @pytest.mark.parametrize("text, message", [

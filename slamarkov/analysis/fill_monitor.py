@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..chain.classes import OPEN
+from ..chain.fill_classes import fill_outcome_ends
 from ..chain.policy import Policy
 from ..errors import ChainError, MonitorError
+from ..model.contract import BANDS
 from ..model.problem import Problem
 from ..solve.both import solve_policy
 from .monitor import as_log
 
-__all__ = ["fill_monitor", "FillMonitorResult", "fill_monitor_text"]
+__all__ = ["fill_monitor", "FillMonitorResult", "fill_monitor_text", "fill_decided_band"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,8 @@ class FillMonitorResult:
     ----------
     state : tuple
         (i, D, F) or (i, D, F, x).
+    decided : {"penalty", "neutral", "bonus"} or None
+        The band the review period ends in whatever happens (:func:`fill_decided_band`).
     dynamic, static : dict
         ``p_penalty``, ``p_neutral``, ``p_bonus``, ``expected_settlement``,
         ``mean_fill_rate`` and ``stock_now`` (None at the end of the review period).
@@ -38,6 +43,7 @@ class FillMonitorResult:
     """
 
     state: tuple
+    decided: str | None
     dynamic: dict
     static: dict
     distributions: dict | None = field(default=None, repr=False, compare=False)
@@ -51,7 +57,29 @@ class FillMonitorResult:
                     for k, v in d.items()}
 
         return {"measure": "fill-rate", "state": dict(zip(names, self.state)),
+                "decided": self.decided,
                 "dynamic": clean(self.dynamic), "static": clean(self.static)}
+
+
+def fill_decided_band(problem: Problem, state) -> str | None:
+    """The band a fill-rate review period ends in whatever happens from ``state`` (i, D, F[, x]),
+    or None: the committed band of docs/model.md section 14, whatever the remaining demands (over
+    the demand's own support) and fills.
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, DiscreteUniform, Poisson, Problem
+    >>> c = Contract(3, "0.5", "0.75", penalty=4, bonus=2, measure="fill-rate")
+    >>> prob = Problem(c, DiscreteUniform(0, 2), 1)
+    >>> [fill_decided_band(prob, s) for s in ((3, 4, 0), (3, 4, 4), (4, 4, 3))]
+    ['penalty', None, 'bonus']
+    >>> fill_decided_band(Problem(c, Poisson(2), 1), (3, 4, 0)) is None  # demand unbounded
+    True
+    """
+    i, D, F = (int(t) for t in state[:3])
+    low, high = fill_outcome_ends(problem.contract, problem.demand.upper, [i], [D], [F],
+                                  amounts=False)
+    return None if low[0] != high[0] or low[0] == OPEN else BANDS[int(low[0]) + 1]
 
 
 def _outlook(policy: Policy, state: tuple):
@@ -112,7 +140,8 @@ def fill_monitor(problem: Problem, log, *, max_stock=None, exact: bool = False,
     if log.stock_on_hand is not None:
         state += (log.stock_on_hand[-1] if log.stock_on_hand else log.initial_stock,)
     (dyn, dyn_dist), (sta, sta_dist) = _outlook(dynamic, state), _outlook(static, state)
-    return FillMonitorResult(state, dyn, sta, {"dynamic": dyn_dist, "static": sta_dist})
+    return FillMonitorResult(state, fill_decided_band(problem, state), dyn, sta,
+                             {"dynamic": dyn_dist, "static": sta_dist})
 
 
 def fill_monitor_text(result: FillMonitorResult, problem: Problem) -> str:
@@ -123,7 +152,10 @@ def fill_monitor_text(result: FillMonitorResult, problem: Problem) -> str:
     lines = [problem.contract.describe(),
              f"state (i, D, F) = ({i}, {D}, {F}): "
              + (f"next period {i} of {T}" if i <= T else f"review period over (T = {T})")
-             + f", {F} of {D} units demanded filled on time ({rate})", "",
+             + f", {F} of {D} units demanded filled on time ({rate})",
+             "outcome: " + ("undecided" if result.decided is None else
+                            f"decided: {result.decided}" + (" (whatever happens)" if i <= T
+                                                            else "")), "",
              f"{'from here':28}{'dynamic':>14}{'static':>14}"]
     d, s = result.dynamic, result.static
     for label, key in (("P(penalty)", "p_penalty"), ("P(neutral)", "p_neutral"),

@@ -37,6 +37,9 @@ from .triangle import reach_nnz
 
 __all__ = ["AbsorbingChain", "DEFAULT_MAX_BYTES"]
 
+#: the names a state-set callable's arguments go by in messages, per score coordinate
+_ARG_NAMES = {"ready_count": "v", "demand_total": "D", "filled_total": "F"}
+
 #: default memory guard for dense matrices (1 GiB)
 DEFAULT_MAX_BYTES = 1 << 30
 
@@ -421,22 +424,43 @@ class AbsorbingChain:
 
     def _state_picker(self, states):
         """``pick(i, lo, mass) -> bool array like mass``: the states of a set in a window of a
-        layer. ``states`` is a flat mask, or a callable of (i, v, stock) or (i, v, stock, x)."""
+        layer. ``states`` is a flat mask, or a callable of the stage, the score's coordinates and
+        the order-up-to level, and optionally the stock on hand: (i, v, stock[, x]) for the
+        ready count, (i, D, F, stock[, x]) for the fill rate (docs/model.md section 14)."""
         space = self.space
         if callable(states):
-            takes_x = len(inspect.signature(states).parameters) >= 4
+            k = len(space.score.coordinates)
+            shape = ("(i, " + ", ".join(_ARG_NAMES.get(c, c) for c in space.score.coordinates)
+                     + ", stock")
+            try:
+                params = inspect.signature(states).parameters.values()
+            except (TypeError, ValueError):  # a builtin without a signature: the short form
+                params = ()
+            positional = [q for q in params if q.kind in (q.POSITIONAL_ONLY,
+                                                          q.POSITIONAL_OR_KEYWORD)]
+            if any(q.kind == q.VAR_POSITIONAL for q in params):
+                n_args = k + 2
+            else:
+                n_args = len(positional) if positional else k + 2
+            if n_args not in (k + 2, k + 3):
+                raise ChainError(f"states: a callable must take {shape}) or {shape}, x), got "
+                                 f"{n_args} arguments")
+            takes_x = n_args == k + 3
 
             def pick(i, lo, shape):
                 n, w = shape
-                v = np.broadcast_to(np.arange(lo, lo + n)[:, None], (n, w))
+                vals = space.score.values(i)[lo : lo + n]
                 y = self.policy.layer(i)[lo : lo + n]
                 if takes_x:
+                    coords = [np.broadcast_to(vals[:, j][:, None], (n, w)) for j in range(k)]
                     x = np.broadcast_to(space.stock_levels(i)[None, :], (n, w))
-                    m = states(i, v, y, x)
+                    m = states(i, *coords, y, x)
                 elif space.carry:
-                    m = states(i, v, y)
+                    coords = [np.broadcast_to(vals[:, j][:, None], (n, w)) for j in range(k)]
+                    m = states(i, *coords, y)
                 else:  # one stock level: the callable sees the stage's 1-d arrays
-                    m = np.asarray(states(i, v[:, 0], y[:, 0]), dtype=bool)[:, None]
+                    m = np.asarray(states(i, *(vals[:, j] for j in range(k)), y[:, 0]),
+                                   dtype=bool)[:, None]
                 return np.broadcast_to(np.asarray(m, dtype=bool), (n, w))
 
             return pick
@@ -457,9 +481,18 @@ class AbsorbingChain:
         states : ndarray of bool, or callable
             A flat mask over transient states (length t), or ``states(i, v, stock)`` returning a
             boolean array for the states of stage i (v and stock are arrays), e.g.
-            ``lambda i, v, s: s == 0``; with stock carried over it may take x as a fourth
-            argument.
-        start : (int, int)
+            ``lambda i, v, s: s == 0``; it may take the stock on hand x as a last argument,
+            ``states(i, v, stock, x)``. On a fill-rate chain the score is the pair (D, F)
+            (docs/model.md section 14) and the callable is ``states(i, D, F, stock)`` or
+            ``states(i, D, F, stock, x)``, e.g. ``lambda i, D, F, s: F < D`` (a unit short so
+            far).
+        start : tuple
+            (i, v[, x]), or (i, D, F[, x]) on a fill-rate chain.
+
+        Raises
+        ------
+        ChainError
+            On a mask of the wrong length or a callable taking the wrong number of arguments.
 
         Examples
         --------
@@ -593,7 +626,9 @@ class AbsorbingChain:
         indicator of the state plus the count from the next state. With every transient state in
         the set the mean is :math:`N\mathbf{1}`, the expected number of periods to absorption
         (T - i + 1 here, with variance 0: every stage is visited once). With stock carried over
-        the states are (i, v, x) and a callable may take x as a fourth argument.
+        the states are (i, v, x) and a callable may take x as a fourth argument. On a fill-rate
+        chain the states are (i, D, F[, x]) and a callable takes (i, D, F, stock) or
+        (i, D, F, stock, x) (:meth:`expected_visits`).
 
         Parameters
         ----------
@@ -615,6 +650,14 @@ class AbsorbingChain:
         0.0019
         >>> ch.visit_moments()["mean"][:4].tolist()
         [10.0, 9.0, 9.0, 8.0]
+
+        On a fill-rate chain: the periods still to come that start with a unit short so far.
+
+        >>> from slamarkov import Contract, DiscreteUniform, Policy
+        >>> prob = Problem(Contract(2, 0.5, 1, measure="fill-rate"), DiscreteUniform(0, 2), 1)
+        >>> fc = AbsorbingChain(Policy.constant(prob, 1, exact=True))
+        >>> [str(m) for m in fc.visit_moments(lambda i, D, F, s: F < D)["mean"]]
+        ['1/3', '0', '1', '0', '1', '1', '0']
         """
         space = self.space
         if states is None:

@@ -1,0 +1,227 @@
+"""The every-start moments, N and B of a fill-rate chain against brute force over every demand
+path (docs/model.md section 14).
+
+The brute force here shares nothing with the chain: from a state (i, D, F, x) it walks every
+demand path of the periods still to come with Fractions, reads each period's order from the
+policy's table (``policy.stock`` at the state's coordinates), and records what the path does:
+the states it visits, its ready periods (d <= y), the units it fills and demands, its costs
+and its final (D, F). For T <= 4 and small finite supports the exact chain must equal it, from
+every transient state, for both leftover rules, both schemes, the optimal and random policies.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from slamarkov import Contract, DiscreteUniform, Empirical, Policy, Problem
+from slamarkov.chain.absorbing import AbsorbingChain
+from slamarkov.solve.fill import solve_fill_dynamic, solve_fill_static
+
+
+def settle(contract, F, D):
+    fr = Fraction(1) if D == 0 else Fraction(F, D)
+    aL, aU = contract.penalty_threshold, contract.bonus_threshold
+    if contract.scheme == "lump-sum":
+        return contract.penalty * (fr < aL) - contract.bonus * (fr >= aU)
+    return contract.penalty * max(aL - fr, 0) - contract.bonus * max(fr - aU, 0)
+
+
+class Paths:
+    """Every demand path from each transient state of a policy's chain, walked once."""
+
+    def __init__(self, policy):
+        self.policy = policy
+        self.p = p = policy.problem
+        self.T = p.review_period
+        self.carry = p.carries
+        u = int(p.demand.upper)
+        Fc, _ = p.demand.table(u, exact=True)
+        self.pmf = [Fc[0]] + [Fc[k] - Fc[k - 1] for k in range(1, u + 1)]
+        i, D, F, x = policy.space.coordinates()
+        self.keys = list(zip(i.tolist(), D.tolist(), F.tolist(), x.tolist()))
+        self.order = {k: int(y) for k, y in zip(self.keys, np.asarray(policy.stock).tolist())}
+        self.flat = {k: n for n, k in enumerate(self.keys)}
+
+    def walk(self, state):
+        """(probability, record) of every path from ``state`` = (i, D, F, x)."""
+        i0, D0, F0, x0 = state
+        p = self.p
+        support = [d for d, pd in enumerate(self.pmf) if pd]
+        for path in itertools.product(support, repeat=self.T - i0 + 1):
+            prob = Fraction(1)
+            D, F, x = D0, F0, x0
+            rec = dict(visits=[], ready=0, filled=0, demanded=0, holding=Fraction(0),
+                       purchase=Fraction(0))
+            for i, d in enumerate(path, start=i0):
+                key = (i, D, F, x)
+                y = self.order[key]
+                rec["visits"].append(self.flat[key])
+                prob *= self.pmf[d]
+                rec["ready"] += d <= y
+                rec["filled"] += min(d, y)
+                rec["demanded"] += d
+                rec["holding"] += p.holding_cost * max(y - d, 0)
+                rec["purchase"] += p.purchase_cost * (max(y - x, 0) + max(d - y, 0))
+                D, F = D + d, F + min(d, y)
+                x = max(y - d, 0) if self.carry else 0
+            if self.carry:
+                rec["purchase"] -= p.salvage_value * x
+            rec["settlement"] = settle(p.contract, F, D)
+            rec["total"] = rec["holding"] + rec["purchase"] + rec["settlement"]
+            rec["final"] = D * (D + 1) // 2 + F
+            yield prob, rec
+
+    def moments(self, state, value):
+        """(mean, variance) of ``value(record)`` over the paths from ``state``."""
+        m1 = m2 = Fraction(0)
+        for prob, rec in self.walk(state):
+            v = value(rec)
+            m1 += prob * v
+            m2 += prob * v * v
+        return m1, m2 - m1 * m1
+
+
+CASES = [
+    # (T, demand, leftover, scheme, thresholds, amounts, h, c, s, x0, K)
+    (3, DiscreteUniform(0, 2), "discard", "lump-sum", ("0.6", "0.9"), (10, 3), 1, 0, 0, 0, 2),
+    (3, Empirical(["1/4", "1/2", "1/4"]), "discard", "linear", ("0.7", "0.9"), (30, 20), "1/2",
+     1, 0, 1, 2),
+    (4, DiscreteUniform(0, 1), "discard", "lump-sum", ("0.75", "0.75"), (9, 4), "1/2", 0, 0, 0,
+     1),
+    (3, DiscreteUniform(0, 2), "carry", "lump-sum", ("0.8", "1"), (10, 3), 1, 1, "1/2", 1, 2),
+    (3, Empirical(["1/3", "1/6", "1/2"]), "carry", "linear", ("0.6", "0.9"), (25, 15), "1/2",
+     "1/2", "1/4", 0, 2),
+]
+IDS = [f"T{c[0]}-{c[2]}-{c[3]}" for c in CASES]
+
+
+def problem_of(case):
+    T, demand, leftover, scheme, (aL, aU), (Lm, Lp), h, c, s, x0, K = case
+    contract = Contract(T, aL, aU, scheme, penalty=Lm, bonus=Lp, measure="fill-rate")
+    return Problem(contract, demand, h, purchase_cost=c, salvage_value=s, leftover=leftover,
+                   initial_stock=x0), K
+
+
+def random_policy(problem, K, seed):
+    """Orders drawn at random in every state (y >= x with carry)."""
+    from slamarkov.chain.space import StateSpace
+
+    space = StateSpace.for_problem(problem, K)
+    x = space.coordinates()[-1]
+    rng = random.Random(seed)
+    lo = x if problem.carries else np.zeros_like(x)
+    stock = np.array([rng.randint(int(a), K) for a in lo.tolist()], dtype=np.int64)
+    return Policy(problem, stock, exact=True, max_stock=K if problem.carries else None)
+
+
+def policies(case):
+    problem, K = problem_of(case)
+    dyn = solve_fill_dynamic(problem, max_stock=K, exact=True).policy
+    sta = solve_fill_static(problem, max_stock=K, exact=True).policy
+    return [dyn, sta, random_policy(problem, K, 7)]
+
+
+@pytest.fixture(scope="module", params=range(len(CASES)), ids=IDS)
+def chains(request):
+    return [(AbsorbingChain(p), Paths(p)) for p in policies(CASES[request.param])]
+
+
+def states_of(chain):
+    """Every transient state as (i, D, F, x) and as the chain's start tuple."""
+    i, D, F, x = chain.space.coordinates()
+    for k, s in enumerate(zip(i.tolist(), D.tolist(), F.tolist(), x.tolist())):
+        yield k, s, (s if chain.space.carry else s[:3])
+
+
+def test_visit_moments_every_state(chains):
+    for chain, paths in chains:
+        m = chain.visit_moments()
+        for k, s, _ in states_of(chain):
+            assert (m["mean"][k], m["variance"][k]) == paths.moments(s, lambda r: len(r["visits"]))
+
+
+def test_visit_moments_callable_sees_demanded_filled_and_order(chains):
+    seen = []
+
+    def short_or_empty(i, D, F, stock):
+        seen.append((D.shape == F.shape == stock.shape, bool((F <= D).all())))
+        return (F < D) | (stock == 0)
+
+    for chain, paths in chains:
+        m = chain.visit_moments(short_or_empty)
+        idx = {k: s for k, s, _ in states_of(chain)}
+
+        def count(rec):
+            return sum(1 for k in rec["visits"] if idx[k][2] < idx[k][1]
+                       or paths.order[idx[k]] == 0)
+
+        for k, s, _ in states_of(chain):
+            assert (m["mean"][k], m["variance"][k]) == paths.moments(s, count)
+    assert set(seen) == {(True, True)}
+
+
+def test_visit_moments_callable_with_stock_on_hand(chains):
+    for chain, paths in chains:
+        if not chain.space.carry:
+            continue
+        m = chain.visit_moments(lambda i, D, F, stock, x: (x > 0) & (stock > x))
+        idx = {k: s for k, s, _ in states_of(chain)}
+
+        def count(rec):
+            return sum(1 for k in rec["visits"] if idx[k][3] > 0 and paths.order[idx[k]] > idx[k][3])
+
+        for k, s, _ in states_of(chain):
+            assert (m["mean"][k], m["variance"][k]) == paths.moments(s, count)
+
+
+def test_expected_visits_callable_matches_visit_moments(chains):
+    for chain, _ in chains:
+        m = chain.visit_moments(lambda i, D, F, stock: F == D)
+        for k, _, start in states_of(chain):
+            assert chain.expected_visits(lambda i, D, F, stock: F == D, start) == m["mean"][k]
+
+
+def test_callable_of_the_wrong_shape_is_refused():
+    from slamarkov.errors import ChainError
+
+    chain = AbsorbingChain(policies(CASES[0])[0])
+    with pytest.raises(ChainError, match=r"states: .*\(i, D, F, stock\)"):
+        chain.visit_moments(lambda i, v, s: s == 0)
+
+
+def test_remaining_ready_moments_count_periods_with_d_at_most_y(chains):
+    for chain, paths in chains:
+        m = chain.remaining_ready_moments()
+        for k, s, _ in states_of(chain):
+            assert (m["mean"][k], m["variance"][k]) == paths.moments(s, lambda r: r["ready"])
+
+
+def test_cost_components_every_state(chains):
+    for chain, paths in chains:
+        for k, s, start in states_of(chain):
+            parts = chain.cost_components(start)
+            assert sorted(parts) == ["holding", "purchase", "settlement", "total"]
+            for part, got in parts.items():
+                assert got == paths.moments(s, lambda r: r[part]), (part, s)
+        start = next(states_of(chain))[2]
+        assert chain.cost_moments(start) == paths.moments(next(states_of(chain))[1],
+                                                          lambda r: r["total"])
+
+
+def test_rows_of_N_and_B(chains):
+    for chain, paths in chains:
+        N, B = chain.matrices(dense=True)
+        for k, s, _ in states_of(chain):
+            reach = np.full(chain.n_transient, Fraction(0), dtype=object)
+            final = np.full(chain.n_absorbing, Fraction(0), dtype=object)
+            for prob, rec in paths.walk(s):
+                reach[rec["visits"]] += prob  # a path visits a state at most once
+                final[rec["final"]] += prob
+            assert N[k].tolist() == reach.tolist()
+            assert B[k].tolist() == final.tolist()
+            assert chain.visits(chain.state(k)).tolist() == reach.tolist()

@@ -107,7 +107,7 @@ def problem_of(case):
                    initial_stock=x0), K
 
 
-def random_policy(problem, K, seed):
+def random_policy(problem, K, seed, exact=True):
     """Orders drawn at random in every state (y >= x with carry)."""
     from slamarkov.chain.space import StateSpace
 
@@ -116,7 +116,7 @@ def random_policy(problem, K, seed):
     rng = random.Random(seed)
     lo = x if problem.carries else np.zeros_like(x)
     stock = np.array([rng.randint(int(a), K) for a in lo.tolist()], dtype=np.int64)
-    return Policy(problem, stock, exact=True, max_stock=K if problem.carries else None)
+    return Policy(problem, stock, exact=exact, max_stock=K if problem.carries else None)
 
 
 def policies(case):
@@ -225,3 +225,94 @@ def test_rows_of_N_and_B(chains):
             assert N[k].tolist() == reach.tolist()
             assert B[k].tolist() == final.tolist()
             assert chain.visits(chain.state(k)).tolist() == reach.tolist()
+
+
+def test_remaining_filled_and_demanded_every_state(chains):
+    for chain, paths in chains:
+        filled, demanded = chain.remaining_filled_moments(), chain.remaining_demanded_moments()
+        for k, s, start in states_of(chain):
+            want_f = paths.moments(s, lambda r: r["filled"])
+            want_d = paths.moments(s, lambda r: r["demanded"])
+            assert (filled["mean"][k], filled["variance"][k]) == want_f
+            assert (demanded["mean"][k], demanded["variance"][k]) == want_d
+            one_f, one_d = chain.remaining_filled(start), chain.remaining_demanded(start)
+            assert (one_f["mean"], one_f["variance"]) == want_f
+            assert (one_d["mean"], one_d["variance"]) == want_d
+            ready = chain.remaining_ready(start)
+            assert (ready["mean"], ready["variance"]) == paths.moments(s, lambda r: r["ready"])
+
+
+def test_remaining_units_at_the_end_are_zero():
+    chain = AbsorbingChain(policies(CASES[0])[0])
+    end = (chain.T + 1, 4, 3)
+    assert chain.remaining_filled(end) == {"mean": 0, "variance": 0}
+    assert chain.remaining_demanded(end) == {"mean": 0, "variance": 0}
+    assert chain.remaining_ready(end) == {"mean": 0, "variance": 0}
+
+
+def test_remaining_units_refused_on_a_ready_rate_chain():
+    from slamarkov.errors import ChainError
+
+    prob = Problem(Contract(2, "0.5", 1), DiscreteUniform(0, 2), 1)
+    chain = AbsorbingChain(Policy.constant(prob, 1))
+    for call in (chain.remaining_filled, chain.remaining_demanded, chain.remaining_filled_moments,
+                 chain.remaining_demanded_moments):
+        with pytest.raises(ChainError, match="counts periods, not units"):
+            call()
+
+
+# -- the fast fill-rate kernel against the reference, on random problems -------------------------
+
+def random_problems(n, seed):
+    """(policy, exact) for random small fill-rate problems: finite support in both modes, and
+    Poisson in float mode (where the cut drops transitions near the top of D)."""
+    from slamarkov import Poisson
+
+    rng = random.Random(seed)
+    for k in range(n):
+        T = rng.randint(1, 4)
+        leftover = rng.choice(["discard", "carry"])
+        scheme = rng.choice(["lump-sum", "linear"])
+        if k % 3 == 2:
+            demand, exact = Poisson(rng.choice([1, 2])), False
+        else:
+            u = rng.randint(1, 3)
+            weights = [rng.randint(0 if j else 1, 4) for j in range(u + 1)]
+            demand = Empirical([str(Fraction(w, sum(weights))) for w in weights])
+            exact = rng.random() < 0.5
+        contract = Contract(T, "0.5", "0.8", scheme, penalty=rng.randint(1, 9),
+                            bonus=rng.randint(0, 5), measure="fill-rate")
+        c = rng.choice([0, 1])
+        problem = Problem(contract, demand, rng.choice([1, "1/2"]), purchase_cost=c,
+                          salvage_value=rng.choice([0, c]), leftover=leftover,
+                          initial_stock=rng.randint(0, 2))
+        K = rng.randint(2, 4)
+        yield random_policy(problem, K, rng.randint(0, 10**6), exact), exact
+
+
+def close(a, b, exact):
+    a, b = np.asarray(a), np.asarray(b)
+    if exact:
+        return a.shape == b.shape and a.tolist() == b.tolist()
+    return a.shape == b.shape and np.allclose(a.astype(float), b.astype(float), rtol=0,
+                                              atol=1e-12)
+
+
+def test_fill_kernel_equals_the_reference_on_random_problems():
+    from slamarkov.chain.kernels import FillKernel, Kernel, kernel_for
+
+    for policy, exact in random_problems(24, 5):
+        fast, ref = kernel_for(policy), Kernel(policy)
+        assert isinstance(fast, FillKernel)
+        space = policy.space
+        rng = np.random.default_rng(3)
+        nxt = rng.random((space.n_final, space.final_width, 2))
+        if exact:
+            nxt = np.vectorize(lambda v: Fraction(round(v * 16), 16), otypes=[object])(nxt)
+        for i in range(space.T, 0, -1):
+            assert close(fast.backward(i, nxt), ref.backward(i, nxt), exact)
+            nxt = ref.backward(i, nxt)
+        assert all(close(a, b, exact) for a, b in zip(fast.ready_moments(), ref.ready_moments()))
+        if space.n_transient <= 120:  # the reference's dense N of Fractions is slow
+            assert close(fast.absorption_matrix(1 << 30), ref.absorption_matrix(1 << 30), exact)
+            assert close(fast.fundamental(True, 1 << 30), ref.fundamental(True, 1 << 30), exact)

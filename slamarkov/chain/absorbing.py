@@ -19,6 +19,10 @@ Nothing here inverts a matrix: a row costs :math:`O(t)` and the whole of N :math
 size of N itself. Every pass goes through the policy's kernel
 (:func:`~slamarkov.chain.kernels.kernel_for`), the one place that knows the score and whether
 stock carries over.
+
+One concern, one module, although a long one: the questions a policy's chain answers (its
+matrices, the rows from one state, the moments from every state, for each score), each a thin
+method over the kernel's passes, so that a reader finds every question in one place.
 """
 
 from __future__ import annotations
@@ -525,8 +529,28 @@ class AbsorbingChain:
         return row - row * row
 
     def remaining_ready(self, start=(1, 0)) -> dict:
-        """Mean and variance of the number of ready periods still to come from a start state."""
+        """Mean and variance of the number of ready periods still to come from a start state.
+
+        A period is ready when its demand is met in full, d <= y. On a fill-rate chain the ready
+        count is not in the state (docs/model.md section 14): the moments are the start's entry
+        of :meth:`remaining_ready_moments`.
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, DiscreteUniform, Problem, Policy
+        >>> prob = Problem(Contract(2, 0.5, 1, measure="fill-rate"), DiscreteUniform(0, 2), 1)
+        >>> ch = AbsorbingChain(Policy.constant(prob, 1, exact=True))
+        >>> {k: str(v) for k, v in ch.remaining_ready((1, 0, 0)).items()}
+        {'mean': '4/3', 'variance': '4/9'}
+        """
         pos = self.start(start)
+        if self.policy.fills:
+            if pos.i > self.T:
+                return {"mean": self._zero(), "variance": self._zero()}
+            m = self.remaining_ready_moments()
+            k = self.space.flat(pos)
+            return {"mean": m["mean"][k], "variance": m["variance"][k]} if self.exact else {
+                "mean": float(m["mean"][k]), "variance": float(m["variance"][k])}
         pmf = self.absorption(start)
         k = np.arange(self.n_absorbing) - pos.score
         mean = (pmf * k).sum()
@@ -676,7 +700,9 @@ class AbsorbingChain:
 
     def remaining_ready_moments(self) -> dict:
         """Mean and variance of the number of ready periods still to come, from every transient
-        start state at once (a backward recursion over the layers, without N or B).
+        start state at once (a backward recursion over the layers, without N or B). A period is
+        ready when its demand is met in full, d <= y; on a fill-rate chain this counts the same
+        periods, although its states do not hold the count (docs/model.md section 14).
 
         Returns
         -------
@@ -693,6 +719,122 @@ class AbsorbingChain:
         True
         """
         return self._moments(*self.kernel.ready_moments())
+
+    def _units_kernel(self, name):
+        if not self.policy.fills:
+            raise ChainError(f"{name}: a ready-rate chain counts periods, not units; use "
+                             "remaining_ready")
+        return self.kernel
+
+    def _remaining_units(self, units, start) -> dict:
+        """Mean and variance of the units still to be filled (or demanded) from one state: the
+        final pairs (D, F) by a forward pass, less the state's own."""
+        kernel = self._units_kernel(f"remaining_{units}")
+        pos = self.start(start)
+        if pos.i > self.T:
+            return {"mean": self._zero(), "variance": self._zero()}
+        col = 1 if units == "filled" else 0
+        pmf = kernel.forward(pos)
+        k = (self.space.score.values(self.T + 1)[:, col]
+             - int(self.space.score.values(pos.i)[pos.score, col]))
+        mean, second = (pmf * k).sum(), (pmf * k * k).sum()
+        var = second - mean * mean
+        return {"mean": mean, "variance": var} if self.exact else {
+            "mean": float(mean), "variance": float(max(var, 0.0))}
+
+    def remaining_filled(self, start=None) -> dict:
+        r"""Mean and variance of the units still to be filled, :math:`F_{T+1} - F`, from a state
+        (i, D, F[, x]) of a fill-rate chain (default: the start of the review period), by one
+        forward pass (docs/model.md section 14). With the float-mode cut, the paths it drops
+        count for nothing.
+
+        Raises
+        ------
+        ChainError
+            On a ready-rate chain (it counts periods: :meth:`remaining_ready`).
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, DiscreteUniform, Problem, Policy
+        >>> prob = Problem(Contract(2, 0.5, 1, measure="fill-rate"), DiscreteUniform(0, 2), 1)
+        >>> ch = AbsorbingChain(Policy.constant(prob, 1, exact=True))
+        >>> {k: str(v) for k, v in ch.remaining_filled((2, 2, 1)).items()}
+        {'mean': '2/3', 'variance': '2/9'}
+        """
+        return self._remaining_units("filled", (1, 0) if start is None else start)
+
+    def remaining_demanded(self, start=None) -> dict:
+        r"""Mean and variance of the units still to be demanded, :math:`D_{T+1} - D`, from a state
+        (i, D, F[, x]) of a fill-rate chain (as :meth:`remaining_filled`; with the float-mode cut
+        the demands dropped count for nothing).
+
+        Raises
+        ------
+        ChainError
+            On a ready-rate chain.
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, DiscreteUniform, Problem, Policy
+        >>> prob = Problem(Contract(2, 0.5, 1, measure="fill-rate"), DiscreteUniform(0, 2), 1)
+        >>> ch = AbsorbingChain(Policy.constant(prob, 1, exact=True))
+        >>> {k: str(v) for k, v in ch.remaining_demanded().items()}
+        {'mean': '2', 'variance': '4/3'}
+        """
+        return self._remaining_units("demanded", (1, 0) if start is None else start)
+
+    def remaining_filled_moments(self) -> dict:
+        r"""Mean and variance of the units still to be filled, from every transient state of a
+        fill-rate chain at once (docs/model.md section 14).
+
+        By a backward recursion over the layers, without N or B: a period with order y and
+        demand d fills :math:`f = \min(d, y)`, and with :math:`M_1, M_2` the moments from the
+        state it moves to, :math:`M_1 = E[f + M_1']`, :math:`M_2 = E[f^2 + 2 f M_1' + M_2']`.
+
+        Returns
+        -------
+        dict
+            ``{"mean": ndarray, "variance": ndarray}``, each of length t, flat in state order;
+            entry :meth:`index` (i, D, F[, x]) equals :meth:`remaining_filled` from that state.
+            Fractions in exact mode.
+
+        Raises
+        ------
+        ChainError
+            On a ready-rate chain.
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, DiscreteUniform, Problem, Policy
+        >>> prob = Problem(Contract(2, 0.5, 1, measure="fill-rate"), DiscreteUniform(0, 2), 1)
+        >>> ch = AbsorbingChain(Policy.constant(prob, 1, exact=True))
+        >>> m = ch.remaining_filled_moments()
+        >>> [str(v) for v in m["mean"]], str(m["variance"][0])
+        (['4/3', '2/3', '2/3', '2/3', '2/3', '2/3', '2/3'], '4/9')
+        """
+        return self._moments(*self._units_kernel("remaining_filled_moments").units_moments(
+            "filled"))
+
+    def remaining_demanded_moments(self) -> dict:
+        """Mean and variance of the units still to be demanded, from every transient state of a
+        fill-rate chain at once (as :meth:`remaining_filled_moments`, with d in place of
+        min(d, y); the same for every policy unless the float-mode cut drops demands).
+
+        Raises
+        ------
+        ChainError
+            On a ready-rate chain.
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, DiscreteUniform, Problem, Policy
+        >>> prob = Problem(Contract(2, 0.5, 1, measure="fill-rate"), DiscreteUniform(0, 2), 1)
+        >>> m = AbsorbingChain(Policy.constant(prob, 1, exact=True)).remaining_demanded_moments()
+        >>> [str(v) for v in m["mean"][:2]], [str(v) for v in m["variance"][:2]]
+        (['2', '1'], ['4/3', '2/3'])
+        """
+        return self._moments(*self._units_kernel("remaining_demanded_moments").units_moments(
+            "demanded"))
 
     def visit_variance_matrix(self, dense: bool = False):
         r""":math:`N_2 = N(2 N_{dg} - I) - N_{sq}`, the variances of the number of visits to every

@@ -19,6 +19,9 @@ monitor ask the kernel and never look at how stock is kept.
 * :class:`TriangleKernel`: the ready count with one stock level per layer, the study's
   triangle of states (i, v): one-dimensional windows of non-zero probability, the lookup of a
   discrete policy's success probabilities, and the bands of N (:mod:`slamarkov.chain.triangle`).
+* :class:`FillKernel`: the fill rate's pairs (D, F) on any stock rule (docs/model.md section 14):
+  the backward passes as one gather of the next layer per demand over the states that keep
+  D + d in range, vectorised over the layer; the moments of costs, ready periods and units.
 
 The fast kernels give the reference's numbers (tests/test_kernels.py checks every pass against
 :class:`Kernel` on random problems); :func:`kernel_for` picks the fastest that applies. One
@@ -35,9 +38,10 @@ import numpy as np
 
 from ..errors import ChainSizeError
 from . import triangle
+from .fill import FillScore, triangle_pairs
 from .score import ReadyCount, log_complement, log_probability
 
-__all__ = ["Kernel", "ReadyCountKernel", "TriangleKernel", "Incoming", "kernel_for",
+__all__ = ["Kernel", "ReadyCountKernel", "TriangleKernel", "FillKernel", "Incoming", "kernel_for",
            "forward_step", "backward_step", "forward_pmf", "expected_values"]
 
 
@@ -939,10 +943,147 @@ class TriangleKernel(ReadyCountKernel):
         return self._branch_moments(lambda i, p: (zero, one))
 
 
+# -- the fill rate: states (D, F, x), one gather of the next layer per demand ---------------------
+
+class FillKernel(Kernel):
+    r"""The fill-rate score (D, F) on any stock rule (docs/model.md section 14): the backward
+    passes of :class:`Kernel` without transition arrays or scattered sums.
+
+    From layer i's states the demand d moves (D, F, x) to (D + d, F + min(d, y), x'), with
+    :math:`x' = (y - d)^+` when stock carries over (else 0). The pairs are ordered by D, so the
+    states that keep D + d within the range kept (:class:`~slamarkov.model.fill.FillSupport`) are
+    a prefix of the layer, and a pass is, per demand, one gather of the next layer's values over
+    that prefix, vectorised over the layer; only stages and demands are looped. The transitions
+    the float-mode cut drops contribute nothing, exactly as in :class:`Kernel`.
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, DiscreteUniform, Policy, Problem
+    >>> prob = Problem(Contract(2, 0.5, 1, measure="fill-rate"), DiscreteUniform(0, 2), 1)
+    >>> k = FillKernel(Policy.constant(prob, 1, exact=True))
+    >>> [str(m) for m in k.units_moments("filled")[0]]  # E[units still to be filled]
+    ['4/3', '2/3', '2/3', '2/3', '2/3', '2/3', '2/3']
+    """
+
+    def moves(self, i: int):
+        """The moves out of layer i, one demand at a time: yields ``(d, P(d), m, orders, nxt)``
+        for each demand d kept, where the first m score states of the layer keep D + d in range,
+        ``orders`` is their (m, width(i)) order-up-to levels and ``nxt`` the flat index in the
+        next layer (after period T: the final scores by the final stock levels) that d moves
+        each of them to.
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, DiscreteUniform, Policy, Problem
+        >>> prob = Problem(Contract(2, 0.5, 1, measure="fill-rate"), DiscreteUniform(0, 1), 1)
+        >>> k = FillKernel(Policy.constant(prob, 1, exact=True))
+        >>> [(d, str(p), m, nxt.tolist()) for d, p, m, _, nxt in k.moves(2)]
+        [(0, '1/2', 3, [[0], [1], [2]]), (1, '1/2', 3, [[2], [4], [5]])]
+        """
+        space = self.space
+        score = space.score
+        pmf = score.pmf(self.exact)
+        cap, cap_next = score.cap(i), score.cap(i + 1)
+        D, F = triangle_pairs(cap)
+        Y = np.asarray(self.policy.layer(i), dtype=np.int64)
+        w_next = space.width(i + 1) if i < self.T else space.final_width
+        for d in range(min(pmf.shape[0] - 1, cap_next) + 1):
+            c = min(cap, cap_next - d)
+            m = (c + 1) * (c + 2) // 2
+            y = Y[:m]
+            Dn = D[:m, None] + d
+            nxt = (Dn * (Dn + 1) // 2 + F[:m, None] + np.minimum(y, d)) * w_next
+            if space.carry:
+                nxt += np.maximum(y - d, 0)
+            yield d, pmf[d], m, y, nxt
+
+    def backward(self, i: int, g_next: np.ndarray, out=None) -> np.ndarray:
+        tail = g_next.shape[2:]
+        flat = g_next.reshape((-1,) + tail)
+        res = _zeros((self.space.size(i), self.space.width(i)) + tail, self.exact)
+        for _, p, m, _, nxt in self.moves(i):
+            res[:m] += p * flat[nxt]
+        if out is None:
+            return res
+        out[...] = res
+        return out
+
+    def demand_moments(self, reward, terminal, *, last=1, keep=None):
+        r"""First and second moments of a sum of per-period rewards plus an end value, from every
+        state of layers T..``last``, by a backward recursion over the layers.
+
+        A period in state (D, F, x) with order y and demand d earns :math:`X = r(d, y, x)`; with
+        :math:`M_1, M_2` the moments still to come, :math:`M_1 = \sum_d P(d) (X + M_1')` and
+        :math:`M_2 = \sum_d P(d) (X^2 + 2 X M_1' + M_2')`, the primes at the state d moves to.
+
+        Parameters
+        ----------
+        reward : callable
+            ``reward(d, orders, x)``: the rewards of the first m score states of a layer for
+            demand d (orders (m, width), x the layer's stock levels as a (1, width) row), an
+            array broadcastable to (m, width, *tail).
+        terminal : ndarray, shape (final scores, final stock levels, *tail)
+            The end value.
+        last : int, default 1
+            The first layer computed.
+        keep : callable, optional
+            ``keep(i, M1, M2)`` receives each layer's moments (size(i), width(i), *tail).
+
+        Returns
+        -------
+        (M1, M2) of layer ``last``.
+        """
+        space, exact = self.space, self.exact
+        M1, M2 = terminal, terminal * terminal
+        for i in range(self.T, last - 1, -1):
+            tail = M1.shape[2:]
+            f1, f2 = M1.reshape((-1,) + tail), M2.reshape((-1,) + tail)
+            shape = (space.size(i), space.width(i)) + tail
+            m1, m2 = _zeros(shape, exact), _zeros(shape, exact)
+            x = space.stock_levels(i)[None, :]
+            for d, p, m, y, nxt in self.moves(i):
+                X = np.asarray(reward(d, y, x))
+                X = X.reshape(X.shape + (1,) * (len(shape) - X.ndim)) if X.ndim else X
+                a1 = f1[nxt]
+                m1[:m] += p * (X + a1)
+                m2[:m] += p * (X * X + 2 * X * a1 + f2[nxt])
+            M1, M2 = m1, m2
+            if keep is not None:
+                keep(i, M1, M2)
+        return M1, M2
+
+    def _every_state(self, reward) -> tuple:
+        space = self.space
+        mean = _zeros(space.n_transient, self.exact)
+        second = _zeros(space.n_transient, self.exact)
+
+        def keep(i, M1, M2):
+            space.layer(mean, i)[...] = M1
+            space.layer(second, i)[...] = M2
+
+        end = _zeros((space.n_final, space.final_width), self.exact)
+        self.demand_moments(reward, end, keep=keep)
+        return mean, second
+
+    def ready_moments(self) -> tuple:
+        """Mean and second moment of the number of ready periods (d <= y) still to come, from
+        every transient state (flat)."""
+        return self._every_state(lambda d, y, x: (y >= d).astype(np.int64))
+
+    def units_moments(self, units: str) -> tuple:
+        """Mean and second moment of the units still to be ``"filled"`` (min(d, y) a period) or
+        ``"demanded"`` (d a period), from every transient state (flat; docs/model.md
+        section 14)."""
+        if units == "filled":
+            return self._every_state(lambda d, y, x: np.minimum(y, d))
+        return self._every_state(lambda d, y, x: np.int64(d))
+
+
 def kernel_for(policy) -> Kernel:
     """The fastest kernel that applies to a policy: :class:`TriangleKernel` for the ready count
     with one stock level per layer, :class:`ReadyCountKernel` for the ready count with stock
-    carried over, the reference :class:`Kernel` for any other score.
+    carried over, :class:`FillKernel` for the fill rate, the reference :class:`Kernel` for any
+    other score.
 
     Examples
     --------
@@ -951,6 +1092,8 @@ def kernel_for(policy) -> Kernel:
     'TriangleKernel'
     """
     space = policy.space
+    if isinstance(space.score, FillScore):
+        return FillKernel(policy)
     if not isinstance(space.score, ReadyCount):
         return Kernel(policy)
     if space.trivial:

@@ -316,3 +316,46 @@ def test_fill_kernel_equals_the_reference_on_random_problems():
         if space.n_transient <= 120:  # the reference's dense N of Fractions is slow
             assert close(fast.absorption_matrix(1 << 30), ref.absorption_matrix(1 << 30), exact)
             assert close(fast.fundamental(True, 1 << 30), ref.fundamental(True, 1 << 30), exact)
+
+
+# -- the ready rate and the bands on a fill-rate chain -------------------------------------------
+
+def test_ready_rate_refused_on_a_fill_rate_chain_in_one_line():
+    from slamarkov.errors import ChainError
+
+    chain = AbsorbingChain(policies(CASES[0])[0])
+    with pytest.raises(ChainError, match=r"^ready_rate: a fill-rate chain .*fill_rate\(start\)") \
+            as err:
+        chain.ready_rate()
+    assert "\n" not in str(err.value)
+
+
+def test_band_probabilities_are_the_fill_rate_bands(chains):
+    for chain, paths in chains:
+        for k, s, start in states_of(chain):
+            want = {"penalty": Fraction(0), "neutral": Fraction(0), "bonus": Fraction(0)}
+            c = chain.contract
+            for prob, rec in paths.walk(s):
+                D = int(np.floor((np.sqrt(8 * rec["final"] + 1) - 1) / 2))
+                F = rec["final"] - D * (D + 1) // 2
+                fr = Fraction(1) if D == 0 else Fraction(F, D)
+                band = ("penalty" if fr < c.penalty_threshold else
+                        "bonus" if fr >= c.bonus_threshold else "neutral")
+                want[band] += prob
+            assert chain.band_probabilities(start) == want
+            dist = chain.fill_rate(start)
+            assert want == {"penalty": dist.p_penalty, "neutral": dist.p_neutral,
+                            "bonus": dist.p_bonus}
+        assert chain.band_probabilities() == chain.band_probabilities(next(states_of(chain))[2])
+
+
+def test_band_probabilities_float_with_the_cut():
+    from slamarkov import Poisson, solve_dynamic
+
+    sol = solve_dynamic(Problem(Contract.study(6, measure="fill-rate"), Poisson(5), 1),
+                        max_stock=20)
+    bands = sol.chain.band_probabilities()
+    # the solver's forward pass and the chain's sum in different orders: equal to rounding
+    assert abs(bands["penalty"] - sol.fill_rate.p_penalty) < 1e-14
+    assert abs(bands["bonus"] - sol.fill_rate.p_bonus) < 1e-14
+    assert abs(sum(bands.values()) - (1 - sol.truncated_mass)) < 1e-12

@@ -396,7 +396,25 @@ class AbsorbingChain:
         return self.kernel.forward(pos)
 
     def ready_rate(self, start=(1, 0)) -> ReadyRateDistribution:
-        """The exact ready-rate distribution from a start state (mean, sd, p_penalty, ...)."""
+        """The exact ready-rate distribution from a start state (mean, sd, p_penalty, ...).
+
+        Raises
+        ------
+        ChainError
+            On a fill-rate chain: its service is :meth:`fill_rate` (the ready count is not in
+            its state; :meth:`remaining_ready` gives the ready periods still to come).
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, Poisson, Problem, Policy
+        >>> ch = AbsorbingChain(Policy.constant(Problem(Contract.study(3), Poisson(5), 1), 6))
+        >>> round(ch.ready_rate((2, 1)).mean, 4)
+        0.8415
+        """
+        if self.policy.fills:
+            raise ChainError("ready_rate: a fill-rate chain measures units, not periods: its "
+                             "service is fill_rate(start) (the ready count is not in its state; "
+                             "remaining_ready(start) gives the ready periods still to come)")
         return ReadyRateDistribution(self.contract, self.absorption(start))
 
     def fill_rate(self, start=None):
@@ -411,10 +429,14 @@ class AbsorbingChain:
         ...     (2, 1, 1)).pmf]
         ['1/3', '2/3']
         """
+        if start is not None and tuple(start) == (1, 0):
+            start = None  # the start of the review period, as for every score
         return self.policy.fill_rate(start)
 
     def band_probabilities(self, start=(1, 0)) -> dict:
-        """Absorption probabilities into the penalty, neutral and bonus bands.
+        """Absorption probabilities into the penalty, neutral and bonus bands: of the ready rate,
+        or on a fill-rate chain of the fill rate (:meth:`fill_rate`; with the float-mode cut the
+        three sum to 1 - ``truncated_mass``).
 
         Examples
         --------
@@ -422,8 +444,13 @@ class AbsorbingChain:
         >>> ch = AbsorbingChain(Policy.constant(Problem(Contract.study(3), Poisson(5), 1), 6))
         >>> sorted(ch.band_probabilities())
         ['bonus', 'neutral', 'penalty']
+        >>> from slamarkov import DiscreteUniform
+        >>> prob = Problem(Contract(2, 0.6, 1, measure="fill-rate"), DiscreteUniform(0, 2), 1)
+        >>> bands = AbsorbingChain(Policy.constant(prob, 1, exact=True)).band_probabilities()
+        >>> {k: str(p) for k, p in bands.items()}
+        {'penalty': '1/3', 'neutral': '2/9', 'bonus': '4/9'}
         """
-        dist = self.ready_rate(start)
+        dist = self.fill_rate(start) if self.policy.fills else self.ready_rate(start)
         return {"penalty": dist.p_penalty, "neutral": dist.p_neutral, "bonus": dist.p_bonus}
 
     def _state_picker(self, states):

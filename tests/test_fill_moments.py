@@ -359,3 +359,66 @@ def test_band_probabilities_float_with_the_cut():
     assert abs(bands["penalty"] - sol.fill_rate.p_penalty) < 1e-14
     assert abs(bands["bonus"] - sol.fill_rate.p_bonus) < 1e-14
     assert abs(sum(bands.values()) - (1 - sol.truncated_mass)) < 1e-12
+
+
+# -- chain --from I,D,F[,X] -----------------------------------------------------------------------
+
+FILL_TOML = """
+[contract]
+review_period = 3
+penalty_threshold = 0.8
+bonus_threshold = 0.9
+penalty = 12
+bonus = 5
+measure = "fill-rate"
+[costs]
+holding = 1
+[demand]
+kind = "discrete-uniform"
+low = 0
+high = 2
+[solver]
+max_stock = 3
+"""
+
+
+@pytest.mark.parametrize("leftover, start", [("discard", "2,2,1"), ("carry", "3,2,1,1"),
+                                             ("discard", "4,3,2")])
+def test_chain_from_prints_the_units_the_ready_periods_and_the_idle_periods(
+        capsys, tmp_path, leftover, start):
+    from slamarkov.cli import main
+    from slamarkov.solve import solve_dynamic
+
+    path = tmp_path / "fill.toml"
+    path.write_text(FILL_TOML)
+    assert main(["chain", str(path), "--from", start, "--exact", "--leftover", leftover]) == 0
+    out = capsys.readouterr().out.splitlines()
+    problem = Problem(Contract(3, "0.8", "0.9", penalty=12, bonus=5, measure="fill-rate"),
+                      DiscreteUniform(0, 2), 1, leftover=leftover)
+    chain = solve_dynamic(problem, max_stock=3, exact=True).chain
+    state = tuple(int(v) for v in start.split(","))
+    paths = Paths(chain.policy)
+    if state[0] <= 3:
+        s = state if len(state) == 4 else state + (0,)
+        filled = paths.moments(s, lambda r: r["filled"])
+        demanded = paths.moments(s, lambda r: r["demanded"])[0]
+        ready = paths.moments(s, lambda r: r["ready"])
+        zero = paths.moments(s, lambda r: sum(
+            1 for k in r["visits"] if paths.order[paths.keys[k]] <= paths.keys[k][3]
+            and (leftover == "carry" or paths.order[paths.keys[k]] == 0)))[0]
+    else:
+        filled, demanded, ready, zero = (0, 0), 0, (0, 0), 0
+
+    def show(x, unit):
+        x = Fraction(x)
+        exact = f" (exact {x})" if x.denominator != 1 else ""
+        return f"{float(x):.6g} {unit}{exact}"
+
+    assert out[3] == (f"  units still to be filled: mean {show(filled[0], 'units')}, variance "
+                      f"{show(filled[1], 'units^2')} (of mean {show(demanded, 'units')} still to "
+                      "be demanded)")
+    assert out[4] == (f"  ready periods still to come: mean {show(ready[0], 'periods')}, "
+                      f"variance {show(ready[1], 'periods^2')}")
+    assert out[5] == f"  expected periods still to spend stocking nothing: {show(zero, 'periods')}"
+    assert out[6].startswith("  expected cost to the end of the review period: holding ")
+    assert out[7].startswith("  probability of the demand paths cut (float mode): ")

@@ -301,7 +301,7 @@ def close(a, b, exact):
 def test_fill_kernel_equals_the_reference_on_random_problems():
     from slamarkov.chain.kernels import FillKernel, Kernel, kernel_for
 
-    for policy, exact in random_problems(24, 5):
+    for policy, exact in random_problems(36, 5):
         fast, ref = kernel_for(policy), Kernel(policy)
         assert isinstance(fast, FillKernel)
         space = policy.space
@@ -313,6 +313,23 @@ def test_fill_kernel_equals_the_reference_on_random_problems():
             assert close(fast.backward(i, nxt), ref.backward(i, nxt), exact)
             nxt = ref.backward(i, nxt)
         assert all(close(a, b, exact) for a, b in zip(fast.ready_moments(), ref.ready_moments()))
+        starts = [space.start(tuple(int(c[k]) for c in space.coordinates())[:-1]
+                              + ((int(space.coordinates()[-1][k]),) if space.carry else ()))
+                  for k in sorted({0, space.n_transient // 2, space.n_transient - 1})]
+        for pos in starts:
+            layers_fast, layers_ref = [], []
+            pmf_fast = fast.forward(pos, on_layer=lambda i, lo, m: layers_fast.append(m.copy()))
+            pmf_ref = ref.forward(pos, on_layer=lambda i, lo, m: layers_ref.append(m.copy()))
+            assert close(pmf_fast, pmf_ref, exact)
+            assert all(close(a, b, exact) for a, b in zip(layers_fast, layers_ref))
+            got, want = fast.cost_components(pos), ref.cost_components(pos)
+            assert list(got) == list(want)
+            for part in want:
+                for a, b in zip(got[part], want[part]):
+                    if exact:
+                        assert a == b, part
+                    else:  # the same sums in another order: equal to rounding
+                        assert abs(a - b) <= 1e-12 * max(1.0, abs(b)), part
         if space.n_transient <= 120:  # the reference's dense N of Fractions is slow
             assert close(fast.absorption_matrix(1 << 30), ref.absorption_matrix(1 << 30), exact)
             assert close(fast.fundamental(True, 1 << 30), ref.fundamental(True, 1 << 30), exact)

@@ -21,6 +21,7 @@ import pytest
 from slamarkov import Contract, DiscreteUniform, Empirical, Policy, Problem
 from slamarkov.chain.absorbing import AbsorbingChain
 from slamarkov.solve.fill import solve_fill_dynamic, solve_fill_static
+from test_cli_fill import FILL as FILL_TOML  # the CLI tests' contract file
 
 
 def settle(contract, F, D):
@@ -379,25 +380,6 @@ def test_band_probabilities_float_with_the_cut():
 
 
 # -- chain --from I,D,F[,X] -----------------------------------------------------------------------
-
-FILL_TOML = """
-[contract]
-review_period = 3
-penalty_threshold = 0.8
-bonus_threshold = 0.9
-penalty = 12
-bonus = 5
-measure = "fill-rate"
-[costs]
-holding = 1
-[demand]
-kind = "discrete-uniform"
-low = 0
-high = 2
-[solver]
-max_stock = 3
-"""
-
 
 @pytest.mark.parametrize("leftover, start", [("discard", "2,2,1"), ("carry", "3,2,1,1"),
                                              ("discard", "4,3,2")])

@@ -17,6 +17,8 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from slamarkov import Contract, DiscreteUniform, Empirical, Policy, Problem
 from slamarkov.chain.absorbing import AbsorbingChain
@@ -174,7 +176,8 @@ def test_visit_moments_callable_with_stock_on_hand(chains):
         idx = {k: s for k, s, _ in states_of(chain)}
 
         def count(rec):
-            return sum(1 for k in rec["visits"] if idx[k][3] > 0 and paths.order[idx[k]] > idx[k][3])
+            return sum(1 for k in rec["visits"]
+                       if idx[k][3] > 0 and paths.order[idx[k]] > idx[k][3])
 
         for k, s, _ in states_of(chain):
             assert (m["mean"][k], m["variance"][k]) == paths.moments(s, count)
@@ -421,3 +424,45 @@ def test_chain_from_prints_the_units_the_ready_periods_and_the_idle_periods(
     assert out[5] == f"  expected periods still to spend stocking nothing: {show(zero, 'periods')}"
     assert out[6].startswith("  expected cost to the end of the review period: holding ")
     assert out[7].startswith("  probability of the demand paths cut (float mode): ")
+
+
+# -- invariants on random problems (hypothesis) ---------------------------------------------------
+
+@st.composite
+def fill_policies(draw):
+    """A random exact fill-rate problem (finite support: no cut) and a random policy on it."""
+    T = draw(st.integers(1, 3))
+    weights = draw(st.lists(st.integers(0, 4), min_size=2, max_size=3).filter(sum))
+    demand = Empirical([str(Fraction(w, sum(weights))) for w in weights])
+    scheme = draw(st.sampled_from(["lump-sum", "linear"]))
+    contract = Contract(T, "0.5", "0.75", scheme, penalty=draw(st.integers(0, 9)),
+                        bonus=draw(st.integers(0, 9)), measure="fill-rate")
+    leftover = draw(st.sampled_from(["discard", "carry"]))
+    problem = Problem(contract, demand, 1, leftover=leftover,
+                      initial_stock=draw(st.integers(0, 2)))
+    return random_policy(problem, draw(st.integers(2, 3)), draw(st.integers(0, 10**6)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(fill_policies())
+def test_units_invariants(policy):
+    chain = AbsorbingChain(policy)
+    i = chain.space.coordinates()[0]
+    left = chain.T - i + 1  # periods still to come
+    Fc, _ = policy.problem.demand.table(len(policy.space.score.pmf(True)) - 1, exact=True)
+    pmf = [Fc[0]] + [Fc[k] - Fc[k - 1] for k in range(1, len(Fc))]
+    mu = sum(d * p for d, p in enumerate(pmf))
+    var = sum(d * d * p for d, p in enumerate(pmf)) - mu * mu
+    demanded = chain.remaining_demanded_moments()
+    filled = chain.remaining_filled_moments()
+    ready = chain.remaining_ready_moments()
+    visits = chain.visit_moments()
+    # the demand does not depend on the policy: T - i + 1 independent periods
+    assert demanded["mean"].tolist() == (left * mu).tolist()
+    assert demanded["variance"].tolist() == (left * var).tolist()
+    assert visits["mean"].tolist() == left.tolist() and not any(visits["variance"])
+    assert all(0 <= f <= d for f, d in zip(filled["mean"], demanded["mean"]))
+    assert all(0 <= r <= n for r, n in zip(ready["mean"], left))
+    assert all(v >= 0 for m in (filled, ready) for v in m["variance"])
+    bands = chain.band_probabilities()
+    assert sum(bands.values()) == 1

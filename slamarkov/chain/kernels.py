@@ -1118,8 +1118,12 @@ class FillKernel(Kernel):
         ...                DiscreteUniform(0, 2), 1)
         >>> k = FillKernel(Policy.constant(prob, 1, exact=True))
         >>> parts = k.cost_components(k.space.start((2, 1, 0)))  # one unit short so far
-        >>> {p: (str(m), str(s)) for p, (m, s) in parts.items()}  # (mean, second moment)
-        {'holding': ('1/3', '1/3'), 'purchase': ('0', '0'), 'settlement': ('8/3', '32/3'), 'total': ('3', '41/3')}
+        >>> for part, (mean, second) in parts.items():
+        ...     print(part, mean, second)
+        holding 1/3 1/3
+        purchase 0 0
+        settlement 8/3 32/3
+        total 3 41/3
         """
         problem, exact = self.policy.problem, self.exact
         h = problem.holding_cost if exact else float(problem.holding_cost)

@@ -984,7 +984,7 @@ class FillKernel(Kernel):
         score = space.score
         pmf = score.pmf(self.exact)
         cap, cap_next = score.cap(i), score.cap(i + 1)
-        D, F = triangle_pairs(cap)
+        D, pair = self._pairs(cap)
         Y = np.asarray(self.policy.layer(i), dtype=np.int64)
         w_next, split = self.next_shape(i, final_stock)[1], space.carry
         if i == self.T and not final_stock:
@@ -993,11 +993,20 @@ class FillKernel(Kernel):
             c = min(cap, cap_next - d)
             m = (c + 1) * (c + 2) // 2
             y = Y[:m]
-            Dn = D[:m, None] + d
-            nxt = (Dn * (Dn + 1) // 2 + F[:m, None] + np.minimum(y, d)) * w_next
+            # the index of (D + d, F) is that of (D, F) plus d D + d (d + 1) / 2
+            base = pair[:m] + (d * D[:m] + d * (d + 1) // 2)
+            nxt = (base[:, None] + np.minimum(y, d)) * w_next
             if split:
                 nxt += np.maximum(y - d, 0)
             yield d, pmf[d], m, y, nxt
+
+    def _pairs(self, cap: int):
+        """D and the flat index D(D+1)/2 + F of the pairs up to ``cap``, computed once."""
+        cache = self.__dict__.setdefault("_pair_cache", {})
+        if cap not in cache:
+            D, F = triangle_pairs(cap)
+            cache[cap] = (D, D * (D + 1) // 2 + F)
+        return cache[cap]
 
     def forward(self, start, on_layer=None) -> np.ndarray:
         space, exact = self.space, self.exact
@@ -1084,7 +1093,7 @@ class FillKernel(Kernel):
                 acc[:, :m] += p * g
                 cross[:, :m] += twice[:, d].take(y, axis=1) * g[:r]
             Y = np.asarray(self.policy.layer(i), dtype=np.int64)
-            D = triangle_pairs(score.cap(i))[0]
+            D = self._pairs(score.cap(i))[0]
             e = np.minimum(pmf.shape[0] - 1, score.cap(i + 1) - D)[:, None]  # last d kept
             S1 = C1[:, e, Y]
             M1 = S1 + acc[:r]

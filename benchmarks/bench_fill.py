@@ -7,6 +7,9 @@ Prints, each measured in this process:
 * the dynamic solve (with its FR distribution) against a vectorised baseline that evaluates every
   (state, y, d) triple: per layer, the value of every order y in every state (D, F), each with
   its own sum over the demands d kept, and the argmin over y (target: at least 20 times faster);
+* the mean and variance of the cost by part (``cost_components``, a sweep point's cost SD) by
+  :class:`~slamarkov.chain.kernels.FillKernel` against the reference kernel (the ratio new /
+  reference);
 * then, in a fresh process, T = 90 of the study's grid (lump-sum, h = 1): the size check's state
   count, the time of ``solve_both`` and the peak resident memory.
 
@@ -27,6 +30,7 @@ from _common import best_of, inplace_pass_seconds  # noqa: E402
 
 from slamarkov import Contract, Poisson, Problem, solve_both, solve_dynamic  # noqa: E402
 from slamarkov.chain.fill import triangle_pairs  # noqa: E402
+from slamarkov.chain.kernels import Kernel  # noqa: E402
 from slamarkov.chain.space import StateSpace  # noqa: E402
 from slamarkov.chain.tables import DemandTables  # noqa: E402
 
@@ -100,6 +104,18 @@ def main():
           f"{float(both.dynamic.fill_rate.mean):.6f}; static S = {both.static.base_stock} "
           f"{both.static.cost_per_period:.6f}/period, mean FR "
           f"{float(both.static.fill_rate.mean):.6f}")
+    # the cost's mean and variance by part (a sweep point's cost SD): FillKernel's pass against
+    # the reference kernel's transitions, from the start of the review period
+    chain = both.dynamic.chain
+    start = chain.start((1, 0, 0))
+    t_fast, fast = best_of(lambda: chain.kernel.cost_components(start), repeat=3)
+    t_ref, ref = best_of(lambda: Kernel(chain.policy).cost_components(start), repeat=1)
+    for part, (m1, m2) in ref.items():
+        assert abs(fast[part][0] - m1) <= 1e-12 * max(1.0, abs(m1)), part
+        assert abs(fast[part][1] - m2) <= 1e-12 * max(1.0, abs(m2)), part
+    print(f"cost_components (dynamic, every part): {t_fast:.2f} s; reference kernel "
+          f"{t_ref:.2f} s: new / reference = {t_fast / t_ref:.3f} ({t_ref / t_fast:.1f} times "
+          f"faster)")
     if len(sys.argv) <= 2 or sys.argv[2] != "--no-t90":
         subprocess.run([sys.executable, "-c", T90], check=True)
 

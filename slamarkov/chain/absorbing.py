@@ -19,6 +19,10 @@ Nothing here inverts a matrix: a row costs :math:`O(t)` and the whole of N :math
 size of N itself. Every pass goes through the policy's kernel
 (:func:`~slamarkov.chain.kernels.kernel_for`), the one place that knows the score and whether
 stock carries over.
+
+One concern, one module, although a long one: the questions a policy's chain answers (its
+matrices, the rows from one state, the moments from every state, for each score), each a thin
+method over the kernel's passes, so that a reader finds every question in one place.
 """
 
 from __future__ import annotations
@@ -36,6 +40,9 @@ from .space import Position
 from .triangle import reach_nnz
 
 __all__ = ["AbsorbingChain", "DEFAULT_MAX_BYTES"]
+
+#: the names a state-set callable's arguments go by in messages, per score coordinate
+_ARG_NAMES = {"ready_count": "v", "demand_total": "D", "filled_total": "F"}
 
 #: default memory guard for dense matrices (1 GiB)
 DEFAULT_MAX_BYTES = 1 << 30
@@ -389,7 +396,25 @@ class AbsorbingChain:
         return self.kernel.forward(pos)
 
     def ready_rate(self, start=(1, 0)) -> ReadyRateDistribution:
-        """The exact ready-rate distribution from a start state (mean, sd, p_penalty, ...)."""
+        """The exact ready-rate distribution from a start state (mean, sd, p_penalty, ...).
+
+        Raises
+        ------
+        ChainError
+            On a fill-rate chain: its service is :meth:`fill_rate` (the ready count is not in
+            its state; :meth:`remaining_ready` gives the ready periods still to come).
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, Poisson, Problem, Policy
+        >>> ch = AbsorbingChain(Policy.constant(Problem(Contract.study(3), Poisson(5), 1), 6))
+        >>> round(ch.ready_rate((2, 1)).mean, 4)
+        0.8415
+        """
+        if self.policy.fills:
+            raise ChainError("ready_rate: a fill-rate chain measures units, not periods: its "
+                             "service is fill_rate(start) (the ready count is not in its state; "
+                             "remaining_ready(start) gives the ready periods still to come)")
         return ReadyRateDistribution(self.contract, self.absorption(start))
 
     def fill_rate(self, start=None):
@@ -404,10 +429,14 @@ class AbsorbingChain:
         ...     (2, 1, 1)).pmf]
         ['1/3', '2/3']
         """
+        if start is not None and tuple(start) == (1, 0):
+            start = None  # the start of the review period, as for every score
         return self.policy.fill_rate(start)
 
     def band_probabilities(self, start=(1, 0)) -> dict:
-        """Absorption probabilities into the penalty, neutral and bonus bands.
+        """Absorption probabilities into the penalty, neutral and bonus bands: of the ready rate,
+        or on a fill-rate chain of the fill rate (:meth:`fill_rate`; with the float-mode cut the
+        three sum to 1 - ``truncated_mass``).
 
         Examples
         --------
@@ -415,28 +444,54 @@ class AbsorbingChain:
         >>> ch = AbsorbingChain(Policy.constant(Problem(Contract.study(3), Poisson(5), 1), 6))
         >>> sorted(ch.band_probabilities())
         ['bonus', 'neutral', 'penalty']
+        >>> from slamarkov import DiscreteUniform
+        >>> prob = Problem(Contract(2, 0.6, 1, measure="fill-rate"), DiscreteUniform(0, 2), 1)
+        >>> bands = AbsorbingChain(Policy.constant(prob, 1, exact=True)).band_probabilities()
+        >>> {k: str(p) for k, p in bands.items()}
+        {'penalty': '1/3', 'neutral': '2/9', 'bonus': '4/9'}
         """
-        dist = self.ready_rate(start)
+        dist = self.fill_rate(start) if self.policy.fills else self.ready_rate(start)
         return {"penalty": dist.p_penalty, "neutral": dist.p_neutral, "bonus": dist.p_bonus}
 
     def _state_picker(self, states):
         """``pick(i, lo, mass) -> bool array like mass``: the states of a set in a window of a
-        layer. ``states`` is a flat mask, or a callable of (i, v, stock) or (i, v, stock, x)."""
+        layer. ``states`` is a flat mask, or a callable of the stage, the score's coordinates and
+        the order-up-to level, and optionally the stock on hand: (i, v, stock[, x]) for the
+        ready count, (i, D, F, stock[, x]) for the fill rate (docs/model.md section 14)."""
         space = self.space
         if callable(states):
-            takes_x = len(inspect.signature(states).parameters) >= 4
+            k = len(space.score.coordinates)
+            shape = ("(i, " + ", ".join(_ARG_NAMES.get(c, c) for c in space.score.coordinates)
+                     + ", stock")
+            try:
+                params = inspect.signature(states).parameters.values()
+            except (TypeError, ValueError):  # a builtin without a signature: the short form
+                params = ()
+            positional = [q for q in params if q.kind in (q.POSITIONAL_ONLY,
+                                                          q.POSITIONAL_OR_KEYWORD)]
+            if any(q.kind == q.VAR_POSITIONAL for q in params):
+                n_args = k + 2
+            else:
+                n_args = len(positional) if positional else k + 2
+            if n_args not in (k + 2, k + 3):
+                raise ChainError(f"states: a callable must take {shape}) or {shape}, x), got "
+                                 f"{n_args} arguments")
+            takes_x = n_args == k + 3
 
             def pick(i, lo, shape):
                 n, w = shape
-                v = np.broadcast_to(np.arange(lo, lo + n)[:, None], (n, w))
+                vals = space.score.values(i)[lo : lo + n]
                 y = self.policy.layer(i)[lo : lo + n]
                 if takes_x:
+                    coords = [np.broadcast_to(vals[:, j][:, None], (n, w)) for j in range(k)]
                     x = np.broadcast_to(space.stock_levels(i)[None, :], (n, w))
-                    m = states(i, v, y, x)
+                    m = states(i, *coords, y, x)
                 elif space.carry:
-                    m = states(i, v, y)
+                    coords = [np.broadcast_to(vals[:, j][:, None], (n, w)) for j in range(k)]
+                    m = states(i, *coords, y)
                 else:  # one stock level: the callable sees the stage's 1-d arrays
-                    m = np.asarray(states(i, v[:, 0], y[:, 0]), dtype=bool)[:, None]
+                    m = np.asarray(states(i, *(vals[:, j] for j in range(k)), y[:, 0]),
+                                   dtype=bool)[:, None]
                 return np.broadcast_to(np.asarray(m, dtype=bool), (n, w))
 
             return pick
@@ -457,9 +512,18 @@ class AbsorbingChain:
         states : ndarray of bool, or callable
             A flat mask over transient states (length t), or ``states(i, v, stock)`` returning a
             boolean array for the states of stage i (v and stock are arrays), e.g.
-            ``lambda i, v, s: s == 0``; with stock carried over it may take x as a fourth
-            argument.
-        start : (int, int)
+            ``lambda i, v, s: s == 0``; it may take the stock on hand x as a last argument,
+            ``states(i, v, stock, x)``. On a fill-rate chain the score is the pair (D, F)
+            (docs/model.md section 14) and the callable is ``states(i, D, F, stock)`` or
+            ``states(i, D, F, stock, x)``, e.g. ``lambda i, D, F, s: F < D`` (a unit short so
+            far).
+        start : tuple
+            (i, v[, x]), or (i, D, F[, x]) on a fill-rate chain.
+
+        Raises
+        ------
+        ChainError
+            On a mask of the wrong length or a callable taking the wrong number of arguments.
 
         Examples
         --------
@@ -492,8 +556,28 @@ class AbsorbingChain:
         return row - row * row
 
     def remaining_ready(self, start=(1, 0)) -> dict:
-        """Mean and variance of the number of ready periods still to come from a start state."""
+        """Mean and variance of the number of ready periods still to come from a start state.
+
+        A period is ready when its demand is met in full, d <= y. On a fill-rate chain the ready
+        count is not in the state (docs/model.md section 14): the moments are the start's entry
+        of :meth:`remaining_ready_moments`.
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, DiscreteUniform, Problem, Policy
+        >>> prob = Problem(Contract(2, 0.5, 1, measure="fill-rate"), DiscreteUniform(0, 2), 1)
+        >>> ch = AbsorbingChain(Policy.constant(prob, 1, exact=True))
+        >>> {k: str(v) for k, v in ch.remaining_ready((1, 0, 0)).items()}
+        {'mean': '4/3', 'variance': '4/9'}
+        """
         pos = self.start(start)
+        if self.policy.fills:
+            if pos.i > self.T:
+                return {"mean": self._zero(), "variance": self._zero()}
+            m = self.remaining_ready_moments()
+            k = self.space.flat(pos)
+            return {"mean": m["mean"][k], "variance": m["variance"][k]} if self.exact else {
+                "mean": float(m["mean"][k]), "variance": float(m["variance"][k])}
         pmf = self.absorption(start)
         k = np.arange(self.n_absorbing) - pos.score
         mean = (pmf * k).sum()
@@ -593,7 +677,9 @@ class AbsorbingChain:
         indicator of the state plus the count from the next state. With every transient state in
         the set the mean is :math:`N\mathbf{1}`, the expected number of periods to absorption
         (T - i + 1 here, with variance 0: every stage is visited once). With stock carried over
-        the states are (i, v, x) and a callable may take x as a fourth argument.
+        the states are (i, v, x) and a callable may take x as a fourth argument. On a fill-rate
+        chain the states are (i, D, F[, x]) and a callable takes (i, D, F, stock) or
+        (i, D, F, stock, x) (:meth:`expected_visits`).
 
         Parameters
         ----------
@@ -615,6 +701,14 @@ class AbsorbingChain:
         0.0019
         >>> ch.visit_moments()["mean"][:4].tolist()
         [10.0, 9.0, 9.0, 8.0]
+
+        On a fill-rate chain: the periods still to come that start with a unit short so far.
+
+        >>> from slamarkov import Contract, DiscreteUniform, Policy
+        >>> prob = Problem(Contract(2, 0.5, 1, measure="fill-rate"), DiscreteUniform(0, 2), 1)
+        >>> fc = AbsorbingChain(Policy.constant(prob, 1, exact=True))
+        >>> [str(m) for m in fc.visit_moments(lambda i, D, F, s: F < D)["mean"]]
+        ['1/3', '0', '1', '0', '1', '1', '0']
         """
         space = self.space
         if states is None:
@@ -633,7 +727,9 @@ class AbsorbingChain:
 
     def remaining_ready_moments(self) -> dict:
         """Mean and variance of the number of ready periods still to come, from every transient
-        start state at once (a backward recursion over the layers, without N or B).
+        start state at once (a backward recursion over the layers, without N or B). A period is
+        ready when its demand is met in full, d <= y; on a fill-rate chain this counts the same
+        periods, although its states do not hold the count (docs/model.md section 14).
 
         Returns
         -------
@@ -650,6 +746,122 @@ class AbsorbingChain:
         True
         """
         return self._moments(*self.kernel.ready_moments())
+
+    def _units_kernel(self, name):
+        if not self.policy.fills:
+            raise ChainError(f"{name}: a ready-rate chain counts periods, not units; use "
+                             "remaining_ready")
+        return self.kernel
+
+    def _remaining_units(self, units, start) -> dict:
+        """Mean and variance of the units still to be filled (or demanded) from one state: the
+        final pairs (D, F) by a forward pass, less the state's own."""
+        kernel = self._units_kernel(f"remaining_{units}")
+        pos = self.start(start)
+        if pos.i > self.T:
+            return {"mean": self._zero(), "variance": self._zero()}
+        col = 1 if units == "filled" else 0
+        pmf = kernel.forward(pos)
+        k = (self.space.score.values(self.T + 1)[:, col]
+             - int(self.space.score.values(pos.i)[pos.score, col]))
+        mean, second = (pmf * k).sum(), (pmf * k * k).sum()
+        var = second - mean * mean
+        return {"mean": mean, "variance": var} if self.exact else {
+            "mean": float(mean), "variance": float(max(var, 0.0))}
+
+    def remaining_filled(self, start=None) -> dict:
+        r"""Mean and variance of the units still to be filled, :math:`F_{T+1} - F`, from a state
+        (i, D, F[, x]) of a fill-rate chain (default: the start of the review period), by one
+        forward pass (docs/model.md section 14). With the float-mode cut, the paths it drops
+        count for nothing.
+
+        Raises
+        ------
+        ChainError
+            On a ready-rate chain (it counts periods: :meth:`remaining_ready`).
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, DiscreteUniform, Problem, Policy
+        >>> prob = Problem(Contract(2, 0.5, 1, measure="fill-rate"), DiscreteUniform(0, 2), 1)
+        >>> ch = AbsorbingChain(Policy.constant(prob, 1, exact=True))
+        >>> {k: str(v) for k, v in ch.remaining_filled((2, 2, 1)).items()}
+        {'mean': '2/3', 'variance': '2/9'}
+        """
+        return self._remaining_units("filled", (1, 0) if start is None else start)
+
+    def remaining_demanded(self, start=None) -> dict:
+        r"""Mean and variance of the units still to be demanded, :math:`D_{T+1} - D`, from a state
+        (i, D, F[, x]) of a fill-rate chain (as :meth:`remaining_filled`; with the float-mode cut
+        the demands dropped count for nothing).
+
+        Raises
+        ------
+        ChainError
+            On a ready-rate chain.
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, DiscreteUniform, Problem, Policy
+        >>> prob = Problem(Contract(2, 0.5, 1, measure="fill-rate"), DiscreteUniform(0, 2), 1)
+        >>> ch = AbsorbingChain(Policy.constant(prob, 1, exact=True))
+        >>> {k: str(v) for k, v in ch.remaining_demanded().items()}
+        {'mean': '2', 'variance': '4/3'}
+        """
+        return self._remaining_units("demanded", (1, 0) if start is None else start)
+
+    def remaining_filled_moments(self) -> dict:
+        r"""Mean and variance of the units still to be filled, from every transient state of a
+        fill-rate chain at once (docs/model.md section 14).
+
+        By a backward recursion over the layers, without N or B: a period with order y and
+        demand d fills :math:`f = \min(d, y)`, and with :math:`M_1, M_2` the moments from the
+        state it moves to, :math:`M_1 = E[f + M_1']`, :math:`M_2 = E[f^2 + 2 f M_1' + M_2']`.
+
+        Returns
+        -------
+        dict
+            ``{"mean": ndarray, "variance": ndarray}``, each of length t, flat in state order;
+            entry :meth:`index` (i, D, F[, x]) equals :meth:`remaining_filled` from that state.
+            Fractions in exact mode.
+
+        Raises
+        ------
+        ChainError
+            On a ready-rate chain.
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, DiscreteUniform, Problem, Policy
+        >>> prob = Problem(Contract(2, 0.5, 1, measure="fill-rate"), DiscreteUniform(0, 2), 1)
+        >>> ch = AbsorbingChain(Policy.constant(prob, 1, exact=True))
+        >>> m = ch.remaining_filled_moments()
+        >>> [str(v) for v in m["mean"]], str(m["variance"][0])
+        (['4/3', '2/3', '2/3', '2/3', '2/3', '2/3', '2/3'], '4/9')
+        """
+        return self._moments(*self._units_kernel("remaining_filled_moments").units_moments(
+            "filled"))
+
+    def remaining_demanded_moments(self) -> dict:
+        """Mean and variance of the units still to be demanded, from every transient state of a
+        fill-rate chain at once (as :meth:`remaining_filled_moments`, with d in place of
+        min(d, y); the same for every policy unless the float-mode cut drops demands).
+
+        Raises
+        ------
+        ChainError
+            On a ready-rate chain.
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, DiscreteUniform, Problem, Policy
+        >>> prob = Problem(Contract(2, 0.5, 1, measure="fill-rate"), DiscreteUniform(0, 2), 1)
+        >>> m = AbsorbingChain(Policy.constant(prob, 1, exact=True)).remaining_demanded_moments()
+        >>> [str(v) for v in m["mean"][:2]], [str(v) for v in m["variance"][:2]]
+        (['2', '1'], ['4/3', '2/3'])
+        """
+        return self._moments(*self._units_kernel("remaining_demanded_moments").units_moments(
+            "demanded"))
 
     def visit_variance_matrix(self, dense: bool = False):
         r""":math:`N_2 = N(2 N_{dg} - I) - N_{sq}`, the variances of the number of visits to every

@@ -19,6 +19,9 @@ monitor ask the kernel and never look at how stock is kept.
 * :class:`TriangleKernel`: the ready count with one stock level per layer, the study's
   triangle of states (i, v): one-dimensional windows of non-zero probability, the lookup of a
   discrete policy's success probabilities, and the bands of N (:mod:`slamarkov.chain.triangle`).
+* :class:`FillKernel`: the fill rate's pairs (D, F) on any stock rule (docs/model.md section 14):
+  the backward passes as one gather of the next layer per demand over the states that keep
+  D + d in range, vectorised over the layer; the moments of costs, ready periods and units.
 
 The fast kernels give the reference's numbers (tests/test_kernels.py checks every pass against
 :class:`Kernel` on random problems); :func:`kernel_for` picks the fastest that applies. One
@@ -35,9 +38,10 @@ import numpy as np
 
 from ..errors import ChainSizeError
 from . import triangle
+from .fill import FillScore, triangle_pairs
 from .score import ReadyCount, log_complement, log_probability
 
-__all__ = ["Kernel", "ReadyCountKernel", "TriangleKernel", "Incoming", "kernel_for",
+__all__ = ["Kernel", "ReadyCountKernel", "TriangleKernel", "FillKernel", "Incoming", "kernel_for",
            "forward_step", "backward_step", "forward_pmf", "expected_values"]
 
 
@@ -939,10 +943,273 @@ class TriangleKernel(ReadyCountKernel):
         return self._branch_moments(lambda i, p: (zero, one))
 
 
+# -- the fill rate: states (D, F, x), one gather of the next layer per demand ---------------------
+
+class FillKernel(Kernel):
+    r"""The fill-rate score (D, F) on any stock rule (docs/model.md section 14): the backward
+    passes of :class:`Kernel` without transition arrays or scattered sums.
+
+    From layer i's states the demand d moves (D, F, x) to (D + d, F + min(d, y), x'), with
+    :math:`x' = (y - d)^+` when stock carries over (else 0). The pairs are ordered by D, so the
+    states that keep D + d within the range kept (:class:`~slamarkov.model.fill.FillSupport`) are
+    a prefix of the layer, and a pass is, per demand, one gather of the next layer's values over
+    that prefix, vectorised over the layer; only stages and demands are looped. The transitions
+    the float-mode cut drops contribute nothing, exactly as in :class:`Kernel`.
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, DiscreteUniform, Policy, Problem
+    >>> prob = Problem(Contract(2, 0.5, 1, measure="fill-rate"), DiscreteUniform(0, 2), 1)
+    >>> k = FillKernel(Policy.constant(prob, 1, exact=True))
+    >>> [str(m) for m in k.units_moments("filled")[0]]  # E[units still to be filled]
+    ['4/3', '2/3', '2/3', '2/3', '2/3', '2/3', '2/3']
+    """
+
+    def moves(self, i: int, final_stock: bool = True):
+        """The moves out of layer i, one demand at a time: yields ``(d, P(d), m, orders, nxt)``
+        for each demand d kept, where the first m score states of the layer keep D + d in range,
+        ``orders`` is their (m, width(i)) order-up-to levels and ``nxt`` the flat index in the
+        next layer that d moves each of them to (after period T: the final scores by the final
+        stock levels, or by one level when not ``final_stock``).
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, DiscreteUniform, Policy, Problem
+        >>> prob = Problem(Contract(2, 0.5, 1, measure="fill-rate"), DiscreteUniform(0, 1), 1)
+        >>> k = FillKernel(Policy.constant(prob, 1, exact=True))
+        >>> [(d, str(p), m, nxt.tolist()) for d, p, m, _, nxt in k.moves(2)]
+        [(0, '1/2', 3, [[0], [1], [2]]), (1, '1/2', 3, [[2], [4], [5]])]
+        """
+        space = self.space
+        score = space.score
+        pmf = score.pmf(self.exact)
+        cap, cap_next = score.cap(i), score.cap(i + 1)
+        D, pair = self._pairs(cap)
+        Y = np.asarray(self.policy.layer(i), dtype=np.int64)
+        w_next, split = self.next_shape(i, final_stock)[1], space.carry
+        if i == self.T and not final_stock:
+            split = False
+        for d in range(min(pmf.shape[0] - 1, cap_next) + 1):
+            c = min(cap, cap_next - d)
+            m = (c + 1) * (c + 2) // 2
+            y = Y[:m]
+            # the index of (D + d, F) is that of (D, F) plus d D + d (d + 1) / 2
+            base = pair[:m] + (d * D[:m] + d * (d + 1) // 2)
+            nxt = (base[:, None] + np.minimum(y, d)) * w_next
+            if split:
+                nxt += np.maximum(y - d, 0)
+            yield d, pmf[d], m, y, nxt
+
+    def _pairs(self, cap: int):
+        """D and the flat index D(D+1)/2 + F of the pairs up to ``cap``, computed once."""
+        cache = self.__dict__.setdefault("_pair_cache", {})
+        if cap not in cache:
+            D, F = triangle_pairs(cap)
+            cache[cap] = (D, D * (D + 1) // 2 + F)
+        return cache[cap]
+
+    def forward(self, start, on_layer=None) -> np.ndarray:
+        space, exact = self.space, self.exact
+        mass = _zeros((space.size(start.i), space.width(start.i)), exact)
+        mass[start.score, start.column] = Fraction(1) if exact else 1.0
+        for i in range(start.i, self.T + 1):
+            if on_layer is not None:
+                on_layer(i, 0, mass)
+            n, w = self.next_shape(i, final_stock=False)
+            idx, wts = [], []
+            for _, p, m, _, nxt in self.moves(i, final_stock=False):
+                idx.append(nxt.ravel())
+                wts.append((mass[:m] * p).ravel())
+            nxt_mass = _zeros(n * w, exact)
+            _scatter(nxt_mass, np.concatenate(idx), np.concatenate(wts))
+            mass = nxt_mass.reshape(n, w)
+        return mass[:, 0]
+
+    def backward(self, i: int, g_next: np.ndarray, out=None) -> np.ndarray:
+        tail = g_next.shape[2:]
+        flat = g_next.reshape((-1,) + tail)
+        res = _zeros((self.space.size(i), self.space.width(i)) + tail, self.exact)
+        for _, p, m, _, nxt in self.moves(i):
+            res[:m] += p * flat[nxt]
+        if out is None:
+            return res
+        out[...] = res
+        return out
+
+    def demand_moments(self, table, terminal, *, state=None, last=1, keep=None):
+        r"""First and second moments of a sum of per-period rewards plus an end value, from every
+        state of layers T..``last``, by a backward recursion over the layers.
+
+        A period in state (D, F, x) with order y and demand d earns
+        :math:`X = A(y, x) + R(d, y)`; with :math:`M_1, M_2` the moments still to come and
+        primes at the state d moves to, :math:`M_1 = \sum_d P(d) (X + M_1')` and
+        :math:`M_2 = \sum_d P(d) (X^2 + 2 X M_1' + M_2')`, the sums over the demands kept. The
+        terms without a prime are the cumulative sums :math:`\sum_{d \le e} P(d) R(d, y)^k`
+        looked up at each state's last demand kept e, so that per demand only the gather of
+        :math:`(M_1', M_2')` and the cross term :math:`2 P(d) R(d, y) M_1'` remain.
+
+        Parameters
+        ----------
+        table : ndarray, shape (d_max + 1, y_max + 1[, r])
+            R(d, y), the reward of demand d at order y (y_max: the policy's largest order), or
+            r rewards side by side (the parts of a cost).
+        terminal : ndarray, shape (final scores, final stock levels[, r])
+            The end value.
+        state : callable, optional
+            ``state(orders, x)``: A, the reward of a period that does not depend on its demand,
+            shape (size, width, r) for a layer's (size, width) orders and its stock levels as a
+            (1, width) row.
+        last : int, default 1
+            The first layer computed.
+        keep : callable, optional
+            ``keep(i, M1, M2)`` receives each layer's moments (size(i), width(i)[, r]).
+
+        Returns
+        -------
+        (M1, M2) of layer ``last``.
+        """
+        space, score, exact = self.space, self.space.score, self.exact
+        pmf = score.pmf(exact)
+        scalar = terminal.ndim == 2  # one reward: carried as an axis of length 1
+        if scalar:
+            terminal, table = terminal[..., None], table[..., None]
+        # the rewards first: each gather takes whole rows of the next layer
+        table = np.moveaxis(table, -1, 0)  # (r, d, y)
+        P = pmf[None, :, None]
+        C0 = np.cumsum(pmf)  # sum of P(d), d <= e
+        C1 = np.cumsum(P * table, axis=1)
+        C2 = np.cumsum(P * table * table, axis=1)
+        twice = 2 * P * table
+        r = terminal.shape[2]
+        M1 = np.moveaxis(terminal, -1, 0)
+        M2 = M1 * M1
+        for i in range(self.T, last - 1, -1):
+            n, w = space.size(i), space.width(i)
+            G = np.concatenate((M1, M2), axis=0).reshape(2 * r, -1)  # one gather for both
+            acc = _zeros((2 * r, n, w), exact)
+            cross = _zeros((r, n, w), exact)
+            for d, p, m, y, nxt in self.moves(i):
+                g = G.take(nxt, axis=1)
+                acc[:, :m] += p * g
+                cross[:, :m] += twice[:, d].take(y, axis=1) * g[:r]
+            Y = np.asarray(self.policy.layer(i), dtype=np.int64)
+            D = self._pairs(score.cap(i))[0]
+            e = np.minimum(pmf.shape[0] - 1, score.cap(i + 1) - D)[:, None]  # last d kept
+            S1 = C1[:, e, Y]
+            M1 = S1 + acc[:r]
+            M2 = C2[:, e, Y] + cross + acc[r:]
+            if state is not None:
+                A = np.moveaxis(state(Y, space.stock_levels(i)[None, :]), -1, 0)
+                p_kept = C0[e][None]
+                M2 = M2 + A * A * p_kept + 2 * A * M1
+                M1 = M1 + A * p_kept
+            if keep is not None:
+                keep(i, *((M1[0], M2[0]) if scalar else
+                          (np.moveaxis(M1, 0, -1), np.moveaxis(M2, 0, -1))))
+        return (M1[0], M2[0]) if scalar else (np.moveaxis(M1, 0, -1), np.moveaxis(M2, 0, -1))
+
+    #: the parts of :meth:`cost_components`, as (holding, purchase, settlement) switches
+    COST_PARTS = {"holding": (True, False, False), "purchase": (False, True, False),
+                  "settlement": (False, False, True), "total": (True, True, True)}
+
+    def cost_components(self, start) -> dict:
+        r"""Mean and second moment of the holding cost, the purchases less salvage, the
+        settlement and the total cost of the rest of the review period from a transient start
+        (:class:`Position`), all the parts in one backward pass to the start's layer
+        (:meth:`demand_moments`; the costs of :meth:`Kernel.reward_moments`: a period costs
+        :math:`c (y - x)^+ + c (d - y)^+` in purchases and :math:`h (y - d)^+` in holding, and the
+        end the settlement less the salvage :math:`s x`).
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, DiscreteUniform, Policy, Problem
+        >>> prob = Problem(Contract(2, 0.5, 1, penalty=4, measure="fill-rate"),
+        ...                DiscreteUniform(0, 2), 1)
+        >>> k = FillKernel(Policy.constant(prob, 1, exact=True))
+        >>> parts = k.cost_components(k.space.start((2, 1, 0)))  # one unit short so far
+        >>> for part, (mean, second) in parts.items():
+        ...     print(part, mean, second)
+        holding 1/3 1/3
+        purchase 0 0
+        settlement 8/3 32/3
+        total 3 41/3
+        """
+        problem, exact = self.policy.problem, self.exact
+        h = problem.holding_cost if exact else float(problem.holding_cost)
+        c = problem.purchase_cost if exact else float(problem.purchase_cost)
+        # without a price or a salvage value the purchases are exactly 0: not carried along
+        idle = not problem.purchase_cost and not (problem.salvage_value and self.space.carry)
+        names = [n for n in self.COST_PARTS if not (idle and n == "purchase")]
+        switches = np.array([self.COST_PARTS[n] for n in names])  # (parts, 3)
+        term = np.stack([self.terminal_costs(bool(settle), bool(buy))
+                         for _, buy, settle in switches], axis=-1)
+        hold_on, buy_on = switches[:, 0], switches[:, 1]
+        # by (d, y): h (y - d)^+ held and c (d - y)^+ bought for the back-orders; the order's
+        # own purchase c (y - x)^+ does not depend on d
+        d = np.arange(self.space.score.pmf(exact).shape[0])[:, None]
+        y = np.arange(int(np.max(self.policy.stock, initial=0)) + 1)[None, :]
+        table = (h * np.maximum(y - d, 0))[..., None] * hold_on \
+            + (c * np.maximum(d - y, 0))[..., None] * buy_on
+
+        def bought(Y, x):
+            return (c * np.maximum(Y - x, 0))[..., None] * buy_on
+
+        M1, M2 = self.demand_moments(table, term, state=bought if c else None, last=start.i)
+        m1, m2 = M1[start.score, start.column], M2[start.score, start.column]
+        out = {name: (m1[k], m2[k]) for k, name in enumerate(names)}
+        if idle:
+            zero = Fraction(0) if exact else 0.0
+            out["purchase"] = (zero, zero)
+        return {name: out[name] for name in self.COST_PARTS}
+
+    def _every_state(self, reward) -> tuple:
+        """Mean and second moment of a sum of per-period rewards ``reward(d, y)`` (broadcast
+        over the demands and the orders), from every transient state (flat)."""
+        space, exact = self.space, self.exact
+        mean = _zeros(space.n_transient, exact)
+        second = _zeros(space.n_transient, exact)
+
+        def keep(i, M1, M2):
+            space.layer(mean, i)[...] = M1
+            space.layer(second, i)[...] = M2
+
+        d = np.arange(space.score.pmf(exact).shape[0])[:, None]
+        y = np.arange(int(np.max(self.policy.stock, initial=0)) + 1)[None, :]
+        table = np.broadcast_to(reward(d, y), (d.shape[0], y.shape[1])).astype(np.int64)
+        if exact:
+            table = table.astype(object) * Fraction(1)
+        end = _zeros((space.n_final, space.final_width), exact)
+        self.demand_moments(table, end, keep=keep)
+        return mean, second
+
+    def ready_moments(self) -> tuple:
+        """Mean and second moment of the number of ready periods (d <= y) still to come, from
+        every transient state (flat)."""
+        return self._every_state(lambda d, y: d <= y)
+
+    def units_moments(self, units: str) -> tuple:
+        """Mean and second moment of the units still to be ``"filled"`` (min(d, y) a period) or
+        ``"demanded"`` (d a period), from every transient state (flat; docs/model.md
+        section 14).
+
+        Examples
+        --------
+        >>> from slamarkov import Contract, DiscreteUniform, Policy, Problem
+        >>> prob = Problem(Contract(2, 0.5, 1, measure="fill-rate"), DiscreteUniform(0, 2), 1)
+        >>> k = FillKernel(Policy.constant(prob, 1, exact=True))
+        >>> [str(m) for m in k.units_moments("demanded")[0][:2]]
+        ['2', '1']
+        """
+        if units == "filled":
+            return self._every_state(np.minimum)
+        return self._every_state(lambda d, y: d + 0 * y)
+
+
 def kernel_for(policy) -> Kernel:
     """The fastest kernel that applies to a policy: :class:`TriangleKernel` for the ready count
     with one stock level per layer, :class:`ReadyCountKernel` for the ready count with stock
-    carried over, the reference :class:`Kernel` for any other score.
+    carried over, :class:`FillKernel` for the fill rate, the reference :class:`Kernel` for any
+    other score.
 
     Examples
     --------
@@ -951,6 +1218,8 @@ def kernel_for(policy) -> Kernel:
     'TriangleKernel'
     """
     space = policy.space
+    if isinstance(space.score, FillScore):
+        return FillKernel(policy)
     if not isinstance(space.score, ReadyCount):
         return Kernel(policy)
     if space.trivial:

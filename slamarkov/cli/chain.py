@@ -63,11 +63,16 @@ def _parse_start(text, fills=False):
 
 def fill_summary_text(chain: AbsorbingChain, start) -> str:
     """The text report from a state (i, D, F[, x]) of a fill-rate contract (docs/model.md
-    section 14): the fill rate at the end, its bands and the expected cost to the end."""
+    section 14): the fill rate at the end, its bands, the units still to be filled and demanded,
+    the ready periods still to come, the periods still to spend stocking nothing and the expected
+    cost to the end."""
     i, D, F = start[:3]
     T = chain.T
     dist = chain.fill_rate(start)
     cost = chain.cost_decomposition(start)
+    filled, demanded = chain.remaining_filled(start), chain.remaining_demanded(start)
+    ready = chain.remaining_ready(start)
+    zero = chain.expected_visits(chain.zero_stock(), start) if i <= T else 0
     on_hand = f", x={start[3]}" if len(start) == 4 else ""
     state = f"(i={i}, D={D}, F={F}{on_hand})"
     if i <= T:
@@ -84,6 +89,12 @@ def fill_summary_text(chain: AbsorbingChain, start) -> str:
         f"{percent(dist.quantile(Fraction(1, 2)))}",
         f"  P(penalty) {percent(dist.p_penalty)}, P(neutral) {percent(dist.p_neutral)}, "
         f"P(bonus) {percent(dist.p_bonus)}",
+        f"  units still to be filled: mean {_fmt(filled['mean'], 'units')}, variance "
+        f"{_fmt(filled['variance'], 'units^2')} (of mean {_fmt(demanded['mean'], 'units')} "
+        "still to be demanded)",
+        f"  ready periods still to come: mean {_fmt(ready['mean'], 'periods')}, variance "
+        f"{_fmt(ready['variance'], 'periods^2')}",
+        f"  expected periods still to spend stocking nothing: {_fmt(zero, 'periods')}",
         f"  expected cost to the end of the review period: holding {_fmt(cost['holding'])}"
         f"{purchase} + settlement {_fmt(cost['settlement'])} = {_fmt(total)}",
         f"  probability of the demand paths cut (float mode): {float(dist.truncated_mass):.3g}",

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from fractions import Fraction
 
@@ -217,3 +218,34 @@ def test_validate_a_simulated_runs_file(capsys, tmp_path):
     bad.write_text("run,demand_total,filled_total\n1,2,3\n")
     code, out, err = run(capsys, "validate", cfg, "--runs", bad)
     assert code == 2 and err.count("\n") == 1 and "filled_total must not exceed" in err
+
+
+def test_solve_reports_the_ready_rate_beside_the_fill_rate(capsys, contract):
+    # the static policy with discard orders up to S* every period: v ~ Binomial(T, P(d <= S*))
+    import math
+
+    code, out, err = run(capsys, "solve", contract, "--format", "json", "--exact")
+    assert code == 0, err
+    doc = json.loads(out)
+    problem = Problem(Contract(3, "0.8", "0.9", penalty=12, bonus=5, measure="fill-rate"),
+                      DiscreteUniform(0, 2), 1)
+    S = solve_static(problem, max_stock=3, exact=True).base_stock
+    assert doc["static"]["base_stock"] == S
+    p = Fraction(min(S, 2) + 1, 3)
+    assert doc["static"]["ready_rate"]["mean"] == str(p)
+    assert doc["static"]["ready_rate"]["sd"] == pytest.approx(math.sqrt(p * (1 - p) / 3),
+                                                              rel=1e-12)
+    # the dynamic policy's, by brute force over the demand paths
+    pol = solve_dynamic(problem, max_stock=3, exact=True).policy
+    total, square = Fraction(0), Fraction(0)
+    for path in itertools.product(range(3), repeat=3):
+        D = F = v = 0
+        for i, d in enumerate(path, start=1):
+            y = int(pol.stock[pol.space.index(i, D, F)])
+            v += d <= y
+            D, F = D + d, F + min(d, y)
+        total += Fraction(v, 3) / 27
+        square += Fraction(v, 3) ** 2 / 27
+    assert doc["dynamic"]["ready_rate"]["mean"] == str(total)
+    assert doc["dynamic"]["ready_rate"]["sd"] == pytest.approx(
+        math.sqrt(square - total ** 2), rel=1e-12)

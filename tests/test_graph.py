@@ -681,6 +681,20 @@ class TestDrawings:
             assert grid[: i, i - 1].tolist() == row  # column i-1 is stage i, rows are v
             assert grid.mask[i:, i - 1].all()
 
+    def test_heatmap_penalty_certain_boundary_is_the_chains(self, rich10):
+        # the red boundary sits above the highest penalty-certain ready count of each stage,
+        # as AbsorbingChain.penalty_certain (chain.classes) says, not by a formula of its own
+        from slamarkov.plot.policy import draw_policy_heatmap
+
+        ax = draw_policy_heatmap(rich10).axes[0]
+        line = next(ln for ln in ax.get_lines() if ln.get_label() == "penalty certain below")
+        xs, ys = line.get_data()
+        ch = AbsorbingChain(rich10)
+        certain = ch.penalty_certain()
+        for i, y in zip(xs, ys):
+            top = max((v for v in range(i) if certain[ch.index(i, v)]), default=-1)
+            assert y == top + 0.5, i
+
     def test_heatmap_samples_large_T(self):
         from slamarkov.plot.policy import draw_policy_heatmap
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..chain.absorbing import AbsorbingChain
-from ..chain.classes import state_roles
+from ..chain.classes import committed_band, state_roles
 from ..chain.policy import as_policy
 from ..chain.triangle import offset
 from ..errors import ChainError, PlotDependencyError, SlamarkovError
@@ -356,13 +356,17 @@ def draw_policy_heatmap(policy, path=None, *, max_cells=800, stock_on_hand=None)
     cb.set_label(bar)
     if ticks is not None:
         cb.set_ticks(ticks)
-    x = np.array([1, T], dtype=float)
     pc, bc = c.penalty_count, c.bonus_count
     if 0 < pc <= T:
         ax.axhline(pc - 0.5, color="tab:red", linestyle="--", linewidth=1.2,
                    label=f"penalty below v = {pc}")
-        # v + (T - i + 1) < pc: the penalty is certain below this diagonal
-        ax.plot(x, pc - T + x - 1.5, color="tab:red", linestyle="-", linewidth=0.9,
+        # the states whose band is the penalty whatever happens (chain.classes, the one home):
+        # the boundary above the highest such ready count of each stage
+        i = np.arange(1, T + 1)
+        v = np.arange(T)
+        certain = committed_band(c, i[None, :], v[:, None]) == -1
+        top = np.where(certain.any(axis=0), T - 1 - np.argmax(certain[::-1], axis=0), -1)
+        ax.step(i, top + 0.5, where="mid", color="tab:red", linestyle="-", linewidth=0.9,
                 label="penalty certain below")
     if 0 < bc <= T:
         ax.axhline(bc - 0.5, color="tab:green", linestyle="--", linewidth=1.2,

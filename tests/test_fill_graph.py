@@ -35,6 +35,7 @@ from slamarkov.analysis.fill_graph import (
 )
 from slamarkov.analysis.graph import policy_graph
 from slamarkov.chain import AbsorbingChain
+from slamarkov.chain.classes import state_roles
 from slamarkov.chain.space import StateSpace
 from slamarkov.cli import main
 from slamarkov.core.limits import work_limit
@@ -152,6 +153,15 @@ class TestShapeAgainstTheChain:
             assert node["reach"] == node["visits"] == float(reach[k])
             if space.carry:
                 assert node["stock_on_hand"] == chain.state(k)[-1]
+        # the classes in units, from their one home, and the chain's named sets agree
+        roles = state_roles(exact_policy)
+        nodes = [G.nodes[chain.state(k)] for k in range(chain.n_transient)]
+        assert [n["role"] for n in nodes] == roles["role"].tolist()
+        assert [n["decided"] for n in nodes] == roles["decided"].tolist()
+        certain = chain.penalty_certain()
+        for k, n in enumerate(nodes):
+            if n["decided"] == "penalty-certain":
+                assert certain[k]
         dist = chain.fill_rate()
         final = {}
         for n, node in G.nodes(data=True):

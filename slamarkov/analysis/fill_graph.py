@@ -28,6 +28,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..chain.absorbing import AbsorbingChain
+from ..chain.classes import state_roles
 from ..chain.space import StateSpace
 from ..core.limits import check_bytes, check_work, format_count
 from ..io.graphs import node_id
@@ -45,9 +46,10 @@ __all__ = ["fill_policy_graph", "fill_graph_size", "check_fill_graph", "GRAPH_ED
 GRAPH_EDGE_COST = {None: (700, 5_000), "json": (1_500, 12_000), "graphml": (5_000, 55_000),
                    "gexf": (5_500, 55_000), "dot": (3_000, 55_000)}
 
-_TRANSIENT_ATTRS = ("stage", "demand_total", "filled_total", "stock", "kind", "reach", "visits")
+_TRANSIENT_ATTRS = ("stage", "demand_total", "filled_total", "stock", "kind", "role", "decided",
+                    "reach", "visits")
 _CARRY_ATTRS = ("stage", "demand_total", "filled_total", "stock_on_hand", "stock", "kind",
-                "reach", "visits")
+                "role", "decided", "reach", "visits")
 _ABSORBING_ATTRS = ("stage", "demand_total", "filled_total", "kind", "band", "fill_rate",
                     "settlement", "reach")
 _BAND_NAME = np.array(BANDS)  # index: band code + 1
@@ -172,7 +174,9 @@ def fill_policy_graph(policy, start=(1, 0)):
         Nodes are tuples ``(i, D, F)``, or ``(i, D, F, x)`` for a transient state with stock
         carried over. Transient nodes carry ``stage``, ``demand_total`` (D), ``filled_total``
         (F), ``stock_on_hand`` (x, with carry), ``stock`` (the order-up-to level),
-        ``kind="transient"``, ``reach`` (the probability of ever visiting it from ``start``)
+        ``kind="transient"``, ``role`` ("trying", "give-up", "coasting") and ``decided``
+        ("open", "penalty-certain", "neutral-decided", "bonus-secured"), the classes in units
+        (:func:`~slamarkov.chain.classes.state_roles`), ``reach`` (the probability of ever visiting it from ``start``)
         and ``visits`` (expected visits, equal to ``reach``: the chain never revisits a state).
         Absorbing nodes carry ``stage`` (T + 1), ``demand_total``, ``filled_total``,
         ``kind="absorbing"``, ``band`` ("penalty", "neutral", "bonus": F/D against the
@@ -204,6 +208,8 @@ def fill_policy_graph(policy, start=(1, 0)):
     {'probability': 0.3333333333333333, 'demand': 2, 'filled': 1, 'success': False}
     >>> {k: G.nodes[(3, 4, 2)][k] for k in ("band", "fill_rate", "reach")}
     {'band': 'neutral', 'fill_rate': 0.5, 'reach': 0.1111111111111111}
+    >>> G.nodes[(2, 2, 1)]["role"], G.nodes[(2, 2, 1)]["decided"]
+    ('trying', 'neutral-decided')
     """
     import networkx as nx  # imported here: `import slamarkov` stays light
 
@@ -233,7 +239,9 @@ def fill_policy_graph(policy, start=(1, 0)):
         keys[:t] = list(zip(i.tolist(), D.tolist(), F.tolist(), x.tolist()))
         head += (x.tolist(),)
         names = _CARRY_ATTRS
-    columns = head + (pol.stock_values(), ["transient"] * t, reach, reach)
+    roles = state_roles(pol)  # the classes in units (docs/model.md section 14), one home
+    columns = head + (pol.stock_values(), ["transient"] * t, roles["role"].tolist(),
+                      roles["decided"].tolist(), reach, reach)
     transient = [dict(zip(names, row)) for row in zip(*columns)]
     Df, Ff = final[:, 0], final[:, 1]
     fr = np.where(Df == 0, 1.0, Ff / np.maximum(Df, 1))

@@ -190,6 +190,8 @@ def test_monitor_says_when_the_band_is_decided(capsys, contract, tmp_path):
     ("period,demand,filled\n1,2,3\n", "filled must not exceed demand, got filled 3 > demand 2"),
     ("period,demand,filled\n1,-1,0\n", "demand must be a non-negative integer (units)"),
     ("period,demand,filled\n1,1.5,1\n", "demand must be a non-negative integer (units)"),
+    ("period,demand,filled\n1,2,\u00b2\n", "filled must be a non-negative integer (units)"),
+    ("period,demand,filled\n1,\u0661,1\n", "demand must be a non-negative integer (units)"),
     ("period,demand\n1,2\n", "missing column 'filled' (the header is period,demand,filled)"),
     ("period,ready\n1,1\n", "unknown column 'ready'"),
     ("period,demand,filled\n1,2,1\n2,2,2\n3,2,2\n4,1,1\n", "longer than the review period"),

@@ -215,6 +215,8 @@ def test_cli_warns_and_rejects_runs_of_another_policy(capsys, files):
     ("1,2,3,1.0,0,0,0", "filled_total must not exceed demand_total"),
     ("1,2,1,0.5,x,0,0", "holding_cost must be a finite number"),
     ("1,2,1,0.5,0,0", "expected 7 fields"),
+    ("1,2,\u00b2,1.0,0,0,0", "filled_total must be a non-negative integer (units), got '\u00b2'"),
+    ("1," + "9" * 5000 + ",1,0,0,0,0", "demand_total must be a non-negative integer (units)"),
 ])
 def test_cli_bad_runs_file_is_one_line(capsys, tmp_path, files, row, message):
     cfg, _ = files

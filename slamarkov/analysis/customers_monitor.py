@@ -16,6 +16,7 @@ import io
 from dataclasses import dataclass
 
 from ..chain.customers import ReadyCounts
+from ..core.numbers import whole_number
 from ..errors import ChainError, MonitorError
 from ..io.files import read_text
 from ..model.customers import CustomersProblem
@@ -81,10 +82,10 @@ def parse_customers_log(text: str, problem: CustomersProblem, source: str = "log
             raise MonitorError(f"{source}: line {n + 1}: {exc}") from None
         if problem.carries:
             text_x = row.get("stock_on_hand")
-            if text_x is None or not text_x.isdigit():
+            x = None if text_x is None else whole_number(text_x)
+            if x is None:
                 raise MonitorError(f"{source}: line {n + 1}: stock_on_hand must be an integer "
                                    f">= 0, got {text_x!r}")
-            x = int(text_x)
     counts = score.logged(outcomes)
     return CustomersLog(len(rows), counts, x)
 

@@ -15,7 +15,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..core.numbers import clip_probability
+from ..core.numbers import clip_probability, whole_number
 from ..model.fill import FillSupport, fill_band, fill_settlement
 from .score import Score, Transitions, log_probability
 
@@ -194,9 +194,10 @@ class FillScore(Score):
         out = []
         for name in ("demand", "filled"):
             text = str(record[name]).strip()
-            if not text.isdigit():
+            units = whole_number(text)
+            if units is None:
                 raise ValueError(f"{name} must be a non-negative integer (units), got {text!r}")
-            out.append(int(text))
+            out.append(units)
         if out[1] > out[0]:
             raise ValueError(f"filled must not exceed demand, got filled {out[1]} > demand "
                              f"{out[0]}")

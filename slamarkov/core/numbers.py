@@ -22,7 +22,7 @@ from fractions import Fraction
 
 import numpy as np
 
-__all__ = ["to_fraction", "to_int", "clip_probability", "rounding_resolution", "MAX_MAGNITUDE",
+__all__ = ["to_fraction", "to_int", "whole_number", "clip_probability", "rounding_resolution", "MAX_MAGNITUDE",
            "MAX_DIGITS", "first_at_least", "SEARCH_TOP"]
 
 #: the largest magnitude of any number a user gives (amounts, rates, parameters, counts)
@@ -134,6 +134,27 @@ def to_int(value, field: str, error: type[Exception]) -> int:
 
 #: the most that float rounding may push a computed probability outside [0, 1]
 ROUNDING_SLACK = 1e-12
+
+
+def whole_number(text) -> int | None:
+    """A non-negative whole number typed as text (a count in a log or a runs file), or None.
+
+    Only ASCII digits, at most 16 of them and at most :data:`MAX_MAGNITUDE`: ``"²"`` and
+    ``"١"`` are digits to :meth:`str.isdigit` but not counts here, and a thousand-digit string
+    is refused before Python converts it. The caller names the field in its error.
+
+    Examples
+    --------
+    >>> whole_number(" 42 "), whole_number("4.0"), whole_number("-1"), whole_number("²")
+    (42, None, None, None)
+    >>> whole_number("9" * 400) is None
+    True
+    """
+    text = str(text).strip()
+    if not (0 < len(text) <= 16 and text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if value <= MAX_MAGNITUDE else None
 
 
 def clip_probability(p, what: str = "probability"):

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..core.numbers import whole_number
 from ..errors import SimulationError
 from ..model.fill import fill_band, fill_settlement
 from .checks import (
@@ -491,11 +492,11 @@ def read_fill_runs(path) -> FillRuns:
         if len(cells) != len(header):
             raise SimulationError(f"{path} line {k}: expected {len(header)} fields, got "
                                   f"{len(cells)}")
-        for name, text in (("demand_total", cells[a]), ("filled_total", cells[b])):
-            if not text.isdigit():
+        d, f = whole_number(cells[a]), whole_number(cells[b])
+        for name, text, units in (("demand_total", cells[a], d), ("filled_total", cells[b], f)):
+            if units is None:
                 raise SimulationError(f"{path} line {k}: {name} must be a non-negative integer "
                                       f"(units), got {text!r}")
-        d, f = int(cells[a]), int(cells[b])
         if f > d:
             raise SimulationError(f"{path} line {k}: filled_total must not exceed demand_total, "
                                   f"got {f} > {d}")

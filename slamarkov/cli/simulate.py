@@ -52,9 +52,10 @@ def register(sub):
     p.set_defaults(handler=run)
 
 
-def _summary_text(result, ref) -> str:
-    s = result.summary()
-    rates = [("mean ready rate", "mean", ref.mean), ("SD of ready rate", "sd", ref.sd),
+def _summary_text(s: dict, head: str, ref, rate: str = "ready rate") -> str:
+    """The simulated summaries ``s`` (:func:`~slamarkov.simulation.runs.rate_summary`) beside
+    the exact ones ``ref``, under the line ``head``."""
+    rates = [(f"mean {rate}", "mean", ref.mean), (f"SD of {rate}", "sd", ref.sd),
              ("P(penalty)", "p_penalty", ref.p_penalty), ("P(bonus)", "p_bonus", ref.p_bonus)]
     costs = [("mean holding cost", "mean_holding_cost", ref.mean_holding_cost),
              ("mean settlement", "mean_settlement", ref.mean_settlement),
@@ -62,8 +63,7 @@ def _summary_text(result, ref) -> str:
     if "mean_purchase_cost" in s:  # the parts add up to the total: the exact one by identity
         costs.insert(1, ("mean purchases", "mean_purchase_cost",
                          ref.mean_cost - ref.mean_holding_cost - ref.mean_settlement))
-    lines = [f"{result.runs} runs of the {result.policy_kind} policy, seed {result.seed}",
-             f"{'':24}{'simulated':>12}{'std err':>12}{'exact':>12}"]
+    lines = [head, f"{'':24}{'simulated':>12}{'std err':>12}{'exact':>12}"]
     for label, key, exact in rates:
         est = s[key]
         lines.append(f"{label + ' (%)':24}{100 * est.value:12.4f}{100 * est.se:12.4f}"
@@ -84,7 +84,7 @@ def _run_fill(args, cfg, sol) -> int:
     exact distribution (the DKW test of :func:`~slamarkov.simulation.fill.validate_fill`)."""
     import numpy as np
 
-    from ..simulation.fill import simulate_fill, validate_fill
+    from ..simulation.fill import fill_reference, simulate_fill, validate_fill
 
     if args.record_stock:
         raise ConfigError("--record-stock: not recorded for a fill-rate contract")
@@ -97,21 +97,20 @@ def _run_fill(args, cfg, sol) -> int:
         sys.stdout.write(text)
         return 0
     atomic_write(args.out, text)
-    exact = sol.fill_rate
-    test = validate_fill(exact, runs)
-    sim = runs.fill_rate
-    doc = {"runs": args.runs, "seed": seed, "policy": args.policy, "out": str(args.out),
-           "simulated": {"mean": float(sim.mean()), "se": float(sim.std(ddof=1) / np.sqrt(
-               args.runs)) if args.runs > 1 else float("nan")},
-           "exact": {"mean": float(exact.mean), "sd": exact.sd},
-           "dkw": {"statistic": test.statistic, "p_value": test.p_value, "passed": test.passed}}
+    test = validate_fill(sol.fill_rate, runs)
+    ref = fill_reference(sol)
+    contract = cfg.problem.contract
     if args.format == "json":
-        emit(json_text(doc))
+        exact = ref.to_dict()
+        exact.pop("pmf")
+        emit(json_text({"runs": args.runs, "seed": seed, "policy": args.policy,
+                        "out": str(args.out), "simulated": runs.summary_dict(contract),
+                        "exact": exact, "dkw": {"statistic": test.statistic,
+                                                "p_value": test.p_value, "passed": test.passed}}))
     else:
-        emit(f"{args.runs} runs of the {args.policy} policy, seed {seed}\n"
-             f"mean fill rate (%): simulated {100 * doc['simulated']['mean']:.4f} (std err "
-             f"{100 * doc['simulated']['se']:.4f}), exact {100 * doc['exact']['mean']:.4f}\n"
-             f"largest gap between the simulated and the exact CDF of the fill rate "
+        emit(_summary_text(runs.summary(contract), f"{args.runs} runs of the {args.policy} "
+                           f"policy, seed {seed}", ref, rate="fill rate")
+             + f"\nlargest gap between the simulated and the exact CDF of the fill rate "
              f"{test.statistic:.4g}, DKW p-value {test.p_value:.4g}")
     wrote(args.out)
     return 0
@@ -180,6 +179,7 @@ def run(args) -> int:
         doc["exact"].pop("pmf")
         emit(json_text(doc))
     else:
-        emit(_summary_text(result, ref))
+        emit(_summary_text(result.summary(), f"{result.runs} runs of the "
+                           f"{result.policy_kind} policy, seed {result.seed}", ref))
     wrote(args.out)
     return 0

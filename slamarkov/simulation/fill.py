@@ -56,7 +56,7 @@ from .checks import (
     pooled_chi_square,
     z_check,
 )
-from .runs import PROVENANCE_PREFIX, provenance, read_provenance
+from .runs import PROVENANCE_PREFIX, estimates_dict, provenance, rate_summary, read_provenance
 from .validate import ExactReference, ValidationReport, cost_checks, exact_cost_moments
 
 __all__ = ["simulate_fill", "FillRuns", "validate_fill", "FillValidation", "read_fill_runs",
@@ -115,6 +115,29 @@ class FillRuns:
         """F / D per run (1 when D = 0)."""
         D = self.demand_total
         return np.where(D == 0, 1.0, self.filled_total / np.maximum(D, 1))
+
+    def summary(self, contract) -> dict:
+        """Simulated summaries as the ready rate's runs give them
+        (:func:`~slamarkov.simulation.runs.rate_summary`): the mean and SD of the fill rate,
+        P(penalty) and P(bonus) (F/D against the contract's thresholds, compared exactly) and
+        the mean of each cost column present.
+
+        Examples
+        --------
+        >>> from slamarkov import Contract
+        >>> r = FillRuns(np.array([4, 2]), np.array([3, 2]))
+        >>> s = r.summary(Contract(2, 0.8, 1, penalty=1, measure="fill-rate"))
+        >>> s["mean"].value, s["p_penalty"].value, s["p_bonus"].value
+        (0.875, 0.5, 0.5)
+        """
+        return rate_summary(self.fill_rate, fill_band(contract, self.demand_total,
+                                                      self.filled_total), {
+            "mean_holding_cost": self.holding_cost, "mean_purchase_cost": self.purchase_cost,
+            "mean_settlement": self.settlement, "mean_cost": self.total_cost})
+
+    def summary_dict(self, contract) -> dict:
+        """:meth:`summary` as plain numbers, ``{key: {"value", "se"}}``."""
+        return estimates_dict(self.summary(contract))
 
     def csv_text(self) -> str:
         """The runs file: the provenance line (when known), then

@@ -49,6 +49,8 @@ __all__ = [
     "provenance_mismatch",
     "read_provenance",
     "PROVENANCE_PREFIX",
+    "rate_summary",
+    "estimates_dict",
     "RUNS_COLUMNS",
     "COST_COLUMNS",
     "CHUNK_ROWS",
@@ -149,21 +151,9 @@ class SimulationResult:
         >>> s["mean"].value, s["p_penalty"].value, round(s["p_penalty"].se, 6)
         (0.5, 0.25, 0.216506)
         """
-        n = self.runs
-        if n == 0:
-            raise SimulationError("runs: no runs to summarise")
-        rate = self.ready_rate
-        out = {"runs": n, "mean": mean_estimate(rate), "sd": sd_estimate(rate)}
-        band = self.contract.band(self.ready_count)
-        out["p_penalty"] = proportion_estimate(np.count_nonzero(band < 0), n)
-        out["p_bonus"] = proportion_estimate(np.count_nonzero(band > 0), n)
-        for key, arr in (("mean_holding_cost", self.holding_cost),
-                         ("mean_purchase_cost", self.purchase_cost),
-                         ("mean_settlement", self.settlement),
-                         ("mean_cost", self.total_cost)):
-            if arr is not None:
-                out[key] = mean_estimate(arr)
-        return out
+        return rate_summary(self.ready_rate, self.contract.band(self.ready_count), {
+            "mean_holding_cost": self.holding_cost, "mean_purchase_cost": self.purchase_cost,
+            "mean_settlement": self.settlement, "mean_cost": self.total_cost})
 
     def summary_dict(self) -> dict:
         """:meth:`summary` as plain JSON-friendly numbers: ``{key: {"value", "se"}}``.
@@ -175,10 +165,7 @@ class SimulationResult:
         >>> r.summary_dict()["p_bonus"]
         {'value': 1.0, 'se': 0.0}
         """
-        out = {}
-        for key, val in self.summary().items():
-            out[key] = val if key == "runs" else {"value": val.value, "se": val.se}
-        return out
+        return estimates_dict(self.summary())
 
     def columns(self) -> dict:
         """The runs-file columns present, name -> array (``ready_rate`` is derived).
@@ -298,6 +285,45 @@ def sd_estimate(x) -> Estimate:
     sd = math.sqrt(m2 * n / (n - 1)) if n > 1 else 0.0
     se = math.sqrt(max(m4 - m2 * m2, 0.0) / n) / (2 * math.sqrt(m2)) if m2 > 0 else 0.0
     return Estimate(sd, se)
+
+
+def rate_summary(rate, band, costs: dict) -> dict:
+    r"""Simulated summaries of runs of either measure, each an :class:`Estimate` (value,
+    standard error): ``runs``, ``mean`` and ``sd`` of the rate, ``p_penalty`` (band -1) and
+    ``p_bonus`` (band +1), and the mean of each cost column given (``costs``: key -> array or
+    None). The SD is the sample SD (with n - 1); the standard errors follow the module's one
+    convention (:func:`mean_estimate`, :func:`proportion_estimate`, :func:`sd_estimate`).
+
+    Examples
+    --------
+    >>> s = rate_summary(np.array([0.5, 1.0]), np.array([0, 1]), {"mean_cost": np.array([2.0, 4.0])})
+    >>> s["runs"], s["p_bonus"].value, s["mean_cost"].value
+    (2, 0.5, 3.0)
+    """
+    rate = np.asarray(rate, dtype=np.float64)
+    n = rate.shape[0]
+    if n == 0:
+        raise SimulationError("runs: no runs to summarise")
+    band = np.asarray(band)
+    out = {"runs": n, "mean": mean_estimate(rate), "sd": sd_estimate(rate),
+           "p_penalty": proportion_estimate(np.count_nonzero(band < 0), n),
+           "p_bonus": proportion_estimate(np.count_nonzero(band > 0), n)}
+    for key, arr in costs.items():
+        if arr is not None:
+            out[key] = mean_estimate(arr)
+    return out
+
+
+def estimates_dict(summary: dict) -> dict:
+    """A :func:`rate_summary` as plain JSON-friendly numbers: ``{key: {"value", "se"}}``.
+
+    Examples
+    --------
+    >>> estimates_dict(rate_summary(np.array([1.0, 1.0]), np.array([1, 1]), {}))["p_bonus"]
+    {'value': 1.0, 'se': 0.0}
+    """
+    return {key: val if key == "runs" else {"value": val.value, "se": val.se}
+            for key, val in summary.items()}
 
 
 #: the first line of a simulation's runs file, followed by the JSON of :func:`provenance`

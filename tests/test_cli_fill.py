@@ -270,3 +270,39 @@ def test_solve_reports_the_ready_rate_beside_the_fill_rate(capsys, contract):
     assert doc["dynamic"]["ready_rate"]["mean"] == str(total)
     assert doc["dynamic"]["ready_rate"]["sd"] == pytest.approx(
         math.sqrt(square - total ** 2), rel=1e-12)
+
+
+@pytest.mark.parametrize("measure", ["fill-rate", "ready-rate"])
+def test_chain_from_as_json(capsys, contract, measure):
+    # one customer's --from summaries as JSON: the chain's own numbers, both measures
+    start = (2, 2, 1) if measure == "fill-rate" else (2, 1)
+    code, out, err = run(capsys, "chain", contract, "--measure", measure, "--exact", "--from",
+                         ",".join(map(str, start)), "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    problem = Problem(Contract(3, "0.8", "0.9", penalty=12, bonus=5, measure=measure),
+                      DiscreteUniform(0, 2), 1)
+    chain = solve_dynamic(problem, max_stock=3, exact=True).chain
+    assert doc["state"] == list(start) and doc["measure"] == measure
+    dist = chain.fill_rate(start) if measure == "fill-rate" else chain.ready_rate(start)
+    rate = doc["fill_rate" if measure == "fill-rate" else "ready_rate"]
+    # as the distribution writes itself (a fill rate's exact values as fraction strings)
+    assert Fraction(str(rate["p_penalty"])) == (dist.p_penalty if measure == "fill-rate"
+                                                else Fraction(float(dist.p_penalty)))
+    assert float(Fraction(str(rate["mean"]))) == float(dist.mean)
+    assert sum(doc["bands"].values()) == pytest.approx(1, abs=1e-15)
+    ready = chain.remaining_ready(start)
+    assert doc["still_to_come"]["ready_periods"]["mean"] == float(ready["mean"])
+    if measure == "fill-rate":
+        assert doc["still_to_come"]["filled_units"]["variance"] == float(
+            chain.remaining_filled(start)["variance"])
+    mean, var = chain.cost_moments(start)
+    assert doc["cost"]["mean"] == float(mean) and doc["cost"]["sd"] == pytest.approx(
+        float(var) ** 0.5, rel=1e-15)
+    assert set(doc["cost_parts"]) == {"holding", "settlement", "total"}  # no price: no purchase
+
+
+def test_chain_json_needs_from(capsys, contract, tmp_path):
+    code, out, err = run(capsys, "chain", contract, "--out", tmp_path / "m", "--format", "json")
+    assert code == 2 and err.count("\n") == 1 and "--format: json is the format of the --from" \
+        in err

@@ -1124,15 +1124,15 @@ class FillKernel(Kernel):
         --------
         >>> from slamarkov import Contract, DiscreteUniform, Policy, Problem
         >>> prob = Problem(Contract(2, 0.5, 1, penalty=4, measure="fill-rate"),
-        ...                DiscreteUniform(0, 2), 1)
+        ...                DiscreteUniform(0, 2), 1, purchase_cost=1)
         >>> k = FillKernel(Policy.constant(prob, 1, exact=True))
         >>> parts = k.cost_components(k.space.start((2, 1, 0)))  # one unit short so far
         >>> for part, (mean, second) in parts.items():
         ...     print(part, mean, second)
         holding 1/3 1/3
-        purchase 0 0
+        purchase 4/3 2
         settlement 8/3 32/3
-        total 3 41/3
+        total 13/3 73/3
         """
         problem, exact = self.policy.problem, self.exact
         h = problem.holding_cost if exact else float(problem.holding_cost)
@@ -1160,7 +1160,11 @@ class FillKernel(Kernel):
         if idle:
             zero = Fraction(0) if exact else 0.0
             out["purchase"] = (zero, zero)
-        return {name: out[name] for name in self.COST_PARTS}
+        # the parts the ready count's kernels give: with stock thrown away and the study's costs
+        # (no price, salvage value or initial stock) no purchase part, as TriangleKernel
+        study = not (problem.purchase_cost or problem.salvage_value or problem.initial_stock)
+        return {name: out[name] for name in self.COST_PARTS
+                if not (name == "purchase" and study and not self.space.carry)}
 
     def _every_state(self, reward) -> tuple:
         """Mean and second moment of a sum of per-period rewards ``reward(d, y)`` (broadcast

@@ -10,7 +10,7 @@ from ..chain.policy import Policy
 from ..core.limits import PER_STATE
 from ..core.limits import max_bytes as memory_guard
 from ..errors import ChainError, ChainSizeError
-from ..model.contract import FILL_RATE, MEASURES
+from ..model.contract import FILL_RATE, MEASURES, READY_RATE
 from ..model.customers import CustomersProblem
 from ..solve.both import POLICIES, solve_policy
 from ..solve.limits import check_solve
@@ -45,7 +45,7 @@ def register(sub):
                    help="zip-compress the .npz files (smaller, several times slower to write; "
                    "default: uncompressed)")
     p.add_argument("--format", choices=("text", "json"), default="text",
-                   help="the --from summaries as text (default) or JSON (several customers)")
+                   help="the --from summaries as text (default) or JSON")
     add_progress_arguments(p, default="on a terminal, while --out writes its files")
     p.set_defaults(handler=run)
 
@@ -100,6 +100,53 @@ def fill_summary_text(chain: AbsorbingChain, start) -> str:
         f"  probability of the demand paths cut (float mode): {float(dist.truncated_mass):.3g}",
     ]
     return "\n".join(lines)
+
+
+def summary_doc(chain: AbsorbingChain, start) -> dict:
+    """The ``chain --from --format json`` document of one customer: the state, the measure, the
+    rate at the end (``ready_rate`` or ``fill_rate``: mean, sd, p_penalty, p_bonus, as fractions),
+    the bands' probabilities, the counts still to come (mean, variance: ready periods, and on a
+    fill-rate contract units filled and demanded), the expected periods still to spend stocking
+    nothing, and the cost to the end with its parts (mean, variance, sd); the same numbers as the
+    text report, as floats.
+
+    Examples
+    --------
+    >>> from slamarkov import Contract, Poisson, Problem, solve_dynamic
+    >>> ch = AbsorbingChain(solve_dynamic(Problem(Contract.study(10), Poisson(5), 0.5),
+    ...                                   max_stock=40).policy)
+    >>> doc = summary_doc(ch, (6, 4))
+    >>> doc["state"], doc["measure"], round(doc["ready_rate"]["p_penalty"], 4)
+    ([6, 4], 'ready-rate', 0.0018)
+    """
+    fills = chain.policy.fills
+    i = start[0]
+    dist = chain.fill_rate(start) if fills else chain.ready_rate(start)
+    bands = chain.band_probabilities(start)
+    counts = {"ready_periods": chain.remaining_ready(start)}
+    if fills:
+        counts["filled_units"] = chain.remaining_filled(start)
+        counts["demanded_units"] = chain.remaining_demanded(start)
+    zero = chain.expected_visits(chain.zero_stock(), start) if i <= chain.T else 0
+    parts = chain.cost_components(start)
+    doc = {
+        "state": [int(t) for t in start],
+        "policy": chain.policy.kind,
+        "measure": FILL_RATE if fills else READY_RATE,
+        "fill_rate" if fills else "ready_rate": dist.to_dict(pmf=False),
+        "bands": {k: float(v) for k, v in bands.items()},
+        "still_to_come": {k: {"mean": float(m["mean"]), "variance": float(m["variance"])}
+                          for k, m in counts.items()},
+        "zero_stock_periods": float(zero),
+        "cost": {"mean": float(parts["total"][0]),
+                 "sd": math.sqrt(max(float(parts["total"][1]), 0.0))},
+        "cost_parts": {k: {"mean": float(mu), "variance": float(var),
+                           "sd": math.sqrt(max(float(var), 0.0))}
+                       for k, (mu, var) in parts.items()},
+    }
+    if fills:
+        doc["truncated_mass"] = float(dist.truncated_mass)
+    return doc
 
 
 def _fmt(x, unit=""):
@@ -273,9 +320,8 @@ def run(args) -> int:
     cfg = config_from_args(args, MEASURES, customers=True)
     if isinstance(cfg.problem, CustomersProblem):
         return _run_customers(args, cfg)
-    if getattr(args, "format", "text") != "text":
-        raise ChainError("--format: json is written for files with several customers; with "
-                         "one customer --from prints text")
+    if getattr(args, "format", "text") != "text" and args.start is None:
+        raise ChainError("--format: json is the format of the --from summaries; give --from")
     fills = cfg.problem.contract.measure == FILL_RATE
     start = _parse_start(args.start, fills) if args.start is not None else None
     if args.out is not None:  # refuse before solving what cannot be written
@@ -316,5 +362,8 @@ def run(args) -> int:
     if args.out is not None:
         wrote(args.out)
     if start is not None:
-        emit(fill_summary_text(chain, start) if fills else summary_text(chain, start))
+        if getattr(args, "format", "text") == "json":
+            emit(json_text(summary_doc(chain, start)))
+        else:
+            emit(fill_summary_text(chain, start) if fills else summary_text(chain, start))
     return 0

@@ -597,9 +597,9 @@ def draw_fill_policy(policy, path=None, *, periods=None, stock_on_hand=None,
         cb.set_label(f"order-up-to level {y}")
         if ticks is not None:
             cb.set_ticks(ticks)
-        handles, labels = axes[[p.stock.size > 0 for p in panels].index(True)] \
-            .get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=8)
+        # the legend in the last drawn panel's upper left, where F > D: no state is ever there
+        last = max(k for k, p in enumerate(panels) if p.stock.size > 0)
+        axes[last].legend(loc="upper left", fontsize=7, framealpha=0.9)
     head, sub = _title(pol, width=40 * ncols)
     note = ""
     if carry:

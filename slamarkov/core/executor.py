@@ -80,6 +80,24 @@ def _scheduler_address(scheduler, error):
     return scheduler
 
 
+def _refused_now(address: str, timeout: float) -> None:
+    """Raise ConnectionRefusedError at once when nothing listens at a ``tcp://host:port``
+    address (dask retries a refused connection until its timeout); any other outcome is left to
+    the scheduler's own handshake."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address)
+    try:
+        with socket.create_connection((parts.hostname, parts.port), timeout=timeout):
+            pass
+    except ConnectionRefusedError:
+        raise ConnectionRefusedError("connection refused: is a scheduler running there?") \
+            from None
+    except OSError:
+        pass  # a name that does not resolve, a filtered port: dask's attempt reports it
+
+
 def _probe(address: str, timeout: float) -> None:
     """Connect to a scheduler and wait for its answer to ``identity``, all within ``timeout``
     seconds: a server that accepts and never answers is given up on, no client is made."""
@@ -100,6 +118,8 @@ def _probe(address: str, timeout: float) -> None:
     async def bounded():
         await asyncio.wait_for(ask(), timeout)
 
+    if address.startswith("tcp://"):  # a port nobody listens on: say so now, not after timeout
+        _refused_now(address, timeout)  # seconds of dask's retries
     try:
         asyncio.run(bounded())
     except asyncio.TimeoutError:

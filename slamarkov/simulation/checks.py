@@ -74,12 +74,10 @@ def pooled_chi_square(counts, pmf, min_expected: float = MIN_EXPECTED) -> Pooled
     >>> pooled_chi_square([1, 1], [1.0, 0.0]).p_value
     0.0
     """
-    counts = np.asarray(counts)
-    pmf = np.asarray(pmf, dtype=np.float64)
-    n = int(counts.sum())
-    impossible = np.flatnonzero((pmf <= 0) & (counts > 0))
+    counts, pmf, impossible = _arrays(counts, pmf)
     if impossible.size:
         return PooledChiSquare(math.inf, 0.0, 0, (), None, impossible)
+    n = int(counts.sum())
     expected = n * pmf
     cells, lo, acc_e, acc_o = [], 0, 0.0, 0
     for v in range(len(pmf)):
@@ -96,17 +94,8 @@ def pooled_chi_square(counts, pmf, min_expected: float = MIN_EXPECTED) -> Pooled
         else:
             cells.append([0, len(pmf) - 1, acc_o, acc_e])
     cells = tuple((int(a), int(b), int(o), float(e)) for a, b, o, e in cells)
-    if len(cells) < 2:
-        return PooledChiSquare(0.0, 1.0, 0, cells, None, impossible)
-    obs = np.array([c[2] for c in cells], dtype=np.float64)
-    exp = np.array([c[3] for c in cells])
-    parts = (obs - exp) ** 2 / exp
-    stat = float(parts.sum())
-    df = len(cells) - 1
-    from scipy import stats  # imported here: `import slamarkov` stays light
-
-    return PooledChiSquare(stat, float(stats.chi2.sf(stat, df)), df, cells,
-                           int(np.argmax(parts)), impossible)
+    return _pearson(np.array([c[2] for c in cells], dtype=np.float64),
+                    np.array([c[3] for c in cells], dtype=np.float64), cells, impossible)
 
 
 def sparse_chi_square(counts, pmf, min_expected: float = MIN_EXPECTED) -> PooledChiSquare:
@@ -124,12 +113,10 @@ def sparse_chi_square(counts, pmf, min_expected: float = MIN_EXPECTED) -> Pooled
     >>> sparse_chi_square([13, 0, 6, 1], [0.5, 0.05, 0.45, 0.0]).p_value
     0.0
     """
-    counts = np.asarray(counts)
-    pmf = np.asarray(pmf, dtype=np.float64)
-    n = int(counts.sum())
-    impossible = np.flatnonzero((pmf <= 0) & (counts > 0))
+    counts, pmf, impossible = _arrays(counts, pmf)
     if impossible.size:
         return PooledChiSquare(math.inf, 0.0, 0, (), None, impossible)
+    n = int(counts.sum())
     obs, exp = counts.astype(np.float64), n * pmf
     big = exp >= min_expected
     o = np.concatenate((obs[big], [obs[~big].sum()]))
@@ -140,15 +127,27 @@ def sparse_chi_square(counts, pmf, min_expected: float = MIN_EXPECTED) -> Pooled
         e[top] += e[-1]
         o, e = o[:-1], e[:-1]
     keep = e > 0
-    o, e = o[keep], e[keep]
-    if len(o) < 2:
-        return PooledChiSquare(0.0, 1.0, 0, (), None, impossible)
-    parts = (o - e) ** 2 / e
-    stat, df = float(parts.sum()), len(o) - 1
+    return _pearson(o[keep], e[keep], (), impossible)
+
+
+def _arrays(counts, pmf) -> tuple:
+    """The counts and the pmf as arrays, and the positions where runs fell at probability 0."""
+    counts = np.asarray(counts)
+    pmf = np.asarray(pmf, dtype=np.float64)
+    return counts, pmf, np.flatnonzero((pmf <= 0) & (counts > 0))
+
+
+def _pearson(obs, exp, cells, impossible) -> PooledChiSquare:
+    """Pearson's statistic and its upper tail over the cells formed (nothing to test below two
+    cells: statistic 0, p-value 1)."""
+    if len(obs) < 2:
+        return PooledChiSquare(0.0, 1.0, 0, cells, None, impossible)
+    parts = (obs - exp) ** 2 / exp
+    stat, df = float(parts.sum()), len(obs) - 1
     from scipy import stats  # imported here: `import slamarkov` stays light
 
-    return PooledChiSquare(stat, float(stats.chi2.sf(stat, df)), df, (), int(np.argmax(parts)),
-                           impossible)
+    return PooledChiSquare(stat, float(stats.chi2.sf(stat, df)), df, cells,
+                           int(np.argmax(parts)), impossible)
 
 
 def dkw_p_value(n: int, gap: float) -> float:

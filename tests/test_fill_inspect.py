@@ -151,3 +151,17 @@ def test_states_at_indices_are_named_by_one_gather_per_stage():
     full = space.coordinates()
     for got, want in zip(space.coordinates_at(idx), full):
         assert got.tolist() == want[idx].tolist()
+
+
+def test_cli_inspect_is_size_checked_before_solving(capsys, monkeypatch):
+    # the inspection's memory per state is counted before any solve, as for the ready rate
+    import slamarkov.solve.both as both
+
+    def no_solve(*args, **kwargs):
+        raise AssertionError("solved before the size check")
+
+    monkeypatch.setattr(both, "solve_policy", no_solve)
+    code = main(["graph", "examples/contract.toml", "--measure", "fill-rate", "--inspect",
+                 "--review-period", "30", "--max-gib", "0.2"])
+    err = capsys.readouterr()[1]
+    assert code == 2 and err.count("\n") == 1 and "--max-gib" in err and "for the inspect" in err

@@ -84,9 +84,16 @@ def run(args) -> int:
     from ..solve.limits import check_solve
 
     kind = "inspect" if args.inspect else "graph"
-    if measure != FILL_RATE:
-        check_solve(cfg.problem, cfg.max_stock, exact=cfg.exact, per_state=PER_STATE[kind],
-                    what=f"for the {kind}")  # before solving what cannot be drawn
+    if measure != FILL_RATE or args.inspect:  # a fill-rate export was checked above
+        states = None  # the (i, v) states of the ready count
+        if measure == FILL_RATE:  # the (i, D, F[, x]) states, counted from the sizes alone
+            from ..solve.fill import fill_state_count
+            from ..solve.options import stock_range
+
+            top = int(stock_range(cfg.problem, cfg.max_stock)[0]) if cfg.problem.carries else 0
+            states = fill_state_count(cfg.problem, top)
+        check_solve(cfg.problem, cfg.max_stock, exact=cfg.exact, states=states,
+                    per_state=PER_STATE[kind], what=f"for the {kind}")  # before solving
     from ..solve.both import solve_policy
 
     solution = solve_policy(cfg.problem, args.policy, **cfg.solver_options())

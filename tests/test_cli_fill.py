@@ -9,7 +9,7 @@ from fractions import Fraction
 
 import pytest
 
-from slamarkov import Contract, DiscreteUniform, Problem, solve_dynamic, solve_static
+from slamarkov import Contract, DiscreteUniform, Poisson, Problem, solve_dynamic, solve_static
 from slamarkov.cli import main
 
 FILL = """
@@ -306,3 +306,32 @@ def test_chain_json_needs_from(capsys, contract, tmp_path):
     code, out, err = run(capsys, "chain", contract, "--out", tmp_path / "m", "--format", "json")
     assert code == 2 and err.count("\n") == 1 and "--format: json is the format of the --from" \
         in err
+
+
+def test_size_checks_count_the_fill_rate_states(capsys, tmp_path, monkeypatch):
+    # check_solve counts (i, D, F[, x]) on a fill-rate problem: chain --out, graph --inspect and
+    # a sweep's up-front check refuse what cannot fit before any solve
+    from slamarkov import memory_limit
+    from slamarkov.errors import SizeError
+    from slamarkov.solve.fill import fill_state_count
+    from slamarkov.solve.limits import check_solve
+
+    problem = Problem(Contract.study(30, measure="fill-rate"), Poisson(5), 1)
+    n = fill_state_count(problem)
+    assert n == 731_430
+    with memory_limit(n * 64 - 1), pytest.raises(SizeError, match=r"^contract\.review_period: "
+                                                 r"T = 30 \(fill rate\) gives 731,430 states"):
+        check_solve(problem, 40, per_state=64)
+    with memory_limit(2**34):
+        check_solve(problem, 40, per_state=64)  # fits
+    import slamarkov.solve.both as both
+
+    def no_solve(*args, **kwargs):
+        raise AssertionError("solved before the size check")
+
+    monkeypatch.setattr(both, "solve_policy", no_solve)
+    for args in (["chain", "--out", str(tmp_path / "m")], ["graph", "--inspect"]):
+        code = main([args[0], "examples/contract.toml", *args[1:], "--measure", "fill-rate",
+                     "--review-period", "30", "--max-gib", "0.2"])
+        err = capsys.readouterr()[1]
+        assert code == 2 and "T = 30 (fill rate) gives 731,430 states" in err, err

@@ -85,15 +85,9 @@ def run(args) -> int:
 
     kind = "inspect" if args.inspect else "graph"
     if measure != FILL_RATE or args.inspect:  # a fill-rate export was checked above
-        states = None  # the (i, v) states of the ready count
-        if measure == FILL_RATE:  # the (i, D, F[, x]) states, counted from the sizes alone
-            from ..solve.fill import fill_state_count
-            from ..solve.options import stock_range
-
-            top = int(stock_range(cfg.problem, cfg.max_stock)[0]) if cfg.problem.carries else 0
-            states = fill_state_count(cfg.problem, top)
-        check_solve(cfg.problem, cfg.max_stock, exact=cfg.exact, states=states,
-                    per_state=PER_STATE[kind], what=f"for the {kind}")  # before solving
+        # on the states of the measure: (i, v[, x]), or (i, D, F[, x]) of a fill-rate contract
+        check_solve(cfg.problem, cfg.max_stock, exact=cfg.exact, per_state=PER_STATE[kind],
+                    what=f"for the {kind}")  # before solving
     from ..solve.both import solve_policy
 
     solution = solve_policy(cfg.problem, args.policy, **cfg.solver_options())

@@ -21,6 +21,7 @@ from ..core.limits import (
     max_bytes,
 )
 from ..errors import SizeError
+from ..model.contract import FILL_RATE
 
 __all__ = ["check_solve", "solve_work", "KERNEL_BYTES", "CANDIDATE_OPS"]
 
@@ -178,6 +179,16 @@ def check_solve(problem, max_stock=None, *, exact: bool = False, states: int | N
         if top is not None:
             K = int(top) + 1
     layer = ""
+    contract = getattr(problem, "contract", None)
+    if given is None and getattr(contract, "measure", None) == FILL_RATE and K:
+        # the states (i, D, F[, x]) of docs/model.md section 14, counted from the sizes alone
+        from ..chain.space import StateSpace
+
+        states = StateSpace.for_problem(problem, K - 1 if carries else 0).n_transient
+        given = states  # counted: not the (i, v[, x]) count below
+        if field == "demand" or not carries:  # without carry the stock range adds no state
+            field = "contract.review_period"
+        layer = f" (fill rate{f' x {K:,} stock levels' if carries else ''})"
     if carries and given is None and K:
         # states (i, v, x), x = 0..top: every (i, v) but the start is K states
         states = 1 + K * (T * (T + 1) // 2 - 1)

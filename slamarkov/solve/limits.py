@@ -182,9 +182,9 @@ def check_solve(problem, max_stock=None, *, exact: bool = False, states: int | N
     contract = getattr(problem, "contract", None)
     if given is None and getattr(contract, "measure", None) == FILL_RATE and K:
         # the states (i, D, F[, x]) of docs/model.md section 14, counted from the sizes alone
-        from ..chain.space import StateSpace
+        from .fill import fill_state_count
 
-        states = StateSpace.for_problem(problem, K - 1 if carries else 0).n_transient
+        states = fill_state_count(problem, K - 1 if carries else 0)
         given = states  # counted: not the (i, v[, x]) count below
         if field == "demand" or not carries:  # without carry the stock range adds no state
             field = "contract.review_period"

@@ -328,23 +328,13 @@ def _customer_axes(base: dict, max_points: int):
         if not isinstance(name, str):
             return [], RESULT_COLUMNS  # the loader refuses it
         names.append(name)
-        for key, value in table.items():
-            full = f"customer.{name}.{key}"
-            if key == "name":
-                continue
-            if key == "demand":  # [customer.demand]: its keys as the one-customer [demand]'s
+        prefix = f"customer.{name}."
+        for key, value in table.items():  # in the table's order, [customer.demand] in its place
+            if key == "demand":  # its keys as the one-customer [demand]'s
                 if isinstance(value, dict):
-                    axes += _table_axes(f"{full}.", "demand", value, max_points)
-                continue
-            if isinstance(value, dict):
-                values = _expand_range(full, value, max_points)
-            elif isinstance(value, list):
-                values = tuple(value)
-                if not values:
-                    raise ConfigError(f"{full}: an empty list gives no grid point")
-            else:
-                continue
-            axes.append((full, _uniform(values)))
+                    axes += _table_axes(f"{prefix}demand.", "demand", value, max_points)
+            elif key != "name":
+                axes += _table_axes(prefix, "customer", {key: value}, max_points)
     return axes, customer_result_columns(names)
 
 
